@@ -1,0 +1,78 @@
+package org.racro4j.core;
+
+/**
+ * The derivative table of the elementwise ops: each entry maps the output gradient g (and the saved input x,
+ * output y) to the input gradient, using other ops so it runs on every backend.
+ */
+final class Derivatives {
+    private Derivatives() {}
+
+    static Tensor unary(UnaryOp op, Tensor g, Tensor x, Tensor y, float p0, float p1) {
+        return switch (op) {
+            case NEG -> g.neg();
+            case ABS -> g.mul(x.sign());
+            case EXP -> g.mul(y);
+            case LOG -> g.div(x);
+            case SQRT -> g.div(y).mul(0.5f);                       // 1 / (2 sqrt x)
+            case RSQRT -> g.mul(y.pow(3f)).mul(-0.5f);              // -x^-3/2 / 2
+            case RECIPROCAL -> g.mul(y.mul(y)).neg();                // -1/x^2
+            case RELU -> g.mul(x.unaryRaw(UnaryOp.STEP));
+            case TANH -> g.mul(y.mul(y).rsub(1f));                   // 1 - tanh^2
+            case SIGMOID -> g.mul(y.mul(y.rsub(1f)));               // s (1 - s)
+            case GELU_TANH -> g.mul(x.unaryRaw(UnaryOp.GELU_TANH_GRAD));
+            case GELU_ERF -> g.mul(x.unaryRaw(UnaryOp.GELU_ERF_GRAD));
+            case SILU -> g.mul(x.unaryRaw(UnaryOp.SILU_GRAD));
+            case POW_SCALAR -> g.mul(x.pow(p0 - 1f)).mul(p0);
+            case ADD_SCALAR -> g;
+            case MUL_SCALAR -> g.mul(p0);
+            case RDIV_SCALAR -> g.mul(y.mul(y)).mul(-1f / p0);     // d(p/x) = -p/x^2 = -y^2/p
+            case CLAMP -> g.mul(x.unaryRaw(UnaryOp.IN_RANGE, p0, p1));
+            case SIGN, STEP, IN_RANGE, GELU_TANH_GRAD, GELU_ERF_GRAD, SILU_GRAD ->
+                    throw new UnsupportedOperationException("no derivative for " + op);
+        };
+    }
+
+    /** Gradients for a (broadcast) binary op; each is summed back down to its input's shape. */
+    static Tensor[] binary(BinaryOp op, Tensor g, Tensor a, Tensor b, Tensor y) {
+        boolean needA = a.requiresGrad();
+        boolean needB = b.requiresGrad();
+        Tensor ga = null;
+        Tensor gb = null;
+        switch (op) {
+            case ADD -> {
+                ga = g;
+                gb = g;
+            }
+            case SUB -> {
+                ga = g;
+                gb = needB ? g.neg() : null;
+            }
+            case MUL -> {
+                ga = needA ? g.mul(b) : null;
+                gb = needB ? g.mul(a) : null;
+            }
+            case DIV -> {
+                ga = needA ? g.div(b) : null;
+                gb = needB ? g.mul(y).div(b).neg() : null;           // -a/b^2 = -y/b
+            }
+            case MAXIMUM -> {
+                Tensor pick = a.ge(b);                               // ties go to a, as in PyTorch's max backward
+                ga = needA ? g.mul(pick) : null;
+                gb = needB ? g.mul(pick.rsub(1f)) : null;
+            }
+            case MINIMUM -> {
+                Tensor pick = a.le(b);
+                ga = needA ? g.mul(pick) : null;
+                gb = needB ? g.mul(pick.rsub(1f)) : null;
+            }
+            case POW -> {
+                ga = needA ? g.mul(b).mul(a.pow(b.sub(1f))) : null;  // b a^(b-1)
+                gb = needB ? g.mul(y).mul(a.log()) : null;          // a^b ln a
+            }
+            default -> throw new UnsupportedOperationException("no derivative for " + op);
+        }
+        return new Tensor[] {
+                needA ? Tensor.sumToShape(ga, a.shape()) : null,
+                needB ? Tensor.sumToShape(gb, b.shape()) : null};
+    }
+}

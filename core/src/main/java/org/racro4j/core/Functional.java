@@ -1,0 +1,130 @@
+package org.racro4j.core;
+
+import org.racro4j.core.random.Generator;
+
+/** Functional layers (PyTorch's torch.nn.functional): stateless, autograd-aware. */
+public final class Functional {
+    private Functional() {}
+
+    /** How per-element losses are combined. */
+    public enum Reduction { MEAN, SUM, NONE }
+
+    /** x @ w^T + b with w [out, in] as in PyTorch and Hugging Face checkpoints; b may be null. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        if (w.dim() != 2) throw new IllegalArgumentException("linear: weight must be [out, in], got " + Shapes.str(w.shape()));
+        if (x.size(-1) != w.size(1)) {
+            throw new IllegalArgumentException("linear: input " + Shapes.str(x.shape()) + " has " + x.size(-1)
+                    + " features but weight " + Shapes.str(w.shape()) + " expects " + w.size(1));
+        }
+        Tensor y = x.matmul(w.t());
+        return b == null ? y : y.add(b);
+    }
+
+    /** Layer normalisation over the last dim; bias may be null. */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        return RowOps.layerNorm(x, weight, bias, eps);
+    }
+
+    /** RMS normalisation over the last dim: x / sqrt(mean(x^2) + eps) * weight. */
+    public static Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        return RowOps.rmsNorm(x, weight, eps);
+    }
+
+    /** Rotary position embedding ("rotate half") of x [..., T, D] with cos/sin tables [T, D/2]. */
+    public static Tensor rope(Tensor x, Tensor cos, Tensor sin) {
+        return RowOps.rope(x, cos, sin);
+    }
+
+    /** Mean cross-entropy of logits [..., C] against class indices [...], skipping targets equal to ignoreIndex. */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, int ignoreIndex) {
+        return crossEntropy(logits, target, ignoreIndex, Reduction.MEAN);
+    }
+
+    public static Tensor crossEntropy(Tensor logits, Tensor target, int ignoreIndex, Reduction reduction) {
+        int c = logits.size(-1);
+        int[] tshape = target.shape();
+        long rows = target.numel();
+        if (logits.numel() != rows * c) {
+            throw new IllegalArgumentException("crossEntropy: logits " + Shapes.str(logits.shape()) + " do not match target "
+                    + Shapes.str(tshape) + " (expected logits of shape target + [C])");
+        }
+        Tensor perRow = RowOps.crossEntropyRows(logits.reshape(-1, c), target.reshape(-1), ignoreIndex);
+        return switch (reduction) {
+            case NONE -> perRow.reshape(tshape);
+            case SUM -> perRow.sum();
+            case MEAN -> {
+                Tensor count;
+                try (Autograd.Mode off = Autograd.noGrad()) {
+                    count = target.ne((float) ignoreIndex).sum().clamp(1f, Float.MAX_VALUE);
+                }
+                yield perRow.sum().div(count);
+            }
+        };
+    }
+
+    /** Zeroes elements with probability p and scales the rest by 1/(1-p) when training; identity otherwise. */
+    public static Tensor dropout(Tensor x, float p, boolean training, Generator gen) {
+        if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout: p must be in [0, 1), got " + p);
+        if (!training || p == 0f) return x;
+        Tensor keep;
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            Tensor u = Tensor.rand(gen, DType.F32, x.device(), x.shape());
+            keep = u.ge(p).mul(1f / (1f - p)).to(x.dtype());
+        }
+        return x.mul(keep);
+    }
+
+    /**
+     * Attention softmax(q k^T * scale + mask) v with q [B, Hq, T, D], k [B, Hkv, S, D], v [B, Hkv, S, Dv] and
+     * Hq a multiple of Hkv (grouped-query attention: each group of Hq/Hkv query heads shares one key/value head).
+     *
+     * @param keepMask null, or a tensor broadcastable to [B, Hq, T, S] with 1 where a query may attend and 0
+     *                 where it may not (padding)
+     * @param causal   query t may attend key s only if s &lt;= t + S - T (aligned at the end, so a decode step
+     *                 with T = 1 sees the whole cache; equal to the usual lower triangle when T = S)
+     * @param scale    multiplier of the scores; NaN means 1/sqrt(D)
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor keepMask, boolean causal, float scale) {
+        if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
+            throw new IllegalArgumentException("scaledDotProductAttention: q, k, v must be [B, H, T, D], got "
+                    + Shapes.str(q.shape()) + ", " + Shapes.str(k.shape()) + ", " + Shapes.str(v.shape()));
+        }
+        int b = q.size(0);
+        int hq = q.size(1);
+        int t = q.size(2);
+        int d = q.size(3);
+        int hkv = k.size(1);
+        int s = k.size(2);
+        if (k.size(0) != b || v.size(0) != b || v.size(1) != hkv || v.size(2) != s || k.size(3) != d || hq % hkv != 0) {
+            throw new IllegalArgumentException("scaledDotProductAttention: shapes do not fit: q " + Shapes.str(q.shape())
+                    + ", k " + Shapes.str(k.shape()) + ", v " + Shapes.str(v.shape())
+                    + " (need equal batch, k and v with the same heads and length, q heads a multiple of kv heads)");
+        }
+        float sc = Float.isNaN(scale) ? (float) (1.0 / Math.sqrt(d)) : scale;
+        int group = hq / hkv;
+        // Grouped query heads share K/V: fold the group into the query length instead of copying K and V.
+        Tensor qg = q.reshape(b, hkv, group * t, d);
+        Tensor scores = qg.matmul(k.transpose(2, 3)).mul(sc).reshape(b, hq, t, s);
+        float masked = q.dtype() == DType.F16 ? -65504f : -1e30f; // finite: fully masked rows stay NaN-free
+        if (causal) scores = scores.maskedFill(causalBlockMask(t, s, q.device()), masked);
+        if (keepMask != null) {
+            Tensor blocked;
+            try (Autograd.Mode off = Autograd.noGrad()) {
+                blocked = keepMask.eq(0f);
+            }
+            scores = scores.maskedFill(blocked, masked);
+        }
+        Tensor probs = scores.softmax(-1).reshape(b, hkv, group * t, s);
+        return probs.matmul(v).reshape(b, hq, t, v.size(3));
+    }
+
+    /** [T, S] with 1 where key s is in the future of query t (s &gt; t + S - T). */
+    static Tensor causalBlockMask(int t, int s, Device device) {
+        float[] m = new float[t * s];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < s; j++) m[i * s + j] = j > i + s - t ? 1f : 0f;
+        }
+        Tensor host = Tensor.of(m, t, s);
+        return device.isCpu() ? host : host.to(device);
+    }
+}

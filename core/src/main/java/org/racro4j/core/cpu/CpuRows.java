@@ -1,0 +1,374 @@
+package org.racro4j.core.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import org.racro4j.core.Tensor;
+
+/**
+ * Row-wise fused kernels over the last dim of contiguous tensors: softmax, layer norm, RMS norm,
+ * cross-entropy and rotary embedding, forward and backward. Rows run in parallel; statistics in double.
+ */
+final class CpuRows {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private CpuRows() {}
+
+    private static int cols(Tensor t) {
+        return t.dim() == 0 ? 1 : t.size(-1);
+    }
+
+    private static int rows(Tensor t) {
+        int c = cols(t);
+        return c == 0 ? 0 : (int) (t.numel() / c);
+    }
+
+    private static int grain(int cols) {
+        return Math.max(1, 8192 / Math.max(cols, 1));
+    }
+
+    // ------------------------------------------------------------------------------------------ softmax
+
+    static void softmax(Tensor x, Tensor out, boolean log) {
+        int c = cols(x);
+        float[] xs = Floats.read(x);
+        float[] os = Floats.writable(out);
+        int xo = x.offset();
+        int oo = out.offset();
+        Parallel.range(rows(x), grain(c), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xb = xo + r * c;
+                int ob = oo + r * c;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < c; j++) max = Math.max(max, xs[xb + j]);
+                if (max == Float.NEGATIVE_INFINITY) max = 0f; // an all -inf row: keep NaN-free arithmetic below
+                double sum = 0;
+                for (int j = 0; j < c; j++) {
+                    float e = (float) Math.exp(xs[xb + j] - max);
+                    if (!log) os[ob + j] = e;
+                    sum += e;
+                }
+                if (log) {
+                    float lse = max + (float) Math.log(sum);
+                    for (int j = 0; j < c; j++) os[ob + j] = xs[xb + j] - lse;
+                } else {
+                    float inv = (float) (1.0 / sum);
+                    for (int j = 0; j < c; j++) os[ob + j] *= inv;
+                }
+            }
+        });
+        Floats.commit(out, os);
+    }
+
+    static void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
+        int c = cols(y);
+        float[] ys = Floats.read(y);
+        float[] gs = Floats.read(gy);
+        float[] os = Floats.writable(gx);
+        int yo = y.offset();
+        int go = gy.offset();
+        int oo = gx.offset();
+        Parallel.range(rows(y), grain(c), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int yb = yo + r * c;
+                int gb = go + r * c;
+                int ob = oo + r * c;
+                double dot = 0;
+                if (log) {
+                    for (int j = 0; j < c; j++) dot += gs[gb + j];
+                    for (int j = 0; j < c; j++) os[ob + j] = gs[gb + j] - (float) Math.exp(ys[yb + j]) * (float) dot;
+                } else {
+                    for (int j = 0; j < c; j++) dot += gs[gb + j] * ys[yb + j];
+                    float d = (float) dot;
+                    for (int j = 0; j < c; j++) os[ob + j] = ys[yb + j] * (gs[gb + j] - d);
+                }
+            }
+        });
+        Floats.commit(gx, os);
+    }
+
+    // ------------------------------------------------------------------------------------------ layer norm
+
+    static void layerNorm(Tensor x, Tensor w, Tensor b, float eps, Tensor y, Tensor mean, Tensor rstd) {
+        int c = cols(x);
+        float[] xs = Floats.read(x);
+        float[] ws = Floats.read(w);
+        float[] bs = b == null ? null : Floats.read(b);
+        float[] ys = Floats.writable(y);
+        float[] ms = Floats.storage(mean).floats();
+        float[] rs = Floats.storage(rstd).floats();
+        int xo = x.offset();
+        int yo = y.offset();
+        int wo = w.offset();
+        int bo = b == null ? 0 : b.offset();
+        Parallel.range(rows(x), grain(c), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xb = xo + r * c;
+                double s = 0;
+                for (int j = 0; j < c; j++) s += xs[xb + j];
+                double mu = s / c;
+                double v = 0;
+                for (int j = 0; j < c; j++) {
+                    double d = xs[xb + j] - mu;
+                    v += d * d;
+                }
+                float inv = (float) (1.0 / Math.sqrt(v / c + eps));
+                float muf = (float) mu;
+                ms[mean.offset() + r] = muf;
+                rs[rstd.offset() + r] = inv;
+                int yb = yo + r * c;
+                for (int j = 0; j < c; j++) {
+                    float h = (xs[xb + j] - muf) * inv * ws[wo + j];
+                    ys[yb + j] = bs == null ? h : h + bs[bo + j];
+                }
+            }
+        });
+        Floats.commit(y, ys);
+    }
+
+    /**
+     * With xhat = (x - mean) rstd and dxhat = gy w: gx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)),
+     * gw = sum over rows of gy xhat, gb = sum over rows of gy.
+     */
+    static void layerNormBackward(Tensor gy, Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor gx, Tensor gw, Tensor gb) {
+        int c = cols(x);
+        int rows = rows(x);
+        float[] gs = Floats.read(gy);
+        float[] xs = Floats.read(x);
+        float[] ws = Floats.read(w);
+        float[] ms = Floats.storage(mean).floats();
+        float[] rs = Floats.storage(rstd).floats();
+        float[] gxs = Floats.writable(gx);
+        int go = gy.offset();
+        int xo = x.offset();
+        int wo = w.offset();
+        int gxo = gx.offset();
+        int parts = Math.min(Parallel.threads(), Math.max(1, rows));
+        double[][] gwPart = new double[parts][gw == null ? 0 : c];
+        double[][] gbPart = new double[parts][gb == null ? 0 : c];
+        Parallel.parts(parts, part -> {
+            int r0 = (int) ((long) rows * part / parts);
+            int r1 = (int) ((long) rows * (part + 1) / parts);
+            double[] gwAcc = gwPart[part];
+            double[] gbAcc = gbPart[part];
+            for (int r = r0; r < r1; r++) {
+                int xb = xo + r * c;
+                int gb0 = go + r * c;
+                float mu = ms[mean.offset() + r];
+                float inv = rs[rstd.offset() + r];
+                double sumD = 0;
+                double sumDX = 0;
+                for (int j = 0; j < c; j++) {
+                    float xhat = (xs[xb + j] - mu) * inv;
+                    float d = gs[gb0 + j] * ws[wo + j];
+                    sumD += d;
+                    sumDX += d * xhat;
+                    if (gwAcc.length > 0) gwAcc[j] += gs[gb0 + j] * xhat;
+                    if (gbAcc.length > 0) gbAcc[j] += gs[gb0 + j];
+                }
+                float meanD = (float) (sumD / c);
+                float meanDX = (float) (sumDX / c);
+                int ob = gxo + r * c;
+                for (int j = 0; j < c; j++) {
+                    float xhat = (xs[xb + j] - mu) * inv;
+                    float d = gs[gb0 + j] * ws[wo + j];
+                    gxs[ob + j] = inv * (d - meanD - xhat * meanDX);
+                }
+            }
+        });
+        Floats.commit(gx, gxs);
+        if (gw != null) writeColumnSums(gw, gwPart);
+        if (gb != null) writeColumnSums(gb, gbPart);
+    }
+
+    private static void writeColumnSums(Tensor dst, double[][] parts) {
+        float[] d = Floats.writable(dst);
+        int c = dst.size(0);
+        for (int j = 0; j < c; j++) {
+            double s = 0;
+            for (double[] p : parts) s += p[j];
+            d[dst.offset() + j] = (float) s;
+        }
+        Floats.commit(dst, d);
+    }
+
+    // ------------------------------------------------------------------------------------------ RMS norm
+
+    static void rmsNorm(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
+        int c = cols(x);
+        float[] xs = Floats.read(x);
+        float[] ws = Floats.read(w);
+        float[] ys = Floats.writable(y);
+        float[] rs = Floats.storage(rstd).floats();
+        int xo = x.offset();
+        int yo = y.offset();
+        int wo = w.offset();
+        Parallel.range(rows(x), grain(c), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xb = xo + r * c;
+                double ss = sumSquares(xs, xb, c);
+                float inv = (float) (1.0 / Math.sqrt(ss / c + eps));
+                rs[rstd.offset() + r] = inv;
+                int yb = yo + r * c;
+                for (int j = 0; j < c; j++) ys[yb + j] = xs[xb + j] * inv * ws[wo + j];
+            }
+        });
+        Floats.commit(y, ys);
+    }
+
+    /** gx = rstd (gy w - xhat mean(gy w xhat)) with xhat = x rstd; gw = sum over rows of gy xhat. */
+    static void rmsNormBackward(Tensor gy, Tensor x, Tensor w, Tensor rstd, Tensor gx, Tensor gw) {
+        int c = cols(x);
+        int rows = rows(x);
+        float[] gs = Floats.read(gy);
+        float[] xs = Floats.read(x);
+        float[] ws = Floats.read(w);
+        float[] rs = Floats.storage(rstd).floats();
+        float[] gxs = Floats.writable(gx);
+        int go = gy.offset();
+        int xo = x.offset();
+        int wo = w.offset();
+        int gxo = gx.offset();
+        int parts = Math.min(Parallel.threads(), Math.max(1, rows));
+        double[][] gwPart = new double[parts][gw == null ? 0 : c];
+        Parallel.parts(parts, part -> {
+            int r0 = (int) ((long) rows * part / parts);
+            int r1 = (int) ((long) rows * (part + 1) / parts);
+            double[] gwAcc = gwPart[part];
+            for (int r = r0; r < r1; r++) {
+                int xb = xo + r * c;
+                int gb0 = go + r * c;
+                float inv = rs[rstd.offset() + r];
+                double dot = 0;
+                for (int j = 0; j < c; j++) {
+                    float xhat = xs[xb + j] * inv;
+                    dot += gs[gb0 + j] * ws[wo + j] * xhat;
+                    if (gwAcc.length > 0) gwAcc[j] += gs[gb0 + j] * xhat;
+                }
+                float meanDX = (float) (dot / c);
+                int ob = gxo + r * c;
+                for (int j = 0; j < c; j++) {
+                    float xhat = xs[xb + j] * inv;
+                    gxs[ob + j] = inv * (gs[gb0 + j] * ws[wo + j] - xhat * meanDX);
+                }
+            }
+        });
+        Floats.commit(gx, gxs);
+        if (gw != null) writeColumnSums(gw, gwPart);
+    }
+
+    private static double sumSquares(float[] x, int base, int n) {
+        int i = 0;
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, base + i);
+            acc = v.fma(v, acc);
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += (double) x[base + i] * x[base + i];
+        return s;
+    }
+
+    // ------------------------------------------------------------------------------------------ cross-entropy
+
+    static void crossEntropy(Tensor logits, Tensor target, int ignoreIndex, Tensor loss, Tensor lse) {
+        int v = cols(logits);
+        int rows = rows(logits);
+        float[] ls = Floats.read(logits);
+        CpuStorage ts = Floats.storage(target);
+        float[] out = Floats.storage(loss).floats();
+        float[] lses = Floats.storage(lse).floats();
+        int lo = logits.offset();
+        int to = target.offset();
+        int tstride = target.dim() == 0 ? 0 : target.stride(0);
+        for (int r = 0; r < rows; r++) checkTarget(Floats.index(ts, to + r * tstride), ignoreIndex, v, r);
+        Parallel.range(rows, grain(v), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int b = lo + r * v;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < v; j++) max = Math.max(max, ls[b + j]);
+                double sum = 0;
+                for (int j = 0; j < v; j++) sum += Math.exp(ls[b + j] - max);
+                float l = max + (float) Math.log(sum);
+                lses[lse.offset() + r] = l;
+                long t = Floats.index(ts, to + r * tstride);
+                out[loss.offset() + r] = t == ignoreIndex ? 0f : l - ls[b + (int) t];
+            }
+        });
+    }
+
+    static void crossEntropyBackward(Tensor logits, Tensor target, Tensor lse, Tensor gLoss, int ignoreIndex, Tensor gLogits) {
+        int v = cols(logits);
+        int rows = rows(logits);
+        float[] ls = Floats.read(logits);
+        CpuStorage ts = Floats.storage(target);
+        float[] lses = Floats.storage(lse).floats();
+        float[] gl = Floats.read(gLoss);
+        float[] out = Floats.writable(gLogits);
+        int lo = logits.offset();
+        int go = gLogits.offset();
+        int to = target.offset();
+        int tstride = target.dim() == 0 ? 0 : target.stride(0);
+        int gstride = gLoss.dim() == 0 ? 0 : gLoss.stride(0);
+        Parallel.range(rows, grain(v), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int b = lo + r * v;
+                int ob = go + r * v;
+                long t = Floats.index(ts, to + r * tstride);
+                if (t == ignoreIndex) {
+                    java.util.Arrays.fill(out, ob, ob + v, 0f);
+                    continue;
+                }
+                float g = gl[gLoss.offset() + r * gstride];
+                float l = lses[lse.offset() + r];
+                for (int j = 0; j < v; j++) out[ob + j] = g * (float) Math.exp(ls[b + j] - l);
+                out[ob + (int) t] -= g;
+            }
+        });
+        Floats.commit(gLogits, out);
+    }
+
+    private static void checkTarget(long t, int ignoreIndex, int v, int row) {
+        if (t != ignoreIndex && (t < 0 || t >= v)) {
+            throw new IndexOutOfBoundsException("crossEntropy: target " + t + " at row " + row + " is out of range [0, " + v
+                    + ") (ignoreIndex is " + ignoreIndex + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ rotary
+
+    static void rope(Tensor x, Tensor cos, Tensor sin, Tensor out, boolean inverse) {
+        int d = x.size(-1);
+        int t = x.size(-2);
+        int half = d / 2;
+        int rows = rows(x);
+        float[] xs = Floats.read(x);
+        float[] cs = Floats.read(cos);
+        float[] ss = Floats.read(sin);
+        float[] os = Floats.writable(out);
+        int xo = x.offset();
+        int oo = out.offset();
+        int co = cos.offset();
+        int so = sin.offset();
+        float sign = inverse ? -1f : 1f;
+        Parallel.range(rows, grain(d), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int pos = r % t;
+                int xb = xo + r * d;
+                int ob = oo + r * d;
+                int tb = pos * half;
+                for (int i = 0; i < half; i++) {
+                    float c = cs[co + tb + i];
+                    float s = sign * ss[so + tb + i];
+                    float x1 = xs[xb + i];
+                    float x2 = xs[xb + i + half];
+                    os[ob + i] = x1 * c - x2 * s;
+                    os[ob + i + half] = x2 * c + x1 * s;
+                }
+            }
+        });
+        Floats.commit(out, os);
+    }
+}

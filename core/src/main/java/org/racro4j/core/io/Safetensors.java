@@ -1,0 +1,285 @@
+package org.racro4j.core.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Scope;
+import org.racro4j.core.Shapes;
+import org.racro4j.core.Tensor;
+
+/**
+ * The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes of JSON
+ * {@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}}, then
+ * the raw little-endian data, offsets relative to its start. Reading maps the file into memory and validates
+ * every entry before any tensor is touched; writing goes to a temporary file that is renamed into place.
+ */
+public final class Safetensors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The reference implementation refuses headers above 100 MB; so do we, before allocating them. */
+    private static final long MAX_HEADER = 100L << 20;
+
+    private Safetensors() {}
+
+    /** One tensor's entry in the header. */
+    public record Entry(String name, DType dtype, int[] shape, long begin, long end) {}
+
+    // ============================================================================================ writing
+
+    /** Writes tensors (any device, any dtype) and string metadata atomically to {@code path}. */
+    public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        List<Map.Entry<String, Tensor>> entries = new ArrayList<>(tensors.entrySet());
+        for (var e : entries) {
+            Tensor t = e.getValue();
+            if (e.getKey().equals("__metadata__")) throw new IllegalArgumentException("safetensors: '__metadata__' is not a tensor name");
+            long bytes = t.numel() * t.dtype().byteSize();
+            ObjectNode info = header.putObject(e.getKey());
+            info.put("dtype", t.dtype().safetensorsName());
+            ArrayNode shape = info.putArray("shape");
+            for (int s : t.shape()) shape.add(s);
+            ArrayNode offs = info.putArray("data_offsets");
+            offs.add(offset);
+            offs.add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8; // data starts 8-byte aligned, padded with spaces as the spec allows
+        byte[] headerBytes = new byte[padded];
+        System.arraycopy(json, 0, headerBytes, 0, json.length);
+        for (int i = json.length; i < padded; i++) headerBytes[i] = ' ';
+
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+                len.flip();
+                writeFully(ch, len);
+                writeFully(ch, ByteBuffer.wrap(headerBytes));
+                for (var e : entries) writeTensor(ch, e.getValue());
+                ch.force(true);
+            }
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void writeTensor(FileChannel ch, Tensor t) throws IOException {
+        Tensor c = Scope.unscoped(() -> {
+            try (Autograd.Mode off = Autograd.noGrad()) {
+                Tensor cpu = t.to(Device.CPU);
+                Tensor dense = cpu.contiguous();
+                if (dense != cpu && cpu != t) cpu.close();
+                return dense;
+            }
+        });
+        try {
+            long bytes = c.numel() * c.dtype().byteSize();
+            int chunk = 1 << 24;
+            for (long at = 0; at < bytes; at += chunk) {
+                int n = (int) Math.min(chunk, bytes - at);
+                ByteBuffer bb = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+                c.backend().download(c.storage(), (long) c.offset() * c.dtype().byteSize() + at, bb);
+                bb.flip();
+                writeFully(ch, bb);
+            }
+        } finally {
+            if (c != t) c.close();
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    // ============================================================================================ reading
+
+    /** Opens and validates a file; tensors are read on demand from a memory map. */
+    public static Reader open(Path path) throws IOException {
+        return new Reader(path);
+    }
+
+    /** Reads every tensor of a file onto the CPU. */
+    public static Map<String, Tensor> read(Path path) throws IOException {
+        try (Reader r = open(path)) {
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (String n : r.names()) out.put(n, r.load(n));
+            return out;
+        }
+    }
+
+    /** A validated, memory-mapped safetensors file. */
+    public static final class Reader implements AutoCloseable {
+        private final Path path;
+        private final FileChannel channel;
+        private final long dataStart;
+        private final Map<String, Entry> entries;
+        private final Map<String, String> metadata;
+
+        private Reader(Path path) throws IOException {
+            this.path = path;
+            this.channel = FileChannel.open(path, StandardOpenOption.READ);
+            try {
+                long size = channel.size();
+                if (size < 8) throw bad("file is " + size + " bytes, shorter than the 8-byte header length");
+                ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(0, lenBuf);
+                long headerLen = lenBuf.getLong(0);
+                if (headerLen <= 0 || headerLen > MAX_HEADER || headerLen > size - 8) {
+                    throw bad("header length " + headerLen + " is impossible for a file of " + size + " bytes");
+                }
+                ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+                readFully(8, hb);
+                String json = new String(hb.array(), StandardCharsets.UTF_8);
+                JsonNode root;
+                try {
+                    root = JSON.readTree(json);
+                } catch (JsonProcessingException e) {
+                    throw bad("header is not valid JSON: " + e.getOriginalMessage());
+                }
+                if (root == null || !root.isObject()) throw bad("header is not a JSON object");
+                this.dataStart = 8 + headerLen;
+                long dataSize = size - dataStart;
+                Map<String, Entry> map = new LinkedHashMap<>();
+                Map<String, String> meta = new LinkedHashMap<>();
+                for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                    var f = it.next();
+                    if (f.getKey().equals("__metadata__")) {
+                        if (!f.getValue().isObject()) throw bad("__metadata__ must be an object of strings");
+                        f.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                        continue;
+                    }
+                    map.put(f.getKey(), parseEntry(f.getKey(), f.getValue(), dataSize));
+                }
+                this.entries = Collections.unmodifiableMap(map);
+                this.metadata = Collections.unmodifiableMap(meta);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        private Entry parseEntry(String name, JsonNode n, long dataSize) throws IOException {
+            if (!n.isObject()) throw bad("entry '" + name + "' is not an object");
+            JsonNode dt = n.get("dtype");
+            JsonNode sh = n.get("shape");
+            JsonNode off = n.get("data_offsets");
+            if (dt == null || !dt.isTextual()) throw bad("tensor '" + name + "' has no dtype");
+            DType dtype = DType.fromSafetensorsName(dt.asText());
+            if (dtype == null) {
+                throw bad("tensor '" + name + "' has dtype " + dt.asText() + ", which racro4j does not read (F32, BF16, F16, I32, I64)");
+            }
+            if (sh == null || !sh.isArray()) throw bad("tensor '" + name + "' has no shape array");
+            int[] shape = new int[sh.size()];
+            for (int i = 0; i < shape.length; i++) {
+                JsonNode d = sh.get(i);
+                if (!d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+                    throw bad("tensor '" + name + "' has an invalid dimension " + d + " in its shape");
+                }
+                shape[i] = (int) d.asLong();
+            }
+            if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) {
+                throw bad("tensor '" + name + "' needs data_offsets [begin, end]");
+            }
+            long begin = off.get(0).asLong();
+            long end = off.get(1).asLong();
+            long expected = Shapes.numel(shape) * dtype.byteSize();
+            if (begin < 0 || end < begin) throw bad("tensor '" + name + "' has data_offsets [" + begin + ", " + end + "]");
+            if (end - begin != expected) {
+                throw bad("tensor '" + name + "' " + dtype + " " + Shapes.str(shape) + " needs " + expected + " bytes but data_offsets ["
+                        + begin + ", " + end + "] hold " + (end - begin));
+            }
+            if (end > dataSize) {
+                throw bad("tensor '" + name + "' data_offsets [" + begin + ", " + end + "] run past the end of the data ("
+                        + dataSize + " bytes; the file may be truncated)");
+            }
+            return new Entry(name, dtype, shape, begin, end);
+        }
+
+        private IOException bad(String what) {
+            return new IOException(path + ": malformed safetensors file: " + what);
+        }
+
+        private void readFully(long position, ByteBuffer dst) throws IOException {
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, position);
+                if (n < 0) throw bad("unexpected end of file at byte " + position);
+                position += n;
+            }
+        }
+
+        public Path path() {
+            return path;
+        }
+
+        /** Tensor names in header order. */
+        public List<String> names() {
+            return new ArrayList<>(entries.keySet());
+        }
+
+        public Entry entry(String name) {
+            Entry e = entries.get(name);
+            if (e == null) throw new IllegalArgumentException(path + ": no tensor named '" + name + "'");
+            return e;
+        }
+
+        public Map<String, String> metadata() {
+            return metadata;
+        }
+
+        /** Loads one tensor onto the CPU in its stored dtype. */
+        public Tensor load(String name) throws IOException {
+            return load(name, Device.CPU);
+        }
+
+        /** Loads one tensor onto a device, straight from the memory map. */
+        public Tensor load(String name, Device device) throws IOException {
+            Entry e = entry(name);
+            long bytes = e.end() - e.begin();
+            Tensor t = Tensor.empty(e.dtype(), device, e.shape());
+            long chunk = 1L << 30;
+            for (long at = 0; at < bytes; at += chunk) {
+                long n = Math.min(chunk, bytes - at);
+                MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin() + at, n);
+                map.order(ByteOrder.LITTLE_ENDIAN);
+                device.backend().upload(t.storage(), at, map);
+            }
+            return t;
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.racro4j.core.nn;
+
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Functional;
+import org.racro4j.core.Tensor;
+import org.racro4j.core.random.Generator;
+
+/** y = x W^T + b with W [out, in], initialised as PyTorch does: uniform in +-1/sqrt(in). */
+public final class Linear extends Module {
+    private final Tensor weight;
+    private final Tensor bias;
+
+    public Linear(int in, int out, boolean bias, Generator gen) {
+        this(in, out, bias, gen, DType.F32, Device.CPU);
+    }
+
+    public Linear(int in, int out, boolean bias, Generator gen, DType dtype, Device device) {
+        float bound = (float) (1.0 / Math.sqrt(in));
+        this.weight = registerParameter("weight", Tensor.uniform(gen, -bound, bound, dtype, device, out, in));
+        this.bias = bias ? registerParameter("bias", Tensor.uniform(gen, -bound, bound, dtype, device, out)) : null;
+    }
+
+    public Tensor forward(Tensor x) {
+        return Functional.linear(x, weight, bias);
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The bias, or null. */
+    public Tensor bias() {
+        return bias;
+    }
+
+    public int inFeatures() {
+        return weight.size(1);
+    }
+
+    public int outFeatures() {
+        return weight.size(0);
+    }
+}
