@@ -1,0 +1,67 @@
+package org.racro4j.core.cpu;
+
+import org.racro4j.core.Shapes;
+import org.racro4j.core.Tensor;
+import org.racro4j.core.random.Philox;
+
+/** Greedy / temperature / top-k / top-p sampling of one token per row, as specified in Backend.sampleTokens. */
+final class CpuSampling {
+    private CpuSampling() {}
+
+    static void sample(Tensor logits, float temperature, int topK, float topP, long seed, long offset, Tensor out) {
+        if (logits.dim() != 2 || !logits.isContiguous()) {
+            throw new IllegalArgumentException("sampleTokens: logits must be a contiguous [B, V] tensor, got " + Shapes.str(logits.shape()));
+        }
+        int rows = logits.size(0);
+        int v = logits.size(1);
+        float[] ls = Floats.read(logits);
+        CpuStorage os = Floats.storage(out);
+        float[] uniforms = new float[rows];
+        Philox.fill(uniforms, 0, seed, offset, false, 0f, 1f, 0, rows);
+        Parallel.range(rows, 1, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int base = logits.offset() + r * v;
+                os.setLong(out.offset() + r * out.stride(0), pick(ls, base, v, temperature, topK, topP, uniforms[r]));
+            }
+        });
+    }
+
+    static int pick(float[] ls, int base, int v, float temperature, int topK, float topP, float u) {
+        int best = 0;
+        for (int j = 1; j < v; j++) if (ls[base + j] > ls[base + best]) best = j;
+        if (temperature <= 0f) return best;
+        double max = ls[base + best];
+        double[] p = new double[v];
+        double sum = 0;
+        for (int j = 0; j < v; j++) {
+            p[j] = Math.exp((ls[base + j] - max) / temperature);
+            sum += p[j];
+        }
+        Integer[] order = new Integer[v];
+        for (int j = 0; j < v; j++) {
+            order[j] = j;
+            p[j] /= sum;
+        }
+        java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        int keep = topK > 0 ? Math.min(topK, v) : v;
+        if (topP < 1f) {
+            double mass = 0;
+            for (int i = 0; i < keep; i++) {
+                mass += p[order[i]];
+                if (mass >= topP) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        double kept = 0;
+        for (int i = 0; i < keep; i++) kept += p[order[i]];
+        double target = u * kept;
+        double acc = 0;
+        for (int i = 0; i < keep; i++) {
+            acc += p[order[i]];
+            if (acc > target) return order[i];
+        }
+        return order[keep - 1];
+    }
+}
