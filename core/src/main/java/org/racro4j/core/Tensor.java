@@ -308,12 +308,13 @@ public final class Tensor implements AutoCloseable {
 
     // ============================================================================================ memory
 
-    /** Releases this view's reference to its storage. Idempotent. Does not close the gradient. */
+    /** Releases this view's reference to its storage, and the gradient this tensor owns. Idempotent. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         storage.release();
+        zeroGrad();
     }
 
     void checkOpen(String op) {
