@@ -2,6 +2,7 @@ package org.racro4j.tools;
 
 import java.util.concurrent.Callable;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import org.racro4j.core.BackendProvider;
@@ -11,6 +12,13 @@ import org.racro4j.core.Backends;
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = "List the devices racro4j can use on this machine, and why others are unavailable.")
 final class DevicesCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Override
     public Integer call() {
         boolean sawCuda = false;
@@ -20,14 +28,14 @@ final class DevicesCommand implements Callable<Integer> {
             if (a.available()) {
                 for (int i = 0; i < a.deviceCount(); i++) {
                     String name = p.kind().equals("cpu") ? "cpu" : p.kind() + ":" + i;
-                    System.out.printf("%-8s available   %s%n", name, a.description());
+                    out().printf("%-8s available   %s%n", name, a.description());
                 }
             } else {
-                System.out.printf("%-8s unavailable %s%n", p.kind(), a.description());
+                out().printf("%-8s unavailable %s%n", p.kind(), a.description());
             }
         }
         if (!sawCuda) {
-            System.out.printf("%-8s unavailable the CUDA backend (module racro4j-kernels) is not on the class path%n", "cuda");
+            out().printf("%-8s unavailable the CUDA backend (module racro4j-kernels) is not on the class path%n", "cuda");
         }
         return 0;
     }

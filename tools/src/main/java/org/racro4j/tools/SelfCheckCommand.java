@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,12 +30,19 @@ final class SelfCheckCommand implements Callable<Integer> {
     @Option(names = "--bench-size", defaultValue = "1024", description = "Matrix size for the speed measurement (0 skips it). Default: ${DEFAULT-VALUE}.")
     int benchSize;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private final List<String> failures = new ArrayList<>();
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
     @Override
     public Integer call() {
         Backend cpu = Device.CPU.backend();
-        System.out.printf("racro4j self-check on cpu: %d thread(s), Vector API %d-bit, Java %s%n", Parallel.threads(),
+        out().printf("racro4j self-check on cpu: %d thread(s), Vector API %d-bit, Java %s%n", Parallel.threads(),
                 jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), Runtime.version());
         long baseline = cpu.memoryStats().bytesInUse();
         try (Scope scope = Scope.open()) {
@@ -48,19 +56,19 @@ final class SelfCheckCommand implements Callable<Integer> {
         report(after == baseline, "memory", "bytes in use back to the baseline after the checks (" + (after - baseline) + " B left)");
         if (benchSize > 0) {
             double gflops = MatmulTiming.gflops(benchSize);
-            System.out.printf("[INFO] matmul %dx%d F32: %.1f GFLOP/s on %d thread(s) (median after warm-up)%n",
+            out().printf("[INFO] matmul %dx%d F32: %.1f GFLOP/s on %d thread(s) (median after warm-up)%n",
                     benchSize, benchSize, gflops, Parallel.threads());
         }
         if (!failures.isEmpty()) {
-            System.out.println("FAILED: " + String.join(", ", failures));
+            out().println("FAILED: " + String.join(", ", failures));
             return 1;
         }
-        System.out.println("all checks passed");
+        out().println("all checks passed");
         return 0;
     }
 
     private void report(boolean ok, String name, String detail) {
-        System.out.printf("[%s] %-10s %s%n", ok ? "PASS" : "FAIL", name, detail);
+        out().printf("[%s] %-10s %s%n", ok ? "PASS" : "FAIL", name, detail);
         if (!ok) failures.add(name);
     }
 

@@ -21,18 +21,8 @@ class CommandLineTest {
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        java.io.PrintStream saved = System.out;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(captured, true));
-        int exit;
-        try {
-            exit = cl.execute(args);
-            cl.getOut().flush();
-            cl.getErr().flush();
-        } finally {
-            System.setOut(saved);
-        }
-        return new Run(exit, out + captured.toString(), err.toString());
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
     }
 
     /** Every command and subcommand answers --help with its usage and exit code 0. */
@@ -47,7 +37,7 @@ class CommandLineTest {
             Run r = run(args.toArray(new String[0]));
             assertEquals(0, r.exit(), "exit code of " + args);
             String name = path.isEmpty() ? "racro4j" : path.get(path.size() - 1);
-            assertTrue(r.out().contains("Usage: ") && r.out().contains(name), "usage of " + args + ":\n" + r.out());
+            assertTrue(r.out().contains("Usage: ") && r.out().contains(name), "usage of " + args + ":\n" + r.out() + "\nerr: " + r.err());
         }
     }
 
