@@ -21,6 +21,17 @@ public final class Linear extends Module {
         this.bias = bias ? registerParameter("bias", Tensor.uniform(gen, -bound, bound, dtype, device, out)) : null;
     }
 
+    private Linear(Tensor weight, Tensor bias) {
+        this.weight = registerParameter("weight", weight);
+        this.bias = bias == null ? null : registerParameter("bias", bias);
+    }
+
+    /** Weights N(0, std^2) and zero bias: the initialisation of GPT-2, Llama and Qwen2 (std = initializer_range). */
+    public static Linear normal(int in, int out, boolean bias, float std, Generator gen, DType dtype, Device device) {
+        Tensor w = Tensor.randn(gen, dtype, device, out, in).mulInPlace(std);
+        return new Linear(w, bias ? Tensor.zeros(dtype, device, out) : null);
+    }
+
     public Tensor forward(Tensor x) {
         return Functional.linear(x, weight, bias);
     }

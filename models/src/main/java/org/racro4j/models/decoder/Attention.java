@@ -1,0 +1,62 @@
+package org.racro4j.models.decoder;
+
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Functional;
+import org.racro4j.core.Tensor;
+import org.racro4j.core.nn.Linear;
+import org.racro4j.core.nn.Module;
+import org.racro4j.core.random.Generator;
+
+/**
+ * Causal grouped-query self-attention with rotary embeddings: q/k/v projections (with bias in Qwen2), RoPE on
+ * q and k, attention over the cache plus the new tokens, output projection. HF names: q_proj, k_proj,
+ * v_proj, o_proj.
+ */
+public final class Attention extends Module {
+    private final Linear q;
+    private final Linear k;
+    private final Linear v;
+    private final Linear o;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+
+    Attention(DecoderConfig c, float std, Generator gen, DType dtype, Device device) {
+        this.heads = c.numHeads();
+        this.kvHeads = c.numKvHeads();
+        this.headDim = c.headDim();
+        int d = c.hiddenSize();
+        q = registerModule("q_proj", Linear.normal(d, heads * headDim, c.attentionBias(), std, gen, dtype, device));
+        k = registerModule("k_proj", Linear.normal(d, kvHeads * headDim, c.attentionBias(), std, gen, dtype, device));
+        v = registerModule("v_proj", Linear.normal(d, kvHeads * headDim, c.attentionBias(), std, gen, dtype, device));
+        o = registerModule("o_proj", Linear.normal(heads * headDim, d, false, std, gen, dtype, device));
+    }
+
+    /**
+     * @param x       [B, T, D] hidden states of the new tokens
+     * @param pos0    position of the first new token (the cache length)
+     * @param keyMask [B, S] with S = pos0 + T: 1 for keys that may be attended, 0 for padding; null = all
+     * @param cache   the KV cache (null for a plain forward over the whole sequence)
+     */
+    Tensor forward(Tensor x, RopeTables rope, int pos0, Tensor keyMask, KvCache cache, int layer) {
+        int b = x.size(0);
+        int t = x.size(1);
+        Tensor qs = q.forward(x).view(b, t, heads, headDim).transpose(1, 2);
+        Tensor ks = k.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        Tensor vs = v.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        Tensor cos = rope.cos(pos0, t);
+        Tensor sin = rope.sin(pos0, t);
+        qs = Functional.rope(qs, cos, sin);
+        ks = Functional.rope(ks, cos, sin);
+        if (cache != null) {
+            Tensor[] kv = cache.append(layer, ks, vs);
+            ks = kv[0];
+            vs = kv[1];
+        }
+        int s = ks.size(2);
+        Tensor mask = keyMask == null ? null : keyMask.view(b, 1, 1, s);
+        Tensor out = Functional.scaledDotProductAttention(qs, ks, vs, mask, t > 1, Float.NaN);
+        return o.forward(out.transpose(1, 2).reshape(b, t, heads * headDim));
+    }
+}

@@ -1,0 +1,126 @@
+package org.racro4j.models.decoder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Functional;
+import org.racro4j.core.Tensor;
+import org.racro4j.core.io.Safetensors;
+import org.racro4j.core.nn.Linear;
+import org.racro4j.core.nn.Module;
+import org.racro4j.core.random.Generator;
+
+/**
+ * Qwen2ForCausalLM / LlamaForCausalLM: the decoder ("model.") and its language-model head ("lm_head.", absent
+ * when the head shares the embedding matrix). Loads and saves Hugging Face model directories.
+ */
+public final class CausalLM extends Module {
+    private final DecoderConfig config;
+    private final DecoderBody body;
+    private final Linear lmHead;
+    private final RopeTables rope;
+    private final Device device;
+    private final DType dtype;
+
+    private CausalLM(DecoderConfig config, float std, Generator gen, DType dtype, Device device) {
+        this.config = config;
+        this.device = device;
+        this.dtype = dtype;
+        this.body = registerModule("model", new DecoderBody(config, std, gen, dtype, device));
+        this.lmHead = config.tieWordEmbeddings() ? null
+                : registerModule("lm_head", Linear.normal(config.hiddenSize(), config.vocabSize(), false, std, gen, dtype, device));
+        this.rope = new RopeTables(config.headDim(), config.ropeTheta(), device);
+    }
+
+    /** A freshly initialised model (weights N(0, 0.02^2) as in Hugging Face, norms 1, biases 0). */
+    public static CausalLM create(DecoderConfig config, long seed, DType dtype, Device device) {
+        return new CausalLM(config, 0.02f, new Generator(seed), dtype, device);
+    }
+
+    /**
+     * Loads a Hugging Face model directory (config.json and model.safetensors or a sharded index) onto a
+     * device, converting weights to {@code dtype}.
+     */
+    public static CausalLM load(Path dir, DType dtype, Device device) throws IOException {
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) throw new IOException(dir + ": no config.json (is this a model directory?)");
+        DecoderConfig config = DecoderConfig.read(cfg);
+        CausalLM m = new CausalLM(config, 0f, new Generator(0), dtype, device);
+        try {
+            // Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers.
+            CheckpointFiles.load(dir, m.stateDict(),
+                    name -> name.endsWith("rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals("lm_head.weight")));
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /** Writes config.json and model.safetensors into dir (each file atomically). */
+    public void save(Path dir, Map<String, String> metadata) throws IOException {
+        Files.createDirectories(dir);
+        config.write(dir.resolve("config.json"));
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.putIfAbsent("format", "pt");
+        Safetensors.write(dir.resolve(CheckpointFiles.SINGLE), stateDict(), meta);
+    }
+
+    public DecoderConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public KvCache newCache(int batch, int capacity) {
+        return new KvCache(config, batch, capacity, dtype, device);
+    }
+
+    /** Token embeddings [B, T, D] of ids [B, T]. */
+    public Tensor embed(Tensor ids) {
+        return body.embedding().forward(ids);
+    }
+
+    /**
+     * Final hidden states [B, T, D] of the new positions given their input embeddings.
+     *
+     * @param keyMask [B, S] (S = cache length + T): 1 for tokens that may be attended, 0 for padding; null = all
+     * @param cache   null for a full forward; else new keys/values are appended (call cache.advance(T) after)
+     */
+    public Tensor hidden(Tensor embeds, Tensor keyMask, KvCache cache) {
+        int pos0 = cache == null ? 0 : cache.length();
+        int t = embeds.size(1);
+        if (pos0 + t > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + (pos0 + t) + " tokens exceeds the model's context of "
+                    + config.maxPositions() + " (max_position_embeddings)");
+        }
+        return body.forward(embeds, rope, pos0, keyMask, cache);
+    }
+
+    /** Logits [.., V] of hidden states [.., D]. */
+    public Tensor logits(Tensor hidden) {
+        return lmHead != null ? lmHead.forward(hidden) : Functional.linear(hidden, body.embedding().weight(), null);
+    }
+
+    /** Logits [B, T, V] for ids [B, T]. */
+    public Tensor forward(Tensor ids, Tensor keyMask, KvCache cache) {
+        return logits(hidden(embed(ids), keyMask, cache));
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        rope.close();
+    }
+}

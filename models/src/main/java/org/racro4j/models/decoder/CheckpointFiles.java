@@ -1,0 +1,111 @@
+package org.racro4j.models.decoder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.Shapes;
+import org.racro4j.core.Tensor;
+import org.racro4j.core.io.Safetensors;
+
+/**
+ * The weight files of a Hugging Face model directory: {@code model.safetensors}, or shards listed in
+ * {@code model.safetensors.index.json} ("weight_map": name → file). Loads tensors by name into a module's
+ * state dict with checks that name the file and the tensor.
+ */
+public final class CheckpointFiles {
+    public static final String SINGLE = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+
+    private CheckpointFiles() {}
+
+    /** Tensor name → the file that holds it. */
+    public static Map<String, Path> weightMap(Path dir) throws IOException {
+        Path single = dir.resolve(SINGLE);
+        Path index = dir.resolve(INDEX);
+        Map<String, Path> map = new LinkedHashMap<>();
+        if (Files.isRegularFile(index)) {
+            JsonNode root;
+            try {
+                root = new ObjectMapper().readTree(Files.readString(index));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IOException(index + ": not valid JSON: " + e.getOriginalMessage());
+            }
+            JsonNode wm = root == null ? null : root.get("weight_map");
+            if (wm == null || !wm.isObject()) throw new IOException(index + ": missing \"weight_map\" object");
+            for (Iterator<Map.Entry<String, JsonNode>> it = wm.fields(); it.hasNext(); ) {
+                var e = it.next();
+                Path shard = dir.resolve(e.getValue().asText());
+                if (!Files.isRegularFile(shard)) {
+                    throw new IOException(index + ": tensor '" + e.getKey() + "' is in " + e.getValue().asText() + ", which does not exist");
+                }
+                map.put(e.getKey(), shard);
+            }
+        } else if (Files.isRegularFile(single)) {
+            try (Safetensors.Reader r = Safetensors.open(single)) {
+                for (String n : r.names()) map.put(n, single);
+            }
+        } else {
+            throw new IOException(dir + ": no " + SINGLE + " or " + INDEX + " found");
+        }
+        return map;
+    }
+
+    /**
+     * Copies every tensor of the checkpoint into {@code target} (a state dict: name → destination tensor),
+     * converting dtype and device. Names in {@code ignorable} may be absent from target (they are skipped).
+     * Missing, unexpected or mis-shaped tensors raise an IOException naming them and their files.
+     */
+    public static void load(Path dir, Map<String, Tensor> target, java.util.function.Predicate<String> ignorable) throws IOException {
+        Map<String, Path> files = weightMap(dir);
+        TreeSet<String> missing = new TreeSet<>(target.keySet());
+        missing.removeAll(files.keySet());
+        List<String> problems = new ArrayList<>();
+        for (String m : missing) problems.add("missing tensor '" + m + "'");
+        Map<Path, List<String>> byFile = new LinkedHashMap<>();
+        for (var e : files.entrySet()) {
+            if (!target.containsKey(e.getKey())) {
+                if (!ignorable.test(e.getKey())) problems.add(e.getValue().getFileName() + ": unexpected tensor '" + e.getKey() + "'");
+                continue;
+            }
+            byFile.computeIfAbsent(e.getValue(), p -> new ArrayList<>()).add(e.getKey());
+        }
+        for (var e : byFile.entrySet()) {
+            try (Safetensors.Reader r = Safetensors.open(e.getKey())) {
+                for (String name : e.getValue()) {
+                    int[] want = target.get(name).shape();
+                    int[] got = r.entry(name).shape();
+                    if (!Arrays.equals(want, got)) {
+                        problems.add(e.getKey().getFileName() + ": tensor '" + name + "' has shape " + Shapes.str(got)
+                                + ", the config needs " + Shapes.str(want));
+                    }
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IOException(dir + ": checkpoint does not match config.json:\n  " + String.join("\n  ", problems));
+        }
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            for (var e : byFile.entrySet()) {
+                try (Safetensors.Reader r = Safetensors.open(e.getKey())) {
+                    for (String name : e.getValue()) {
+                        try (Tensor t = r.load(name)) {
+                            target.get(name).copyFrom(t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.racro4j.models.generation;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Scope;
+import org.racro4j.core.Tensor;
+import org.racro4j.core.random.Generator;
+import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.decoder.KvCache;
+
+/**
+ * Batched generation with a KV cache. Prompts of different lengths are left-padded (pads masked out of
+ * attention); because rotary embeddings only see position differences, a padded row computes what it would
+ * compute alone. One prefill over all prompt tokens, then one decode step per new token for the whole batch.
+ * An optional prefix of embeddings per row (image tokens) goes before the prompt, after the padding.
+ */
+public final class TextGeneration {
+    private TextGeneration() {}
+
+    public static List<Generated> generate(CausalLM model, List<int[]> prompts, SamplingConfig cfg) {
+        return generate(model, null, prompts, cfg);
+    }
+
+    /**
+     * @param prefix  null, or [B, P, D] embeddings placed before each row's prompt (e.g. projected image patches)
+     * @param prompts token ids per row (non-empty unless a prefix is given)
+     */
+    public static List<Generated> generate(CausalLM model, Tensor prefix, List<int[]> prompts, SamplingConfig cfg) {
+        int b = prompts.size();
+        if (b == 0) return List.of();
+        int p = prefix == null ? 0 : prefix.size(1);
+        if (prefix != null && prefix.size(0) != b) {
+            throw new IllegalArgumentException("generate: prefix has " + prefix.size(0) + " rows for " + b + " prompts");
+        }
+        int longest = 0;
+        for (int[] pr : prompts) longest = Math.max(longest, pr.length);
+        int t0 = p + longest;
+        if (t0 == 0) throw new IllegalArgumentException("generate: empty prompt and no prefix");
+        int capacity = t0 + cfg.maxNewTokens();
+        int maxPos = model.config().maxPositions();
+        if (t0 > maxPos) {
+            throw new IllegalArgumentException("generate: the prompt has " + t0 + " tokens, more than the model's context of "
+                    + maxPos + " (max_position_embeddings)");
+        }
+        capacity = Math.min(capacity, maxPos);
+        int[][] tokens = new int[b][cfg.maxNewTokens()];
+        float[][] logps = new float[b][cfg.maxNewTokens()];
+        int[] produced = new int[b];
+        boolean[] stopped = new boolean[b];
+        Generator gen = new Generator(cfg.seed());
+        Device device = model.device();
+        try (Autograd.Mode off = Autograd.noGrad(); KvCache cache = model.newCache(b, capacity)) {
+            Tensor next;
+            try (Scope s = Scope.open()) {
+                Tensor embeds = prefillEmbeddings(model, prefix, prompts, longest);
+                // Each row is [pads][prefix][prompt]: everything after the row's padding may be attended.
+                float[] mask = new float[b * t0];
+                for (int r = 0; r < b; r++) {
+                    for (int i = longest - prompts.get(r).length; i < t0; i++) mask[r * t0 + i] = 1f;
+                }
+                cache.markKeys(Tensor.of(mask, b, t0).to(device));
+                Tensor h = model.hidden(embeds, cache.keyMask(t0), cache);
+                cache.advance(t0);
+                Tensor last = h.narrow(1, t0 - 1, 1).reshape(b, -1);
+                next = s.keep(sample(model.logits(last), cfg, gen, tokens, logps, produced, stopped));
+            }
+            for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
+                try (Scope s = Scope.open()) {
+                    cache.markKeys(Tensor.ones(DType.F32, device, b, 1));
+                    int len = cache.length() + 1;
+                    Tensor h = model.hidden(model.embed(next.reshape(b, 1)), cache.keyMask(len), cache);
+                    cache.advance(1);
+                    next.close();
+                    next = s.keep(sample(model.logits(h.reshape(b, -1)), cfg, gen, tokens, logps, produced, stopped));
+                }
+            }
+            next.close();
+        }
+        List<Generated> out = new ArrayList<>(b);
+        for (int r = 0; r < b; r++) {
+            out.add(new Generated(java.util.Arrays.copyOf(tokens[r], produced[r]), java.util.Arrays.copyOf(logps[r], produced[r]), stopped[r]));
+        }
+        return out;
+    }
+
+    private static Tensor prefillEmbeddings(CausalLM model, Tensor prefix, List<int[]> prompts, int longest) {
+        int b = prompts.size();
+        long[] ids = new long[b * longest];
+        for (int r = 0; r < b; r++) {
+            int[] pr = prompts.get(r);
+            int pad = longest - pr.length;
+            for (int i = 0; i < pr.length; i++) ids[r * longest + pad + i] = pr[i];
+        }
+        Tensor embeds = longest == 0 ? null : model.embed(Tensor.ofLongs(ids, b, longest).to(model.device()));
+        if (prefix == null) return embeds;
+        List<Tensor> rows = new ArrayList<>(b);
+        for (int r = 0; r < b; r++) {
+            int pad = longest - prompts.get(r).length;
+            List<Tensor> parts = new ArrayList<>(3);
+            if (pad > 0) parts.add(embeds.narrow(0, r, 1).narrow(1, 0, pad));
+            parts.add(prefix.narrow(0, r, 1).to(embeds == null ? prefix.dtype() : embeds.dtype()));
+            if (pad < longest) parts.add(embeds.narrow(0, r, 1).narrow(1, pad, longest - pad));
+            rows.add(Tensor.cat(parts, 1));
+        }
+        return Tensor.cat(rows, 0);
+    }
+
+    /** Draws the next token of every row and records it (and its log-probability) for rows still running. */
+    private static Tensor sample(Tensor logits, SamplingConfig cfg, Generator gen, int[][] tokens, float[][] logps,
+                                 int[] produced, boolean[] stopped) {
+        int b = logits.size(0);
+        Tensor lf = logits.to(DType.F32).contiguous();
+        Tensor ids = Tensor.empty(DType.I64, lf.device(), b);
+        long offset = gen.reserve(b);
+        lf.backend().sampleTokens(lf, cfg.temperature(), cfg.topK(), cfg.topP(), gen.seed(), offset, ids);
+        float temp = cfg.temperature() > 0 ? cfg.temperature() : 1f;
+        float[] lp = lf.div(temp).logSoftmax(-1).gather(1, ids.reshape(b, 1)).toFloatArray();
+        long[] chosen = ids.toLongArray();
+        for (int r = 0; r < b; r++) {
+            if (stopped[r] || produced[r] >= tokens[r].length) continue;
+            int tok = (int) chosen[r];
+            tokens[r][produced[r]] = tok;
+            logps[r][produced[r]] = lp[r];
+            produced[r]++;
+            if (cfg.stopTokens().contains(tok)) stopped[r] = true;
+        }
+        return ids;
+    }
+
+    private static boolean allStopped(boolean[] stopped) {
+        for (boolean s : stopped) if (!s) return false;
+        return true;
+    }
+}
