@@ -216,26 +216,46 @@ final class CpuElementwise {
         }
     }
 
+    /**
+     * Vector loops for the arithmetic ops on unit-stride a and out, b unit-stride or a broadcast scalar. One loop
+     * per operator: C2 only compiles lanewise operators to vector instructions when the operator is a constant.
+     */
     private static boolean vectorBinary(BinaryOp op, float[] a, int ao, float[] b, int bo, int bs, float[] o, int oo, int n) {
-        VectorOperators.Binary vop = switch (op) {
-            case ADD -> VectorOperators.ADD;
-            case SUB -> VectorOperators.SUB;
-            case MUL -> VectorOperators.MUL;
-            case DIV -> VectorOperators.DIV;
-            default -> null;
-        };
-        if (vop == null) return false;
+        if (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL && op != BinaryOp.DIV) return false;
         int i = 0;
         int bound = F.loopBound(n);
         if (bs == 1) {
-            for (; i < bound; i += F.length()) {
-                FloatVector.fromArray(F, a, ao + i).lanewise(vop, FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+            switch (op) {
+                case ADD -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+                }
+                case SUB -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+                }
+                case MUL -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+                }
+                default -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
+                }
             }
             for (; i < n; i++) o[oo + i] = scalar(op, a[ao + i], b[bo + i]);
         } else {
             float y = b[bo];
-            FloatVector yv = FloatVector.broadcast(F, y);
-            for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).lanewise(vop, yv).intoArray(o, oo + i);
+            switch (op) {
+                case ADD -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).add(y).intoArray(o, oo + i);
+                }
+                case SUB -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).sub(y).intoArray(o, oo + i);
+                }
+                case MUL -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).mul(y).intoArray(o, oo + i);
+                }
+                default -> {
+                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).div(y).intoArray(o, oo + i);
+                }
+            }
             for (; i < n; i++) o[oo + i] = scalar(op, a[ao + i], y);
         }
         return true;
