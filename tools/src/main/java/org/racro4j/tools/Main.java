@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 SelfCheckCommand.class,
                 DevicesCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

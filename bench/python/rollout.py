@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""PyTorch peer of `tools/racro4j bench rollout`: same flags, same model (random weights), same JSON line.
+
+Prefill of [batch, prompt_len] random tokens, then new_tokens - 1 decode steps with a KV cache for the whole
+batch, sampling at temperature 1 (the Hugging Face generate() loop: one forward per step, cache concatenated).
+"""
+import argparse, json, os, statistics, time
+import torch
+from qwen2_peer import Qwen2Peer, add_shape_args
+
+p = argparse.ArgumentParser()
+add_shape_args(p)
+p.add_argument("--batch", type=int, required=True)
+p.add_argument("--prompt-len", type=int, required=True)
+p.add_argument("--new-tokens", type=int, required=True)
+p.add_argument("--warmup", type=int, default=1)
+p.add_argument("--repeats", type=int, default=3)
+a = p.parse_args()
+torch.set_num_threads(a.threads or os.cpu_count())
+torch.manual_seed(2)
+dev = torch.device(a.device)
+model = Qwen2Peer(a.layers, a.dim, a.heads, a.kv_heads, a.vocab).to(dev).eval()
+prompts = torch.randint(0, a.vocab, (a.batch, a.prompt_len), device=dev)
+
+
+def sync():
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+
+
+prefill_t, total_t = [], []
+with torch.no_grad():
+    for r in range(a.warmup + a.repeats):
+        caches = [[None, None] for _ in model.layers]
+        t0 = time.perf_counter()
+        logits = model(prompts, 0, caches)[:, -1]
+        sync()
+        t1 = time.perf_counter()
+        tok = torch.multinomial(logits.softmax(-1), 1)
+        for step in range(1, a.new_tokens):
+            logits = model(tok, a.prompt_len + step - 1, caches)[:, -1]
+            tok = torch.multinomial(logits.softmax(-1), 1)
+        sync()
+        t2 = time.perf_counter()
+        if r >= a.warmup:
+            prefill_t.append(t1 - t0)
+            total_t.append(t2 - t0)
+pre, tot = statistics.median(prefill_t), statistics.median(total_t)
+print(json.dumps({"bench": "rollout", "impl": "pytorch " + torch.__version__, "device": a.device, "layers": a.layers,
+                  "dim": a.dim, "heads": a.heads, "kv_heads": a.kv_heads, "vocab": a.vocab, "batch": a.batch,
+                  "prompt_len": a.prompt_len, "new_tokens": a.new_tokens,
+                  "prefill_tokens_per_s": round(a.batch * a.prompt_len / pre, 1),
+                  "decode_tokens_per_s": round(a.batch * (a.new_tokens - 1) / max(tot - pre, 1e-9), 1),
+                  "seconds": round(tot, 3)}, separators=(",", ":")))
