@@ -87,8 +87,7 @@ public final class TaskPreview {
             lines.addAll(wrap("D: " + item.goldDescription(), metrics, tileWidth - PADDING));
             int textY = y + imageSide + PADDING + metrics.getAscent();
             for (int line = 0; line < Math.min(lines.size(), TEXT_LINES); line++) {
-                g.setColor(line == 0 ? Color.GRAY : line < lines.size() && lines.get(line).startsWith("A: ")
-                        ? new Color(0, 110, 0) : Color.BLACK);
+                g.setColor(line == 0 ? Color.GRAY : lines.get(line).startsWith("A: ") ? new Color(0, 110, 0) : Color.BLACK);
                 String text = line == TEXT_LINES - 1 && lines.size() > TEXT_LINES ? lines.get(line) + " …" : lines.get(line);
                 g.drawString(text, x, textY + line * LINE_HEIGHT);
             }

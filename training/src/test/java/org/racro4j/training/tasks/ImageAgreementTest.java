@@ -27,7 +27,7 @@ class ImageAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {48, 96})
+    @ValueSource(ints = {48, 64, 96})
     void shapesSceneShowsEachDescribedObjectInItsCell(int size) {
         for (TaskItem item : itemsOf(TaskFamily.SHAPES, size, 600)) {
             BufferedImage image = item.image();
@@ -86,7 +86,7 @@ class ImageAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {48, 96})
+    @ValueSource(ints = {48, 64, 96})
     void barHeightsInPixelsMatchTheirValues(int size) {
         Set<Integer> unitsSeen = new HashSet<>();
         for (TaskItem item : itemsOf(TaskFamily.BAR_CHART, size, 400)) {
@@ -140,7 +140,7 @@ class ImageAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {48, 96})
+    @ValueSource(ints = {48, 64, 96})
     void clockHandPointsAtTheDescribedHour(int size) {
         int background = ClockRenderer.BACKGROUND.getRGB();
         for (TaskItem item : itemsOf(TaskFamily.CLOCK, size, 300)) {
@@ -186,7 +186,7 @@ class ImageAgreementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {48, 96})
+    @ValueSource(ints = {48, 64, 96})
     void gridCellsAreColouredWhereDescribed(int size) {
         for (TaskItem item : itemsOf(TaskFamily.GRID_PATH, size, 300)) {
             BufferedImage image = item.image();
