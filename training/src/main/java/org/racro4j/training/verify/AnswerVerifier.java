@@ -1,0 +1,124 @@
+package org.racro4j.training.verify;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import org.racro4j.training.tasks.AnswerType;
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * Decides whether a response answers a task correctly: the answer is extracted ({@link AnswerExtractor})
+ * and compared with the reference by type. Numbers compare by value within a {@link Tolerance} (so "7",
+ * "7.0", "seven" and "\boxed{7}" are all 7); words compare exactly after normalisation (lower case, edge
+ * punctuation, a leading article and LaTeX text wrappers removed); yes/no compare by the leading yes/no
+ * word, with synonyms such as true/false. With choices, an answer given by letter or by the choice's text
+ * resolves to a choice index and indices compare.
+ */
+public final class AnswerVerifier {
+
+    private AnswerVerifier() {
+    }
+
+    public static Verdict verify(String response, TaskItem item) {
+        return verify(response, item.answer(), item.answerType(), item.choices(), Tolerance.DEFAULT);
+    }
+
+    public static Verdict verify(String response, String answer, AnswerType type, List<String> choices) {
+        return verify(response, answer, type, choices, Tolerance.DEFAULT);
+    }
+
+    public static Verdict verify(String response, String answer, AnswerType type, List<String> choices,
+                                 Tolerance tolerance) {
+        Optional<Extraction> extraction = AnswerExtractor.extract(response, type, choices);
+        if (extraction.isEmpty()) {
+            return new Verdict(false, "", "no answer found");
+        }
+        String extracted = extraction.get().text();
+        String method = extraction.get().method().name().toLowerCase(java.util.Locale.ROOT);
+        String mismatch = compare(extracted, answer, type, choices, tolerance);
+        return mismatch == null
+                ? new Verdict(true, extracted, method + ": matches " + answer)
+                : new Verdict(false, extracted, method + ": " + mismatch);
+    }
+
+    /** Whether an already extracted answer equals the reference answer, by the rules above. */
+    public static boolean equivalent(String extracted, String answer, AnswerType type, List<String> choices,
+                                     Tolerance tolerance) {
+        return compare(extracted, answer, type, choices, tolerance) == null;
+    }
+
+    /** Null when the answers match, else why not. */
+    private static String compare(String extracted, String answer, AnswerType type, List<String> choices,
+                                  Tolerance tolerance) {
+        if (!choices.isEmpty()) {
+            OptionalInt expected = ChoiceMatcher.resolve(answer, choices);
+            if (expected.isPresent()) {
+                OptionalInt given = ChoiceMatcher.resolve(extracted, choices);
+                if (given.isPresent()) {
+                    return given.getAsInt() == expected.getAsInt() ? null
+                            : "chose " + ChoiceMatcher.letter(given.getAsInt()) + ", expected "
+                              + ChoiceMatcher.letter(expected.getAsInt());
+                }
+                // not recognisably a choice: compare with the right choice's text by type
+                answer = choices.get(expected.getAsInt());
+            }
+        }
+        return switch (type) {
+            case NUMBER -> compareNumbers(extracted, answer, tolerance);
+            case YES_NO -> compareYesNo(extracted, answer);
+            case WORD -> compareWords(extracted, answer, tolerance);
+        };
+    }
+
+    private static String compareNumbers(String extracted, String answer, Tolerance tolerance) {
+        OptionalDouble expected = NumberParser.parse(AnswerNormalizer.normalize(answer));
+        if (expected.isEmpty()) {
+            return compareWords(extracted, answer, tolerance); // a reference that is not a number after all
+        }
+        String normalized = AnswerNormalizer.normalize(extracted);
+        OptionalDouble given = NumberParser.parse(normalized);
+        if (given.isEmpty()) {
+            given = NumberParser.parse(extracted);
+        }
+        if (given.isEmpty()) {
+            given = NumberParser.last(normalized); // "7 o'clock", "3 + 4 = 7"
+        }
+        if (given.isEmpty()) {
+            return "not a number: " + extracted;
+        }
+        return tolerance.equal(given.getAsDouble(), expected.getAsDouble()) ? null
+                : "expected " + answer + ", got " + formatNumber(given.getAsDouble());
+    }
+
+    private static String compareYesNo(String extracted, String answer) {
+        Optional<String> expected = AnswerNormalizer.yesNo(AnswerNormalizer.normalize(answer));
+        Optional<String> given = AnswerNormalizer.yesNo(AnswerNormalizer.normalize(extracted));
+        if (expected.isEmpty()) {
+            throw new IllegalArgumentException("reference answer of a yes/no question is not yes or no: " + answer);
+        }
+        if (given.isEmpty()) {
+            return "not yes or no: " + extracted;
+        }
+        return given.get().equals(expected.get()) ? null : "expected " + expected.get() + ", got " + given.get();
+    }
+
+    private static String compareWords(String extracted, String answer, Tolerance tolerance) {
+        String given = AnswerNormalizer.normalize(extracted);
+        String expected = AnswerNormalizer.normalize(answer);
+        if (given.equals(expected)) {
+            return null;
+        }
+        OptionalDouble givenValue = NumberParser.parse(given);
+        OptionalDouble expectedValue = NumberParser.parse(expected);
+        if (givenValue.isPresent() && expectedValue.isPresent()
+                && tolerance.equal(givenValue.getAsDouble(), expectedValue.getAsDouble())) {
+            return null;
+        }
+        return "expected " + expected + ", got " + given;
+    }
+
+    private static String formatNumber(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+    }
+}
