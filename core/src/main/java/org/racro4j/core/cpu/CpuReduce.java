@@ -1,7 +1,6 @@
 package org.racro4j.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.racro4j.core.DType;
@@ -78,7 +77,7 @@ final class CpuReduce {
                 int blockEnd = Math.min(bound, i + 1024);
                 FloatVector acc = FloatVector.zero(F);
                 for (; i < blockEnd; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, base + i));
-                total += acc.reduceLanes(VectorOperators.ADD);
+                total += Lanes.sum(acc);
             }
             for (; i < n; i++) total += x[base + i];
         } else {

@@ -1,7 +1,6 @@
 package org.racro4j.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.racro4j.core.Tensor;
@@ -266,7 +265,7 @@ final class CpuRows {
             FloatVector v = FloatVector.fromArray(F, x, base + i);
             acc = v.fma(v, acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(acc);
         for (; i < n; i++) s += (double) x[base + i] * x[base + i];
         return s;
     }
