@@ -11,21 +11,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * of its byte-level character, and adjacent tokens are merged by merge rank until no listed merge applies.
  *
  * <p>The merge order is Hugging Face's ({@code Word::merge_all}): always the pair with the lowest rank, the
- * leftmost one among equals. A heap of candidate pairs keeps this O(n log n) in the piece length, so a long piece
- * without spaces (a URL, base64) costs no more than it must. Results for pieces shorter than
- * {@link #CACHE_MAX_LENGTH} are cached, since natural text repeats its words.
+ * leftmost one among equals. Short pieces (nearly all words) rescan an array of pair ranks; long ones (a URL,
+ * base64, a run of digits or symbols) use a heap of candidate pairs, so they cost O(n log n) rather than O(n²).
+ * Both give the same result. Results for pieces shorter than {@link #CACHE_MAX_LENGTH} are cached, since
+ * natural text repeats its words.
  */
 final class BpeModel {
-    /** A merge: its rank (position in the merges list) and the id of the merged token. */
-    record Merge(int rank, int newId) {}
-
     /** Hugging Face caches pieces below 256 bytes; chars are close enough and cheaper to check. */
     static final int CACHE_MAX_LENGTH = 256;
     /** Entries kept; past it new pieces are encoded but not cached (as Hugging Face does with its cache). */
     static final int CACHE_CAPACITY = 100_000;
+    /** Up to this many symbols the rank array is rescanned; above it the heap is used. */
+    static final int SCAN_LIMIT = 64;
 
     private final Map<String, Integer> vocab;
-    private final Map<Long, Merge> merges;
+    private final MergeTable merges;
     /** The token id of each byte's byte-level character, -1 when the vocabulary lacks it. */
     private final int[] byteIds = new int[256];
     private final Integer unkId;
@@ -35,13 +35,13 @@ final class BpeModel {
 
     /**
      * @param vocab        token (byte-level form) → id
-     * @param merges       {@link #pairKey} of the two token ids → merge
+     * @param merges       (left id, right id) → (rank, merged id)
      * @param unkId        the id for a byte whose character is not in the vocabulary, or null to drop such bytes
      *                     (what Hugging Face does without an unk_token)
      * @param fuseUnk      consecutive unknown bytes give one unk id
      * @param ignoreMerges a piece that is itself a token is that token, whatever the merges would make of it
      */
-    BpeModel(Map<String, Integer> vocab, Map<Long, Merge> merges, Integer unkId, boolean fuseUnk, boolean ignoreMerges) {
+    BpeModel(Map<String, Integer> vocab, MergeTable merges, Integer unkId, boolean fuseUnk, boolean ignoreMerges) {
         this.vocab = vocab;
         this.merges = merges;
         this.unkId = unkId;
@@ -51,10 +51,6 @@ final class BpeModel {
             Integer id = vocab.get(String.valueOf(ByteLevel.charOf(b)));
             byteIds[b] = id == null ? -1 : id;
         }
-    }
-
-    static long pairKey(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     /** Appends the ids of one pre-tokenized piece. */
@@ -79,7 +75,8 @@ final class BpeModel {
             }
         }
         if (ids == null) {
-            ids = merge(bytes);
+            int[] symbols = byteSymbols(bytes);
+            ids = symbols.length <= SCAN_LIMIT ? mergeByScan(symbols) : mergeByHeap(symbols);
         }
         if (cacheable && cache.size() < CACHE_CAPACITY) {
             cache.put(piece, ids);
@@ -87,8 +84,8 @@ final class BpeModel {
         out.addAll(ids);
     }
 
-    /** Byte tokens, then merges by rank until none applies. */
-    int[] merge(byte[] bytes) {
+    /** The token of each byte; bytes without one become unk (fused if asked) or are dropped. */
+    int[] byteSymbols(byte[] bytes) {
         int n = 0;
         int[] symbols = new int[bytes.length];
         boolean lastWasUnk = false;
@@ -104,11 +101,55 @@ final class BpeModel {
                 lastWasUnk = true;
             }
         }
-        if (n < 2) {
-            return Arrays.copyOf(symbols, n);
-        }
+        return n == symbols.length ? symbols : Arrays.copyOf(symbols, n);
+    }
 
-        // Symbols form a linked list over the array; a merged-away symbol is marked dead.
+    /** Merging for short pieces: {@code rank[i]} is the rank of the pair (i, i+1), rescanned for the minimum. */
+    int[] mergeByScan(int[] input) {
+        int[] symbols = input.clone();
+        int n = symbols.length;
+        long[] pair = new long[Math.max(0, n - 1)];
+        for (int i = 0; i + 1 < n; i++) {
+            pair[i] = merges.get(symbols[i], symbols[i + 1]);
+        }
+        while (n > 1) {
+            int best = -1;
+            int bestRank = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < n; i++) {
+                if (pair[i] >= 0 && MergeTable.rank(pair[i]) < bestRank) {   // strict: the leftmost of equals
+                    bestRank = MergeTable.rank(pair[i]);
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            symbols[best] = MergeTable.mergedId(pair[best]);
+            // Drop symbol best+1 and the pair it started; the pairs on both sides of the new symbol change.
+            System.arraycopy(symbols, best + 2, symbols, best + 1, n - best - 2);
+            System.arraycopy(pair, best + 1, pair, best, n - best - 2);
+            n--;
+            if (best > 0) {
+                pair[best - 1] = merges.get(symbols[best - 1], symbols[best]);
+            }
+            if (best + 1 < n) {
+                pair[best] = merges.get(symbols[best], symbols[best + 1]);
+            }
+        }
+        return Arrays.copyOf(symbols, n);
+    }
+
+    /**
+     * Merging for long pieces: symbols form a linked list over the array, candidates wait in a heap ordered by
+     * (rank, position). A candidate is stale once either of its symbols has changed; the pair at its position
+     * then merges with another rank or not at all, which is how it is recognised.
+     */
+    int[] mergeByHeap(int[] input) {
+        int[] symbols = input.clone();
+        int n = symbols.length;
+        if (n < 2) {
+            return symbols;
+        }
         int[] next = new int[n];
         int[] prev = new int[n];
         boolean[] dead = new boolean[n];
@@ -116,13 +157,9 @@ final class BpeModel {
             next[i] = i + 1 < n ? i + 1 : -1;
             prev[i] = i - 1;
         }
-        // Candidates ordered by (rank, position): rank in the high bits, position in the low.
         PriorityQueue<Long> queue = new PriorityQueue<>();
         for (int i = 0; i + 1 < n; i++) {
-            Merge m = merges.get(pairKey(symbols[i], symbols[i + 1]));
-            if (m != null) {
-                queue.add(candidate(m.rank(), i));
-            }
+            offer(queue, merges.get(symbols[i], symbols[i + 1]), i);
         }
         while (!queue.isEmpty()) {
             long top = queue.poll();
@@ -132,38 +169,31 @@ final class BpeModel {
             if (dead[pos] || right < 0) {
                 continue;
             }
-            // A candidate is stale once either symbol has changed; the pair then maps to another merge or none.
-            Merge m = merges.get(pairKey(symbols[pos], symbols[right]));
-            if (m == null || m.rank() != rank) {
+            long merge = merges.get(symbols[pos], symbols[right]);
+            if (merge < 0 || MergeTable.rank(merge) != rank) {
                 continue;
             }
-            symbols[pos] = m.newId();
+            symbols[pos] = MergeTable.mergedId(merge);
             dead[right] = true;
             next[pos] = next[right];
             if (next[pos] >= 0) {
                 prev[next[pos]] = pos;
+                offer(queue, merges.get(symbols[pos], symbols[next[pos]]), pos);
             }
             if (prev[pos] >= 0) {
-                Merge left = merges.get(pairKey(symbols[prev[pos]], symbols[pos]));
-                if (left != null) {
-                    queue.add(candidate(left.rank(), prev[pos]));
-                }
-            }
-            if (next[pos] >= 0) {
-                Merge after = merges.get(pairKey(symbols[pos], symbols[next[pos]]));
-                if (after != null) {
-                    queue.add(candidate(after.rank(), pos));
-                }
+                offer(queue, merges.get(symbols[prev[pos]], symbols[pos]), prev[pos]);
             }
         }
         IntList result = new IntList();
-        for (int i = 0; i >= 0; i = next[i]) {
+        for (int i = 0; i >= 0; i = next[i]) {   // symbol 0 is never merged away: merges keep the left position
             result.add(symbols[i]);
         }
         return result.toArray();
     }
 
-    private static long candidate(int rank, int position) {
-        return ((long) rank << 32) | position;
+    private static void offer(PriorityQueue<Long> queue, long merge, int position) {
+        if (merge >= 0) {
+            queue.add(((long) MergeTable.rank(merge) << 32) | position);
+        }
     }
 }

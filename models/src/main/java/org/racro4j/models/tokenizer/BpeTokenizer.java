@@ -126,6 +126,10 @@ public final class BpeTokenizer implements Tokenizer {
         return pieces;
     }
 
+    BpeModel model() {
+        return model;
+    }
+
     /** The BPE ids of one piece on its own, without added-token matching, normalization or pre-tokenization. */
     int[] encodePiece(String piece) {
         IntList ids = new IntList();

@@ -1,7 +1,6 @@
 package org.racro4j.models.tokenizer;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -34,7 +33,7 @@ final class BpeTokenizerReader {
         }
 
         Map<String, Integer> vocab = json.vocab();
-        Map<Long, BpeModel.Merge> merges = merges(json, vocab);
+        MergeTable merges = merges(json, vocab);
         Integer unkId = null;
         JsonNode unk = TokenizerJson.optional(model, "unk_token");
         if (unk != null) {
@@ -58,15 +57,15 @@ final class BpeTokenizerReader {
      * {@code model.merges}: "left right" strings (older files) or ["left", "right"] arrays (newer ones). Rank is
      * the position in the list; when a pair is listed twice the later rank stands, as in Hugging Face's map.
      */
-    private static Map<Long, BpeModel.Merge> merges(TokenizerJson json, Map<String, Integer> vocab) {
+    private static MergeTable merges(TokenizerJson json, Map<String, Integer> vocab) {
         JsonNode list = TokenizerJson.optional(json.model(), "merges");
         if (list == null) {
-            return Map.of();
+            return new MergeTable(0);
         }
         if (!list.isArray()) {
             throw json.error("model.merges is not an array");
         }
-        Map<Long, BpeModel.Merge> merges = new HashMap<>(list.size() * 2);
+        MergeTable merges = new MergeTable(list.size());
         int rank = 0;
         for (JsonNode entry : list) {
             String left;
@@ -95,7 +94,7 @@ final class BpeTokenizerReader {
                             + ", which is not in model.vocab");
                 }
             }
-            merges.put(BpeModel.pairKey(leftId, rightId), new BpeModel.Merge(rank, mergedId));
+            merges.put(leftId, rightId, rank, mergedId);
             rank++;
         }
         return merges;

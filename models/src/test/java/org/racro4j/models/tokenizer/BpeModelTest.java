@@ -84,6 +84,24 @@ class BpeModelTest {
     }
 
     @Test
+    void scanAndHeapMergeAlike() {
+        // Short pieces rescan an array, long ones use a heap; on GPT-2's merges both must give the same tokens.
+        BpeModel gpt2 = ((BpeTokenizer) Tokenizers.load(Gpt2TokenizerTest.gpt2Json())).model();
+        java.util.Random random = new java.util.Random(42);
+        String alphabet = "eeettaaoinshrdlu   ..,,''0123456789éß世界🦙\n\t";
+        for (int trial = 0; trial < 2000; trial++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(trial < 1000 ? 12 : 200);
+            for (int i = 0; i < length; i++) {
+                text.appendCodePoint(alphabet.codePointAt(alphabet.offsetByCodePoints(0,
+                        random.nextInt(alphabet.codePointCount(0, alphabet.length())))));
+            }
+            int[] symbols = gpt2.byteSymbols(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertArrayEquals(gpt2.mergeByHeap(symbols), gpt2.mergeByScan(symbols), text::toString);
+        }
+    }
+
+    @Test
     void longPieceWithoutSpacesStaysCheap() {
         // One 300,000-byte piece (no cache, heap-ordered merges): a quadratic merge loop would take minutes.
         Map<String, Integer> v = vocab("a", "aa", "aaaa");
