@@ -67,6 +67,16 @@ class Gpt2TokenizerTest {
     }
 
     @Test
+    void gpt2RegexSplits() {
+        BpeTokenizer bpe = (BpeTokenizer) gpt2;
+        // GPT-2's contractions are case-sensitive, digits stay together, and " ?X+" takes one leading space.
+        assertEquals(List.of("HE", "'", "S", " it", "'s", " 12345", "  ", " x"), bpe.preTokenize("HE'S it's 12345   x"));
+        // U+00A0 is Unicode whitespace: " " is cut off by \s+(?!\S) and U+00A0 stands alone; with an ASCII \s,
+        // " ?[^\s\p{L}\p{N}]+" would have taken " \u00a0" as one piece.
+        assertEquals(List.of("a", " ", "\u00a0", "b"), bpe.preTokenize("a \u00a0b"));
+    }
+
+    @Test
     void vocabularyAndSpecialTokens() {
         assertEquals(50257, gpt2.vocabSize());
         assertEquals(50256, gpt2.tokenId("<|endoftext|>"));

@@ -144,6 +144,16 @@ class Qwen2LayoutTest {
     }
 
     @Test
+    void unicodeWhitespaceIsWhitespace() {
+        // U+3000 (ideographic space) is \s for Oniguruma. At " \u3000y": (2) and (4) cannot pass the U+3000 after
+        // the ' ', (6) backtracks to " " (U+3000 after it is no \S). Then (2) takes U+3000 as the one-character
+        // prefix of "y". An ASCII-only \s would have made (4) take " \u3000" instead.
+        assertPieces("x \u3000y", "x", " ", "\u3000y");
+        // U+0085 (NEL) and U+2028 are whitespace but not \r or \n: (5) does not apply; (6) and (7) do.
+        assertPieces("a\u0085\u2028 b", "a", "\u0085\u2028", " b");
+    }
+
+    @Test
     void nfcComposesBeforeSplitting() {
         // "e" + U+0301 (combining acute) becomes "é" (U+00E9) before the regex runs: without NFC, U+0301 (a mark,
         // not a letter) would have cut "cafe" from "\u0301".
