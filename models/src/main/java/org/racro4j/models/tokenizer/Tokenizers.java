@@ -34,7 +34,7 @@ public final class Tokenizers {
         String type = json.modelType();
         return switch (type) {
             case "BPE" -> BpeTokenizerReader.read(json, roles);
-            case "WordLevel" -> WordLevelTokenizer.read(json);
+            case "WordLevel" -> WordLevelTokenizer.read(json, roles);
             default -> throw json.error("model type \"" + type + "\" is not supported (BPE and WordLevel are)");
         };
     }

@@ -44,7 +44,8 @@ public final class WordLevelTokenizer implements Tokenizer {
     private final Integer unkId;
     private final SpecialTokens specialTokens;
 
-    private WordLevelTokenizer(Map<String, Integer> vocab, List<AddedToken> specials, String unkToken) {
+    private WordLevelTokenizer(Map<String, Integer> vocab, List<AddedToken> specials, String unkToken,
+                               Map<String, String> configuredRoles) {
         this.vocab = Collections.unmodifiableMap(new LinkedHashMap<>(vocab));
         this.specials = List.copyOf(specials);
         this.unkToken = unkToken;
@@ -69,7 +70,7 @@ public final class WordLevelTokenizer implements Tokenizer {
             }
         }
         this.specialMatcher = new AddedTokenMatcher(this.specials, AddedToken::content);
-        this.specialTokens = SpecialTokens.resolve(specialByContent, Map.of(), unkId, this::tokenId);
+        this.specialTokens = SpecialTokens.resolve(specialByContent, configuredRoles, unkId, this::tokenId);
     }
 
     /** A tokenizer over {@code words} with {@code <pad>}=0, {@code <unk>}=1, {@code <bos>}=2, {@code <eos>}=3. */
@@ -103,7 +104,7 @@ public final class WordLevelTokenizer implements Tokenizer {
                 vocab.put(word, vocab.size());
             }
         }
-        return new WordLevelTokenizer(vocab, specials, UNK);
+        return new WordLevelTokenizer(vocab, specials, UNK, Map.of());
     }
 
     private static void checkWord(String word) {
@@ -114,7 +115,7 @@ public final class WordLevelTokenizer implements Tokenizer {
     }
 
     /** Reads a tokenizer.json whose model is WordLevel (see {@link Tokenizers#load}). */
-    static WordLevelTokenizer read(TokenizerJson json) {
+    static WordLevelTokenizer read(TokenizerJson json, Map<String, String> configuredRoles) {
         JsonNode model = json.model();
         Map<String, Integer> vocab = json.vocab();
         List<AddedToken> specials = json.addedTokens(vocab);
@@ -130,7 +131,7 @@ public final class WordLevelTokenizer implements Tokenizer {
             throw json.error("decoder " + decoder + " is not supported for WordLevel (only none)");
         }
         JsonNode unk = TokenizerJson.optional(model, "unk_token");
-        return new WordLevelTokenizer(vocab, specials, unk == null ? UNK : unk.asText());
+        return new WordLevelTokenizer(vocab, specials, unk == null ? UNK : unk.asText(), configuredRoles);
     }
 
     /** Writes this tokenizer as a Hugging Face tokenizer.json (atomically: a temporary file renamed into place). */
