@@ -57,10 +57,6 @@ final class AddedTokenMatcher {
         this.empty = !any;
     }
 
-    boolean isEmpty() {
-        return empty;
-    }
-
     /** Cuts {@code text} into added-token matches and the text between them. */
     List<Segment> split(String text) {
         List<Segment> segments = new ArrayList<>();
