@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
                 SelfCheckCommand.class,
                 DevicesCommand.class,
                 BenchCommand.class,
+                TokenizeCommand.class,
+                DetokenizeCommand.class,
+                GenerateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
