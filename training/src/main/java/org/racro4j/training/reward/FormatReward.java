@@ -1,0 +1,34 @@
+package org.racro4j.training.reward;
+
+import java.util.List;
+
+import org.racro4j.training.roles.Role;
+import org.racro4j.training.roles.Rollout;
+import org.racro4j.training.text.Prompts;
+import org.racro4j.training.verify.AnswerFormat;
+import org.racro4j.training.verify.FormatCheck;
+
+/**
+ * 1 when a rollout has the form its role requires, else 0. A caption must end by itself (EOS) and be a
+ * sequence of sentences each closed by " ."; an answer must end by itself and read as exactly one answer line.
+ */
+public final class FormatReward implements Reward {
+    @Override
+    public String name() {
+        return "format";
+    }
+
+    @Override
+    public double[] score(List<Rollout> rollouts, long seed) {
+        double[] out = new double[rollouts.size()];
+        for (int i = 0; i < out.length; i++) out[i] = wellFormed(rollouts.get(i)) ? 1 : 0;
+        return out;
+    }
+
+    public static boolean wellFormed(Rollout r) {
+        if (!r.stopped() || r.text().isBlank()) return false;
+        if (r.role() == Role.SOLVER) return FormatCheck.follows(Prompts.answerLine(r.text()), AnswerFormat.ANSWER_LINE);
+        String t = r.text().strip();
+        return t.endsWith(" .") || t.equals(".");
+    }
+}

@@ -1,0 +1,170 @@
+package org.racro4j.training.rl;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.Scope;
+import org.racro4j.core.Tensor;
+import org.racro4j.core.optim.AdamW;
+import org.racro4j.core.optim.GradClip;
+import org.racro4j.models.generation.TeacherForcing;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Rollout;
+
+/**
+ * The optimisation half of a GRPO step: given rollouts with advantages, record π_old (and π_ref) log-probs, then
+ * for each inner epoch shuffle the rollouts into minibatches and take one clipped policy-gradient step per
+ * minibatch (with KL to the reference, global-norm clipping and AdamW). Image rollouts (captions) and text
+ * rollouts (PRCO Solver answers) can share a minibatch.
+ */
+public final class PolicyUpdate {
+    private final CaptionPolicy policy;
+    private final CaptionPolicy reference;
+    private final AdamW optimizer;
+    private final RlConfig cfg;
+
+    public PolicyUpdate(CaptionPolicy policy, CaptionPolicy reference, AdamW optimizer, RlConfig cfg) {
+        this.policy = policy;
+        this.reference = reference;
+        this.optimizer = optimizer;
+        this.cfg = cfg;
+    }
+
+    /** What one update did, averaged over its minibatches. */
+    public record Stats(double loss, double clipFraction, double kl, double entropy, double ratio, double gradNorm, int optimizerSteps,
+                        long tokens) {}
+
+    /**
+     * @param patches    the step's images [N, P, F]; rollouts point into it with {@link Rollout#image()}
+     * @param advantages one per rollout
+     */
+    public Stats apply(List<Rollout> rollouts, double[] advantages, Tensor patches, long seed) {
+        int n = rollouts.size();
+        int maxLen = cfg.maxCaptionTokens();
+        Tensor[] old = new Tensor[n];
+        Tensor[] ref = new Tensor[n];
+        int chunk = Math.max(cfg.minibatch(), 32);
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            for (int s = 0; s < n; s += chunk) {
+                int[] idx = range(s, Math.min(n, s + chunk));
+                split(score(policy, rollouts, idx, patches, false).logProbs(), rollouts, idx, old);
+                if (cfg.loss().klCoef() > 0) split(score(reference, rollouts, idx, patches, false).logProbs(), rollouts, idx, ref);
+            }
+        }
+        double lossSum = 0, clipSum = 0, klSum = 0, entSum = 0, ratioSum = 0, normSum = 0;
+        long tokens = 0;
+        int steps = 0;
+        SplittableRandom rng = new SplittableRandom(seed);
+        try {
+            for (int epoch = 0; epoch < cfg.innerEpochs(); epoch++) {
+                int[] order = shuffled(n, rng);
+                for (int s = 0; s < n; s += cfg.minibatch()) {
+                    int[] idx = Arrays.copyOfRange(order, s, Math.min(n, s + cfg.minibatch()));
+                    try (Scope scope = Scope.open()) {
+                        TeacherForcing.Scores sc = score(policy, rollouts, idx, patches, true);
+                        int len = sc.logProbs().size(1);
+                        float[] adv = new float[idx.length];
+                        for (int i = 0; i < idx.length; i++) adv[i] = (float) advantages[idx[i]];
+                        Tensor oldT = stack(old, idx, len);
+                        Tensor refT = cfg.loss().klCoef() > 0 ? stack(ref, idx, len) : null;
+                        PolicyLoss.Result r = PolicyLoss.compute(sc.logProbs(), oldT, refT,
+                                Tensor.of(adv, idx.length).to(sc.logProbs().device()), sc.mask(), cfg.loss(), maxLen);
+                        r.loss().backward();
+                        normSum += GradClip.clipGradNorm(policy.model().parameters(), (float) cfg.maxGradNorm());
+                        optimizer.step();
+                        optimizer.zeroGrad();
+                        double t = sc.mask().sum().item();
+                        tokens += (long) t;
+                        lossSum += r.loss().item();
+                        clipSum += r.clipFraction();
+                        klSum += r.meanKl();
+                        ratioSum += r.meanRatio();
+                        entSum += sc.entropy().sum().item() / Math.max(1, t);
+                        steps++;
+                    }
+                }
+            }
+        } finally {
+            for (Tensor t : old) if (t != null) t.close();
+            for (Tensor t : ref) if (t != null) t.close();
+        }
+        return new Stats(lossSum / steps, clipSum / steps, klSum / steps, entSum / steps, ratioSum / steps, normSum / steps, steps, tokens);
+    }
+
+    /** Scores rows idx of the rollouts: image rows with their images first, text rows alone; result rows in idx order. */
+    private static TeacherForcing.Scores score(CaptionPolicy p, List<Rollout> rollouts, int[] idx, Tensor patches, boolean entropy) {
+        List<Integer> imageRows = new ArrayList<>();
+        List<Integer> textRows = new ArrayList<>();
+        for (int i = 0; i < idx.length; i++) (rollouts.get(idx[i]).image() >= 0 ? imageRows : textRows).add(i);
+        TeacherForcing.Scores a = imageRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, imageRows, patches, entropy);
+        TeacherForcing.Scores b = textRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, textRows, null, entropy);
+        if (b == null) return a;
+        if (a == null) return b;
+        // Interleave back into idx order: concatenate, then gather rows by position.
+        int len = Math.max(a.logProbs().size(1), b.logProbs().size(1));
+        long[] position = new long[idx.length];
+        for (int i = 0; i < imageRows.size(); i++) position[imageRows.get(i)] = i;
+        for (int i = 0; i < textRows.size(); i++) position[textRows.get(i)] = imageRows.size() + i;
+        Tensor order = Tensor.ofLongs(position, idx.length).to(patches.device());
+        Tensor lp = Tensor.cat(List.of(padTo(a.logProbs(), len), padTo(b.logProbs(), len)), 0).indexSelect(0, order);
+        Tensor mask = Tensor.cat(List.of(padTo(a.mask(), len), padTo(b.mask(), len)), 0).indexSelect(0, order);
+        Tensor ent = entropy ? Tensor.cat(List.of(padTo(a.entropy(), len), padTo(b.entropy(), len)), 0).indexSelect(0, order) : null;
+        return new TeacherForcing.Scores(lp, mask, ent);
+    }
+
+    private static TeacherForcing.Scores scoreGroup(CaptionPolicy p, List<Rollout> rollouts, int[] idx, List<Integer> rows,
+                                                    Tensor patches, boolean entropy) {
+        List<int[]> ctx = new ArrayList<>(rows.size());
+        List<int[]> resp = new ArrayList<>(rows.size());
+        long[] images = new long[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Rollout r = rollouts.get(idx[rows.get(i)]);
+            ctx.add(r.context());
+            resp.add(r.response());
+            images[i] = r.image();
+        }
+        Tensor rowPatches = patches == null ? null : patches.indexSelect(0, Tensor.ofLongs(images, images.length).to(patches.device()));
+        return p.score(rowPatches, ctx, resp, 1f, entropy);
+    }
+
+    /** Zero-pads [B, L] on the right to [B, len]. */
+    static Tensor padTo(Tensor t, int len) {
+        int l = t.size(1);
+        if (l == len) return t;
+        return Tensor.cat(List.of(t, Tensor.zeros(t.dtype(), t.device(), t.size(0), len - l)), 1);
+    }
+
+    /** Keeps row i of a [B, L] result, trimmed to its response's length, as a tensor owned here. */
+    private static void split(Tensor lp, List<Rollout> rollouts, int[] idx, Tensor[] into) {
+        for (int i = 0; i < idx.length; i++) {
+            int len = rollouts.get(idx[i]).response().length;
+            into[idx[i]] = Scope.escape(lp.narrow(0, i, 1).narrow(1, 0, len).copy());
+        }
+    }
+
+    private static Tensor stack(Tensor[] rows, int[] idx, int len) {
+        List<Tensor> parts = new ArrayList<>(idx.length);
+        for (int i : idx) parts.add(padTo(rows[i], len));
+        return Tensor.cat(parts, 0);
+    }
+
+    private static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        for (int i = 0; i < r.length; i++) r[i] = from + i;
+        return r;
+    }
+
+    private static int[] shuffled(int n, SplittableRandom rng) {
+        int[] p = range(0, n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

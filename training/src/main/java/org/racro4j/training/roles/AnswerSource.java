@@ -1,0 +1,13 @@
+package org.racro4j.training.roles;
+
+import java.util.List;
+
+/**
+ * Whoever answers questions from captions: the frozen reasoner (RACRO) or the policy itself in its Solver role
+ * (PRCO). Returns k answers per (caption, question).
+ */
+public interface AnswerSource {
+    String name();
+
+    List<List<Answer>> answer(List<String> captions, List<String> questions, int k, float temperature, long seed);
+}

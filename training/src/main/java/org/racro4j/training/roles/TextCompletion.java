@@ -1,0 +1,80 @@
+package org.racro4j.training.roles;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.Tensor;
+import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.generation.Generated;
+import org.racro4j.models.generation.SamplingConfig;
+import org.racro4j.models.generation.TextGeneration;
+import org.racro4j.models.tokenizer.Tokenizer;
+import org.racro4j.training.text.Prompts;
+
+/** Batched completion of word-level prompts with a decoder: BOS + prompt in, text up to EOS out. */
+public final class TextCompletion {
+    /** Rows per generation batch: bounds memory of the KV cache without costing throughput. */
+    static final int MAX_BATCH = 256;
+
+    private TextCompletion() {}
+
+    public static int[] promptIds(Tokenizer tok, String prompt) {
+        int[] body = tok.encode(prompt);
+        int[] ids = new int[body.length + 1];
+        ids[0] = tok.specialTokens().bos();
+        System.arraycopy(body, 0, ids, 1, body.length);
+        return ids;
+    }
+
+    /** The response text of generated tokens: everything before EOS, specials dropped. */
+    public static String text(Tokenizer tok, int[] tokens) {
+        int eos = tok.specialTokens().eos();
+        int n = 0;
+        while (n < tokens.length && tokens[n] != eos) n++;
+        return tok.decode(Arrays.copyOf(tokens, n), true).strip();
+    }
+
+    /**
+     * Generates for every prompt (optionally after prefix rows [N, P, D]) in batches of at most MAX_BATCH rows,
+     * stopping at EOS. Deterministic for a given seed and list of prompts.
+     */
+    public static List<Generated> complete(CausalLM lm, Tokenizer tok, Tensor prefix, List<int[]> prompts, int maxTokens,
+                                           float temperature, long seed) {
+        List<Generated> out = new ArrayList<>(prompts.size());
+        for (int start = 0; start < prompts.size(); start += MAX_BATCH) {
+            int end = Math.min(prompts.size(), start + MAX_BATCH);
+            Tensor p = prefix == null ? null : prefix.narrow(0, start, end - start);
+            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed + 1_000_003L * start,
+                    Set.of(tok.specialTokens().eos()));
+            out.addAll(TextGeneration.generate(lm, p, prompts.subList(start, end), cfg));
+        }
+        return out;
+    }
+
+    /** k answers per (caption, question) from a text-only decoder reading the reasoner prompt. No gradients. */
+    public static List<List<Answer>> answers(CausalLM lm, Tokenizer tok, List<String> captions, List<String> questions, int k,
+                                             int maxTokens, float temperature, long seed) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < captions.size(); i++) {
+            int[] p = promptIds(tok, Prompts.reasoner(captions.get(i), questions.get(i)));
+            for (int j = 0; j < k; j++) prompts.add(p);
+        }
+        List<Generated> gen;
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            gen = complete(lm, tok, null, prompts, maxTokens, temperature, seed);
+        }
+        List<List<Answer>> out = new ArrayList<>();
+        for (int i = 0; i < captions.size(); i++) {
+            List<Answer> row = new ArrayList<>(k);
+            for (int j = 0; j < k; j++) {
+                Generated g = gen.get(i * k + j);
+                row.add(new Answer(text(tok, g.tokens()), prompts.get(i * k + j), g.tokens(), g.stopped()));
+            }
+            out.add(row);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,36 @@
+package org.racro4j.training.text;
+
+import java.util.List;
+
+/**
+ * The prompt templates of the two roles, in the built-in tasks' word-level style (tokens separated by spaces).
+ * They follow RACRO's: the captioner is asked to describe the image for the question without answering it,
+ * and the reasoner reads caption + question and ends with an answer line.
+ *
+ * <pre>
+ *   captioner / Observer:  [image] describe the image for the question : {question} do not answer it . description :
+ *   reasoner  / Solver:    description : {caption} question : {question} answer :
+ * </pre>
+ * The reasoner's completion is the answer itself ("7", "red", "yes"), so prompt + completion is an answer line
+ * the verifiers read ("answer : 7").
+ */
+public final class Prompts {
+    /** Words the templates add to the tasks' vocabulary. */
+    public static final List<String> WORDS = List.of("describe", "for", "question", "description", "do", "not");
+
+    private Prompts() {}
+
+    public static String captioner(String question) {
+        return "describe the image for the question : " + question + " do not answer it . description :";
+    }
+
+    public static String reasoner(String description, String question) {
+        String d = description == null ? "" : description.strip();
+        return (d.isEmpty() ? "description :" : "description : " + d) + " question : " + question + " answer :";
+    }
+
+    /** The text the verifiers read for a reasoner completion: the prompt's answer line plus the completion. */
+    public static String answerLine(String completion) {
+        return "answer : " + completion.strip();
+    }
+}
