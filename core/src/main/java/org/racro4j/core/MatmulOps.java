@@ -20,6 +20,8 @@ final class MatmulOps {
             throw new IllegalArgumentException("matmul: dtypes differ (" + a.dtype() + " and " + b.dtype() + ")");
         }
         if (!a.dtype().isFloatingPoint()) throw new IllegalArgumentException("matmul: needs floating tensors, got " + a.dtype());
+        // vector . vector: both promoted dims are removed again, leaving a 0-d result
+        if (a.dim() == 1 && b.dim() == 1) return matmul(a.unsqueeze(0), b.unsqueeze(1)).squeeze(-1).squeeze(-1);
         if (a.dim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
         if (b.dim() == 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
         int m = a.size(-2);
