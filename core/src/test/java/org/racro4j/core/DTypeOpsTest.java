@@ -253,8 +253,7 @@ class DTypeOpsTest {
         long big = (1L << 62) + 12345;
         Tensor t = Tensor.ofLongs(new long[] {big, -big, 7, 0}, 2, 2);
         assertArrayEquals(new long[] {big, 7, -big, 0}, t.t().contiguous().toLongArray());
-        assertArrayEquals(new long[] {big, -big}, t.select(1, 0).narrow(0, 0, 1).reshape(1).expand(1).toLongArray().length == 1
-                ? new long[] {big, -big} : null, "select/narrow of I64");
+        assertArrayEquals(new long[] {big, 7}, t.select(1, 0).toLongArray(), "a strided I64 column");
         assertArrayEquals(new int[] {2_000_000_001, -5}, Tensor.ofLongs(new long[] {2_000_000_001, -5}, 2).to(DType.I32).toIntArray());
         assertArrayEquals(new long[] {3, -2, 0}, Tensor.of(new float[] {3.9f, -2.7f, 0.2f}, 3).to(DType.I64).toLongArray(), "float to int truncates");
         assertArrayEquals(new long[] {0, 2, 4}, Tensor.arange(0, 5, 2, DType.I64, Device.CPU).toLongArray());
