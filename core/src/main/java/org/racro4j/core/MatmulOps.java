@@ -40,7 +40,7 @@ final class MatmulOps {
         }
         int[] aBatch = java.util.Arrays.copyOf(a.shape(), a.dim() - 2);
         int[] bBatch = java.util.Arrays.copyOf(b.shape(), b.dim() - 2);
-        int[] batch = Shapes.broadcast("matmul", aBatch, bBatch);
+        int[] batch = Shapes.broadcast("matmul: batch dims of " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()), aBatch, bBatch);
         int batchSize = (int) Shapes.numel(batch);
         Tensor a3 = a.expand(concat(batch, m, k)).reshape(batchSize, m, k);
         Tensor b3 = b.expand(concat(batch, k, n)).reshape(batchSize, k, n);
