@@ -133,7 +133,10 @@ class DeviceAndErrorsTest {
                 "crossEntropy", "5", "[0, 5)");
         fails(IllegalArgumentException.class, () -> a.select(0, 3), "select", "3", "3");
         fails(IllegalArgumentException.class, () -> a.select(1, -6), "select", "-6", "5");
-        fails(IllegalArgumentException.class, () -> a.narrow(1, 3, 4), "slice", "5");
+        fails(IllegalArgumentException.class, () -> a.narrow(1, 3, 4), "narrow", "start 3", "length 4", "size 5");
+        fails(IllegalArgumentException.class, () -> a.narrow(0, -1, 2), "narrow", "start -1", "size 3");
+        assertEquals(2, a.narrow(1, -2, 2).size(1));
+        fails(IllegalArgumentException.class, () -> a.slice(1, 6, 7), "slice", "[6, 7)", "size 5");
         fails(IllegalArgumentException.class, () -> a.sum(2, false), "sum", "dim 2", "rank 2");
         fails(IllegalArgumentException.class, () -> a.softmax(-3), "softmax", "dim -3", "rank 2");
         fails(IllegalArgumentException.class, () -> a.transpose(0, 2), "transpose", "dim 2");
