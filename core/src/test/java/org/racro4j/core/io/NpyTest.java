@@ -51,7 +51,10 @@ class NpyTest {
 
     /** The header a spec-following writer produces for this dict, built here from the spec's rules. */
     private static byte[] expectedHeader(String descr, String shapeLiteral) {
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeLiteral + ", }";
+        return headerFor("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeLiteral + ", }");
+    }
+
+    private static byte[] headerFor(String dict) {
         int unpadded = 10 + dict.length() + 1;
         int pad = (64 - unpadded % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
@@ -162,6 +165,11 @@ class NpyTest {
         Files.write(f64, file);
         IOException d = assertThrows(IOException.class, () -> Npy.read(f64));
         assertTrue(d.getMessage().contains("<f8"), d.getMessage());
+        Path fortran = dir.resolve("fortran.npy");
+        byte[] fh = headerFor("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }");
+        Files.write(fortran, java.util.Arrays.copyOf(fh, fh.length + 16));
+        IOException fo = assertThrows(IOException.class, () -> Npy.read(fortran));
+        assertTrue(fo.getMessage().contains(fortran.toString()) && fo.getMessage().contains("Fortran"), fo.getMessage());
     }
 
     // ------------------------------------------------------------------------------------------ cross-check with NumPy
