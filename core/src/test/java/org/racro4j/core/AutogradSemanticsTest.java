@@ -243,6 +243,20 @@ class AutogradSemanticsTest {
     }
 
     @Test
+    void gradientsAreFiniteWhereTheFunctionIsFlat() {
+        // 0 / x is constant: its gradient is 0 everywhere, not 0 * (-1/0)
+        Tensor x = leaf(20, 4);
+        x.rdiv(0f).sum().backward();
+        assertArrayEquals(new float[] {0, 0, 0, 0}, x.grad().toFloatArray());
+        x.zeroGrad();
+        // relu(x)^2 at x < 0: the derivative 2 relu(x) relu'(x) is 0, also where relu(x) is exactly 0
+        Tensor y = Tensor.of(new float[] {-1f, 2f}, 2).requiresGrad(true);
+        y.relu().pow(2f).sum().backward();
+        assertArrayEquals(new float[] {0f, 4f}, y.grad().toFloatArray());
+        y.zeroGrad();
+    }
+
+    @Test
     void backwardGradientsAreCastToTheLeafDtype() {
         Tensor x = Tensor.of(normal(18, 6), 6).to(DType.BF16).requiresGrad(true);
         x.to(DType.F32).mul(Tensor.of(normal(19, 6), 6)).sum().backward();

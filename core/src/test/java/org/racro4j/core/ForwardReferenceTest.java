@@ -456,6 +456,21 @@ class ForwardReferenceTest {
     }
 
     @Test
+    void nanPropagatesThroughMaxMinAndMaximum() {
+        float nan = Float.NaN;
+        Tensor t = Tensor.of(new float[] {1, nan, 3, /**/ 4, 5, 6}, 2, 3);
+        Tensor.ValuesIndices m = t.maxWithIndices(1, false);
+        assertTrue(Float.isNaN(m.values().toFloatArray()[0]));
+        assertEquals(6f, m.values().toFloatArray()[1]);
+        assertArrayEquals(new long[] {1, 2}, m.indices().toLongArray(), "the NaN's position");
+        assertTrue(Float.isNaN(t.min(1, false).toFloatArray()[0]));
+        float[] mx = t.maximum(Tensor.full(2f, 2, 3)).toFloatArray();
+        assertTrue(Float.isNaN(mx[1]));
+        assertEquals(2f, mx[0]);
+        assertTrue(Float.isNaN(Tensor.full(2f, 2, 3).minimum(t).toFloatArray()[1]));
+    }
+
+    @Test
     void maxAlongEachDimOfARandomTensorMatchesALoop() {
         float[] x = normal(31, 3 * 5 * 7);
         Tensor t = Tensor.of(x, 3, 5, 7);
