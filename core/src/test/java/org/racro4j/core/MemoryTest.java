@@ -68,6 +68,59 @@ class MemoryTest {
     }
 
     @Test
+    void everyOpForwardAndBackwardFreesEverythingAtScopeClose() {
+        long base = inUse();
+        try (Scope s = Scope.open()) {
+            Tensor q = Tensor.of(normal(40, 2 * 4 * 3 * 6), 2, 4, 3, 6).requiresGrad(true);
+            Tensor k = Tensor.of(normal(41, 2 * 2 * 5 * 6), 2, 2, 5, 6).requiresGrad(true);
+            Tensor table = Tensor.of(normal(42, 9 * 6), 9, 6).requiresGrad(true);
+            Tensor w = Tensor.ones(6).requiresGrad(true);
+            Tensor cos = Tensor.of(TestSupport.uniform(43, 9, -1, 1), 3, 3);
+            Tensor sin = Tensor.of(TestSupport.uniform(44, 9, -1, 1), 3, 3);
+            Tensor qr = Functional.rope(q, cos, sin);
+            Tensor att = Functional.scaledDotProductAttention(qr, k, k.mul(2f), Tensor.of(new float[] {1, 1, 0, 1, 1, 1, 1, 1, 1, 0}, 2, 1, 1, 5), true, Float.NaN);
+            Tensor e = table.embedding(Tensor.ofLongs(new long[] {1, 8, 1}, 3));
+            Tensor h = Functional.layerNorm(att.reshape(-1, 6), w, null, 1e-5f).add(Functional.rmsNorm(e, w, 1e-6f).sum(0, false));
+            Tensor d = Functional.dropout(h, 0.2f, true, new Generator(1)).to(DType.BF16).to(DType.F32);
+            Tensor sc = d.scatterAdd(1, Tensor.ofLongs(TestSupport.indices(45, 24 * 2, 6), 24, 2), d.narrow(1, 0, 2))
+                    .indexAdd(0, Tensor.ofLongs(new long[] {0, 3}, 2), d.narrow(0, 5, 2));
+            Tensor parts = Tensor.stack(sc.split(3, 1), 0).maskedFill(Tensor.of(new float[] {1, 0}, 2, 1, 1), 0.5f);
+            Tensor loss = Functional.crossEntropy(parts.reshape(-1, 3), Tensor.ofLongs(TestSupport.indices(46, 48, 3), 48), -100)
+                    .add(Tensor.where(parts.gt(0f), parts, parts.neg()).logsumexp(-1, false).var(0, false).mean())
+                    .add(parts.max(0, false).min(0, false).sum().pow(2f));
+            loss.backward();
+            Tensor tokens = Tensor.empty(DType.I64, Device.CPU, 4);
+            CpuBackend.INSTANCE.sampleTokens(Tensor.of(normal(47, 4 * 7), 4, 7), 0.8f, 3, 0.9f, 1, 0, tokens);
+            assertEquals(4, tokens.toLongArray().length);
+            for (Tensor leaf : List.of(q, k, table, w)) {
+                assertNotNull(leaf.grad());
+                leaf.zeroGrad();
+            }
+        }
+        assertEquals(base, inUse(), "bytes in use after the scope closed");
+    }
+
+    @Test
+    void hostCopiesAndFileWritesOutsideAnyScopeFreeTheirTemporaries(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        Tensor t = Tensor.of(normal(48, 12), 3, 4).to(DType.BF16);
+        Tensor tt = t.t();
+        long base = inUse();
+        tt.toFloatArray();
+        tt.toLongArray();
+        Tensor.ofInts(new int[] {1, 2}, 2).close();
+        org.racro4j.core.io.Safetensors.write(dir.resolve("a.safetensors"), java.util.Map.of("t", tt), java.util.Map.of());
+        org.racro4j.core.io.Npy.write(dir.resolve("a.npy"), tt);
+        assertEquals(base, inUse(), "no temporaries left behind");
+        java.util.Map<String, Tensor> read = org.racro4j.core.io.Safetensors.read(dir.resolve("a.safetensors"));
+        assertEquals(base + 24, inUse(), "what read() returns belongs to the caller");
+        read.values().forEach(Tensor::close);
+        tt.close();
+        t.close();
+        assertEquals(base - 24, inUse());
+    }
+
+    @Test
     void trainingStepsKeepExactlyParametersGradientsAndOptimizerState() {
         long base = inUse();
         Mlp mlp = new Mlp(new Generator(7));
