@@ -25,7 +25,7 @@ final class Derivatives {
             case POW_SCALAR -> g.mul(x.pow(p0 - 1f)).mul(p0);
             case ADD_SCALAR -> g;
             case MUL_SCALAR -> g.mul(p0);
-            case RDIV_SCALAR -> g.mul(y.mul(y)).mul(-1f / p0);     // d(p/x) = -p/x^2 = -y^2/p
+            case RDIV_SCALAR -> g.mul(y).div(x).neg();              // d(p/x) = -p/x^2 = -y/x (no 1/p: p may be 0)
             case CLAMP -> g.mul(x.unaryRaw(UnaryOp.IN_RANGE, p0, p1));
             case SIGN, STEP, IN_RANGE, GELU_TANH_GRAD, GELU_ERF_GRAD, SILU_GRAD ->
                     throw new UnsupportedOperationException("no derivative for " + op);

@@ -122,8 +122,12 @@ final class GradEngine {
         }
         Tensor existing = leaf.grad();
         if (existing == null) {
-            if (!grad.isContiguous()) {
-                Tensor c = grad.contiguous();
+            // The leaf keeps this tensor as its grad and later backward calls add into it in place, so it must be
+            // contiguous and its memory must be the leaf's alone: a rule may hand one gradient to several inputs
+            // (add does), and the root gradient may be the caller's own tensor.
+            Storage st = grad.storage();
+            if (!grad.isContiguous() || st.refCount() > 1 || st.numel() != grad.numel()) {
+                Tensor c = grad.rawCast(grad.dtype());
                 grad.close();
                 grad = c;
             }

@@ -87,7 +87,13 @@ final class IndexOps {
         int[] outShape = Arrays.copyOf(idShape, idShape.length + 1);
         outShape[idShape.length] = weight.size(1);
         Tensor flat = ids.reshape(-1);
-        return indexSelect(weight, 0, flat).reshape(outShape);
+        try {
+            return indexSelect(weight, 0, flat).reshape(outShape);
+        } catch (IndexOutOfBoundsException e) {
+            // name the op the caller used, not the one it is built on
+            throw new IndexOutOfBoundsException("embedding: an id is out of range for a table of " + weight.size(0) + " rows ("
+                    + e.getMessage() + ")");
+        }
     }
 
     static Tensor cat(List<Tensor> tensors, int dim) {

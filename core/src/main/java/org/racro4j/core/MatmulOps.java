@@ -20,6 +20,8 @@ final class MatmulOps {
             throw new IllegalArgumentException("matmul: dtypes differ (" + a.dtype() + " and " + b.dtype() + ")");
         }
         if (!a.dtype().isFloatingPoint()) throw new IllegalArgumentException("matmul: needs floating tensors, got " + a.dtype());
+        // vector . vector: both promoted dims are removed again, leaving a 0-d result
+        if (a.dim() == 1 && b.dim() == 1) return matmul(a.unsqueeze(0), b.unsqueeze(1)).squeeze(-1).squeeze(-1);
         if (a.dim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
         if (b.dim() == 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
         int m = a.size(-2);
@@ -38,7 +40,7 @@ final class MatmulOps {
         }
         int[] aBatch = java.util.Arrays.copyOf(a.shape(), a.dim() - 2);
         int[] bBatch = java.util.Arrays.copyOf(b.shape(), b.dim() - 2);
-        int[] batch = Shapes.broadcast("matmul", aBatch, bBatch);
+        int[] batch = Shapes.broadcast("matmul: batch dims of " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()), aBatch, bBatch);
         int batchSize = (int) Shapes.numel(batch);
         Tensor a3 = a.expand(concat(batch, m, k)).reshape(batchSize, m, k);
         Tensor b3 = b.expand(concat(batch, k, n)).reshape(batchSize, k, n);

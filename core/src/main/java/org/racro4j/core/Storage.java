@@ -40,6 +40,11 @@ public abstract class Storage {
         return freed;
     }
 
+    /** Number of live tensors viewing this storage. */
+    final int refCount() {
+        return refs.get();
+    }
+
     final void retain() {
         if (freed) throw new IllegalStateException("storage was already freed");
         refs.incrementAndGet();

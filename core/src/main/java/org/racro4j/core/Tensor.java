@@ -577,9 +577,15 @@ public final class Tensor implements AutoCloseable {
         return transpose(0, 1);
     }
 
-    /** Elements start..start+length-1 along dim, as a view. */
+    /** Elements start..start+length-1 along dim, as a view; they must all exist (unlike slice, nothing is clipped). */
     public Tensor narrow(int dim, int start, int length) {
-        return slice(dim, start, start + length, 1);
+        int d = Shapes.dim("narrow", dim, shape.length);
+        int s = start < 0 ? start + shape[d] : start;
+        if (s < 0 || length < 0 || s + length > shape[d]) {
+            throw new IllegalArgumentException("narrow: start " + start + " and length " + length + " do not fit in dim " + d
+                    + " of size " + shape[d] + " in shape " + Shapes.str(shape));
+        }
+        return slice(d, s, s + length, 1);
     }
 
     /** Elements start, start+step, ... below end along dim (Python's x[start:end:step]), as a view. */

@@ -29,17 +29,19 @@ final class CpuIndexing {
         long[] idx = indices("indexAdd", index, dst.size(dim));
         int[] rest = dropDim(src.shape(), dim);
         int[][] strides = {dropDim(dst.strides(), dim), dropDim(src.strides(), dim)};
+        if (!dst.dtype().isFloatingPoint()) {
+            throw new UnsupportedOperationException("indexAdd: the CPU backend accumulates into floating tensors only, got " + dst.dtype());
+        }
+        // F32: d is the storage itself; BF16/F16: an F32 copy, accumulated in F32 and rounded once by commit.
         float[] d = Floats.read(dst);
         float[] s = Floats.read(src);
-        if (Floats.storage(dst).dtype() != org.racro4j.core.DType.F32) {
-            throw new UnsupportedOperationException("indexAdd: the CPU backend accumulates into F32 tensors only, got " + dst.dtype());
-        }
         for (int i = 0; i < idx.length; i++) {
             int[] offsets = {dst.offset() + (int) idx[i] * dst.stride(dim), src.offset() + i * src.stride(dim)};
             StridedLoop.forEach(rest, strides, offsets, (n, off, st) -> {
                 for (int k = 0, o = off[0], q = off[1]; k < n; k++, o += st[0], q += st[1]) d[o] += s[q];
             });
         }
+        Floats.commit(dst, d);
     }
 
     static void gather(Tensor src, int dim, Tensor index, Tensor out) {
@@ -62,11 +64,12 @@ final class CpuIndexing {
 
     static void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) {
         CpuStorage is = Floats.storage(index);
+        if (!dst.dtype().isFloatingPoint()) {
+            throw new UnsupportedOperationException("scatterAdd: the CPU backend accumulates into floating tensors only, got " + dst.dtype());
+        }
+        // F32: d is the storage itself; BF16/F16: an F32 copy, accumulated in F32 and rounded once by commit.
         float[] d = Floats.read(dst);
         float[] s = Floats.read(src);
-        if (Floats.storage(dst).dtype() != org.racro4j.core.DType.F32) {
-            throw new UnsupportedOperationException("scatterAdd: the CPU backend accumulates into F32 tensors only, got " + dst.dtype());
-        }
         int limit = dst.size(dim);
         int dstStep = dst.stride(dim);
         int[] dstStrides = dst.strides();
@@ -79,6 +82,7 @@ final class CpuIndexing {
                         d[o + (int) j * dstStep] += s[q];
                     }
                 });
+        Floats.commit(dst, d);
     }
 
     private static void copyElement(CpuStorage from, int i, CpuStorage to, int j) {

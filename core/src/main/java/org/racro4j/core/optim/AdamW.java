@@ -105,8 +105,9 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * The moments by parameter position ("m.0", "v.0", ...) plus "step" (as a 1-element I64 tensor), for
-     * checkpoints. The tensors are the optimizer's own: do not close them.
+     * The moments by parameter position ("m.0", "v.0", ...; only for parameters that have been stepped), for
+     * checkpoints. The step count is not in the map: save {@link #stepCount()} alongside and pass it back to
+     * {@link #loadStateDict}. The tensors are the optimizer's own: do not close them.
      */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
