@@ -143,7 +143,8 @@ public interface Backend extends AutoCloseable {
      * Draws one token per row of logits [B, V] (contiguous, floating) into out [B] (I64). Temperature 0 means
      * argmax (first maximum). Otherwise p = softmax(logits / temperature); candidates are sorted by p
      * descending (ties by index ascending); the top {@code topK} are kept (topK &lt;= 0 keeps all), then the
-     * shortest prefix whose probability mass reaches {@code topP} (topP &gt;= 1 keeps all); the kept
+     * shortest prefix whose mass, renormalised over those top-k, reaches {@code topP} (topP &gt;= 1 keeps all) —
+     * the order in which Hugging Face and vLLM apply the two filters; the kept
      * probabilities are renormalised and the first candidate whose cumulative mass exceeds u is taken, where u
      * is element b of a uniform Philox fill with (seed, offset): u = uniform(word b mod 4 of block offset + b/4).
      * The caller advances its generator by ceil(B/4) blocks.

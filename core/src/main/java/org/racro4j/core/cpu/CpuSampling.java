@@ -45,10 +45,13 @@ final class CpuSampling {
         java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
         int keep = topK > 0 ? Math.min(topK, v) : v;
         if (topP < 1f) {
+            // Top-p is measured on the top-k distribution renormalised, as Hugging Face and vLLM apply them.
+            double topKMass = 0;
+            for (int i = 0; i < keep; i++) topKMass += p[order[i]];
             double mass = 0;
             for (int i = 0; i < keep; i++) {
                 mass += p[order[i]];
-                if (mass >= topP) {
+                if (mass >= topP * topKMass) {
                     keep = i + 1;
                     break;
                 }

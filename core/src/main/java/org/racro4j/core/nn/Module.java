@@ -151,7 +151,12 @@ public abstract class Module implements AutoCloseable {
             for (Tensor t : stateDict().values()) {
                 DType target = t.dtype().isFloatingPoint() ? floatType : t.dtype();
                 if (t.device().equals(device) && t.dtype() == target) continue;
-                Tensor moved = Scope.unscoped(() -> t.to(device).to(target));
+                Tensor moved = Scope.unscoped(() -> {
+                    Tensor onDevice = t.to(device);
+                    Tensor cast = onDevice.to(target);
+                    if (onDevice != t && onDevice != cast) onDevice.close();   // the intermediate copy
+                    return cast;
+                });
                 t.setData(moved);
                 moved.close();
             }

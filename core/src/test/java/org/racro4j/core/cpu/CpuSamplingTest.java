@@ -69,9 +69,11 @@ class CpuSamplingTest {
         Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
         int keep = topK > 0 ? Math.min(topK, v) : v;
         if (topP < 1) {
+            double topKMass = 0;
+            for (int i = 0; i < keep; i++) topKMass += p[order[i]];
             double mass = 0;
             for (int i = 0; i < keep; i++) {
-                mass += p[order[i]];
+                mass += p[order[i]] / topKMass;
                 if (mass >= topP) {
                     keep = i + 1;
                     break;
@@ -220,5 +222,20 @@ class CpuSamplingTest {
         Tensor out = Tensor.empty(DType.I64, Device.CPU, rows);
         CPU.sampleTokens(bf, 1f, 4, 0.9f, 5, 0, out);
         assertArrayEquals(sample(bf.to(DType.F32).toFloatArray(), rows, v, 1f, 4, 0.9f, 5, 0), out.toLongArray());
+    }
+
+    /**
+     * p = (0.4, 0.3, 0.2, 0.1), top-k 2, top-p 0.5: renormalised over the top 2 the first token already holds
+     * 0.4 / 0.7 = 0.571 >= 0.5, so only it is kept (HF order); measured on the full softmax it would need two.
+     */
+    @Test
+    void topPIsMeasuredOnTheTopKDistribution() {
+        float[] logits = {(float) Math.log(0.4), (float) Math.log(0.3), (float) Math.log(0.2), (float) Math.log(0.1)};
+        for (long seed = 0; seed < 50; seed++) {
+            assertArrayEquals(new long[] {0}, sample(logits, 1, 4, 1f, 2, 0.5f, seed, 0), "seed " + seed);
+        }
+        boolean sawSecond = false;
+        for (long seed = 0; seed < 50 && !sawSecond; seed++) sawSecond = sample(logits, 1, 4, 1f, 2, 0.6f, seed, 0)[0] == 1;
+        org.junit.jupiter.api.Assertions.assertTrue(sawSecond, "with top-p 0.6 the second token is kept (0.571 < 0.6)");
     }
 }
