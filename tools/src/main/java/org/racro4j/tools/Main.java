@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "racro4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java tensor engine with CUDA kernels, and perception-decoupled RL on it.",
         subcommands = {
+                DemoCommand.class,
+                TrainCommand.class,
                 SelfCheckCommand.class,
                 DevicesCommand.class,
                 BenchCommand.class,

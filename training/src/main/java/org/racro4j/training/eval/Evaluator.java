@@ -1,0 +1,81 @@
+package org.racro4j.training.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.Scope;
+import org.racro4j.core.Tensor;
+import org.racro4j.models.generation.Generated;
+import org.racro4j.training.reward.CaptionUtilityReward;
+import org.racro4j.training.roles.Answer;
+import org.racro4j.training.roles.AnswerSource;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * Held-out accuracy of a reader given some description of each image: none (blind), a captioner's greedy
+ * caption, or the gold description (the oracle). The perception gap is oracle − captioner.
+ */
+public final class Evaluator {
+    private Evaluator() {}
+
+    public record ItemResult(String id, String category, String description, String answer, String expected, boolean correct) {}
+
+    public record Result(String reader, String descriptions, double accuracy, Map<String, int[]> perCategory, List<ItemResult> items) {
+        public double categoryAccuracy(String category) {
+            int[] c = perCategory.get(category);
+            return c == null || c[1] == 0 ? Double.NaN : c[0] / (double) c[1];
+        }
+    }
+
+    /** Greedy captions of a captioner for the items, in batches. */
+    public static List<String> captions(CaptionPolicy policy, List<TaskItem> items, long seed) {
+        List<String> out = new ArrayList<>(items.size());
+        for (int start = 0; start < items.size(); start += 128) {
+            List<TaskItem> part = items.subList(start, Math.min(items.size(), start + 128));
+            try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
+                Tensor patches = policy.patches(part);
+                List<String> qs = new ArrayList<>(part.size());
+                for (TaskItem t : part) qs.add(t.question());
+                for (Generated g : policy.caption(patches, qs, 0f, seed)) out.add(policy.text(g.tokens()));
+            }
+        }
+        return out;
+    }
+
+    /** The reader's greedy answers, scored, given one description per item ("" = blind). */
+    public static Result read(AnswerSource reader, List<TaskItem> items, List<String> descriptions, String what) {
+        List<String> qs = new ArrayList<>(items.size());
+        for (TaskItem t : items) qs.add(t.question());
+        List<List<Answer>> answers = reader.answer(descriptions, qs, 1, 0f, 0);
+        Map<String, int[]> per = new TreeMap<>();
+        List<ItemResult> results = new ArrayList<>(items.size());
+        int correct = 0;
+        for (int i = 0; i < items.size(); i++) {
+            TaskItem t = items.get(i);
+            String a = answers.get(i).get(0).text();
+            boolean ok = CaptionUtilityReward.isCorrect(t, a);
+            if (ok) correct++;
+            int[] c = per.computeIfAbsent(t.category(), k -> new int[2]);
+            if (ok) c[0]++;
+            c[1]++;
+            results.add(new ItemResult(t.id(), t.category(), descriptions.get(i), a, t.answer(), ok));
+        }
+        return new Result(reader.name(), what, items.isEmpty() ? Double.NaN : correct / (double) items.size(), per, results);
+    }
+
+    public static List<String> blind(List<TaskItem> items) {
+        List<String> d = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) d.add("");
+        return d;
+    }
+
+    public static List<String> gold(List<TaskItem> items) {
+        List<String> d = new ArrayList<>(items.size());
+        for (TaskItem t : items) d.add(t.goldDescription());
+        return d;
+    }
+}

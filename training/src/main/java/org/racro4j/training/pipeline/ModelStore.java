@@ -1,0 +1,62 @@
+package org.racro4j.training.pipeline;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.tokenizer.WordLevelTokenizer;
+import org.racro4j.models.vision.Captioner;
+import org.racro4j.training.run.AtomicFiles;
+
+/**
+ * The models a run produces, each a Hugging Face-style directory (config.json, model.safetensors,
+ * tokenizer.json) under {@code <run>/models/}, written into a ".tmp" directory and renamed into place.
+ */
+final class ModelStore {
+    private final Path root;
+
+    ModelStore(Path runDir) {
+        this.root = runDir.resolve("models");
+    }
+
+    Path dir(String name) {
+        return root.resolve(name);
+    }
+
+    boolean has(String name) {
+        return Files.isRegularFile(dir(name).resolve("model.safetensors")) && Files.isRegularFile(dir(name).resolve("config.json"));
+    }
+
+    void save(String name, CausalLM model, WordLevelTokenizer tok) throws IOException {
+        Path staged = stage(name);
+        model.save(staged, Map.of("racro4j_model", name));
+        tok.save(staged.resolve("tokenizer.json"));
+        AtomicFiles.replaceDirectory(staged, dir(name));
+    }
+
+    void save(String name, Captioner model, WordLevelTokenizer tok) throws IOException {
+        Path staged = stage(name);
+        model.save(staged, Map.of("racro4j_model", name));
+        tok.save(staged.resolve("tokenizer.json"));
+        AtomicFiles.replaceDirectory(staged, dir(name));
+    }
+
+    CausalLM loadDecoder(String name, Device device) throws IOException {
+        return CausalLM.load(dir(name), DType.F32, device);
+    }
+
+    Captioner loadCaptioner(String name, Device device) throws IOException {
+        return Captioner.load(dir(name), DType.F32, device);
+    }
+
+    private Path stage(String name) throws IOException {
+        Path staged = root.resolve(name + ".tmp");
+        AtomicFiles.deleteTree(staged);
+        Files.createDirectories(staged);
+        return staged;
+    }
+}

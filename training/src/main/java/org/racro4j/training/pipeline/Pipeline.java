@@ -1,0 +1,305 @@
+package org.racro4j.training.pipeline;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.decoder.DecoderConfig;
+import org.racro4j.models.tokenizer.WordLevelTokenizer;
+import org.racro4j.models.vision.Captioner;
+import org.racro4j.models.vision.VisionConfig;
+import org.racro4j.training.eval.Evaluator;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.run.AtomicFiles;
+import org.racro4j.training.run.Checkpoints;
+import org.racro4j.training.run.MetricsLog;
+import org.racro4j.training.run.Plots;
+import org.racro4j.training.sft.CaptionerSft;
+import org.racro4j.training.sft.ReasonerSft;
+import org.racro4j.training.tasks.Split;
+import org.racro4j.training.tasks.TaskGenerator;
+import org.racro4j.training.tasks.TaskGeneratorConfig;
+import org.racro4j.training.tasks.TaskItem;
+import org.racro4j.training.tasks.TaskMix;
+import org.racro4j.training.text.TaskTokenizer;
+
+/**
+ * A whole perception-decoupled run, stage by stage, into one folder:
+ * <pre>
+ *   tasks → reasoner SFT (→ swap reasoner SFT) → captioner SFT → evaluation before RL → RL → evaluation after RL → report
+ * </pre>
+ * The folder holds config.yaml (resolved), metrics.jsonl, plots/*.png, checkpoints/, models/ (each stage's
+ * result as an HF-style directory), eval/*.json, report.json and report.md. With {@code resume}, finished stages
+ * are loaded from models/ and eval/, and the interrupted stage continues from its last checkpoint.
+ */
+public final class Pipeline {
+    static final List<String> STAGES = List.of("reasoner_sft", "swap_reasoner_sft", "captioner_sft", "eval_before", "rl", "eval_after");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RunConfig cfg;
+    private final Path out;
+    private final Device device;
+    private final PrintWriter console;
+    private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    private ModelStore models;
+    private MetricsLog metrics;
+    private StageRunner runner;
+
+    private Pipeline(RunConfig cfg, Path out, Device device, PrintWriter console) {
+        this.cfg = cfg;
+        this.out = out;
+        this.device = device;
+        this.console = console;
+    }
+
+    /** Runs (or, with resume, continues) a run in {@code out}; returns report.json's content. */
+    public static ObjectNode run(RunConfig cfg, Path out, boolean resume, PrintWriter console) throws IOException {
+        RunConfig effective = prepareFolder(cfg, out, resume);
+        Device device = Device.of(effective.device());
+        device.backend();   // fail now, with the reason, if the device cannot be used
+        return new Pipeline(effective, out, device, console).run(resume);
+    }
+
+    /** Starts a new folder, or for resume reloads its config (the resumed run must be the same run). */
+    static RunConfig prepareFolder(RunConfig cfg, Path out, boolean resume) throws IOException {
+        Path saved = out.resolve("config.yaml");
+        if (resume) {
+            if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
+            return ConfigLoader.load(saved);
+        }
+        if (Files.isDirectory(out)) {
+            try (var entries = Files.list(out)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException(out + " already holds a run; continue it with --resume or choose another --out");
+                }
+            }
+        }
+        Files.createDirectories(out);
+        AtomicFiles.writeString(saved, ConfigLoader.toYaml(cfg));
+        return cfg;
+    }
+
+    private ObjectNode run(boolean resume) throws IOException {
+        long seed = cfg.seed();
+        models = new ModelStore(out);
+        Checkpoints checkpoints = new Checkpoints(out);
+        List<String> done = doneStages();
+        if (resume) truncateMetrics(checkpoints, done);
+        metrics = new MetricsLog(out.resolve("metrics.jsonl"));
+        runner = new StageRunner(metrics, checkpoints, cfg.logging().logEvery(), cfg.logging().checkpointEvery());
+        try {
+            say("racro4j %s run in %s on %s (%s)", cfg.rl().algorithm(), out, device, resume ? "resumed; done: " + done : "new");
+            long t = System.nanoTime();
+            TaskGenerator gen = new TaskGenerator(new TaskGeneratorConfig(seed, cfg.tasks().imageSize(), mix()));
+            List<TaskItem> train = gen.generate(Split.TRAIN, cfg.tasks().trainItems());
+            List<TaskItem> test = gen.generateDisjoint(Split.TEST, cfg.tasks().testItems(), train);
+            WordLevelTokenizer tok = TaskTokenizer.create();
+            stageSeconds.put("tasks", secs(t));
+            say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(), cfg.tasks().mix(), tok.vocabSize());
+
+            trainReader("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, done, seed);
+            if (cfg.swapReasoner() != null) trainReader("swap_reasoner_sft", "swap_reasoner", cfg.swapReasoner(), tok, train, done, seed + 1);
+            trainCaptioner(tok, train, done, seed + 2);
+
+            Evaluator.Result blind, oracle, sft, swapBlind = null, swapOracle = null, swapSft = null;
+            try (Reasoner reasoner = reader("reasoner", cfg.reasoner()); Reasoner swap = cfg.swapReasoner() == null ? null : reader("swap_reasoner", cfg.swapReasoner())) {
+                t = System.nanoTime();
+                List<String> sftCaptions = cachedCaptions("captioner_sft", tok, test, seed);
+                blind = cachedEval("blind", reasoner, test, Evaluator.blind(test));
+                oracle = cachedEval("oracle", reasoner, test, Evaluator.gold(test));
+                sft = cachedEval("sft_captioner", reasoner, test, sftCaptions);
+                if (swap != null) {
+                    swapBlind = cachedEval("swap_blind", swap, test, Evaluator.blind(test));
+                    swapOracle = cachedEval("swap_oracle", swap, test, Evaluator.gold(test));
+                    swapSft = cachedEval("swap_sft_captioner", swap, test, sftCaptions);
+                }
+                markDone("eval_before", done);
+                stageSeconds.put("eval_before", secs(t));
+                say("before RL: blind %.3f, SFT captioner %.3f, oracle %.3f", blind.accuracy(), sft.accuracy(), oracle.accuracy());
+
+                trainRl(reasoner, tok, train, done, seed + 3);
+
+                t = System.nanoTime();
+                List<String> rlCaptions = cachedCaptions("captioner_rl", tok, test, seed);
+                Evaluator.Result rl = cachedEval("rl_captioner", reasoner, test, rlCaptions);
+                Report.Row swapRow = null;
+                if (swap != null) swapRow = new Report.Row(swapBlind, swapSft, cachedEval("swap_rl_captioner", swap, test, rlCaptions), swapOracle);
+                markDone("eval_after", done);
+                stageSeconds.put("eval_after", secs(t));
+                ObjectNode report = Report.build(cfg, new Report.Row(blind, sft, rl, oracle), swapRow, test.size(), stageSeconds,
+                        cfg.logging().evalSamples());
+                Report.write(out, report);
+                writePlots();
+                console.println();
+                console.print(Report.markdown(report));
+                console.flush();
+                return report;
+            }
+        } finally {
+            metrics.close();
+        }
+    }
+
+    private TaskMix mix() {
+        return cfg.tasks().mix().equals("uniform") ? TaskMix.uniform() : TaskMix.parse(cfg.tasks().mix());
+    }
+
+    // ------------------------------------------------------------------------------------------ stages
+
+    private void trainReader(String stage, String name, RunConfig.Reader spec, WordLevelTokenizer tok, List<TaskItem> train,
+                             List<String> done, long seed) throws IOException {
+        if (done.contains(stage) && models.has(name)) {
+            say("%s: done earlier (models/%s)", stage, name);
+            return;
+        }
+        long t = System.nanoTime();
+        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, 160), seed, DType.F32, device)) {
+            runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed));
+            models.save(name, lm, tok);
+        }
+        markDone(stage, done);
+        stageSeconds.put(stage, secs(t));
+    }
+
+    private void trainCaptioner(WordLevelTokenizer tok, List<TaskItem> train, List<String> done, long seed) throws IOException {
+        String stage = "captioner_sft";
+        if (done.contains(stage) && models.has(stage)) {
+            say("%s: done earlier (models/%s)", stage, stage);
+            return;
+        }
+        long t = System.nanoTime();
+        RunConfig.CaptionerSpec c = cfg.captioner();
+        VisionConfig vc = VisionConfig.small(cfg.tasks().imageSize(), c.vision().patchSize(), c.vision().hidden(), c.vision().layers(),
+                c.vision().heads());
+        // Image tokens + the prompt (BOS, template, question: under 48 words) + the longest caption: sampled ones
+        // stop at max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
+        int context = vc.numPatches() + 48 + Math.max(c.maxCaptionTokens(), 40);
+        try (Captioner cap = Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
+            runner.run(new CaptionerSft(new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), train, c, seed));
+            models.save(stage, cap, tok);
+        }
+        markDone(stage, done);
+        stageSeconds.put(stage, secs(t));
+    }
+
+    private void trainRl(Reasoner reasoner, WordLevelTokenizer tok, List<TaskItem> train, List<String> done, long seed) throws IOException {
+        String stage = "rl";
+        if (done.contains(stage) && models.has("captioner_rl")) {
+            say("rl: done earlier (models/captioner_rl)");
+            return;
+        }
+        long t = System.nanoTime();
+        int maxCaption = cfg.captioner().maxCaptionTokens();
+        try (Captioner policyModel = models.loadCaptioner("captioner_sft", device);
+             Captioner referenceModel = models.loadCaptioner("captioner_sft", device)) {
+            CaptionPolicy policy = new CaptionPolicy(policyModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
+            CaptionPolicy reference = new CaptionPolicy(referenceModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
+            runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), cfg.rl().toRlConfig(maxCaption), seed));
+            models.save("captioner_rl", policyModel, tok);
+        }
+        markDone(stage, done);
+        stageSeconds.put(stage, secs(t));
+    }
+
+    static DecoderConfig decoderConfig(RunConfig.Decoder m, WordLevelTokenizer tok, int context) {
+        String arch = m.architecture().equals("qwen2") ? DecoderConfig.QWEN2 : DecoderConfig.LLAMA;
+        return new DecoderConfig(arch, tok.vocabSize(), m.hidden(), m.intermediate(), m.layers(), m.heads(), m.kvHeads(),
+                m.hidden() / m.heads(), context, 10000.0, 1e-6, true, arch.equals(DecoderConfig.QWEN2),
+                tok.specialTokens().bos(), List.of(tok.specialTokens().eos()));
+    }
+
+    private Reasoner reader(String name, RunConfig.Reader spec) throws IOException {
+        DecoderConfig c = DecoderConfig.read(models.dir(name).resolve("config.json"));
+        String label = String.format("%s (%s, %d layers x %d)", name, c.architecture().replace("ForCausalLM", ""), c.numLayers(), c.hiddenSize());
+        return Reasoner.load(label, models.dir(name), device, spec.maxAnswerTokens());
+    }
+
+    // ------------------------------------------------------------------------------------------ evaluation cache
+
+    private List<String> cachedCaptions(String model, WordLevelTokenizer tok, List<TaskItem> test, long seed) throws IOException {
+        Path p = out.resolve("eval").resolve("captions_" + model + ".json");
+        if (Files.isRegularFile(p)) {
+            List<String> c = new ArrayList<>();
+            JSON.readTree(Files.readString(p)).forEach(n -> c.add(n.asText()));
+            if (c.size() == test.size()) return c;
+        }
+        List<String> captions;
+        try (Captioner cap = models.loadCaptioner(model, device)) {
+            captions = Evaluator.captions(new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()),
+                    test, seed);
+        }
+        ArrayNode arr = JSON.createArrayNode();
+        captions.forEach(arr::add);
+        AtomicFiles.writeString(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+        return captions;
+    }
+
+    private Evaluator.Result cachedEval(String name, Reasoner reader, List<TaskItem> test, List<String> descriptions) throws IOException {
+        Path p = out.resolve("eval").resolve(name + ".json");
+        if (Files.isRegularFile(p)) return JSON.readValue(Files.readString(p), Evaluator.Result.class);
+        Evaluator.Result r = Evaluator.read(reader, test, descriptions, name);
+        AtomicFiles.writeString(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        return r;
+    }
+
+    // ------------------------------------------------------------------------------------------ bookkeeping
+
+    private List<String> doneStages() throws IOException {
+        Path p = out.resolve("stages.json");
+        List<String> done = new ArrayList<>();
+        if (Files.isRegularFile(p)) JSON.readTree(Files.readString(p)).forEach(n -> done.add(n.asText()));
+        return done;
+    }
+
+    private void markDone(String stage, List<String> done) throws IOException {
+        if (done.contains(stage)) return;
+        done.add(stage);
+        ArrayNode arr = JSON.createArrayNode();
+        done.forEach(arr::add);
+        AtomicFiles.writeString(out.resolve("stages.json"), arr.toString() + "\n");
+    }
+
+    /** Keeps metrics of finished stages and of the interrupted one up to its checkpoint, so nothing is logged twice. */
+    private void truncateMetrics(Checkpoints checkpoints, List<String> done) throws IOException {
+        var latest = checkpoints.latest();
+        String stage = null;
+        long step = -1;
+        if (latest.isPresent() && !done.contains(latest.get().stage())) {
+            stage = latest.get().stage();
+            step = latest.get().step();
+        } else {
+            for (String s : STAGES) if (!done.contains(s)) { stage = s; break; }
+        }
+        if (stage != null) MetricsLog.truncateAfter(out.resolve("metrics.jsonl"), STAGES, stage, step);
+    }
+
+    private void writePlots() throws IOException {
+        Path dir = out.resolve("plots");
+        Path m = out.resolve("metrics.jsonl");
+        Plots.write(m, "rl", List.of("reward", "accuracy", "kl", "entropy", "clip_fraction", "response_length", "rollout_tokens_per_s",
+                "step_seconds", "groups_kept"), dir);
+        for (String s : List.of("reasoner_sft", "swap_reasoner_sft", "captioner_sft")) Plots.write(m, s, List.of("loss"), dir);
+    }
+
+    private void say(String fmt, Object... args) {
+        console.println(String.format(java.util.Locale.ROOT, fmt, args));
+        console.flush();
+    }
+
+    private static double secs(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

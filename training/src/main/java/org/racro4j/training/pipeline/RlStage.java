@@ -1,0 +1,127 @@
+package org.racro4j.training.pipeline;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.racro4j.core.nn.Module;
+import org.racro4j.core.optim.AdamW;
+import org.racro4j.core.optim.LrSchedule;
+import org.racro4j.training.reward.AnswerAccuracyReward;
+import org.racro4j.training.reward.CaptionUtilityReward;
+import org.racro4j.training.reward.DescriptionGroundedReward;
+import org.racro4j.training.reward.FormatReward;
+import org.racro4j.training.reward.LeakagePenalty;
+import org.racro4j.training.reward.Reward;
+import org.racro4j.training.reward.WeightedReward;
+import org.racro4j.training.rl.PolicyUpdate;
+import org.racro4j.training.rl.PrcoStep;
+import org.racro4j.training.rl.RacroStep;
+import org.racro4j.training.rl.RlConfig;
+import org.racro4j.training.roles.AnswerSource;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.tasks.TaskItem;
+
+/** The RL stage: RACRO (captioner + frozen reasoner) or PRCO (one policy as Observer and Solver). */
+public final class RlStage implements Stage {
+    private final CaptionPolicy policy;
+    private final List<TaskItem> train;
+    private final RlConfig cfg;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final long seed;
+    private final RacroStep racro;
+    private final PrcoStep prco;
+
+    /**
+     * @param reasoner the frozen reader (RACRO); unused by PRCO, whose reader is the policy itself
+     * @param reference the frozen warm-start policy the KL term pulls towards
+     */
+    public RlStage(CaptionPolicy policy, CaptionPolicy reference, AnswerSource reasoner, List<TaskItem> train, RunConfig.Rl spec,
+                   RlConfig cfg, long seed) {
+        this.policy = policy;
+        this.train = train;
+        this.cfg = cfg;
+        this.seed = seed;
+        this.optimizer = AdamW.forTransformer(policy.model().parameters(), (float) cfg.lr(), (float) cfg.weightDecay(), 0.9f, 0.99f, 1e-8f);
+        this.schedule = LrSchedule.warmupCosine((float) cfg.lr(), cfg.warmupSteps(), cfg.steps(), (float) cfg.lr());
+        for (var p : reference.model().parameters()) p.requiresGrad(false);
+        PolicyUpdate update = new PolicyUpdate(policy, reference, optimizer, cfg);
+        if (cfg.algorithm().equals("racro")) {
+            WeightedReward reward = captionRewards(spec.rewards(), reasoner, cfg);
+            this.racro = new RacroStep(policy, reward, update, cfg);
+            this.prco = null;
+        } else {
+            double utility = spec.rewards().getOrDefault("caption_utility", 1.0);
+            Map<String, Double> extras = new java.util.LinkedHashMap<>(spec.rewards());
+            extras.put("caption_utility", 0.0);
+            this.prco = new PrcoStep(policy, utility, captionRewards(extras, policy, cfg), solverRewards(spec.solverRewards()), update, cfg);
+            this.racro = null;
+        }
+    }
+
+    /** The caption reward named in the config: weights of caption_utility, format, leakage, grounded. */
+    static WeightedReward captionRewards(Map<String, Double> weights, AnswerSource reader, RlConfig cfg) {
+        List<WeightedReward.Term> terms = new java.util.ArrayList<>();
+        for (var e : weights.entrySet()) {
+            Reward r = switch (e.getKey()) {
+                case "caption_utility" -> new CaptionUtilityReward(reader, cfg.readerSamples(), cfg.readerTemperature());
+                case "format" -> new FormatReward();
+                case "leakage" -> new LeakagePenalty();
+                case "grounded" -> new DescriptionGroundedReward();
+                default -> throw new IllegalArgumentException("rl.rewards." + e.getKey() + " is not a caption reward");
+            };
+            terms.add(new WeightedReward.Term(e.getValue(), r));
+        }
+        return new WeightedReward(terms);
+    }
+
+    static WeightedReward solverRewards(Map<String, Double> weights) {
+        List<WeightedReward.Term> terms = new java.util.ArrayList<>();
+        for (var e : weights.entrySet()) {
+            Reward r = switch (e.getKey()) {
+                case "accuracy" -> new AnswerAccuracyReward();
+                case "format" -> new FormatReward();
+                default -> throw new IllegalArgumentException("rl.solver_rewards." + e.getKey() + " is not a solver reward");
+            };
+            terms.add(new WeightedReward.Term(e.getValue(), r));
+        }
+        return new WeightedReward(terms);
+    }
+
+    @Override
+    public String name() {
+        return "rl";
+    }
+
+    @Override
+    public int steps() {
+        return cfg.steps();
+    }
+
+    @Override
+    public Module model() {
+        return policy.model();
+    }
+
+    @Override
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    @Override
+    public Map<String, Object> step(int step) {
+        optimizer.setLr(schedule.lr(step));
+        List<TaskItem> batch = Batches.batch(train, cfg.promptsPerStep(), step, seed);
+        long s = Batches.stepSeed(seed, name(), step);
+        Map<String, Object> m = racro != null ? racro.run(batch, step, s) : prco.run(batch, step, s);
+        m.put("lr", (double) schedule.lr(step));
+        return m;
+    }
+
+    @Override
+    public String summary(Map<String, Object> m) {
+        return String.format(Locale.ROOT, "reward %.3f acc %.3f kl %.4f", (double) m.getOrDefault("reward", Double.NaN),
+                (double) m.getOrDefault("accuracy", Double.NaN), (double) m.getOrDefault("kl", 0.0));
+    }
+}

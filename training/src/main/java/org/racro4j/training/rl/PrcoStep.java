@@ -1,0 +1,125 @@
+package org.racro4j.training.rl;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.Tensor;
+import org.racro4j.training.reward.CaptionUtilityReward;
+import org.racro4j.training.reward.WeightedReward;
+import org.racro4j.training.roles.Answer;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Role;
+import org.racro4j.training.roles.Rollout;
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * One step of PRCO (perception–reasoning co-evolution): a single shared policy plays both roles.
+ * <ol>
+ * <li>Observer: G evidence captions per task (image + question).</li>
+ * <li>Solver: the same policy answers each caption m times (text only).</li>
+ * <li>Solver reward: its own outcome (+ format); Observer reward: utility — the Solver's mean accuracy over its
+ * m answers to that caption — plus the observer terms (a leakage penalty keeps it from writing the answer).</li>
+ * <li>Advantages are centred within each role's own groups (G captions of a task; m answers of a caption), and
+ * both roles' rollouts update the same weights in one policy update.</li>
+ * </ol>
+ */
+public final class PrcoStep {
+    private final CaptionPolicy policy;
+    private final double utilityWeight;
+    private final WeightedReward observerExtras;
+    private final WeightedReward solverReward;
+    private final PolicyUpdate update;
+    private final RlConfig cfg;
+
+    /**
+     * @param utilityWeight  weight of the Observer's utility (Solver accuracy on its caption)
+     * @param observerExtras further Observer terms (leakage, format, grounded), may have all-zero weights
+     * @param solverReward   the Solver's reward (accuracy + format)
+     */
+    public PrcoStep(CaptionPolicy policy, double utilityWeight, WeightedReward observerExtras, WeightedReward solverReward,
+                    PolicyUpdate update, RlConfig cfg) {
+        this.policy = policy;
+        this.utilityWeight = utilityWeight;
+        this.observerExtras = observerExtras;
+        this.solverReward = solverReward;
+        this.update = update;
+        this.cfg = cfg;
+    }
+
+    public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        Tensor patches;
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            patches = policy.patches(tasks);
+        }
+        int g = cfg.groupSize();
+        int k = cfg.readerSamples();
+        List<Rollout> observers = CaptionRollouts.sample(policy, tasks, patches, g, cfg.temperature(), seed);
+        List<String> captions = new ArrayList<>(observers.size());
+        List<String> questions = new ArrayList<>(observers.size());
+        for (Rollout o : observers) {
+            captions.add(o.text());
+            questions.add(o.task().question());
+        }
+        List<List<Answer>> answers = policy.answer(captions, questions, k, cfg.readerTemperature(), seed + 1);
+        List<Rollout> solvers = new ArrayList<>(observers.size() * k);
+        for (int i = 0; i < observers.size(); i++) {
+            for (Answer a : answers.get(i)) {
+                solvers.add(new Rollout(observers.get(i).task(), Role.SOLVER, -1, a.context(), a.tokens(), a.text(), a.stopped(), captions.get(i)));
+            }
+        }
+        long t1 = System.nanoTime();
+
+        double[] utility = new double[observers.size()];
+        for (int i = 0; i < utility.length; i++) utility[i] = CaptionUtilityReward.meanCorrect(observers.get(i).task(), answers.get(i));
+        double[] extras = observerExtras.score(observers, seed + 2);
+        double[] observerReward = new double[observers.size()];
+        for (int i = 0; i < observerReward.length; i++) observerReward[i] = utilityWeight * utility[i] + extras[i];
+        double[] solverRewards = solverReward.score(solvers, seed + 3);
+
+        Advantages.Selection os = Advantages.select(observerReward, g, cfg.stdNormalize(), cfg.dynamicSampling(), "observer", step);
+        Advantages.Selection ss = k > 1
+                ? Advantages.select(solverRewards, k, cfg.stdNormalize(), cfg.dynamicSampling(), "solver", step)
+                : null;
+        m.put("reward", RacroStep.mean(observerReward));
+        m.put("accuracy", RacroStep.mean(utility));
+        m.put("solver_reward", RacroStep.mean(solverRewards));
+        m.put("response_length", CaptionRollouts.meanLength(observers));
+        m.put("groups_kept", os.kept().length / g);
+        m.put("solver_groups_kept", ss == null ? 0 : ss.kept().length / k);
+        m.put("groups_zero_variance", os.zeroVariance());
+        m.put("groups_nan", os.nan() + (ss == null ? 0 : ss.nan()));
+
+        List<Rollout> train = new ArrayList<>();
+        List<Double> adv = new ArrayList<>();
+        for (int i = 0; i < os.kept().length; i++) {
+            train.add(observers.get(os.kept()[i]));
+            adv.add(os.advantages()[i]);
+        }
+        if (ss != null) {
+            for (int i = 0; i < ss.kept().length; i++) {
+                train.add(solvers.get(ss.kept()[i]));
+                adv.add(ss.advantages()[i]);
+            }
+        }
+        long t2 = System.nanoTime();
+        if (!train.isEmpty()) {
+            double[] a = new double[adv.size()];
+            for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
+            PolicyUpdate.Stats s = update.apply(train, a, patches, seed + 4);
+            RacroStep.putStats(m, s);
+            m.put("train_tokens_per_s", s.tokens() / ((System.nanoTime() - t2) / 1e9));
+        }
+        long generated = 0;
+        for (Rollout r : observers) generated += r.response().length;
+        for (Rollout r : solvers) generated += r.response().length;
+        m.put("rollout_tokens_per_s", generated / ((t1 - t0) / 1e9));
+        m.put("step_seconds", (System.nanoTime() - t0) / 1e9);
+        patches.close();
+        return m;
+    }
+}

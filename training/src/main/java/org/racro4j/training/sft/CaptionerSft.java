@@ -1,0 +1,77 @@
+package org.racro4j.training.sft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.racro4j.core.nn.Module;
+import org.racro4j.core.optim.AdamW;
+import org.racro4j.core.optim.LrSchedule;
+import org.racro4j.models.generation.TeacherForcing;
+import org.racro4j.training.pipeline.Batches;
+import org.racro4j.training.pipeline.RunConfig;
+import org.racro4j.training.pipeline.Stage;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.tasks.TaskItem;
+import org.racro4j.training.text.DescriptionViews;
+
+/**
+ * Warm start of the captioner with no download: image + captioner prompt → a description. Most targets are
+ * generic partial views (true, but missing details a question may need), a few the full description; the
+ * captioner learns to perceive everything but, by default, to describe generically — exactly what RL with the
+ * reasoner's reward must change.
+ */
+public final class CaptionerSft implements Stage {
+    private final CaptionPolicy policy;
+    private final List<TaskItem> train;
+    private final RunConfig.CaptionerSpec cfg;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final long seed;
+
+    public CaptionerSft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, long seed) {
+        this.policy = policy;
+        this.train = train;
+        this.cfg = cfg;
+        this.seed = seed;
+        RunConfig.Sft s = cfg.sft();
+        this.optimizer = AdamW.forTransformer(policy.model().parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
+        this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
+    }
+
+    @Override
+    public String name() {
+        return "captioner_sft";
+    }
+
+    @Override
+    public int steps() {
+        return cfg.sft().steps();
+    }
+
+    @Override
+    public Module model() {
+        return policy.model();
+    }
+
+    @Override
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    @Override
+    public Map<String, Object> step(int step) {
+        long t0 = System.nanoTime();
+        List<TaskItem> batch = Batches.batch(train, cfg.sft().batch(), step, seed);
+        SplittableRandom r = new SplittableRandom(Batches.stepSeed(seed, name(), step));
+        List<int[]> contexts = new ArrayList<>(batch.size());
+        List<int[]> targets = new ArrayList<>(batch.size());
+        for (TaskItem item : batch) {
+            contexts.add(policy.captionPrompt(item.question()));
+            targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.fullDescriptionFraction(), r)));
+        }
+        return SftSteps.step(() -> policy.score(policy.patches(batch), contexts, targets, 1f, false), policy.model().parameters(),
+                optimizer, schedule.lr(step), t0);
+    }
+}

@@ -1,0 +1,98 @@
+package org.racro4j.training.sft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.racro4j.core.nn.Module;
+import org.racro4j.core.optim.AdamW;
+import org.racro4j.core.optim.LrSchedule;
+import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.generation.TeacherForcing;
+import org.racro4j.models.tokenizer.Tokenizer;
+import org.racro4j.training.pipeline.Batches;
+import org.racro4j.training.pipeline.RunConfig;
+import org.racro4j.training.pipeline.Stage;
+import org.racro4j.training.roles.TextCompletion;
+import org.racro4j.training.tasks.TaskItem;
+import org.racro4j.training.text.DescriptionViews;
+import org.racro4j.training.text.Prompts;
+
+/**
+ * Warm start of a text-only reader with no download: (description, question) → answer, supervised. Most
+ * descriptions are the gold ones; some are partial views and some empty, so the reader also answers sensibly
+ * from incomplete captions and, blind, from the question alone.
+ */
+public final class ReasonerSft implements Stage {
+    private final String name;
+    private final CausalLM model;
+    private final Tokenizer tok;
+    private final List<TaskItem> train;
+    private final RunConfig.Reader cfg;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final long seed;
+
+    public ReasonerSft(String name, CausalLM model, Tokenizer tok, List<TaskItem> train, RunConfig.Reader cfg, long seed) {
+        this.name = name;
+        this.model = model;
+        this.tok = tok;
+        this.train = train;
+        this.cfg = cfg;
+        this.seed = seed;
+        RunConfig.Sft s = cfg.sft();
+        this.optimizer = AdamW.forTransformer(model.parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
+        this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int steps() {
+        return cfg.sft().steps();
+    }
+
+    @Override
+    public Module model() {
+        return model;
+    }
+
+    @Override
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** The description a training example shows the reader: gold, partial or none. */
+    static String description(TaskItem item, RunConfig.Reader cfg, SplittableRandom r) {
+        double u = r.nextDouble();
+        if (u < cfg.emptyFraction()) return "";
+        if (u < cfg.emptyFraction() + cfg.partialFraction()) return DescriptionViews.sample(item, 0, r);
+        return item.goldDescription();
+    }
+
+    @Override
+    public Map<String, Object> step(int step) {
+        long t0 = System.nanoTime();
+        List<TaskItem> batch = Batches.batch(train, cfg.sft().batch(), step, seed);
+        SplittableRandom r = new SplittableRandom(Batches.stepSeed(seed, name, step));
+        List<int[]> contexts = new ArrayList<>(batch.size());
+        List<int[]> targets = new ArrayList<>(batch.size());
+        for (TaskItem item : batch) {
+            contexts.add(TextCompletion.promptIds(tok, Prompts.reasoner(description(item, cfg, r), item.question())));
+            targets.add(withEos(tok, item.answer()));
+        }
+        return SftSteps.step(() -> TeacherForcing.score(model, null, contexts, targets, 1f, false), model.parameters(), optimizer,
+                schedule.lr(step), t0);
+    }
+
+    static int[] withEos(Tokenizer tok, String text) {
+        int[] body = tok.encode(text);
+        int[] out = java.util.Arrays.copyOf(body, body.length + 1);
+        out[body.length] = tok.specialTokens().eos();
+        return out;
+    }
+}

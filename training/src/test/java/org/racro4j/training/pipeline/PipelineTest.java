@@ -1,0 +1,125 @@
+package org.racro4j.training.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.racro4j.core.Tensor;
+import org.racro4j.core.io.Safetensors;
+import org.racro4j.training.run.MetricsLog;
+
+/** Whole runs at toy size: resume after a kill reproduces the uninterrupted run exactly; PRCO runs end to end. */
+class PipelineTest {
+    @TempDir
+    Path tmp;
+
+    static final String TINY = """
+            tasks: {train_items: 120, test_items: 24}
+            reasoner:
+              model: {hidden: 16, layers: 1, heads: 2, kv_heads: 1, intermediate: 32}
+              sft: {steps: 6, batch: 8, warmup: 1}
+            swap_reasoner:
+              model: {architecture: qwen2, hidden: 16, layers: 1, heads: 2, kv_heads: 1, intermediate: 32}
+              sft: {steps: 4, batch: 8, warmup: 1}
+            captioner:
+              vision: {hidden: 16, layers: 1, heads: 2}
+              model: {hidden: 16, layers: 1, heads: 2, kv_heads: 1, intermediate: 32}
+              sft: {steps: 6, batch: 4, warmup: 1}
+              max_caption_tokens: 12
+            rl: {steps: 5, warmup_steps: 1, prompts_per_step: 3, minibatch: 4, reader_samples: 2, reader_temperature: 1.0}
+            logging: {checkpoint_every: 2, eval_samples: 2}
+            """;
+
+    @AfterEach
+    void resetHook() {
+        StageRunner.resetTestHook();
+    }
+
+    private RunConfig config(String extra) throws IOException {
+        Path f = tmp.resolve("c" + extra.hashCode() + ".yaml");
+        Files.writeString(f, TINY + extra);
+        return ConfigLoader.load(f);
+    }
+
+    private static ObjectNode run(RunConfig cfg, Path out, boolean resume) throws IOException {
+        return Pipeline.run(cfg, out, resume, new PrintWriter(new StringWriter()));
+    }
+
+    @Test
+    void aRunKilledDuringRlAndResumedEndsExactlyAsAnUninterruptedRun() throws IOException {
+        RunConfig cfg = config("");
+        Path whole = tmp.resolve("whole");
+        ObjectNode a = run(cfg, whole, false);
+
+        Path killed = tmp.resolve("killed");
+        // 6 + 4 + 6 SFT steps, then 3 of the 5 RL steps; the last RL checkpoint before the kill is after RL step 1.
+        StageRunner.stopAfterSteps = 6 + 4 + 6 + 3;
+        assertThrows(StageRunner.Interrupted.class, () -> run(cfg, killed, false));
+        StageRunner.resetTestHook();
+        assertFalse(Files.exists(killed.resolve("report.json")));
+        IOException notResume = assertThrows(IOException.class, () -> run(cfg, killed, false));
+        assertTrue(notResume.getMessage().contains("--resume"), notResume.getMessage());
+        ObjectNode b = run(cfg, killed, true);
+
+        assertEquals(a.get("accuracy"), b.get("accuracy"));
+        assertEquals(a.get("examples"), b.get("examples"));
+        for (String model : List.of("reasoner", "swap_reasoner", "captioner_sft", "captioner_rl")) {
+            Map<String, Tensor> x = Safetensors.read(whole.resolve("models").resolve(model).resolve("model.safetensors"));
+            Map<String, Tensor> y = Safetensors.read(killed.resolve("models").resolve(model).resolve("model.safetensors"));
+            assertEquals(x.keySet(), y.keySet());
+            for (String k : x.keySet()) assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 0f, model + " " + k);
+        }
+        // every step logged exactly once, with the same values except wall-clock ones
+        List<JsonNode> ma = MetricsLog.read(whole.resolve("metrics.jsonl"));
+        List<JsonNode> mb = MetricsLog.read(killed.resolve("metrics.jsonl"));
+        assertEquals(keys(ma), keys(mb));
+        for (int i = 0; i < ma.size(); i++) {
+            for (String f : List.of("loss", "reward", "accuracy", "kl")) {
+                if (ma.get(i).has(f)) assertEquals(ma.get(i).get(f).asDouble(), mb.get(i).get(f).asDouble(), 0.0, keys(ma).get(i) + " " + f);
+            }
+        }
+        assertTrue(Files.isRegularFile(killed.resolve("report.md")));
+        assertTrue(Files.list(killed.resolve("plots")).anyMatch(p -> p.toString().endsWith("rl_reward.png")));
+    }
+
+    private static List<String> keys(List<JsonNode> records) {
+        List<String> k = new ArrayList<>();
+        for (JsonNode r : records) k.add(r.get("stage").asText() + ":" + r.get("step").asLong());
+        return k;
+    }
+
+    @Test
+    void prcoTrainsOneSharedPolicyAsObserverAndSolver() throws IOException {
+        Path f = tmp.resolve("prco.yaml");
+        Files.writeString(f, TINY.replace("rl: {steps: 5,", "rl: {algorithm: prco, steps: 3, warmup_steps: 1,") + "swap_reasoner: null\n");
+        ObjectNode report = run(ConfigLoader.load(f), tmp.resolve("prco"), false);
+        assertEquals("prco", report.get("algorithm").asText());
+        assertFalse(report.has("reasoner_swap"));
+        List<JsonNode> rl = new ArrayList<>();
+        for (JsonNode r : MetricsLog.read(tmp.resolve("prco").resolve("metrics.jsonl"))) if (r.get("stage").asText().equals("rl")) rl.add(r);
+        assertEquals(3, rl.size());
+        for (JsonNode r : rl) {
+            assertTrue(r.has("solver_reward") && r.has("accuracy") && r.has("solver_groups_kept"), r.toString());
+            double acc = r.get("accuracy").asDouble();
+            assertTrue(acc >= 0 && acc <= 1, r.toString());
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.racro4j.training.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import org.racro4j.models.tokenizer.WordLevelTokenizer;
+import org.racro4j.training.tasks.FactSolver;
+import org.racro4j.training.tasks.Split;
+import org.racro4j.training.tasks.TaskGenerator;
+import org.racro4j.training.tasks.TaskItem;
+
+class DescriptionViewsTest {
+    static final List<TaskItem> ITEMS = new TaskGenerator(5).generate(Split.TRAIN, 400);
+    static final WordLevelTokenizer TOK = TaskTokenizer.create();
+
+    @Test
+    void everyViewAndPromptUsesOnlyTokenizerWords() {
+        for (TaskItem t : ITEMS) {
+            for (DescriptionViews.View v : DescriptionViews.partialViews(t.family())) {
+                String d = DescriptionViews.render(t, v);
+                assertEquals(List.of(), TaskTokenizer.unknown(TOK, d), v + " of " + t.id() + ": " + d);
+                assertEquals(List.of(), TaskTokenizer.unknown(TOK, Prompts.reasoner(d, t.question())));
+            }
+            assertEquals(List.of(), TaskTokenizer.unknown(TOK, Prompts.captioner(t.question())));
+        }
+    }
+
+    /** Partial views leave out what their name says: no colour words without colours, no digits without values. */
+    @Test
+    void partialViewsOmitTheirDetail() {
+        List<String> colors = List.of("red", "green", "blue", "yellow");
+        int checked = 0;
+        for (TaskItem t : ITEMS) {
+            if (t.family().equals("shapes")) {
+                String noColor = DescriptionViews.render(t, DescriptionViews.View.NO_COLOR);
+                for (String c : colors) assertFalse((" " + noColor + " ").contains(" " + c + " "), noColor);
+                String noPos = DescriptionViews.render(t, DescriptionViews.View.NO_POSITION);
+                assertFalse(noPos.contains(" at "), noPos);
+                checked++;
+            }
+            if (t.family().equals("bar_chart")) {
+                assertFalse(DescriptionViews.render(t, DescriptionViews.View.NO_VALUE).matches(".*\\d.*"));
+            }
+            if (t.family().equals("clock")) assertFalse(DescriptionViews.render(t, DescriptionViews.View.SUMMARY).matches(".*\\d.*"));
+        }
+        assertTrue(checked > 50);
+    }
+
+    /**
+     * The point of the warm start: the gold description answers every question (FactSolver), while for most
+     * questions at least one partial view does not.
+     */
+    @Test
+    void partialViewsLoseAnswersTheGoldDescriptionHas() {
+        int lost = 0;
+        for (TaskItem t : ITEMS) {
+            assertEquals(t.answer(), FactSolver.answer(t.goldDescription(), t.question()).orElse(null), t.id());
+            for (DescriptionViews.View v : DescriptionViews.partialViews(t.family())) {
+                if (!t.answer().equals(FactSolver.answer(DescriptionViews.render(t, v), t.question()).orElse(null))) {
+                    lost++;
+                    break;
+                }
+            }
+        }
+        assertTrue(lost > ITEMS.size() * 0.8, "questions some partial view cannot answer: " + lost + " of " + ITEMS.size());
+    }
+
+    @Test
+    void samplingFollowsTheFullProbability() {
+        SplittableRandom r = new SplittableRandom(3);
+        int full = 0;
+        int n = 0;
+        for (TaskItem t : ITEMS) {
+            if (DescriptionViews.partialViews(t.family()).isEmpty()) continue;
+            for (int i = 0; i < 5; i++, n++) if (DescriptionViews.sample(t, 0.2, r).equals(t.goldDescription())) full++;
+        }
+        double share = full / (double) n;
+        assertTrue(Math.abs(share - 0.2) < 0.04, "share of full descriptions " + share);
+        assertNotEquals(0, n);
+    }
+}
