@@ -281,22 +281,31 @@ public final class CudaBackend implements Backend {
         long oa = addr(out);
         long ia = indices == null ? 0 : addr(indices);
         int sms = gpu.multiprocessors;
-        if ((step != 1 && numOut >= 2048) || (numOut >= 64L * sms && n <= 32)) {
-            gpu.launch("reduce", "reduce_per_thread", LaunchShape.linear(numOut, LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                    new KernelArgs().i32(op.ordinal()).struct(outs.pack()).i64(numOut).ptr(xa).i32(code(x.dtype())).i64(n).i64(step)
-                            .ptr(oa).i32(code(out.dtype())).ptr(ia));
-            return;
-        }
+        boolean perThread = (step != 1 && numOut >= 2048) || (numOut >= 64L * sms && n <= 32);
+        String kernel;
+        LaunchShape shape;
         int splits = 1;
-        if (numOut < 2L * sms && n >= 8192) {
-            splits = (int) Math.min(Math.min(LaunchShape.ceilDiv(n, 4096), Math.max(1, 4L * sms / numOut)), LaunchShape.MAX_GRID_YZ);
+        if (perThread) {
+            // Too few outputs to fill the GPU with one thread each: split n into slices over blockIdx.y.
+            long targetThreads = 8L * sms * LaunchShape.THREADS;
+            if (numOut < targetThreads && n >= 64) {
+                splits = (int) Math.min(Math.min(LaunchShape.ceilDiv(targetThreads, numOut), LaunchShape.ceilDiv(n, 16)), 1024);
+            }
+            LaunchShape lin = LaunchShape.linear(numOut, LaunchShape.THREADS, LaunchShape.MAX_GRID_X);
+            kernel = "reduce_per_thread";
+            shape = new LaunchShape(lin.gridX(), splits, 1, LaunchShape.THREADS, 0);
+        } else {
+            if (numOut < 2L * sms && n >= 8192) {
+                splits = (int) Math.min(Math.min(LaunchShape.ceilDiv(n, 4096), Math.max(1, 4L * sms / numOut)), 1024);
+            }
+            kernel = "reduce_per_block";
+            shape = new LaunchShape((int) Math.min(numOut, LaunchShape.MAX_GRID_X), splits, 1, LaunchShape.THREADS, 0);
         }
-        LaunchShape shape = new LaunchShape((int) Math.min(numOut, LaunchShape.MAX_GRID_X), splits, 1, LaunchShape.THREADS, 0);
         CachingAllocator.Block partials = splits > 1 ? gpu.allocator.allocate(numOut * splits * 16) : null;
         long pv = partials == null ? 0 : partials.address();
         long pi = partials == null ? 0 : partials.address() + numOut * splits * 8;
         try {
-            gpu.launch("reduce", "reduce_per_block", shape, new KernelArgs().i32(op.ordinal()).struct(outs.pack()).i64(numOut).ptr(xa)
+            gpu.launch("reduce", kernel, shape, new KernelArgs().i32(op.ordinal()).struct(outs.pack()).i64(numOut).ptr(xa)
                     .i32(code(x.dtype())).i64(n).i64(step).i32(splits).ptr(oa).i32(code(out.dtype())).ptr(ia).ptr(pv).ptr(pi));
             if (splits > 1) {
                 gpu.launch("reduce", "reduce_finish", LaunchShape.linear(numOut, LaunchShape.THREADS, LaunchShape.MAX_GRID_X),

@@ -42,7 +42,8 @@ final class CudaDevice implements AutoCloseable {
     private final CudaDriver.AllocatedPointer errorWordPointer = new CudaDriver.AllocatedPointer();
     private final KernelModules modules;
     private final String compilerDescription;
-    private final ThreadLocal<Boolean> current = new ThreadLocal<>();
+    /** The device whose context each thread last made current (one thread may drive several GPUs). */
+    private static final ThreadLocal<CudaDevice> CURRENT = new ThreadLocal<>();
 
     private final Pointer[] stagingHost = new Pointer[2];
     private final ByteBuffer[] stagingView = new ByteBuffer[2];
@@ -84,11 +85,11 @@ final class CudaDevice implements AutoCloseable {
                 totalMemory / (double) (1L << 30), modules.target().smName(), compilerDescription);
     }
 
-    /** Binds the context to the calling thread (once per thread): every driver call needs it. */
+    /** Binds this device's context to the calling thread unless it already is: every driver call needs it. */
     void makeCurrent() {
-        if (current.get() == null) {
+        if (CURRENT.get() != this) {
             CudaException.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
-            current.set(Boolean.TRUE);
+            CURRENT.set(this);
         }
     }
 
@@ -270,5 +271,6 @@ final class CudaDevice implements AutoCloseable {
         modules.unloadAll();
         JCudaDriver.cuStreamDestroy(stream);
         JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        if (CURRENT.get() == this) CURRENT.remove();
     }
 }

@@ -8,12 +8,14 @@
 //        indices[o] (I64) gets that position. Integer inputs compare exactly.
 //
 // Launch (the host picks one)
-//   reduce_per_thread: one thread per output, a sequential loop over n (Kahan-compensated sums). For many
-//     outputs with a strided reduced dim: neighbouring threads read neighbouring addresses. 256 threads.
+//   reduce_per_thread: one thread per output, a sequential loop over its slice of n (Kahan-compensated sums);
+//     for many outputs with a strided reduced dim: neighbouring threads read neighbouring addresses. 256 threads,
+//     blockIdx.y splits n into slices when there are too few outputs to fill the GPU.
 //   reduce_per_block: blockIdx.x walks the outputs (grid-stride), blockIdx.y splits n into `splits` slices;
 //     256 threads stride over the slice and combine with warp shuffles. splits == 1 writes out directly,
-//     otherwise partial (value, index) pairs go to scratch and reduce_finish combines them in slice order
-//     (deterministic). For few outputs with long rows, and for any unit-stride reduced dim.
+//     otherwise partial (value, index) pairs go to scratch. For few outputs with long rows, and for any
+//     unit-stride reduced dim.
+//   reduce_finish: combines the partials of either kernel in slice order (deterministic), one thread per output.
 //
 // Bytes moved
 //   numel(x) * size(x) + outputs * (size(out) + 8 if indices), plus 16 bytes per partial when split.
@@ -52,47 +54,67 @@ __device__ __forceinline__ void store_result_int(void* out, i64 o_off, int out_d
     else ((int*)out)[o_off] = (int)v;
 }
 
+__device__ __forceinline__ void write_final(int op, bool integer, const i64* off, void* out, int out_dt, i64* indices, u64 value,
+                                            i64 index) {
+    if (integer) store_result_int(out, off[0], out_dt, (i64)value);
+    else store_result_float(out, off[0], out_dt, __uint_as_float((u32)value));
+    if (op != R_SUM && indices != nullptr) indices[off[2]] = index;
+}
+
+// partial_value / partial_index: [num_out, splits], used when splits > 1 (blockIdx.y is the slice of n).
 extern "C" __global__ void reduce_per_thread(int op, StridedSpace outs, i64 num_out, const void* x, int x_dt, i64 n, i64 step,
-                                             void* out, int out_dt, i64* indices) {
+                                             int splits, void* out, int out_dt, i64* indices, u64* partial_value,
+                                             i64* partial_index) {
     const bool integer = x_dt >= DT_I32;
+    const i64 slice = (n + splits - 1) / splits;
+    const i64 k0 = blockIdx.y * slice;
+    const i64 k1 = min(n, k0 + slice);
     for (i64 o = blockIdx.x * (i64)blockDim.x + threadIdx.x; o < num_out; o += (i64)gridDim.x * blockDim.x) {
         i64 off[3];
         strided_offsets<3>(outs, o, off);
+        u64 value;
+        i64 index = 0;
         if (op == R_SUM) {
             if (integer) {
                 i64 s = 0;
-                for (i64 k = 0; k < n; ++k) s += load_index(x, off[1] + k * step, x_dt);
-                store_result_int(out, off[0], out_dt, s);
+                for (i64 k = k0; k < k1; ++k) s += load_index(x, off[1] + k * step, x_dt);
+                value = (u64)s;
             } else {
                 float s = 0.0f, c = 0.0f;   // Kahan: a long sequential float sum stays close to the CPU's double
-                for (i64 k = 0; k < n; ++k) {
+                for (i64 k = k0; k < k1; ++k) {
                     float y = load_as_float(x, off[1] + k * step, x_dt) - c;
                     float t = s + y;
                     c = (t - s) - y;
                     s = t;
                 }
-                store_result_float(out, off[0], out_dt, s);
+                value = __float_as_uint(s);
             }
         } else {
             const bool is_max = op == R_MAX;
             i64 best_i = -1;
             if (integer) {
                 i64 best = 0;
-                for (i64 k = 0; k < n; ++k) {
+                for (i64 k = k0; k < k1; ++k) {
                     i64 v = load_index(x, off[1] + k * step, x_dt);
                     if (better_int(v, k, best, best_i, is_max)) { best = v; best_i = k; }
                 }
-                store_result_int(out, off[0], out_dt, best);
+                value = (u64)best;
             } else {
                 float best = 0.0f;
-                for (i64 k = 0; k < n; ++k) {
+                for (i64 k = k0; k < k1; ++k) {
                     float v = load_as_float(x, off[1] + k * step, x_dt);
                     if (better_float(v, k, best, best_i, is_max)) { best = v; best_i = k; }
-                    if (best != best) break;   // the first NaN is final
+                    if (best != best) break;   // the first NaN of this slice is final for it
                 }
-                store_result_float(out, off[0], out_dt, best);
+                value = __float_as_uint(best);
             }
-            if (indices != nullptr) indices[off[2]] = best_i;
+            index = best_i;
+        }
+        if (splits == 1) {
+            write_final(op, integer, off, out, out_dt, indices, value, index);
+        } else {
+            partial_value[o * splits + blockIdx.y] = value;
+            partial_index[o * splits + blockIdx.y] = index;
         }
     }
 }
@@ -169,12 +191,6 @@ __device__ __forceinline__ void accumulate_slice(int op, bool integer, const voi
     }
 }
 
-__device__ __forceinline__ void write_final(int op, bool integer, const i64* off, void* out, int out_dt, i64* indices, u64 value,
-                                            i64 index) {
-    if (integer) store_result_int(out, off[0], out_dt, (i64)value);
-    else store_result_float(out, off[0], out_dt, __uint_as_float((u32)value));
-    if (op != R_SUM && indices != nullptr) indices[off[2]] = index;
-}
 
 // partial_value / partial_index: [num_out, splits], used when splits > 1.
 extern "C" __global__ void reduce_per_block(int op, StridedSpace outs, i64 num_out, const void* x, int x_dt, i64 n, i64 step,
