@@ -1,7 +1,7 @@
 // common.cuh: what every racro4j kernel family shares.
 //
 // - Storage types and their conversions to and from float, bit-exact with core's HalfFloats (round to nearest
-//   even, NaN stays NaN). No CUDA header is included anywhere, so NVRTC needs no include path and nvcc and
+//   even; NaN stays NaN, though not always with the same payload). No CUDA header is included anywhere, so NVRTC needs no include path and nvcc and
 //   NVRTC see the same source.
 // - StridedSpace: an iteration space over up to 4 operands with arbitrary element strides (stride 0 where
 //   broadcast), collapsed on the host (size-1 dims dropped, runs contiguous in every operand merged) and
@@ -33,12 +33,19 @@ __device__ __forceinline__ float bf16_bits_to_float(unsigned short h) {
     return __uint_as_float(((u32)h) << 16);
 }
 
-// Round to nearest even, quiet NaN kept: the same bit trick as HalfFloats.floatToBf16.
+// Round to nearest even, as HalfFloats.floatToBf16: one cvt instruction from sm_80 on (NaN becomes the canonical
+// NaN there, a NaN all the same), the same bit trick as the Java code before.
 __device__ __forceinline__ unsigned short float_to_bf16_bits(float f) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    u32 packed;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %1;" : "=r"(packed) : "f"(f));
+    return (unsigned short)(packed & 0xffffu);
+#else
     u32 bits = __float_as_uint(f);
     if ((bits & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((bits >> 16) | 0x0040u);
     u32 rounding_bias = 0x7fffu + ((bits >> 16) & 1u);
     return (unsigned short)((bits + rounding_bias) >> 16);
+#endif
 }
 
 __device__ __forceinline__ float f16_bits_to_float(unsigned short h) {
@@ -92,6 +99,36 @@ __device__ __forceinline__ i64 load_index(const void* p, i64 i, int dt) {
 
 __device__ __forceinline__ int dtype_size(int dt) {
     return dt == DT_F32 || dt == DT_I32 ? 4 : dt == DT_I64 ? 8 : 2;
+}
+
+// ------------------------------------------------------------------------------------------ fast math for bf16
+
+// Transcendentals for kernels whose inputs or results are BF16. BF16 keeps 8 significant bits, so the hardware
+// approximations __expf, __logf and __fdividef (a few float ulps on BF16 inputs) stay far below the half-ulp of
+// the stored value, and they cut the instruction count per element enough for these kernels to stay memory
+// bound on an H200 (about 30 instructions per BF16 element at full bandwidth). tanh keeps tanhf everywhere: the
+// hardware tanh's 2^-11 relative error becomes a large one in 1 + tanh(x) (GELU's negative tail). F32 and F16
+// use the accurate functions.
+template <typename T> struct FastMath {
+    static constexpr bool fast = false;
+};
+template <> struct FastMath<bf16_t> {
+    static constexpr bool fast = true;
+};
+
+template <typename T>
+__device__ __forceinline__ float exp_for(float x) {
+    return FastMath<T>::fast ? __expf(x) : expf(x);
+}
+
+template <typename T>
+__device__ __forceinline__ float log_for(float x) {
+    return FastMath<T>::fast ? __logf(x) : logf(x);
+}
+
+template <typename T>
+__device__ __forceinline__ float div_for(float a, float b) {
+    return FastMath<T>::fast ? __fdividef(a, b) : a / b;
 }
 
 // ------------------------------------------------------------------------------------------ strided spaces

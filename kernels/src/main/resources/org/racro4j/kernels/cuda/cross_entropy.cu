@@ -5,7 +5,7 @@
 //   loss[r] = lse[r] - l[r, t[r]], or 0 when t[r] == ignore_index
 //   gl[r,j] = g[r] exp(l[r,j] - lse[r]) - (j == t[r] ? g[r] : 0), or 0 for ignored rows
 //   A target outside [0, V) other than ignore_index is reported through the error word (common.cuh); the
-//   host turns it into the CPU backend's IndexOutOfBoundsException.
+//   host turns it into the CPU backend's IndexOutOfBoundsException. BF16 logits use the fast exp of common.cuh.
 //
 // Launch
 //   One block per row, threads as in softmax.cu (up to 1024, ~16 logits each). The forward makes one pass
@@ -18,13 +18,14 @@
 
 #define NEG_INF (-__int_as_float(0x7f800000))
 
+template <typename T>
 __device__ __forceinline__ void max_sum_add(float& m, float& s, float v) {
     if (v == NEG_INF) return;   // a masked logit adds exp(-inf) = 0; skipping it avoids -inf - -inf = NaN
     if (v > m) {
-        s = s * expf(m - v) + 1.0f;
+        s = s * exp_for<T>(m - v) + 1.0f;
         m = v;
     } else {
-        s += expf(v - m);
+        s += exp_for<T>(v - m);
     }
 }
 
@@ -52,10 +53,10 @@ __device__ __forceinline__ void cross_entropy_row(const T* __restrict__ l, i64 t
         for (int i = threadIdx.x; i < V / P; i += blockDim.x) {
             Pack16<T> p = load16(l, i);
 #pragma unroll
-            for (int j = 0; j < P; ++j) max_sum_add(m, s, to_f32(p.e[j]));
+            for (int j = 0; j < P; ++j) max_sum_add<T>(m, s, to_f32(p.e[j]));
         }
     } else {
-        for (int i = threadIdx.x; i < V; i += blockDim.x) max_sum_add(m, s, to_f32(l[i]));
+        for (int i = threadIdx.x; i < V; i += blockDim.x) max_sum_add<T>(m, s, to_f32(l[i]));
     }
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) {
@@ -90,7 +91,7 @@ __device__ __forceinline__ void cross_entropy_backward_row(const T* __restrict__
 #pragma unroll
             for (int j = 0; j < P; ++j) {
                 const i64 col = (i64)i * P + j;
-                float v = ignored ? 0.0f : g * expf(to_f32(p.e[j]) - lse);
+                float v = ignored ? 0.0f : g * exp_for<T>(to_f32(p.e[j]) - lse);
                 if (!ignored && col == t) v -= g;
                 p.e[j] = from_f32<T>(v);
             }
@@ -98,7 +99,7 @@ __device__ __forceinline__ void cross_entropy_backward_row(const T* __restrict__
         }
     } else {
         for (int i = threadIdx.x; i < V; i += blockDim.x) {
-            float v = ignored ? 0.0f : g * expf(to_f32(l[i]) - lse);
+            float v = ignored ? 0.0f : g * exp_for<T>(to_f32(l[i]) - lse);
             if (!ignored && i == t) v -= g;
             gl[i] = from_f32<T>(v);
         }

@@ -5,7 +5,8 @@
 //           the CPU evaluates some functions in double and rounds once, so transcendental results differ by an
 //           ulp or two, never more than the dtype tolerances of the tests.
 //   binary: out = a (op) b; comparisons give 1 or 0. Float inputs compute in float; integer inputs (I32/I64)
-//           compute exactly in int64.
+//           compute exactly in int64. BF16 results of the contiguous kernels use the fast transcendentals of
+//           common.cuh (their error is far below a BF16 ulp); everything else the accurate ones.
 //   where:  out = cond != 0 ? a : b, copying a's or b's raw element (a, b and out share a dtype).
 //
 // Launch
@@ -68,7 +69,8 @@
 #define INV_SQRT_2 0.7071067811865476f
 #define INV_SQRT_2PI 0.3989422804014327f
 
-__device__ __forceinline__ float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+template <typename T>
+__device__ __forceinline__ float sigmoid_for(float x) { return div_for<T>(1.0f, 1.0f + exp_for<T>(-x)); }
 
 // x^p with the small integer powers done by multiplication, as the CPU does.
 __device__ __forceinline__ float pow_like_cpu(float v, float p) {
@@ -79,26 +81,27 @@ __device__ __forceinline__ float pow_like_cpu(float v, float p) {
     return powf(v, p);
 }
 
-template <int OP>
+// T is the storage type the result is rounded to: it picks accurate or fast transcendentals (common.cuh).
+template <int OP, typename T>
 __device__ __forceinline__ float unary_op(float v, float p0, float p1) {
     switch (OP) {
         case U_NEG: return -v;
         case U_ABS: return fabsf(v);
         case U_SIGN: return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v;   // keeps 0, -0 and NaN, as Math.signum
-        case U_EXP: return expf(v);
-        case U_LOG: return logf(v);
+        case U_EXP: return exp_for<T>(v);
+        case U_LOG: return log_for<T>(v);
         case U_SQRT: return sqrtf(v);
         case U_RSQRT: return 1.0f / sqrtf(v);
         case U_RECIPROCAL: return 1.0f / v;
         case U_RELU: return v > 0.0f ? v : 0.0f;
         case U_TANH: return tanhf(v);
-        case U_SIGMOID: return sigmoidf(v);
+        case U_SIGMOID: return sigmoid_for<T>(v);
         case U_GELU_TANH: {
             float inner = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
             return 0.5f * v * (1.0f + tanhf(inner));
         }
         case U_GELU_ERF: return 0.5f * v * (1.0f + erff(v * INV_SQRT_2));
-        case U_SILU: return v * sigmoidf(v);
+        case U_SILU: return v * sigmoid_for<T>(v);
         case U_GELU_TANH_GRAD: {
             float x2 = v * v;
             float inner = SQRT_2_OVER_PI * (v + GELU_C * x2 * v);
@@ -106,9 +109,9 @@ __device__ __forceinline__ float unary_op(float v, float p0, float p1) {
             float d_inner = SQRT_2_OVER_PI * (1.0f + 3.0f * GELU_C * x2);
             return 0.5f * (1.0f + th) + 0.5f * v * (1.0f - th * th) * d_inner;
         }
-        case U_GELU_ERF_GRAD: return 0.5f * (1.0f + erff(v * INV_SQRT_2)) + v * INV_SQRT_2PI * expf(-0.5f * v * v);
+        case U_GELU_ERF_GRAD: return 0.5f * (1.0f + erff(v * INV_SQRT_2)) + v * INV_SQRT_2PI * exp_for<T>(-0.5f * v * v);
         case U_SILU_GRAD: {
-            float s = sigmoidf(v);
+            float s = sigmoid_for<T>(v);
             return s * (1.0f + v * (1.0f - s));
         }
         case U_STEP: return v > 0.0f ? 1.0f : 0.0f;
@@ -124,7 +127,7 @@ __device__ __forceinline__ float unary_op(float v, float p0, float p1) {
 
 __device__ __forceinline__ float unary_dynamic(int op, float v, float p0, float p1) {
     switch (op) {
-#define UCASE(n) case n: return unary_op<n>(v, p0, p1);
+#define UCASE(n) case n: return unary_op<n, float>(v, p0, p1);
         UCASE(0) UCASE(1) UCASE(2) UCASE(3) UCASE(4) UCASE(5) UCASE(6) UCASE(7) UCASE(8) UCASE(9) UCASE(10)
         UCASE(11) UCASE(12) UCASE(13) UCASE(14) UCASE(15) UCASE(16) UCASE(17) UCASE(18) UCASE(19) UCASE(20)
         UCASE(21) UCASE(22) UCASE(23)
@@ -192,10 +195,10 @@ __device__ __forceinline__ void unary_loop(const T* __restrict__ x, T* __restric
     for (i64 i = tid; i < vecs; i += step) {
         Pack16<T> v = load16(x, i);
 #pragma unroll
-        for (int j = 0; j < V; ++j) v.e[j] = from_f32<T>(unary_op<OP>(to_f32(v.e[j]), p0, p1));
+        for (int j = 0; j < V; ++j) v.e[j] = from_f32<T>(unary_op<OP, T>(to_f32(v.e[j]), p0, p1));
         store16(y, i, v);
     }
-    for (i64 i = vecs * V + tid; i < n; i += step) y[i] = from_f32<T>(unary_op<OP>(to_f32(x[i]), p0, p1));
+    for (i64 i = vecs * V + tid; i < n; i += step) y[i] = from_f32<T>(unary_op<OP, T>(to_f32(x[i]), p0, p1));
 }
 
 template <typename T>

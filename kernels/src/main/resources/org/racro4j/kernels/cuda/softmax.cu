@@ -7,7 +7,7 @@
 //   backward, softmax:      gx_j = y_j (gy_j - sum_k gy_k y_k)
 //   backward, log-softmax:  gx_j = gy_j - exp(y_j) sum_k gy_k
 //   The forward finds (m, s) in one pass with the online rescaling s <- s exp(m_old - m_new); the CPU sums in
-//   double, here in float.
+//   double, here in float. BF16 rows use the fast exp of common.cuh.
 //
 // Launch
 //   One block per row (grid.x = rows), threads = a multiple of 32 up to 1024 chosen by the host so each thread
@@ -28,13 +28,14 @@ struct MaxSum {
     float s;
 };
 
+template <typename T>
 __device__ __forceinline__ void online_add(MaxSum& a, float v) {
     if (v == NEG_INF) return;   // contributes exp(-inf) = 0; skipping avoids -inf - -inf
     if (v > a.m) {
-        a.s = a.s * expf(a.m - v) + 1.0f;
+        a.s = a.s * exp_for<T>(a.m - v) + 1.0f;
         a.m = v;
     } else {
-        a.s += expf(v - a.m);   // NaN (in v or m) lands here and poisons s, as NaN poisons the CPU's sum
+        a.s += exp_for<T>(v - a.m);   // NaN (in v or m) lands here and poisons s, as NaN poisons the CPU's sum
     }
 }
 
@@ -88,10 +89,10 @@ __device__ __forceinline__ void softmax_row(const T* __restrict__ x, T* __restri
         for (int i = threadIdx.x; i < C / V; i += blockDim.x) {
             Pack16<T> p = load16(x, i);
 #pragma unroll
-            for (int j = 0; j < V; ++j) online_add(acc, to_f32(p.e[j]));
+            for (int j = 0; j < V; ++j) online_add<T>(acc, to_f32(p.e[j]));
         }
     } else {
-        for (int i = threadIdx.x; i < C; i += blockDim.x) online_add(acc, to_f32(x[i]));
+        for (int i = threadIdx.x; i < C; i += blockDim.x) online_add<T>(acc, to_f32(x[i]));
     }
     MaxSum row = block_max_sum(acc);
     const float m = row.m == NEG_INF ? 0.0f : row.m;
@@ -103,14 +104,14 @@ __device__ __forceinline__ void softmax_row(const T* __restrict__ x, T* __restri
 #pragma unroll
             for (int j = 0; j < V; ++j) {
                 float v = to_f32(p.e[j]);
-                p.e[j] = from_f32<T>(log_softmax ? v - lse : expf(v - m) * inv);
+                p.e[j] = from_f32<T>(log_softmax ? v - lse : exp_for<T>(v - m) * inv);
             }
             store16(y, i, p);
         }
     } else {
         for (int i = threadIdx.x; i < C; i += blockDim.x) {
             float v = to_f32(x[i]);
-            y[i] = from_f32<T>(log_softmax ? v - lse : expf(v - m) * inv);
+            y[i] = from_f32<T>(log_softmax ? v - lse : exp_for<T>(v - m) * inv);
         }
     }
 }
@@ -140,7 +141,7 @@ __device__ __forceinline__ void softmax_backward_row(const T* __restrict__ y, co
             for (int j = 0; j < V; ++j) {
                 float yv = to_f32(p.e[j]);
                 float gv = to_f32(g.e[j]);
-                p.e[j] = from_f32<T>(log_softmax ? gv - expf(yv) * dot : yv * (gv - dot));
+                p.e[j] = from_f32<T>(log_softmax ? gv - exp_for<T>(yv) * dot : yv * (gv - dot));
             }
             store16(gx, i, p);
         }
@@ -148,7 +149,7 @@ __device__ __forceinline__ void softmax_backward_row(const T* __restrict__ y, co
         for (int i = threadIdx.x; i < C; i += blockDim.x) {
             float yv = to_f32(y[i]);
             float gv = to_f32(gy[i]);
-            gx[i] = from_f32<T>(log_softmax ? gv - expf(yv) * dot : yv * (gv - dot));
+            gx[i] = from_f32<T>(log_softmax ? gv - exp_for<T>(yv) * dot : yv * (gv - dot));
         }
     }
 }

@@ -24,6 +24,24 @@ class KernelSourcesTest {
     }
 
     @Test
+    void everyCuFileOnTheClassPathIsAKnownFamily() throws Exception {
+        // The module's own classes folder (test resources of the same package live elsewhere).
+        java.nio.file.Path classes = java.nio.file.Path.of(KernelSources.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        java.nio.file.Path dir = classes.resolve(KernelSources.RESOURCE_DIR);
+        assertTrue(java.nio.file.Files.isDirectory(dir), "kernel sources folder " + dir);
+        java.util.Set<String> files = new java.util.TreeSet<>();
+        java.util.Set<String> headers = new java.util.TreeSet<>();
+        try (var s = java.nio.file.Files.list(dir)) {
+            s.map(p -> p.getFileName().toString()).forEach(n -> {
+                if (n.endsWith(".cu")) files.add(n.substring(0, n.length() - 3));
+                if (n.endsWith(".cuh")) headers.add(n);
+            });
+        }
+        assertEquals(new java.util.TreeSet<>(KernelSources.FAMILIES), files, "a .cu file missing from KernelSources.FAMILIES is never compiled");
+        assertEquals(new java.util.TreeSet<>(KernelSources.HEADERS), headers, "every header must reach NVRTC");
+    }
+
+    @Test
     void everyFamilyHasAHeaderWithMathLaunchAndBytes() {
         for (String family : KernelSources.FAMILIES) {
             String src = KernelSources.source(family);
