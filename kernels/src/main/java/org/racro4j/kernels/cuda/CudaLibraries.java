@@ -31,6 +31,8 @@ import java.util.stream.Stream;
  * <li>{@value #PROP_CUBLAS}: libcublas.so.N or its folder, or {@code off} to use the built-in GEMM</li>
  * <li>{@value #PROP_NVCC}: the nvcc executable used when NVRTC is missing</li>
  * </ul>
+ * LWJGL's own {@code org.lwjgl.cuda.nvrtc.libname} and {@code org.lwjgl.cuda.nvrtc-builtins.libname} are honoured
+ * too when they name existing files (as the GPU bundle's run.sh sets them).
  *
  * <p>The root, the environment and the properties are injected so that tests can run the search on a fake
  * directory tree.
@@ -145,10 +147,20 @@ public final class CudaLibraries {
         dirs.add(toolkit.resolve("lib"));
     }
 
+    /** LWJGL's own settings, honoured when they name files and racro4j's properties are not set. */
+    static final String LWJGL_NVRTC = "org.lwjgl.cuda.nvrtc.libname";
+    static final String LWJGL_NVRTC_BUILTINS = "org.lwjgl.cuda.nvrtc-builtins.libname";
+
     /** Every NVRTC found, the highest major version first (search order among equals). */
     public List<Nvrtc> findNvrtc() {
         List<Path> dirs;
         String override = props.getProperty(PROP_NVRTC);
+        if ((override == null || override.isBlank()) && isFile(props.getProperty(LWJGL_NVRTC))) {
+            Path lib = Path.of(props.getProperty(LWJGL_NVRTC).trim());
+            String b = props.getProperty(PROP_NVRTC_BUILTINS, props.getProperty(LWJGL_NVRTC_BUILTINS));
+            Path builtins = isFile(b) ? Path.of(b.trim()) : builtinsBeside(lib, majorVersion(lib));
+            return List.of(new Nvrtc(lib, builtins, majorVersion(lib)));
+        }
         List<Nvrtc> found = new ArrayList<>();
         if (override != null && !override.isBlank()) {
             Path p = Path.of(override.trim());
@@ -291,6 +303,10 @@ public final class CudaLibraries {
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    private static boolean isFile(String path) {
+        return path != null && !path.isBlank() && Path.of(path.trim()).isAbsolute() && Files.isRegularFile(Path.of(path.trim()));
+    }
 
     private List<Path> ldLibraryPath() {
         return splitPath(env.get("LD_LIBRARY_PATH"));

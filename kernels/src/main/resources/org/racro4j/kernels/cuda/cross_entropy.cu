@@ -18,10 +18,16 @@
 
 #define NEG_INF (-__int_as_float(0x7f800000))
 
+#define QNAN __int_as_float(0x7fc00000)
+
+// The running max m and sum s of exp(l - m); a NaN logit makes both NaN for good, as on the CPU.
 template <typename T>
 __device__ __forceinline__ void max_sum_add(float& m, float& s, float v) {
     if (v == NEG_INF) return;   // a masked logit adds exp(-inf) = 0; skipping it avoids -inf - -inf = NaN
-    if (v > m) {
+    if (v != v) {
+        m = QNAN;
+        s = QNAN;
+    } else if (v > m) {
         s = s * exp_for<T>(m - v) + 1.0f;
         m = v;
     } else {
@@ -30,14 +36,18 @@ __device__ __forceinline__ void max_sum_add(float& m, float& s, float v) {
 }
 
 __device__ __forceinline__ void max_sum_merge(float& m, float& s, float m2, float s2) {
-    if (m2 == NEG_INF && s2 == 0.0f) return;
-    if (m == NEG_INF && s == 0.0f) {
+    if (m != m || m2 != m2) {
+        m = QNAN;
+        s = QNAN;
+        return;
+    }
+    if (m2 == NEG_INF) return;   // the other side is empty (s2 = 0)
+    if (m == NEG_INF) {
         m = m2;
         s = s2;
         return;
     }
-    float mm = fmaxf(m, m2);
-    if (m != m || m2 != m2) mm = __int_as_float(0x7fc00000);
+    const float mm = fmaxf(m, m2);
     s = s * expf(m - mm) + s2 * expf(m2 - mm);
     m = mm;
 }

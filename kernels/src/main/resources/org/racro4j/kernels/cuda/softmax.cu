@@ -28,23 +28,34 @@ struct MaxSum {
     float s;
 };
 
+#define QNAN __int_as_float(0x7fc00000)
+
+// A NaN anywhere makes (m, s) NaN for good, as it makes the CPU's max and sum NaN (and so the whole row).
 template <typename T>
 __device__ __forceinline__ void online_add(MaxSum& a, float v) {
     if (v == NEG_INF) return;   // contributes exp(-inf) = 0; skipping avoids -inf - -inf
-    if (v > a.m) {
+    if (v != v) {
+        a.m = QNAN;
+        a.s = QNAN;
+    } else if (v > a.m) {
         a.s = a.s * exp_for<T>(a.m - v) + 1.0f;
         a.m = v;
     } else {
-        a.s += exp_for<T>(v - a.m);   // NaN (in v or m) lands here and poisons s, as NaN poisons the CPU's sum
+        a.s += exp_for<T>(v - a.m);   // a NaN m stays NaN: v > NaN is false and s becomes NaN
     }
 }
 
 __device__ __forceinline__ MaxSum online_merge(MaxSum a, MaxSum b) {
-    if (a.m == NEG_INF) return b;
+    if (a.m != a.m || b.m != b.m) {
+        MaxSum nan;
+        nan.m = QNAN;
+        nan.s = QNAN;
+        return nan;
+    }
+    if (a.m == NEG_INF) return b;   // an empty side: s = 0
     if (b.m == NEG_INF) return a;
     MaxSum r;
     r.m = fmaxf(a.m, b.m);
-    if (a.m != a.m || b.m != b.m) r.m = __int_as_float(0x7fc00000);
     r.s = a.s * expf(a.m - r.m) + b.s * expf(b.m - r.m);
     return r;
 }

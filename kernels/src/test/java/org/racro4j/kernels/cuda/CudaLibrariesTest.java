@@ -157,6 +157,20 @@ class CudaLibrariesTest {
     }
 
     @Test
+    void lwjglSettingsAreHonouredWhenOursAreAbsent() throws IOException {
+        touch("usr/local/cuda/lib64/libnvrtc.so.12");
+        Path lib = touch("bundle/libnvrtc.so.13");
+        Path builtins = touch("bundle/libnvrtc-builtins.so.13.0");
+        props.setProperty("org.lwjgl.cuda.nvrtc.libname", lib.toString());
+        List<CudaLibraries.Nvrtc> found = search().findNvrtc();
+        assertEquals(1, found.size());
+        assertEquals(lib, found.get(0).library());
+        assertEquals(builtins, found.get(0).builtins(), "builtins found beside it");
+        props.setProperty("org.lwjgl.cuda.nvrtc.libname", "libnvrtc.so.13");   // a bare name is LWJGL's business
+        assertEquals(12, search().findNvrtc().get(0).major());
+    }
+
+    @Test
     void builtinsOfAnotherMajorAreNotTaken() throws IOException {
         touch("usr/local/cuda/lib64/libnvrtc.so.13");
         touch("usr/local/cuda/lib64/libnvrtc-builtins.so.12.4");
