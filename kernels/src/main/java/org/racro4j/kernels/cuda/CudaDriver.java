@@ -99,7 +99,7 @@ final class CudaDriver {
 
     /** A CUdeviceptr for a raw address (JCuda adds a pointer's byte offset to its base, here 0). */
     static CUdeviceptr pointer(long address) {
-        return (CUdeviceptr) new CUdeviceptr().withByteOffset(address);
+        return new CUdeviceptr().withByteOffset(address);
     }
 
     /**
