@@ -37,10 +37,6 @@ final class CubinCache {
         return new CubinCache(base.resolve("racro4j").resolve("cubin"));
     }
 
-    Path dir() {
-        return dir;
-    }
-
     /** The hex SHA-256 that names a request's image. */
     static String key(KernelCompiler.Request request, String compilerIdentity) {
         try {

@@ -29,10 +29,6 @@ final class CudaDriver {
         return JCudaDriver.cuInit(0);
     }
 
-    static boolean isLoaded() {
-        return loaded;
-    }
-
     /** The driver's description of an error, or null when the driver is not loaded. */
     static String errorString(int code) {
         if (!loaded) return null;

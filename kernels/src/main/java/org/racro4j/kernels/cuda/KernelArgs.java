@@ -38,10 +38,6 @@ final class KernelArgs {
         return this;
     }
 
-    int size() {
-        return args.size();
-    }
-
     /** The kernelParams array of cuLaunchKernel. */
     Pointer toKernelParams() {
         return Pointer.to(args.toArray(new Pointer[0]));
