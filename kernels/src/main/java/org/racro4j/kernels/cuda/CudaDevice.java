@@ -1,0 +1,276 @@
+package org.racro4j.kernels.cuda;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * One GPU as the backend drives it: the device's primary context (shared with cuBLAS, which uses the runtime
+ * API), one stream on which every copy and kernel is queued in order, the caching allocator, pinned staging
+ * buffers for host transfers, the compiled kernel modules, and error reporting that names the kernel.
+ */
+final class CudaDevice implements AutoCloseable {
+    /** Bytes per pinned staging buffer; two of them let a copy into one overlap the DMA of the other. */
+    static final int STAGING_BYTES = 8 << 20;
+    private static final int RECENT_LAUNCHES = 8;
+
+    final int index;
+    final CUdevice device;
+    final String name;
+    final int major;
+    final int minor;
+    final int multiprocessors;
+    final long totalMemory;
+    private final CUcontext context;
+    final CUstream stream;
+    final CachingAllocator allocator;
+    /** 8 bytes for kernels to report a bad index in (common.cuh), outside the allocator's statistics. */
+    final long errorWord;
+    private final CudaDriver.AllocatedPointer errorWordPointer = new CudaDriver.AllocatedPointer();
+    private final KernelModules modules;
+    private final String compilerDescription;
+    /** The device whose context each thread last made current (one thread may drive several GPUs). */
+    private static final ThreadLocal<CudaDevice> CURRENT = new ThreadLocal<>();
+
+    private final Pointer[] stagingHost = new Pointer[2];
+    private final ByteBuffer[] stagingView = new ByteBuffer[2];
+    private final CUevent[] stagingDone = new CUevent[2];
+    private final boolean[] stagingPending = new boolean[2];
+
+    private record Launch(String kernel, LaunchShape shape) {}
+
+    private final ArrayDeque<Launch> recent = new ArrayDeque<>();
+    private volatile boolean closed;
+
+    CudaDevice(int index, KernelCompiler compiler, String compilerDescription, CubinCache cache) {
+        this.index = index;
+        this.device = CudaDriver.device(index);
+        this.name = CudaDriver.name(device);
+        int[] cc = CudaDriver.computeCapability(device);
+        this.major = cc[0];
+        this.minor = cc[1];
+        this.multiprocessors = CudaDriver.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        this.totalMemory = CudaDriver.totalMemory(device);
+        this.context = new CUcontext();
+        CudaException.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(cuda:" + index + ")");
+        makeCurrent();
+        this.stream = new CUstream();
+        CudaException.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        this.allocator = new CachingAllocator(new DriverMemory(), this::synchronize);
+        CudaException.check(JCudaDriver.cuMemAlloc(errorWordPointer, 8), "cuMemAlloc(8 bytes)");
+        this.errorWord = errorWordPointer.address();
+        this.modules = new KernelModules(compiler, cache, KernelCompiler.Target.forDevice(major, minor));
+        this.compilerDescription = compilerDescription;
+        for (int k = 0; k < 2; k++) {
+            stagingDone[k] = new CUevent();
+            CudaException.check(JCudaDriver.cuEventCreate(stagingDone[k], CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        }
+    }
+
+    String describe() {
+        return String.format("cuda:%d %s (sm_%d%d, %d SMs, %.1f GiB), kernels for %s by %s", index, name, major, minor, multiprocessors,
+                totalMemory / (double) (1L << 30), modules.target().smName(), compilerDescription);
+    }
+
+    /** Binds this device's context to the calling thread unless it already is: every driver call needs it. */
+    void makeCurrent() {
+        if (CURRENT.get() != this) {
+            CudaException.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
+            CURRENT.set(this);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ launches
+
+    void launch(String family, String kernel, LaunchShape shape, KernelArgs args) {
+        makeCurrent();
+        CUfunction f = modules.function(family, kernel);
+        int rc = JCudaDriver.cuLaunchKernel(f, shape.gridX(), shape.gridY(), shape.gridZ(), shape.blockX(), 1, 1,
+                shape.sharedBytes(), stream, args.toKernelParams(), null);
+        remember(kernel, shape);
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new CudaException(CudaException.launchMessage(kernel, shape, rc, CudaDriver.errorString(rc)), rc);
+        }
+    }
+
+    private synchronized void remember(String kernel, LaunchShape shape) {
+        if (recent.size() == RECENT_LAUNCHES) recent.removeFirst();
+        recent.addLast(new Launch(kernel, shape));
+    }
+
+    private synchronized String recentLaunches() {
+        if (recent.isEmpty()) return "no kernel was launched yet";
+        List<String> parts = new ArrayList<>();
+        for (Launch l : recent) parts.add(l.kernel() + " " + l.shape());
+        return "most recent launches, newest last: " + String.join("; ", parts);
+    }
+
+    /** Checks a call that may report the failure of an earlier, asynchronous kernel. */
+    void checkAsync(int rc, String call) {
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new CudaException(CudaException.callMessage(call, rc, CudaDriver.errorString(rc)) + " (an earlier kernel may have failed; "
+                    + recentLaunches() + ")", rc);
+        }
+    }
+
+    void synchronize() {
+        if (closed) return;
+        makeCurrent();
+        checkAsync(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    // ------------------------------------------------------------------------------------------ memory
+
+    /** cuMemAlloc / cuMemFree for the allocator; out of memory is 0, not an exception. */
+    private final class DriverMemory implements DeviceMemory {
+        /** The pointer objects cuMemAlloc filled in, handed back to cuMemFree as they are. */
+        private final java.util.Map<Long, CudaDriver.AllocatedPointer> live = new java.util.HashMap<>();
+
+        @Override
+        public long allocate(long bytes) {
+            makeCurrent();
+            CudaDriver.AllocatedPointer p = new CudaDriver.AllocatedPointer();
+            int rc = JCudaDriver.cuMemAlloc(p, bytes);
+            if (rc == CUresult.CUDA_ERROR_OUT_OF_MEMORY) return 0;
+            checkAsync(rc, "cuMemAlloc(" + bytes + " bytes)");
+            live.put(p.address(), p);
+            return p.address();
+        }
+
+        @Override
+        public void free(long address) {
+            makeCurrent();
+            checkAsync(JCudaDriver.cuMemFree(live.remove(address)), "cuMemFree");
+        }
+    }
+
+    void copyDeviceToDevice(long dst, long src, long bytes) {
+        if (bytes == 0) return;
+        makeCurrent();
+        checkAsync(JCudaDriver.cuMemcpyDtoDAsync(CudaDriver.pointer(dst), CudaDriver.pointer(src), bytes, stream), "cuMemcpyDtoDAsync");
+    }
+
+    void memset32(long dst, int value, long count) {
+        makeCurrent();
+        checkAsync(JCudaDriver.cuMemsetD32Async(CudaDriver.pointer(dst), value, count, stream), "cuMemsetD32Async");
+    }
+
+    private ByteBuffer staging(int k) {
+        if (stagingHost[k] == null) {
+            Pointer p = new Pointer();
+            CudaException.check(JCudaDriver.cuMemHostAlloc(p, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
+            stagingHost[k] = p;
+            stagingView[k] = p.getByteBuffer(0, STAGING_BYTES);
+        }
+        if (stagingPending[k]) {
+            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[k]), "cuEventSynchronize(staging)");
+            stagingPending[k] = false;
+        }
+        ByteBuffer v = stagingView[k];
+        v.clear();
+        return v;
+    }
+
+    /** Copies src's remaining bytes to device address dst through pinned memory; src's position is left alone. */
+    synchronized void upload(long dst, ByteBuffer src) {
+        makeCurrent();
+        ByteBuffer s = src.duplicate();
+        long done = 0;
+        int k = 0;
+        while (s.hasRemaining()) {
+            int n = Math.min(STAGING_BYTES, s.remaining());
+            ByteBuffer buf = staging(k);
+            ByteBuffer part = s.slice();
+            part.limit(n);
+            buf.put(part);
+            s.position(s.position() + n);
+            checkAsync(JCudaDriver.cuMemcpyHtoDAsync(CudaDriver.pointer(dst + done), stagingHost[k], n, stream), "cuMemcpyHtoDAsync");
+            checkAsync(JCudaDriver.cuEventRecord(stagingDone[k], stream), "cuEventRecord");
+            stagingPending[k] = true;
+            done += n;
+            k ^= 1;
+        }
+    }
+
+    /** Fills dst's remaining bytes from device address src (waits for all queued work) and advances its position. */
+    synchronized void download(long src, ByteBuffer dst) {
+        makeCurrent();
+        int total = dst.remaining();
+        int chunks = (total + STAGING_BYTES - 1) / STAGING_BYTES;
+        // Queue chunk 0; then, while chunk i's bytes are copied out on the host, chunk i + 1 is in flight.
+        if (chunks > 0) queueDownload(src, 0, total, 0);
+        for (int i = 0; i < chunks; i++) {
+            if (i + 1 < chunks) queueDownload(src, i + 1, total, (i + 1) & 1);
+            int k = i & 1;
+            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[k]), "cuEventSynchronize(download)");
+            stagingPending[k] = false;
+            int n = Math.min(STAGING_BYTES, total - i * STAGING_BYTES);
+            ByteBuffer view = stagingView[k].duplicate();
+            view.clear().limit(n);
+            dst.put(view);
+        }
+    }
+
+    private void queueDownload(long src, int chunk, int total, int k) {
+        staging(k);
+        long off = (long) chunk * STAGING_BYTES;
+        int n = (int) Math.min(STAGING_BYTES, total - off);
+        checkAsync(JCudaDriver.cuMemcpyDtoHAsync(stagingHost[k], CudaDriver.pointer(src + off), n, stream), "cuMemcpyDtoHAsync");
+        checkAsync(JCudaDriver.cuEventRecord(stagingDone[k], stream), "cuEventRecord");
+        stagingPending[k] = true;
+    }
+
+    // ------------------------------------------------------------------------------------------ timing
+
+    /** Milliseconds the queued work of {@code work} takes on the stream, between two CUDA events. */
+    float time(Runnable work) {
+        makeCurrent();
+        CUevent start = new CUevent();
+        CUevent end = new CUevent();
+        CudaException.check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        CudaException.check(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        try {
+            checkAsync(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
+            work.run();
+            checkAsync(JCudaDriver.cuEventRecord(end, stream), "cuEventRecord");
+            checkAsync(JCudaDriver.cuEventSynchronize(end), "cuEventSynchronize");
+            float[] ms = new float[1];
+            CudaException.check(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
+            return ms[0];
+        } finally {
+            JCudaDriver.cuEventDestroy(start);
+            JCudaDriver.cuEventDestroy(end);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        makeCurrent();
+        JCudaDriver.cuStreamSynchronize(stream);
+        allocator.releaseCached();
+        closed = true;
+        for (int k = 0; k < 2; k++) {
+            if (stagingHost[k] != null) JCudaDriver.cuMemFreeHost(stagingHost[k]);
+            JCudaDriver.cuEventDestroy(stagingDone[k]);
+        }
+        JCudaDriver.cuMemFree(errorWordPointer);
+        modules.unloadAll();
+        JCudaDriver.cuStreamDestroy(stream);
+        JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        if (CURRENT.get() == this) CURRENT.remove();
+    }
+}

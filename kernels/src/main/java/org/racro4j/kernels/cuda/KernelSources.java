@@ -1,0 +1,47 @@
+package org.racro4j.kernels.cuda;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CUDA C sources of the kernel families, shipped as resources in {@code org/racro4j/kernels/cuda/}: one
+ * {@code .cu} file per family plus the shared header {@code common.cuh}.
+ */
+public final class KernelSources {
+    /** Every kernel family, one .cu file each. */
+    public static final List<String> FAMILIES = List.of("copy", "elementwise", "reduce", "softmax", "norms", "cross_entropy",
+            "rope", "indexing", "philox", "sampling", "adamw", "matmul_tiled");
+
+    /** Headers the sources include, by include name. */
+    public static final List<String> HEADERS = List.of("common.cuh", "philox.cuh");
+
+    static final String RESOURCE_DIR = "org/racro4j/kernels/cuda/";
+
+    private KernelSources() {}
+
+    /** The source of a family, e.g. "softmax" for softmax.cu. */
+    public static String source(String family) {
+        return resource(family + ".cu");
+    }
+
+    /** Include name to content of every header. */
+    public static Map<String, String> headers() {
+        java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+        for (String h : HEADERS) m.put(h, resource(h));
+        return m;
+    }
+
+    static String resource(String name) {
+        String path = RESOURCE_DIR + name;
+        try (InputStream in = KernelSources.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) throw new IllegalStateException("kernel source " + path + " is missing from the class path");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading kernel source " + path, e);
+        }
+    }
+}
