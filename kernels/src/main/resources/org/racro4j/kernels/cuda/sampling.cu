@@ -4,7 +4,8 @@
 //   temperature <= 0: the first index of the maximum (NaN never wins, except at index 0 as with the CPU's loop).
 //   Otherwise, in double: p_j = exp((l_j - l_max) / T) / sum_k exp((l_k - l_max) / T); candidates sorted by p
 //   descending, ties by index ascending; keep the first top_k (all when top_k <= 0); then the shortest prefix
-//   whose mass reaches top_p (all when top_p >= 1); kept = that prefix's mass; take the first candidate whose
+//   whose mass reaches top_p times the top-k mass, i.e. top-p on the top-k distribution renormalised, the order
+//   Hugging Face and vLLM apply them (all when top_p >= 1); kept = that prefix's mass; take the first candidate whose
 //   cumulative mass exceeds u * kept, where u is word (b mod 4) of Philox block (offset + b / 4) as a uniform.
 //   p is monotone in the logit, so sorting the logits (descending, -0 as +0, stable by index) gives the CPU's
 //   order; candidates whose p underflows to 0 may order differently, but they carry no mass and are never
@@ -195,8 +196,17 @@ __device__ void sample_row(const T* __restrict__ l, int V, float temperature, in
     radix_pass(keys_b, idx_b, keys_a, idx_a, V, 24);
     const int* order = idx_a;
 
-    // Sweep 1: how many candidates are kept, and their mass.
     int keep = top_k > 0 ? min(top_k, V) : V;
+    // Sweep 0 (top-p only): the top-k mass, so that top_p applies to the top-k distribution renormalised.
+    double top_p_threshold = (double)top_p;
+    if (top_p < 1.0f) {
+        double part_k = 0.0;
+        for (int i = tid; i < keep; i += blockDim.x) part_k += exp(((double)to_f32(l[order[i]]) - max_logit) / t) / sum;
+        top_p_threshold *= block_sum_d(part_k, s_scratch);
+        __syncthreads();   // s_scratch is reused below
+    }
+
+    // Sweep 1: how many candidates are kept, and their mass.
     double kept = 0.0;
     double carry = 0.0;
     for (int tile = 0; tile < keep; tile += blockDim.x) {
@@ -206,7 +216,7 @@ __device__ void sample_row(const T* __restrict__ l, int V, float temperature, in
         const double cumulative = carry + block_inclusive_scan(p, &tile_total);
         if (tid == 0) s_found = 0x7fffffff;
         __syncthreads();
-        if (top_p < 1.0f && i < keep && cumulative >= (double)top_p) atomicMin(&s_found, i);
+        if (top_p < 1.0f && i < keep && cumulative >= top_p_threshold) atomicMin(&s_found, i);
         __syncthreads();
         const int hit = s_found;
         if (hit != 0x7fffffff) {

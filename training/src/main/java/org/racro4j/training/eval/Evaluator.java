@@ -17,7 +17,8 @@ import org.racro4j.training.tasks.TaskItem;
 
 /**
  * Held-out accuracy of a reader given some description of each image: none (blind), a captioner's greedy
- * caption, or the gold description (the oracle). The perception gap is oracle − captioner.
+ * caption, or the gold description of what the question needs (the oracle: the item's needed facts, i.e. the
+ * perfect question-focused caption). The perception gap is oracle − captioner.
  */
 public final class Evaluator {
     private Evaluator() {}
@@ -73,9 +74,10 @@ public final class Evaluator {
         return d;
     }
 
+    /** The question-focused gold description of each item (its needed facts). */
     public static List<String> gold(List<TaskItem> items) {
         List<String> d = new ArrayList<>(items.size());
-        for (TaskItem t : items) d.add(t.goldDescription());
+        for (TaskItem t : items) d.add(t.neededDescription());
         return d;
     }
 }

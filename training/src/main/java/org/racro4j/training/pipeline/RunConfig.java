@@ -61,10 +61,10 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
         }
     }
 
-    public record CaptionerSpec(Vision vision, Decoder model, Sft sft, double fullDescriptionFraction, int maxCaptionTokens) {
+    public record CaptionerSpec(Vision vision, Decoder model, Sft sft, double focusedDescriptionFraction, int maxCaptionTokens) {
         public CaptionerSpec {
-            if (fullDescriptionFraction < 0 || fullDescriptionFraction > 1) {
-                throw new IllegalArgumentException("captioner.full_description_fraction must be in [0, 1], got " + fullDescriptionFraction);
+            if (focusedDescriptionFraction < 0 || focusedDescriptionFraction > 1) {
+                throw new IllegalArgumentException("captioner.focused_description_fraction must be in [0, 1], got " + focusedDescriptionFraction);
             }
             if (maxCaptionTokens < 4) throw new IllegalArgumentException("captioner.max_caption_tokens must be >= 4");
         }

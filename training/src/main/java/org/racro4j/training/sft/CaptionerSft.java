@@ -18,9 +18,9 @@ import org.racro4j.training.text.DescriptionViews;
 
 /**
  * Warm start of the captioner with no download: image + captioner prompt → a description. Most targets are
- * generic partial views (true, but missing details a question may need), a few the full description; the
- * captioner learns to perceive everything but, by default, to describe generically — exactly what RL with the
- * reasoner's reward must change.
+ * generic descriptions of the scene (the whole scene, or the scene without some detail: true, but not the
+ * evidence the question needs), a few the question-focused gold evidence; the captioner learns to perceive
+ * everything but, by default, to describe generically — exactly what RL with the reasoner's reward must change.
  */
 public final class CaptionerSft implements Stage {
     private final CaptionPolicy policy;
@@ -69,7 +69,7 @@ public final class CaptionerSft implements Stage {
         List<int[]> targets = new ArrayList<>(batch.size());
         for (TaskItem item : batch) {
             contexts.add(policy.captionPrompt(item.question()));
-            targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.fullDescriptionFraction(), r)));
+            targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), r)));
         }
         return SftSteps.step(() -> policy.score(policy.patches(batch), contexts, targets, 1f, false), policy.model().parameters(),
                 optimizer, schedule.lr(step), t0);

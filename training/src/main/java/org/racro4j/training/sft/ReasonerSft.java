@@ -21,8 +21,9 @@ import org.racro4j.training.text.Prompts;
 
 /**
  * Warm start of a text-only reader with no download: (description, question) → answer, supervised. Most
- * descriptions are the gold ones; some are partial views and some empty, so the reader also answers sensibly
- * from incomplete captions and, blind, from the question alone.
+ * descriptions are the question-focused gold evidence (the facts the answer needs); some are partial views of
+ * the scene and some empty, so the reader also answers sensibly from incomplete captions and, blind, from the
+ * question alone.
  */
 public final class ReasonerSft implements Stage {
     private final String name;
@@ -66,12 +67,12 @@ public final class ReasonerSft implements Stage {
         return optimizer;
     }
 
-    /** The description a training example shows the reader: gold, partial or none. */
+    /** The description a training example shows the reader: the focused gold evidence, a partial view, or none. */
     static String description(TaskItem item, RunConfig.Reader cfg, SplittableRandom r) {
         double u = r.nextDouble();
         if (u < cfg.emptyFraction()) return "";
-        if (u < cfg.emptyFraction() + cfg.partialFraction()) return DescriptionViews.sample(item, 0, r);
-        return item.goldDescription();
+        if (u < cfg.emptyFraction() + cfg.partialFraction()) return DescriptionViews.samplePartial(item, r);
+        return item.neededDescription();
     }
 
     @Override

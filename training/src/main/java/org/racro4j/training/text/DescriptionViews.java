@@ -9,9 +9,12 @@ import java.util.regex.Pattern;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
- * Partial descriptions of a built-in task's image — what a generic captioner writes: true, but missing details
- * a question may need. The warm-start captioner learns them (and, with a small probability, the full gold
- * description); RL has to teach it to include what the question needs.
+ * Descriptions of a built-in task's image. The FOCUSED view is the question-focused gold evidence: exactly the
+ * facts the answer needs (what RACRO's "describe the image for this question" and PRCO's evidence caption aim
+ * at, and what the reader is trained to read). The other views are what a generic captioner writes — the whole
+ * scene, or the scene without some detail — true, but not focused on the question. The warm-start captioner
+ * learns mostly those, and the focused one only sometimes; RL has to teach it to give the evidence the question
+ * needs.
  *
  * <ul>
  * <li>shapes: "red circle at top left ." per object, or without colours ("circle at top left ."), without shapes
@@ -22,31 +25,43 @@ import org.racro4j.training.tasks.TaskItem;
  * </ul>
  */
 public final class DescriptionViews {
-    public enum View { FULL, NO_COLOR, NO_SHAPE, NO_POSITION, NO_VALUE, SUMMARY }
+    public enum View { FOCUSED, FULL, NO_COLOR, NO_SHAPE, NO_POSITION, NO_VALUE, SUMMARY }
 
     private static final Pattern SHAPE_FACT = Pattern.compile("(\\w+) (\\w+) at (\\w+) (\\w+) \\.");
     private static final Pattern BAR_FACT = Pattern.compile("the (\\w+) bar is (\\d+) \\.");
 
     private DescriptionViews() {}
 
-    /** The views a family offers besides FULL. */
-    public static List<View> partialViews(String family) {
+    /** The generic (not question-focused) views a family offers: the whole scene, and partial ones. */
+    public static List<View> genericViews(String family) {
         return switch (family) {
-            case "shapes" -> List.of(View.NO_COLOR, View.NO_SHAPE, View.NO_POSITION, View.SUMMARY);
-            case "bar_chart" -> List.of(View.NO_VALUE, View.SUMMARY);
-            case "clock", "grid_path" -> List.of(View.SUMMARY);
+            case "shapes" -> List.of(View.FULL, View.NO_COLOR, View.NO_SHAPE, View.NO_POSITION, View.SUMMARY);
+            case "bar_chart" -> List.of(View.FULL, View.NO_VALUE, View.SUMMARY);
+            case "clock", "grid_path" -> List.of(View.FULL, View.SUMMARY);
             default -> List.of();
         };
     }
 
-    /** The gold description with probability {@code fullProbability}, else one partial view chosen uniformly. */
-    public static String sample(TaskItem item, double fullProbability, SplittableRandom random) {
+    /** The generic views that leave details out (all but FULL). */
+    public static List<View> partialViews(String family) {
+        return genericViews(family).stream().filter(v -> v != View.FULL).toList();
+    }
+
+    /** The focused gold evidence with probability {@code focusedProbability}, else a generic view chosen uniformly. */
+    public static String sample(TaskItem item, double focusedProbability, SplittableRandom random) {
+        List<View> generic = genericViews(item.family());
+        if (generic.isEmpty() || random.nextDouble() < focusedProbability) return item.neededDescription();
+        return render(item, generic.get(random.nextInt(generic.size())));
+    }
+
+    /** A partial view chosen uniformly (the whole scene minus some detail); the gold description if none exists. */
+    public static String samplePartial(TaskItem item, SplittableRandom random) {
         List<View> partial = partialViews(item.family());
-        if (partial.isEmpty() || random.nextDouble() < fullProbability) return item.goldDescription();
-        return render(item, partial.get(random.nextInt(partial.size())));
+        return partial.isEmpty() ? item.goldDescription() : render(item, partial.get(random.nextInt(partial.size())));
     }
 
     public static String render(TaskItem item, View view) {
+        if (view == View.FOCUSED) return item.neededDescription();
         if (view == View.FULL || item.facts().isEmpty()) return item.goldDescription();
         List<String> out = new ArrayList<>();
         switch (item.family()) {

@@ -26,7 +26,7 @@ public final class Prompts {
 
     public static String reasoner(String description, String question) {
         String d = description == null ? "" : description.strip();
-        return (d.isEmpty() ? "description :" : "description : " + d) + " question : " + question + " answer :";
+        return "question : " + question + (d.isEmpty() ? " description :" : " description : " + d) + " answer :";
     }
 
     /** The text the verifiers read for a reasoner completion: the prompt's answer line plus the completion. */

@@ -64,7 +64,7 @@ class ConfigLoaderTest {
         assertTrue(error("rl:\n  rewards: {speed: 1.0}\n").getMessage().contains("rl.rewards.speed is not a reward"));
         assertTrue(error("reasoner:\n  model: {hidden: 30, heads: 4}\n").getMessage().contains("must split into heads"));
         assertTrue(error("rl:\n  aggregation: median\n").getMessage().contains("rl.aggregation must be"));
-        assertTrue(error("captioner:\n  full_description_fraction: 1.5\n").getMessage().contains("full_description_fraction must be in [0, 1]"));
+        assertTrue(error("captioner:\n  focused_description_fraction: 1.5\n").getMessage().contains("focused_description_fraction must be in [0, 1]"));
     }
 
     @Test

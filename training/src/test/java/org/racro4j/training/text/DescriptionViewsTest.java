@@ -2,7 +2,6 @@ package org.racro4j.training.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -72,17 +71,30 @@ class DescriptionViewsTest {
         assertTrue(lost > ITEMS.size() * 0.8, "questions some partial view cannot answer: " + lost + " of " + ITEMS.size());
     }
 
+    /** The focused gold evidence is drawn with its probability; items where it equals a generic view are skipped. */
     @Test
-    void samplingFollowsTheFullProbability() {
+    void samplingFollowsTheFocusedProbability() {
         SplittableRandom r = new SplittableRandom(3);
-        int full = 0;
+        int focused = 0;
         int n = 0;
         for (TaskItem t : ITEMS) {
-            if (DescriptionViews.partialViews(t.family()).isEmpty()) continue;
-            for (int i = 0; i < 5; i++, n++) if (DescriptionViews.sample(t, 0.2, r).equals(t.goldDescription())) full++;
+            String f = t.neededDescription();
+            boolean distinct = !DescriptionViews.genericViews(t.family()).isEmpty();
+            for (DescriptionViews.View v : DescriptionViews.genericViews(t.family())) distinct &= !DescriptionViews.render(t, v).equals(f);
+            if (!distinct) continue;
+            for (int i = 0; i < 5; i++, n++) if (DescriptionViews.sample(t, 0.2, r).equals(f)) focused++;
         }
-        double share = full / (double) n;
-        assertTrue(Math.abs(share - 0.2) < 0.04, "share of full descriptions " + share);
-        assertNotEquals(0, n);
+        double share = focused / (double) n;
+        assertTrue(n > 500 && Math.abs(share - 0.2) < 0.04, "share of focused descriptions " + share + " over " + n);
+    }
+
+    /** The focused view is exactly the needed facts, and it answers the question (FactSolver). */
+    @Test
+    void theFocusedViewIsTheNeededFacts() {
+        for (TaskItem t : ITEMS) {
+            String f = DescriptionViews.render(t, DescriptionViews.View.FOCUSED);
+            assertEquals(t.neededDescription(), f);
+            if (!f.isEmpty()) assertEquals(t.answer(), FactSolver.answer(f, t.question()).orElse(null), t.id() + ": " + f);
+        }
     }
 }
