@@ -118,6 +118,10 @@ public final class Captioner extends Module {
         return language;
     }
 
+    public VisionEncoder visionTower() {
+        return vision;
+    }
+
     public ImageProcessor processor() {
         return processor;
     }

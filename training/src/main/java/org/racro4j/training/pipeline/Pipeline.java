@@ -29,6 +29,7 @@ import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Plots;
 import org.racro4j.training.sft.CaptionerSft;
 import org.racro4j.training.sft.ReasonerSft;
+import org.racro4j.training.sft.VisionWarmStart;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
 import org.racro4j.training.tasks.TaskGeneratorConfig;
@@ -46,7 +47,8 @@ import org.racro4j.training.text.TaskTokenizer;
  * are loaded from models/ and eval/, and the interrupted stage continues from its last checkpoint.
  */
 public final class Pipeline {
-    static final List<String> STAGES = List.of("reasoner_sft", "swap_reasoner_sft", "captioner_sft", "eval_before", "rl", "eval_after");
+    static final List<String> STAGES = List.of("reasoner_sft", "swap_reasoner_sft", "vision_warm_start", "captioner_sft", "eval_before",
+            "rl", "eval_after");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunConfig cfg;
@@ -187,7 +189,17 @@ public final class Pipeline {
         // Image tokens + the prompt (BOS, template, question: under 48 words) + the longest caption: sampled ones
         // stop at max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
         int context = vc.numPatches() + 48 + Math.max(c.maxCaptionTokens(), 40);
-        try (Captioner cap = Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
+        boolean visionDone = done.contains("vision_warm_start") && models.has("captioner_vision");
+        try (Captioner cap = visionDone ? models.loadCaptioner("captioner_vision", device)
+                : Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
+            if (!visionDone && c.visionWarmStart().steps() > 0) {
+                long tv = System.nanoTime();
+                RunConfig.VisionWarmStart w = c.visionWarmStart();
+                runner.run(new VisionWarmStart(cap, train, w.steps(), w.batch(), w.lr(), seed));
+                models.save("captioner_vision", cap, tok);
+                markDone("vision_warm_start", done);
+                stageSeconds.put("vision_warm_start", secs(tv));
+            }
             runner.run(new CaptionerSft(new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), train, c, seed));
             models.save(stage, cap, tok);
         }
@@ -291,7 +303,7 @@ public final class Pipeline {
         Path m = out.resolve("metrics.jsonl");
         Plots.write(m, "rl", List.of("reward", "accuracy", "kl", "entropy", "clip_fraction", "response_length", "rollout_tokens_per_s",
                 "step_seconds", "groups_kept"), dir);
-        for (String s : List.of("reasoner_sft", "swap_reasoner_sft", "captioner_sft")) Plots.write(m, s, List.of("loss"), dir);
+        for (String s : List.of("reasoner_sft", "swap_reasoner_sft", "vision_warm_start", "captioner_sft")) Plots.write(m, s, List.of("loss"), dir);
     }
 
     private void say(String fmt, Object... args) {

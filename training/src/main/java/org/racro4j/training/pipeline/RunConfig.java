@@ -61,7 +61,17 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
         }
     }
 
-    public record CaptionerSpec(Vision vision, Decoder model, Sft sft, double focusedDescriptionFraction, int maxCaptionTokens) {
+    /** Scene-parsing pre-training of the vision encoder before captioning; steps 0 skips it. */
+    public record VisionWarmStart(int steps, int batch, double lr) {
+        public VisionWarmStart {
+            if (steps < 0 || batch < 1 || !(lr > 0)) {
+                throw new IllegalArgumentException("captioner.vision_warm_start: need steps >= 0, batch >= 1, lr > 0");
+            }
+        }
+    }
+
+    public record CaptionerSpec(Vision vision, VisionWarmStart visionWarmStart, Decoder model, Sft sft, double focusedDescriptionFraction,
+                                int maxCaptionTokens) {
         public CaptionerSpec {
             if (focusedDescriptionFraction < 0 || focusedDescriptionFraction > 1) {
                 throw new IllegalArgumentException("captioner.focused_description_fraction must be in [0, 1], got " + focusedDescriptionFraction);

@@ -41,6 +41,7 @@ class PipelineTest {
               sft: {steps: 4, batch: 8, warmup: 1}
             captioner:
               vision: {hidden: 16, layers: 1, heads: 2}
+              vision_warm_start: {steps: 3, batch: 4}
               model: {hidden: 16, layers: 1, heads: 2, kv_heads: 1, intermediate: 32}
               sft: {steps: 6, batch: 4, warmup: 1}
               max_caption_tokens: 12
@@ -70,8 +71,9 @@ class PipelineTest {
         ObjectNode a = run(cfg, whole, false);
 
         Path killed = tmp.resolve("killed");
-        // 6 + 4 + 6 SFT steps, then 3 of the 5 RL steps; the last RL checkpoint before the kill is after RL step 1.
-        StageRunner.stopAfterSteps = 6 + 4 + 6 + 3;
+        // 6 + 4 reader steps, 3 vision and 6 captioner steps, then 3 of the 5 RL steps; the last RL checkpoint
+        // before the kill is after RL step 1.
+        StageRunner.stopAfterSteps = 6 + 4 + 3 + 6 + 3;
         assertThrows(StageRunner.Interrupted.class, () -> run(cfg, killed, false));
         StageRunner.resetTestHook();
         assertFalse(Files.exists(killed.resolve("report.json")));
@@ -81,7 +83,7 @@ class PipelineTest {
 
         assertEquals(a.get("accuracy"), b.get("accuracy"));
         assertEquals(a.get("examples"), b.get("examples"));
-        for (String model : List.of("reasoner", "swap_reasoner", "captioner_sft", "captioner_rl")) {
+        for (String model : List.of("reasoner", "swap_reasoner", "captioner_vision", "captioner_sft", "captioner_rl")) {
             Map<String, Tensor> x = Safetensors.read(whole.resolve("models").resolve(model).resolve("model.safetensors"));
             Map<String, Tensor> y = Safetensors.read(killed.resolve("models").resolve(model).resolve("model.safetensors"));
             assertEquals(x.keySet(), y.keySet());

@@ -1,0 +1,76 @@
+package org.racro4j.training.text;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * The structure of a built-in scene as classification targets, read from its facts: what the vision encoder is
+ * pre-trained to see before it learns to caption. 16 slots, each with up to 16 classes (0 = nothing there):
+ * <ul>
+ * <li>slots 0–8, shapes: the object in each cell of the 3×3 grid (row-major): 1 + 3·colour + shape</li>
+ * <li>slots 9–12, bar charts: the value (1–9) of the red, green, blue and yellow bar</li>
+ * <li>slot 13, clocks: the hour (1–12)</li>
+ * <li>slots 14–15, grid paths: the green and the red cell (1 + 4·(row−1) + column−1)</li>
+ * </ul>
+ * Slots of other families are -100 (ignored by the loss).
+ */
+public final class SceneLabels {
+    public static final int SLOTS = 16;
+    public static final int CLASSES = 17;
+    public static final int IGNORE = -100;
+
+    private static final List<String> COLORS = List.of("red", "green", "blue", "yellow");
+    private static final List<String> SHAPES = List.of("circle", "square", "triangle");
+    private static final List<String> ROWS = List.of("top", "middle", "bottom");
+    private static final List<String> COLUMNS = List.of("left", "center", "right");
+    private static final Pattern SHAPE = Pattern.compile("(\\w+) (\\w+) at (\\w+) (\\w+) \\.");
+    private static final Pattern BAR = Pattern.compile("the (\\w+) bar is (\\d+) \\.");
+    private static final Pattern CLOCK = Pattern.compile("the clock shows (\\d+) o'clock \\.");
+    private static final Pattern CELL = Pattern.compile("the (green|red) cell is at row (\\d) column (\\d) \\.");
+
+    private SceneLabels() {}
+
+    /** The 16 slot labels of an item (all IGNORE for items without built-in facts). */
+    public static long[] of(TaskItem item) {
+        long[] y = new long[SLOTS];
+        Arrays.fill(y, IGNORE);
+        switch (item.family()) {
+            case "shapes" -> {
+                for (int s = 0; s < 9; s++) y[s] = 0;
+                for (String f : item.facts()) {
+                    Matcher m = match(SHAPE, f);
+                    y[ROWS.indexOf(m.group(3)) * 3 + COLUMNS.indexOf(m.group(4))] =
+                            1 + 3 * COLORS.indexOf(m.group(1)) + SHAPES.indexOf(m.group(2));
+                }
+            }
+            case "bar_chart" -> {
+                for (int s = 9; s < 13; s++) y[s] = 0;
+                for (String f : item.facts()) {
+                    Matcher m = match(BAR, f);
+                    y[9 + COLORS.indexOf(m.group(1))] = Integer.parseInt(m.group(2));
+                }
+            }
+            case "clock" -> y[13] = Integer.parseInt(match(CLOCK, item.facts().get(0)).group(1));
+            case "grid_path" -> {
+                for (String f : item.facts()) {
+                    Matcher m = match(CELL, f);
+                    y[m.group(1).equals("green") ? 14 : 15] = 1 + 4 * (Integer.parseInt(m.group(2)) - 1) + Integer.parseInt(m.group(3)) - 1;
+                }
+            }
+            default -> {
+                // external items: nothing to learn from here
+            }
+        }
+        return y;
+    }
+
+    private static Matcher match(Pattern p, String fact) {
+        Matcher m = p.matcher(fact);
+        if (!m.matches()) throw new IllegalArgumentException("scene labels: unexpected fact '" + fact + "'");
+        return m;
+    }
+}
