@@ -149,6 +149,31 @@ final class CudaDevice implements AutoCloseable {
         checkAsync(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
+    /**
+     * Waits at most timeoutMillis for the work queued so far; false when it has not finished by then (a kernel that
+     * never ends would otherwise hang the caller forever without a word).
+     */
+    boolean finishesWithin(long timeoutMillis) {
+        makeCurrent();
+        refuseWhileCapturing("a bounded wait");
+        hostSyncs.incrementAndGet();
+        CUevent done = new CUevent();
+        CudaException.check(JCudaDriver.cuEventCreate(done, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        try {
+            checkAsync(JCudaDriver.cuEventRecord(done, stream), "cuEventRecord");
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+            while (true) {
+                int rc = JCudaDriver.cuEventQuery(done);
+                if (rc == CUresult.CUDA_SUCCESS) return true;
+                if (rc != CUresult.CUDA_ERROR_NOT_READY) checkAsync(rc, "cuEventQuery");
+                if (System.nanoTime() > deadline) return false;
+                Thread.onSpinWait();
+            }
+        } finally {
+            JCudaDriver.cuEventDestroy(done);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ memory
 
     /** cuMemAlloc / cuMemFree for the allocator; out of memory is 0, not an exception. */

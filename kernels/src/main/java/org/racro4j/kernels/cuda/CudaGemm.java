@@ -23,6 +23,15 @@ import org.racro4j.core.Tensor;
  */
 final class CudaGemm {
     static final String PROP_CHECK = "racro4j.cuda.gemmCheck";
+    /** A check product takes well under a millisecond; a kernel still running after this is stuck. */
+    static final long CHECK_TIMEOUT_MS = 20_000;
+
+    /** A kernel under check that never finished: fatal for the stream, so it is not swallowed like a wrong result. */
+    static final class KernelHang extends IllegalStateException {
+        KernelHang(String message) {
+            super(message);
+        }
+    }
 
     private final CudaBackend backend;
     private final CudaDevice gpu;
@@ -142,6 +151,8 @@ final class CudaGemm {
         String why;
         try {
             why = qualify(c);
+        } catch (KernelHang e) {
+            throw e;   // the stream is stuck behind it: nothing after it would run either
         } catch (RuntimeException e) {
             why = "its check failed to run: " + e;
         }
@@ -172,6 +183,11 @@ final class CudaGemm {
                 return "its check product maps to " + (planned == null ? "no kernel" : planned.kernel());
             }
             launch(planned, p, ep);
+            if (!gpu.finishesWithin(CHECK_TIMEOUT_MS)) {
+                throw new KernelHang("GEMM kernel " + c.kernel() + " did not finish its " + m + "x" + n + "x" + k + " check product within "
+                        + CHECK_TIMEOUT_MS / 1000 + " s: it hangs on this GPU (restart the process with -D" + GemmPlan.PROP_GEMM
+                        + "=mma, or tiled, to keep off it)");
+            }
             launch(GemmPlan.plan(GemmPlan.Rung.TILED, pw, caps, false), pw, ep);
             float[] g = got.toFloatArray();
             float[] w = want.toFloatArray();

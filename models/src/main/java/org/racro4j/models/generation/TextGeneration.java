@@ -69,8 +69,8 @@ public final class TextGeneration {
                 Tensor last = h.narrow(1, t0 - 1, 1).reshape(b, -1);
                 next = s.keep(sample(model.logits(last), cfg, gen, tokens, logps, produced, stopped));
             }
-            if (graphs(device)) {
-                next = decodeWithGraph(model, cache, capacity, next, cfg, gen, tokens, logps, produced, stopped);
+            if (deviceCursor(model)) {
+                next = decodeAtDeviceCursor(model, cache, capacity, next, graphs(device), cfg, gen, tokens, logps, produced, stopped);
             } else {
                 for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
                     try (Scope s = Scope.open()) {
@@ -93,14 +93,16 @@ public final class TextGeneration {
     }
 
     /**
-     * The decode steps as one CUDA graph (or whatever the backend's graphs are): the step reads its token ids from a
-     * static device buffer and the position and lengths from the cache's device cursor, so the first step runs
-     * eagerly (loading kernels, checking them, warming the allocator), the second is captured, and every step
-     * replays it as one launch. Sampling (a couple of launches) stays outside, because its seed offset changes.
-     * Returns the last sampled ids.
+     * The decode steps at the cache's device cursor (CausalLM.decodeStep): the step reads its token ids from a static
+     * device buffer and the position and lengths on the device, so it needs no host transfer. With {@code capture},
+     * the first step runs eagerly (loading kernels, checking them, warming the allocator), the second is captured
+     * as a graph, and every step replays it as one launch; without, every step runs eagerly (the same kernels, so
+     * the same results). Sampling (a couple of launches) stays outside, because its seed offset changes. Returns
+     * the last sampled ids.
      */
-    private static Tensor decodeWithGraph(CausalLM model, KvCache cache, int capacity, Tensor next, SamplingConfig cfg, Generator gen,
-                                          int[][] tokens, float[][] logps, int[] produced, boolean[] stopped) {
+    private static Tensor decodeAtDeviceCursor(CausalLM model, KvCache cache, int capacity, Tensor next, boolean capture,
+                                               SamplingConfig cfg, Generator gen, int[][] tokens, float[][] logps, int[] produced,
+                                               boolean[] stopped) {
         int b = next.size(0);
         Device device = model.device();
         model.reservePositions(capacity);
@@ -114,7 +116,7 @@ public final class TextGeneration {
                 next.close();
                 try (Scope s = Scope.open()) {
                     Tensor logits;
-                    if (step == 1) {
+                    if (step == 1 || !capture) {
                         logits = model.decodeStep(ids, cache);
                     } else {
                         if (graph == null) {
@@ -145,6 +147,15 @@ public final class TextGeneration {
     /** Whether decode steps run as a captured graph on this device. */
     public static boolean graphs(Device device) {
         return !"false".equalsIgnoreCase(System.getProperty(PROP_DECODE_GRAPHS)) && device.backend().supportsGraphs();
+    }
+
+    /**
+     * Whether decoding keeps the cache cursor on the device: where the backend has a decode-attention kernel (a GPU),
+     * which reads only each row's valid keys. Elsewhere (the CPU) the composite would attend the whole capacity every
+     * step, so decoding there keeps the host cursor and attends the keys so far.
+     */
+    static boolean deviceCursor(CausalLM model) {
+        return model.device().backend().supportsDecodeAttention(model.dtype(), model.config().headDim());
     }
 
     private static Tensor prefillEmbeddings(CausalLM model, Tensor prefix, List<int[]> prompts, int longest) {

@@ -70,7 +70,10 @@ class DecodeStepTest {
     }
 
     @Test
-    void generationOnTheCpuStaysEager() {
+    void generationOnTheCpuKeepsTheHostCursorAndNoGraphs() {
         assertEquals(false, TextGeneration.graphs(Device.CPU));
+        try (CausalLM model = TestModels.randomModel(CONFIG, 7)) {
+            assertEquals(false, TextGeneration.deviceCursor(model), "the CPU has no decode kernel: attend the keys so far");
+        }
     }
 }

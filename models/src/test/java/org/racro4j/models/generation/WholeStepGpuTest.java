@@ -29,7 +29,8 @@ import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
 
 /**
- * Whole steps on the GPU: batched decoding replayed as a CUDA graph gives the tokens eager decoding gives, and
+ * Whole steps on the GPU: batched decoding replayed as a CUDA graph gives the tokens (and log-probabilities) eager
+ * decoding gives with the same kernels (the device-cursor step launched op by op), and
  * after warm-up neither a decode step nor a training step (forward, backward, AdamW over a stack of decoder layers)
  * asks the device for memory: the allocator's count of driver allocations stays put. Skipped without a GPU.
  */
