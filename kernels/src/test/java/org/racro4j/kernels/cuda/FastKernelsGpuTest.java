@@ -90,16 +90,26 @@ class FastKernelsGpuTest {
         assertTrue(err <= bound, what + ": relative error " + err + " exceeds " + bound);
     }
 
+    /** The same values and the same view (strides, padding) on the CPU and on the GPU. */
+    private record Operand(Tensor cpu, Tensor gpu) {}
+
     /**
      * A [batch, rows, cols] operand whose innermost stored dimension is cols (rowMajor) or rows, in storage padded
      * to a multiple of 8 plus 8 elements when padded (16-byte aligned rows with a leading dimension above the size).
+     * The view is taken on each device (moving a view would make it contiguous).
      */
-    private static Tensor operand(long seed, DType dt, int batch, int rows, int cols, boolean rowMajor, boolean padded) {
+    private static Operand operand(long seed, DType dt, int batch, int rows, int cols, boolean rowMajor, boolean padded) {
         int inner = rowMajor ? cols : rows;
         int outer = rowMajor ? rows : cols;
         int ld = padded ? (inner + 7) / 8 * 8 + 8 : inner;
-        Tensor t = randn(seed, dt, batch, outer, ld).narrow(2, 0, inner);
-        return rowMajor ? t : t.transpose(1, 2);
+        Tensor base = randn(seed, dt, batch, outer, ld);
+        Tensor[] views = new Tensor[2];
+        Tensor[] bases = {base, base.to(cuda)};
+        for (int i = 0; i < 2; i++) {
+            Tensor t = bases[i].narrow(2, 0, inner);
+            views[i] = rowMajor ? t : t.transpose(1, 2);
+        }
+        return new Operand(views[0], views[1]);
     }
 
     // ============================================================================================ GEMM
@@ -115,12 +125,12 @@ class FastKernelsGpuTest {
                 for (int layout = 0; layout < 8; layout++) {
                     boolean aRowMajor = (layout & 1) == 0, bRowMajor = (layout & 2) == 0, padded = (layout & 4) == 0;
                     long seed = 1000L * m + 10L * n + layout;
-                    Tensor a = operand(seed, dt, batch, m, k, aRowMajor, padded);
-                    Tensor b = operand(seed + 1, dt, batch, k, n, bRowMajor, padded);
+                    Operand a = operand(seed, dt, batch, m, k, aRowMajor, padded);
+                    Operand b = operand(seed + 1, dt, batch, k, n, bRowMajor, padded);
                     Tensor c0 = randn(seed + 2, dt, batch, m, n);
                     Tensor want = c0.to(DType.F32).contiguous();
-                    Device.CPU.backend().matmul(a.to(DType.F32), b.to(DType.F32), want, 0.75f, 0.5f);
-                    Tensor ag = a.to(cuda), bg = b.to(cuda);
+                    Device.CPU.backend().matmul(a.cpu().to(DType.F32), b.cpu().to(DType.F32), want, 0.75f, 0.5f);
+                    Tensor ag = a.gpu(), bg = b.gpu();
                     for (Rung rung : Rung.values()) {
                         Tensor out = c0.to(cuda);
                         GemmPlan.Choice c = gpu.matmulOn(rung, ag, bg, out, GemmEpilogue.plain(0.75f, 0.5f));
@@ -160,13 +170,13 @@ class FastKernelsGpuTest {
         int batch = 2, m = 70, n = 136, k = 96;
         for (DType dt : new DType[] {DType.BF16, DType.F32}) {
             for (GemmEpilogue.Activation act : GemmEpilogue.Activation.values()) {
-                Tensor a = operand(11, dt, batch, m, k, true, true);
-                Tensor b = operand(12, dt, batch, k, n, false, true);
+                Operand a = operand(11, dt, batch, m, k, true, true);
+                Operand b = operand(12, dt, batch, k, n, false, true);
                 Tensor bias = randn(13, act.ordinal() % 2 == 0 ? DType.F32 : dt, n);
                 Tensor residual = act.ordinal() % 2 == 0 ? randn(14, dt, batch, m, n) : randn(14, dt, m, n);
                 Tensor c0 = randn(15, dt, batch, m, n);
                 // y = act(0.5 a b + bias + 0.25 c0) + residual, in F32 on the CPU
-                Tensor y = a.to(DType.F32).matmul(b.to(DType.F32)).mul(0.5f).add(bias.to(DType.F32)).add(c0.to(DType.F32).mul(0.25f));
+                Tensor y = a.cpu().to(DType.F32).matmul(b.cpu().to(DType.F32)).mul(0.5f).add(bias.to(DType.F32)).add(c0.to(DType.F32).mul(0.25f));
                 y = switch (act) {
                     case NONE -> y;
                     case RELU -> y.relu();
@@ -178,7 +188,7 @@ class FastKernelsGpuTest {
                 for (Rung rung : new Rung[] {Rung.TILED, Rung.MMA, Rung.WGMMA}) {
                     Tensor out = c0.to(cuda);
                     GemmEpilogue ep = new GemmEpilogue(0.5f, 0.25f, bias.to(cuda), act, residual.to(cuda));
-                    GemmPlan.Choice c = gpu.matmulOn(rung, a.to(cuda), b.to(cuda), out, ep);
+                    GemmPlan.Choice c = gpu.matmulOn(rung, a.gpu(), b.gpu(), out, ep);
                     if (c == null) continue;
                     double tol = dt == DType.F32 && rung == Rung.MMA ? 3e-3 : bound(dt) + 1e-5;
                     assertCloseRelative(c.describe() + " " + dt + " " + act, out, want, tol);
