@@ -6,7 +6,7 @@ batch, sampling at temperature 1 (the Hugging Face generate() loop: one forward 
 """
 import argparse, json, os, statistics, time
 import torch
-from qwen2_peer import Qwen2Peer, add_shape_args
+from qwen2_peer import Qwen2Peer, add_shape_args, torch_dtype
 
 p = argparse.ArgumentParser()
 add_shape_args(p)
@@ -19,7 +19,7 @@ a = p.parse_args()
 torch.set_num_threads(a.threads or os.cpu_count())
 torch.manual_seed(2)
 dev = torch.device(a.device)
-model = Qwen2Peer(a.layers, a.dim, a.heads, a.kv_heads, a.vocab).to(dev).eval()
+model = Qwen2Peer(a.layers, a.dim, a.heads, a.kv_heads, a.vocab, a.intermediate or None).to(dev, torch_dtype(a.dtype)).eval()
 prompts = torch.randint(0, a.vocab, (a.batch, a.prompt_len), device=dev)
 
 
@@ -36,17 +36,18 @@ with torch.no_grad():
         logits = model(prompts, 0, caches)[:, -1]
         sync()
         t1 = time.perf_counter()
-        tok = torch.multinomial(logits.softmax(-1), 1)
+        tok = torch.multinomial(logits.float().softmax(-1), 1)
         for step in range(1, a.new_tokens):
             logits = model(tok, a.prompt_len + step - 1, caches)[:, -1]
-            tok = torch.multinomial(logits.softmax(-1), 1)
+            tok = torch.multinomial(logits.float().softmax(-1), 1)
         sync()
         t2 = time.perf_counter()
         if r >= a.warmup:
             prefill_t.append(t1 - t0)
             total_t.append(t2 - t0)
 pre, tot = statistics.median(prefill_t), statistics.median(total_t)
-print(json.dumps({"bench": "rollout", "impl": "pytorch " + torch.__version__, "device": a.device, "layers": a.layers,
+print(json.dumps({"bench": "rollout", "impl": "pytorch " + torch.__version__, "device": a.device, "dtype": a.dtype,
+                  "intermediate": a.intermediate or 3 * a.dim, "layers": a.layers,
                   "dim": a.dim, "heads": a.heads, "kv_heads": a.kv_heads, "vocab": a.vocab, "batch": a.batch,
                   "prompt_len": a.prompt_len, "new_tokens": a.new_tokens,
                   "prefill_tokens_per_s": round(a.batch * a.prompt_len / pre, 1),

@@ -7,7 +7,7 @@ timed steps after warm-up, batches rotated among three.
 import argparse, json, os, statistics, time
 import torch
 import torch.nn.functional as F
-from qwen2_peer import Qwen2Peer, add_shape_args
+from qwen2_peer import Qwen2Peer, add_shape_args, torch_dtype
 
 p = argparse.ArgumentParser()
 add_shape_args(p)
@@ -19,7 +19,7 @@ a = p.parse_args()
 torch.set_num_threads(a.threads or os.cpu_count())
 torch.manual_seed(1)
 dev = torch.device(a.device)
-model = Qwen2Peer(a.layers, a.dim, a.heads, a.kv_heads, a.vocab).to(dev)
+model = Qwen2Peer(a.layers, a.dim, a.heads, a.kv_heads, a.vocab, a.intermediate or None).to(dev, torch_dtype(a.dtype))
 decay = [p for p in model.parameters() if p.dim() >= 2]
 no_decay = [p for p in model.parameters() if p.dim() < 2]
 opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],

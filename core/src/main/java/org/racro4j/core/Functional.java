@@ -83,6 +83,11 @@ public final class Functional {
      * @param causal   query t may attend key s only if s &lt;= t + S - T (aligned at the end, so a decode step
      *                 with T = 1 sees the whole cache; equal to the usual lower triangle when T = S)
      * @param scale    multiplier of the scores; NaN means 1/sqrt(D)
+     *
+     * <p>Where the backend has fused attention kernels for the dtype and head dim ({@link
+     * Backend#supportsFusedAttention}) and the mask is none or a key padding mask ([B or 1, 1, 1, S]), they run the
+     * forward and backward; otherwise it is composed from matmul, masking and softmax (the CPU backend's way). The
+     * two agree within rounding, except on a query that may attend no key: 0 from the kernels, the mean of v here.
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor keepMask, boolean causal, float scale) {
         if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
@@ -101,6 +106,11 @@ public final class Functional {
                     + " (need equal batch, k and v with the same heads and length, q heads a multiple of kv heads)");
         }
         float sc = Float.isNaN(scale) ? (float) (1.0 / Math.sqrt(d)) : scale;
+        if (AttentionOps.fusable(q, k, v) && AttentionOps.keyMaskFusable(keepMask, b, s)) {
+            Elementwise.checkSameDevice("scaledDotProductAttention", q, k);
+            Elementwise.checkSameDevice("scaledDotProductAttention", q, v);
+            return AttentionOps.attention(q, k, v, AttentionOps.keyMask(keepMask, b, s), causal, sc);
+        }
         int group = hq / hkv;
         // Grouped query heads share K/V: fold the group into the query length instead of copying K and V.
         Tensor qg = q.reshape(b, hkv, group * t, d);
@@ -116,6 +126,50 @@ public final class Functional {
         }
         Tensor probs = scores.softmax(-1).reshape(b, hkv, group * t, s);
         return probs.matmul(v).reshape(b, hq, t, v.size(3));
+    }
+
+    /**
+     * One new query per sequence against a KV cache, for decoding: q [B, Hq, 1, D], kCache and vCache [B, Hkv, C, D]
+     * of capacity C, lengths [B] (I32) the number of valid cache entries per row (read on the device, so a captured
+     * graph can replay the step as the sequences grow), keyMask null or [B, C] (1 where a key may be attended).
+     * Runs the backend's decode kernel ({@link Backend#decodeAttention}) where it has one, else attention over the
+     * whole capacity with the keys at and past each length masked out. Returns [B, Hq, 1, D].
+     *
+     * @param scale multiplier of the scores; NaN means 1/sqrt(D)
+     */
+    public static Tensor decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale) {
+        if (q.dim() != 4 || q.size(2) != 1 || kCache.dim() != 4 || vCache.dim() != 4) {
+            throw new IllegalArgumentException("decodeAttention: need q [B, Hq, 1, D] and caches [B, Hkv, C, D], got "
+                    + Shapes.str(q.shape()) + ", " + Shapes.str(kCache.shape()) + ", " + Shapes.str(vCache.shape()));
+        }
+        int b = q.size(0);
+        int hq = q.size(1);
+        int d = q.size(3);
+        int hkv = kCache.size(1);
+        int c = kCache.size(2);
+        if (kCache.size(0) != b || !java.util.Arrays.equals(kCache.shape(), vCache.shape()) || kCache.size(3) != d || hq % hkv != 0
+                || lengths.dim() != 1 || lengths.size(0) != b || lengths.dtype() != DType.I32
+                || (keyMask != null && (keyMask.dim() != 2 || keyMask.size(0) != b || keyMask.size(1) != c))) {
+            throw new IllegalArgumentException("decodeAttention: shapes do not fit: q " + Shapes.str(q.shape()) + ", caches "
+                    + Shapes.str(kCache.shape()) + " / " + Shapes.str(vCache.shape()) + ", lengths " + Shapes.str(lengths.shape()) + " "
+                    + lengths.dtype() + (keyMask == null ? "" : ", keyMask " + Shapes.str(keyMask.shape()))
+                    + " (need lengths [B] I32 and keyMask [B, C])");
+        }
+        float sc = Float.isNaN(scale) ? (float) (1.0 / Math.sqrt(d)) : scale;
+        Backend be = q.backend();
+        if (be.supportsDecodeAttention(q.dtype(), d) && kCache.dtype() == q.dtype() && vCache.dtype() == q.dtype()) {
+            Tensor km = keyMask == null ? null : keyMask.dtype() == DType.F32 && keyMask.stride(1) == 1 ? keyMask : keyMask.to(DType.F32).contiguous();
+            Tensor out = Tensor.empty(q.dtype(), q.device(), b, hq, 1, d);
+            be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), kCache, vCache, lengths, km, sc, out);
+            return out;
+        }
+        Tensor keep;
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            Tensor positions = Tensor.arange(0, c, 1, DType.F32, q.device()).reshape(1, c);
+            keep = positions.lt(lengths.to(DType.F32).reshape(b, 1));
+            if (keyMask != null) keep = keep.mul(keyMask.to(DType.F32).ne(0f));
+        }
+        return scaledDotProductAttention(q, kCache, vCache, keep.reshape(b, 1, 1, c), false, sc);
     }
 
     /** [T, S] with 1 where key s is in the future of query t (s &gt; t + S - T). */

@@ -21,6 +21,11 @@ import org.racro4j.core.MemoryStats;
  * <li>When the device runs out, every unused cached block is returned to it and the request is retried once.</li>
  * </ul>
  *
+ * <p>While a CUDA graph is captured ({@link #beginGraphPool}), every block handed out or freed belongs to that
+ * graph's {@link GraphPool}: the graph's kernels hold those addresses and write them again on every replay, so the
+ * blocks go back to the shared cache only when the graph is destroyed ({@link #releaseGraphPool}); until then a
+ * freed one serves only that graph's own later captures. Replays allocate nothing.
+ *
  * <p>Every block is {@value #SMALL_ROUND}-byte aligned, so 16-byte vector loads work from any block start.
  * Reuse is safe without events because the backend queues all work on one stream: a block freed by the host is
  * only reused by work queued after everything that used it. Statistics feed {@code Backend.memoryStats()}.
@@ -47,6 +52,24 @@ public final class CachingAllocator {
     private final TreeMap<Long, ArrayDeque<Long>> largeFree = new TreeMap<>();
     /** Large: segment address -> its size (a reused segment may be up to 1/8 larger than the request's class). */
     private final Map<Long, Long> segmentSize = new HashMap<>();
+
+    /** The pool of the graph being captured, or null. */
+    private GraphPool capturing;
+    /** Address of every block a live graph owns -> its pool. */
+    private final Map<Long, GraphPool> graphOwned = new HashMap<>();
+
+    /** The blocks one captured graph owns: those it allocated or freed while being captured. */
+    public static final class GraphPool {
+        /** Free blocks of this pool: reserved bytes -> addresses. */
+        private final TreeMap<Long, ArrayDeque<Long>> free = new TreeMap<>();
+        private long freeBytes;
+        private boolean released;
+
+        /** Bytes the pool holds that no tensor uses (they still count as reserved). */
+        public synchronized long freeBytes() {
+            return freeBytes;
+        }
+    }
 
     private long bytesInUse;
     private long bytesReserved;
@@ -87,8 +110,23 @@ public final class CachingAllocator {
     public synchronized Block allocate(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative allocation: " + bytes + " bytes");
         long cls = sizeClass(bytes);
-        long address = cls == 0 ? 0 : cls <= SMALL_LIMIT ? allocateSmall(cls) : allocateLarge(cls);
-        long reserved = cls <= SMALL_LIMIT ? cls : segmentSize.get(address);
+        long address = 0;
+        long reserved = 0;
+        if (cls > 0 && capturing != null) {
+            // The graph's own freed blocks first: the same size class, or a large segment at most 1/8 larger.
+            Map.Entry<Long, ArrayDeque<Long>> fit = capturing.free.ceilingEntry(cls);
+            if (fit != null && (cls <= SMALL_LIMIT ? fit.getKey() == cls : fit.getKey() <= cls + cls / 8)) {
+                address = fit.getValue().pop();
+                reserved = fit.getKey();
+                if (fit.getValue().isEmpty()) capturing.free.remove(fit.getKey());
+                capturing.freeBytes -= reserved;
+            }
+        }
+        if (address == 0 && cls > 0) {
+            address = cls <= SMALL_LIMIT ? allocateSmall(cls) : allocateLarge(cls);
+            reserved = cls <= SMALL_LIMIT ? cls : segmentSize.get(address);
+            if (capturing != null) graphOwned.put(address, capturing);
+        }
         bytesInUse += bytes;
         peakBytesInUse = Math.max(peakBytesInUse, bytesInUse);
         liveBlocks++;
@@ -101,13 +139,59 @@ public final class CachingAllocator {
         liveBlocks--;
         long cls = block.classBytes();
         if (cls == 0) return;
+        GraphPool pool = graphOwned.get(block.address());
+        if (pool == null && capturing != null) {
+            // Allocated before the capture but freed during it: the graph may use it, so the graph keeps it.
+            pool = capturing;
+            graphOwned.put(block.address(), pool);
+        }
+        if (pool != null) {
+            pool.free.computeIfAbsent(cls, c -> new ArrayDeque<>()).push(block.address());
+            pool.freeBytes += cls;
+            return;
+        }
+        returnToCache(block.address(), cls);
+    }
+
+    private void returnToCache(long address, long cls) {
         if (cls <= SMALL_LIMIT) {
-            smallFree.computeIfAbsent(cls, c -> new ArrayDeque<>()).push(block.address());
-            Slab slab = slabs.floorEntry(block.address()).getValue();
+            smallFree.computeIfAbsent(cls, c -> new ArrayDeque<>()).push(address);
+            Slab slab = slabs.floorEntry(address).getValue();
             slab.used--;
         } else {
-            largeFree.computeIfAbsent(segmentSize.get(block.address()), c -> new ArrayDeque<>()).push(block.address());
+            largeFree.computeIfAbsent(segmentSize.get(address), c -> new ArrayDeque<>()).push(address);
         }
+    }
+
+    /** From now until {@link #endGraphPool}, blocks handed out or freed belong to a new graph pool, returned here. */
+    public synchronized GraphPool beginGraphPool() {
+        if (capturing != null) throw new IllegalStateException("a graph pool is already collecting blocks");
+        capturing = new GraphPool();
+        return capturing;
+    }
+
+    /** The capture is over: allocations go back to the shared cache (the pool keeps what it owns). */
+    public synchronized void endGraphPool() {
+        capturing = null;
+    }
+
+    /**
+     * The graph is gone: its free blocks go back to the shared cache, and blocks of it that tensors still hold go
+     * there when those tensors free them.
+     */
+    public synchronized void releaseGraphPool(GraphPool pool) {
+        if (pool.released) return;
+        pool.released = true;
+        if (capturing == pool) capturing = null;
+        for (Map.Entry<Long, ArrayDeque<Long>> e : pool.free.entrySet()) {
+            for (long address : e.getValue()) {
+                graphOwned.remove(address);
+                returnToCache(address, e.getKey());
+            }
+        }
+        pool.free.clear();
+        pool.freeBytes = 0;
+        graphOwned.values().removeIf(p -> p == pool);
     }
 
     private long allocateSmall(long cls) {

@@ -40,18 +40,24 @@ public final class CudaBackend implements Backend {
     private final Device device;
     private final CudaDevice gpu;
     private final CublasGemm cublas;
-    private final String matmulDescription;
+    private final CudaGemm gemm;
+    private final CudaAttention attention;
+    private final String libraryNotes;
     /** Device address of the 8-byte error word of common.cuh (report_bad_index). */
     private final long errorWord;
-    private final boolean deferIndexChecks;
+    private volatile boolean deferIndexChecks;
     private final List<String> uncheckedIndexOps = new ArrayList<>();
+    /** Index-checking ops queued while a graph is being captured (their check runs after each replay). */
+    private final List<String> capturedIndexOps = new ArrayList<>();
 
-    CudaBackend(CudaDevice gpu, CublasGemm cublas, String cublasWhyNot) {
+    CudaBackend(CudaDevice gpu, CublasGemm cublas, String cublasWhyNot, TensorMapSpec.Encoder tma, String tmaWhyNot) {
         this.device = Device.of("cuda:" + gpu.index);
         this.gpu = gpu;
         this.cublas = cublas;
-        this.matmulDescription = cublas != null ? "matmul by " + cublas.description()
-                : "matmul by the tiled kernel (cuBLAS unavailable: " + cublasWhyNot + ")";
+        this.gemm = new CudaGemm(this, gpu, cublas, tma, this::addr);
+        this.attention = new CudaAttention(this, gpu, this::addr);
+        this.libraryNotes = (cublas != null ? cublas.description() : "no cuBLAS (" + cublasWhyNot + ")")
+                + (tma != null ? "" : "; no TMA descriptors (" + tmaWhyNot + ")");
         this.deferIndexChecks = Boolean.getBoolean(PROP_DEFER_INDEX_CHECKS);
         this.errorWord = gpu.errorWord;
         resetErrorWord();
@@ -59,7 +65,26 @@ public final class CudaBackend implements Backend {
 
     /** What this backend runs on and with, one line. */
     public String describe() {
-        return gpu.describe() + "; " + matmulDescription;
+        return gpu.describe() + "; BF16 matmul by " + gemm.describe(DType.BF16) + ", F32 by " + gemm.describe(DType.F32) + "; "
+                + libraryNotes;
+    }
+
+    /** The GEMM kernel of the last product, and any tensor-core kernel that failed its first-use check. */
+    public String gemmReport() {
+        return gemm.report();
+    }
+
+    /**
+     * Whether index checks (gather, scatter, embedding, cross-entropy targets) wait for the next synchronising call
+     * instead of costing one each: a whole training step then runs with no host round trip per op.
+     */
+    public void setDeferIndexChecks(boolean defer) {
+        this.deferIndexChecks = defer;
+    }
+
+    /** How many times the host has waited for this device (synchronize, downloads), for tests of whole steps. */
+    public long hostSyncs() {
+        return gpu.hostSyncs();
     }
 
     @Override
@@ -337,19 +362,128 @@ public final class CudaBackend implements Backend {
         if (a.dtype() != dt || b.dtype() != dt) {
             throw new IllegalArgumentException("matmul: dtypes differ (" + a.dtype() + ", " + b.dtype() + ", out " + dt + ")");
         }
-        if (cublas != null && CublasGemm.supports(dt) && k > 0) {
-            GemmLayout l = GemmLayout.of(m, n, k, a.stride(0), a.stride(1), a.stride(2), b.stride(0), b.stride(1), b.stride(2));
-            if (l != null) {
-                gpu.makeCurrent();   // cuBLAS uses the calling thread's current context
-                cublas.gemm(l, dt, batch, addr(a), addr(b), addr(out), alpha, beta);
-                return;
+        gemm.run(a, b, out, GemmEpilogue.plain(alpha, beta), null);
+    }
+
+    /**
+     * out [batch, M, N] (contiguous) = epilogue(a [batch, M, K] @ b [batch, K, N]), with a fused bias, activation and
+     * residual add (see {@link GemmEpilogue}), on the best GEMM kernel that can run it.
+     */
+    public void matmul(Tensor a, Tensor b, Tensor out, GemmEpilogue epilogue) {
+        checkMatmul(a, b, out);
+        if ((long) out.size(0) * out.size(1) * out.size(2) == 0) return;
+        gemm.run(a, b, out, epilogue, null);
+    }
+
+    /**
+     * Like {@link #matmul(Tensor, Tensor, Tensor, GemmEpilogue)} but on one rung of the ladder only (the GEMM bench);
+     * returns what ran, or null when that rung cannot run this product here.
+     */
+    public GemmPlan.Choice matmulOn(GemmPlan.Rung rung, Tensor a, Tensor b, Tensor out, GemmEpilogue epilogue) {
+        checkMatmul(a, b, out);
+        return gemm.run(a, b, out, epilogue, rung);
+    }
+
+    /** The device the GEMM selection rules see (architecture, multiprocessors, cuBLAS, TMA). */
+    public GemmPlan.Device gemmDevice() {
+        return gemm.caps();
+    }
+
+    private static void checkMatmul(Tensor a, Tensor b, Tensor out) {
+        if (a.dim() != 3 || b.dim() != 3 || out.dim() != 3 || a.size(0) != out.size(0) || b.size(0) != out.size(0)
+                || a.size(1) != out.size(1) || b.size(2) != out.size(2) || a.size(2) != b.size(1)) {
+            throw new IllegalArgumentException("matmul: expected a [B, M, K], b [B, K, N], out [B, M, N], got " + Shapes.str(a.shape()) + ", "
+                    + Shapes.str(b.shape()) + ", " + Shapes.str(out.shape()));
+        }
+        if (!out.isContiguous()) throw new IllegalArgumentException("matmul: out must be contiguous");
+        if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
+            throw new IllegalArgumentException("matmul: dtypes differ (" + a.dtype() + ", " + b.dtype() + ", out " + out.dtype() + ")");
+        }
+    }
+
+    // ============================================================================================ attention
+
+    @Override
+    public boolean supportsFusedAttention(DType dtype, int headDim) {
+        return gpu.major >= 8 && CudaAttention.supports(dtype, headDim);   // mma.sync.m16n8k16 with BF16 is sm_80+
+    }
+
+    @Override
+    public void attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale, Tensor out, Tensor lse) {
+        requireAttention(q, k, v);
+        attention.forward(q, k, v, keyMask, causal, scale, out, lse);
+    }
+
+    @Override
+    public void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale, Tensor out, Tensor lse,
+                                  Tensor gOut, Tensor gq, Tensor gk, Tensor gv) {
+        requireAttention(q, k, v);
+        attention.backward(q, k, v, keyMask, causal, scale, out, lse, gOut, gq, gk, gv);
+    }
+
+    private static void requireAttention(Tensor q, Tensor k, Tensor v) {
+        if (!CudaAttention.supports(q.dtype(), q.size(3)) || k.dtype() != q.dtype() || v.dtype() != q.dtype() || v.size(3) != q.size(3)) {
+            throw new IllegalArgumentException("fused attention runs BF16/F16 q, k, v of one dtype with head dim 64 or 128, got q "
+                    + q.dtype() + " " + Shapes.str(q.shape()) + ", k " + k.dtype() + ", v " + v.dtype() + " " + Shapes.str(v.shape()));
+        }
+    }
+
+    @Override
+    public boolean supportsDecodeAttention(DType dtype, int headDim) {
+        return gpu.major >= 8 && CudaAttention.supportsDecode(dtype, headDim);   // attention.cu is compiled as one family
+    }
+
+    @Override
+    public void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
+        if (!CudaAttention.supportsDecode(q.dtype(), q.size(3)) || kCache.dtype() != q.dtype() || vCache.dtype() != q.dtype()) {
+            throw new IllegalArgumentException("decode attention runs F32/BF16/F16 with head dim 64 or 128, got q " + q.dtype() + " "
+                    + Shapes.str(q.shape()) + ", caches " + kCache.dtype());
+        }
+        attention.decode(q, kCache, vCache, lengths, keyMask, scale, out);
+    }
+
+    // ============================================================================================ graphs
+
+    @Override
+    public boolean supportsGraphs() {
+        return true;
+    }
+
+    @Override
+    public Graph capture(Runnable work) {
+        gpu.makeCurrent();
+        CachingAllocator.GraphPool pool = gpu.allocator.beginGraphPool();
+        synchronized (capturedIndexOps) {
+            capturedIndexOps.clear();
+        }
+        jcuda.driver.CUgraphExec exec = null;
+        boolean ok = false;
+        gpu.beginCapture();
+        try {
+            work.run();
+            ok = true;
+        } finally {
+            try {
+                exec = gpu.endCapture(ok);
+            } finally {
+                gpu.allocator.endGraphPool();
+                if (exec == null) gpu.allocator.releaseGraphPool(pool);
             }
         }
-        LaunchShape shape = new LaunchShape((int) LaunchShape.ceilDiv(n, 64), (int) LaunchShape.ceilDiv(m, 64),
-                Math.min(batch, LaunchShape.MAX_GRID_YZ), 256, 0);
-        gpu.launch("matmul_tiled", "matmul_tiled_" + suffix(dt), shape, new KernelArgs().ptr(addr(a)).ptr(addr(b)).ptr(addr(out))
-                .i32(m).i32(n).i32(k).i64(a.stride(0)).i64(a.stride(1)).i64(a.stride(2)).i64(b.stride(0)).i64(b.stride(1))
-                .i64(b.stride(2)).i32(batch).f32(alpha).f32(beta));
+        List<String> ops;
+        synchronized (capturedIndexOps) {
+            ops = new ArrayList<>(capturedIndexOps);
+            capturedIndexOps.clear();
+        }
+        return new CudaGraph(this, gpu, exec, pool, ops);
+    }
+
+    /** After a graph replay: the index checks its kernels did wait for the next synchronising call. */
+    void deferIndexChecks(List<String> ops) {
+        if (ops.isEmpty()) return;
+        synchronized (uncheckedIndexOps) {
+            for (String op : ops) if (uncheckedIndexOps.size() < 16) uncheckedIndexOps.add(op + " (in a CUDA graph)");
+        }
     }
 
     // ============================================================================================ fused rows
@@ -676,6 +810,12 @@ public final class CudaBackend implements Backend {
 
     /** After a kernel that validates indices: throws the CPU backend's exception for the first bad one. */
     private void afterIndexKernel(String op, Tensor index, IndexError error) {
+        if (gpu.capturing()) {
+            synchronized (capturedIndexOps) {
+                if (capturedIndexOps.size() < 16) capturedIndexOps.add(op);
+            }
+            return;
+        }
         if (deferIndexChecks) {
             synchronized (uncheckedIndexOps) {
                 if (uncheckedIndexOps.size() < 16) uncheckedIndexOps.add(op);
@@ -690,7 +830,6 @@ public final class CudaBackend implements Backend {
     }
 
     private void checkDeferredIndices() {
-        if (!deferIndexChecks) return;
         List<String> ops;
         synchronized (uncheckedIndexOps) {
             if (uncheckedIndexOps.isEmpty()) return;

@@ -115,6 +115,10 @@ public final class CudaBackendProvider implements BackendProvider {
         CudaDevice gpu = new CudaDevice(index, compiler, compilerDescription, CubinCache.standard());
         StringBuilder whyNot = new StringBuilder();
         CublasGemm cublas = CublasGemm.open(libs.findCublas(), new cudaStream_t(gpu.stream), whyNot);
-        return new CudaBackend(gpu, cublas, whyNot.toString());
+        // TMA descriptors only matter on Hopper (the wgmma GEMM); elsewhere the encoder is never looked up.
+        StringBuilder tmaWhyNot = new StringBuilder();
+        TensorMapSpec.Encoder tma = gpu.major >= 9 ? TensorMapSpec.Encoder.open(p.libcuda(), tmaWhyNot) : null;
+        if (gpu.major < 9) tmaWhyNot.append("sm_").append(gpu.major).append(gpu.minor).append(" has no TMA");
+        return new CudaBackend(gpu, cublas, whyNot.toString(), tma, tmaWhyNot.toString());
     }
 }

@@ -12,6 +12,7 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
@@ -98,12 +99,26 @@ final class CudaDevice implements AutoCloseable {
     void launch(String family, String kernel, LaunchShape shape, KernelArgs args) {
         makeCurrent();
         CUfunction f = modules.function(family, kernel);
+        if (shape.sharedBytes() > DEFAULT_SHARED_LIMIT) allowSharedMemory(kernel, f, shape.sharedBytes());
         int rc = JCudaDriver.cuLaunchKernel(f, shape.gridX(), shape.gridY(), shape.gridZ(), shape.blockX(), 1, 1,
                 shape.sharedBytes(), stream, args.toKernelParams(), null);
         remember(kernel, shape);
         if (rc != CUresult.CUDA_SUCCESS) {
             throw new CudaException(CudaException.launchMessage(kernel, shape, rc, CudaDriver.errorString(rc)), rc);
         }
+    }
+
+    /** Dynamic shared memory a block may use without opting in (cudaFuncSetAttribute) first. */
+    static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
+    /** Per function, the dynamic shared memory it was allowed (the attribute is set once, not per launch). */
+    private final java.util.Map<CUfunction, Integer> sharedAllowed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void allowSharedMemory(String kernel, CUfunction f, int bytes) {
+        Integer allowed = sharedAllowed.get(f);
+        if (allowed != null && allowed >= bytes) return;
+        CudaException.check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")");
+        sharedAllowed.put(f, bytes);
     }
 
     private synchronized void remember(String kernel, LaunchShape shape) {
@@ -129,7 +144,34 @@ final class CudaDevice implements AutoCloseable {
     void synchronize() {
         if (closed) return;
         makeCurrent();
+        refuseWhileCapturing("synchronize");
+        hostSyncs.incrementAndGet();
         checkAsync(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /**
+     * Waits at most timeoutMillis for the work queued so far; false when it has not finished by then (a kernel that
+     * never ends would otherwise hang the caller forever without a word).
+     */
+    boolean finishesWithin(long timeoutMillis) {
+        makeCurrent();
+        refuseWhileCapturing("a bounded wait");
+        hostSyncs.incrementAndGet();
+        CUevent done = new CUevent();
+        CudaException.check(JCudaDriver.cuEventCreate(done, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        try {
+            checkAsync(JCudaDriver.cuEventRecord(done, stream), "cuEventRecord");
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+            while (true) {
+                int rc = JCudaDriver.cuEventQuery(done);
+                if (rc == CUresult.CUDA_SUCCESS) return true;
+                if (rc != CUresult.CUDA_ERROR_NOT_READY) checkAsync(rc, "cuEventQuery");
+                if (System.nanoTime() > deadline) return false;
+                Thread.onSpinWait();
+            }
+        } finally {
+            JCudaDriver.cuEventDestroy(done);
+        }
     }
 
     // ------------------------------------------------------------------------------------------ memory
@@ -187,6 +229,8 @@ final class CudaDevice implements AutoCloseable {
     /** Copies src's remaining bytes to device address dst through pinned memory; src's position is left alone. */
     synchronized void upload(long dst, ByteBuffer src) {
         makeCurrent();
+        // A capture would record a copy from the staging buffer, whose bytes are gone by the time the graph replays.
+        refuseWhileCapturing("a host-to-device copy");
         ByteBuffer s = src.duplicate();
         long done = 0;
         int k = 0;
@@ -208,6 +252,8 @@ final class CudaDevice implements AutoCloseable {
     /** Fills dst's remaining bytes from device address src (waits for all queued work) and advances its position. */
     synchronized void download(long src, ByteBuffer dst) {
         makeCurrent();
+        refuseWhileCapturing("a device-to-host copy");
+        hostSyncs.incrementAndGet();
         int total = dst.remaining();
         int chunks = (total + STAGING_BYTES - 1) / STAGING_BYTES;
         // Queue chunk 0; then, while chunk i's bytes are copied out on the host, chunk i + 1 is in flight.
@@ -238,6 +284,7 @@ final class CudaDevice implements AutoCloseable {
     /** Milliseconds the queued work of {@code work} takes on the stream, between two CUDA events. */
     float time(Runnable work) {
         makeCurrent();
+        refuseWhileCapturing("event timing");
         CUevent start = new CUevent();
         CUevent end = new CUevent();
         CudaException.check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
@@ -254,6 +301,74 @@ final class CudaDevice implements AutoCloseable {
             JCudaDriver.cuEventDestroy(start);
             JCudaDriver.cuEventDestroy(end);
         }
+    }
+
+    // ------------------------------------------------------------------------------------------ graphs
+
+    /** Set while the stream is being captured into a CUDA graph (one capture at a time per device). */
+    private volatile boolean capturing;
+    /** Host waits for the stream (synchronize, downloads): a whole step should need none per op. */
+    private final java.util.concurrent.atomic.AtomicLong hostSyncs = new java.util.concurrent.atomic.AtomicLong();
+
+    boolean capturing() {
+        return capturing;
+    }
+
+    long hostSyncs() {
+        return hostSyncs.get();
+    }
+
+    private void refuseWhileCapturing(String what) {
+        if (capturing) {
+            throw new IllegalStateException(what + " cannot be part of a CUDA graph capture on cuda:" + index
+                    + ": a captured step must keep its inputs and outputs in device buffers it reuses (static buffers)");
+        }
+    }
+
+    /**
+     * Starts recording the stream's work into a graph instead of running it. Relaxed mode: the caching allocator
+     * may still call cuMemAlloc while capturing (those blocks then belong to the graph).
+     */
+    void beginCapture() {
+        makeCurrent();
+        if (capturing) throw new IllegalStateException("a CUDA graph capture is already in progress on cuda:" + index);
+        CudaException.check(JCudaDriver.cuStreamBeginCapture(stream, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED),
+                "cuStreamBeginCapture");
+        capturing = true;
+    }
+
+    /** Stops recording; returns the instantiated graph, or null (and discards the recording) when {@code keep} is false. */
+    jcuda.driver.CUgraphExec endCapture(boolean keep) {
+        makeCurrent();
+        jcuda.driver.CUgraph graph = new jcuda.driver.CUgraph();
+        int rc = JCudaDriver.cuStreamEndCapture(stream, graph);
+        capturing = false;
+        if (rc != CUresult.CUDA_SUCCESS) {
+            if (!keep) return null;   // already failing: keep the first error
+            throw new CudaException(CudaException.callMessage("cuStreamEndCapture (the capture was invalidated, e.g. by a call that"
+                    + " synchronises)", rc, CudaDriver.errorString(rc)), rc);
+        }
+        try {
+            if (!keep) return null;
+            jcuda.driver.CUgraphExec exec = new jcuda.driver.CUgraphExec();
+            CudaException.check(JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
+            return exec;
+        } finally {
+            JCudaDriver.cuGraphDestroy(graph);
+        }
+    }
+
+    void launchGraph(jcuda.driver.CUgraphExec exec) {
+        makeCurrent();
+        refuseWhileCapturing("replaying a graph");
+        checkAsync(JCudaDriver.cuGraphLaunch(exec, stream), "cuGraphLaunch");
+    }
+
+    void destroyGraph(jcuda.driver.CUgraphExec exec) {
+        if (closed) return;
+        makeCurrent();
+        JCudaDriver.cuStreamSynchronize(stream);   // a replay may still be running
+        JCudaDriver.cuGraphExecDestroy(exec);
     }
 
     @Override

@@ -14,10 +14,10 @@ import java.util.Map;
 public final class KernelSources {
     /** Every kernel family, one .cu file each. */
     public static final List<String> FAMILIES = List.of("copy", "elementwise", "reduce", "softmax", "norms", "cross_entropy",
-            "rope", "indexing", "philox", "sampling", "adamw", "matmul_tiled");
+            "rope", "indexing", "philox", "sampling", "adamw", "matmul_tiled", "gemm_mma", "gemm_wgmma", "attention");
 
     /** Headers the sources include, by include name. */
-    public static final List<String> HEADERS = List.of("common.cuh", "philox.cuh");
+    public static final List<String> HEADERS = List.of("common.cuh", "philox.cuh", "gemm.cuh");
 
     static final String RESOURCE_DIR = "org/racro4j/kernels/cuda/";
 

@@ -1,10 +1,11 @@
-// matmul_tiled.cu: batched GEMM with any row-major or transposed operands, the fallback when cuBLAS is absent.
+// matmul_tiled.cu: rung 1 of the GEMM ladder: batched GEMM with any strides and alignment, plain FMA.
 //
 // Math (CPU reference: core/cpu/CpuMatmul.java)
-//   C[b] = alpha A[b] B[b] + beta C[b];  A[b] is M x K with element (i, p) at i * a_row + p * a_col, B[b] is
-//   K x N with (p, j) at p * b_row + j * b_col (one of each pair is 1: row-major or a transposed view; the
-//   batch strides may be 0), C[b] row-major and contiguous. F32 accumulation; beta == 0 never reads C.
-//   (The fast tensor-core GEMM is a separate piece of work; this is the plain, always-available version.)
+//   C[b] = epilogue(A[b] B[b]) with gemm.cuh's epilogue (alpha, bias, beta C, activation, residual);  A[b] is
+//   M x K with element (i, p) at i * a_row + p * a_col, B[b] is K x N with (p, j) at p * b_row + j * b_col (any
+//   strides; the batch strides may be 0), C[b] row-major and contiguous. F32 accumulation; beta == 0 never reads
+//   C. The always-available fallback of the tensor-core rungs (gemm_mma.cu, gemm_wgmma.cu) and the reference
+//   the backend checks them against on first use.
 //
 // Launch
 //   64 x 64 output tile per block, K in steps of 16 through shared memory, 256 threads each computing a 4 x 4
@@ -15,7 +16,7 @@
 //   ~ batch * (M K N / 64 * 2 * size) (each A tile read N / 64 times, each B tile M / 64 times) + C;
 //   compute bound for large matrices: 2 M N K flops per batch.
 
-#include "common.cuh"
+#include "gemm.cuh"
 
 #define TM 64
 #define TN 64
@@ -24,7 +25,7 @@
 template <typename T>
 __device__ __forceinline__ void matmul_tiled(const T* __restrict__ A, const T* __restrict__ B, T* __restrict__ C, int M, int N,
                                              int K, i64 a_batch, i64 a_row, i64 a_col, i64 b_batch, i64 b_row, i64 b_col,
-                                             int batch, float alpha, float beta) {
+                                             int batch, const GemmEpilogue& ep) {
     __shared__ float As[TK][TM + 4];
     __shared__ float Bs[TK][TN + 4];
     const int tid = threadIdx.x;
@@ -33,6 +34,7 @@ __device__ __forceinline__ void matmul_tiled(const T* __restrict__ A, const T* _
     const int i0 = blockIdx.y * TM;
     const int j0 = blockIdx.x * TN;
     const bool a_row_major = a_col == 1;
+    const bool fused = ep.bias != nullptr || ep.act != ACT_NONE || ep.residual != nullptr;
     const bool b_row_major = b_col == 1;
     for (int bi = blockIdx.z; bi < batch; bi += gridDim.z) {
         const T* a = A + bi * a_batch;
@@ -79,10 +81,14 @@ __device__ __forceinline__ void matmul_tiled(const T* __restrict__ A, const T* _
             for (int q = 0; q < 4; ++q) {
                 const int j = j0 + tx * 4 + q;
                 if (j >= N) continue;
-                const i64 at = (i64)i * N + j;
-                float v = alpha * acc[r][q];
-                if (beta != 0.0f) v += beta * to_f32(c[at]);
-                c[at] = from_f32<T>(v);
+                if (fused) {
+                    gemm_store_pair_fused<T>(c, ep, bi, i, j, N, 1, acc[r][q], 0.0f);
+                } else {
+                    T* at = c + (i64)i * N + j;
+                    float v = ep.alpha * acc[r][q];
+                    if (ep.beta != 0.0f) v += ep.beta * to_f32(*at);
+                    *at = from_f32<T>(v);
+                }
             }
         }
     }
@@ -91,8 +97,8 @@ __device__ __forceinline__ void matmul_tiled(const T* __restrict__ A, const T* _
 #define DEFINE_MATMUL(SUFFIX, T)                                                                                          \
     extern "C" __global__ void __launch_bounds__(256)                                                                     \
         matmul_tiled_##SUFFIX(const T* A, const T* B, T* C, int M, int N, int K, i64 a_batch, i64 a_row, i64 a_col,        \
-                              i64 b_batch, i64 b_row, i64 b_col, int batch, float alpha, float beta) {                   \
-        matmul_tiled<T>(A, B, C, M, N, K, a_batch, a_row, a_col, b_batch, b_row, b_col, batch, alpha, beta);              \
+                              i64 b_batch, i64 b_row, i64 b_col, int batch, GemmEpilogue ep) {                       \
+        matmul_tiled<T>(A, B, C, M, N, K, a_batch, a_row, a_col, b_batch, b_row, b_col, batch, ep);                       \
     }
 
 DEFINE_MATMUL(f32, float)

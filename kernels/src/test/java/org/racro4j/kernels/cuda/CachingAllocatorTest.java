@@ -178,4 +178,97 @@ class CachingAllocatorTest {
         assertEquals(0, a.stats().liveStorages());
         assertEquals(0, d.allocations);
     }
+
+    // ---------------------------------------------------------------------------------------- graph pools
+
+    @Test
+    void blocksOfACapturedGraphAreNotReusedOutsideItUntilItIsReleased() {
+        FakeDevice d = new FakeDevice(1L << 30);
+        CachingAllocator a = allocator(d);
+        CachingAllocator.GraphPool pool = a.beginGraphPool();
+        CachingAllocator.Block small = a.allocate(1000);
+        CachingAllocator.Block large = a.allocate(5L << 20);
+        a.free(small);   // a temporary of the captured step
+        a.free(large);
+        a.endGraphPool();
+        assertEquals(0, a.stats().bytesInUse());
+        assertTrue(pool.freeBytes() >= (5L << 20) + 1024, "the graph keeps its freed blocks");
+        // An eager allocation of the same sizes must not get the graph's blocks: replays still write them.
+        CachingAllocator.Block otherSmall = a.allocate(1000);
+        CachingAllocator.Block otherLarge = a.allocate(5L << 20);
+        assertNotEquals(small.address(), otherSmall.address());
+        assertNotEquals(large.address(), otherLarge.address());
+        a.free(otherSmall);
+        a.free(otherLarge);
+        // Once the graph is gone, its blocks serve everyone again.
+        a.releaseGraphPool(pool);
+        assertEquals(0, pool.freeBytes());
+        Set<Long> addresses = new HashSet<>();
+        List<CachingAllocator.Block> again = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            again.add(a.allocate(5L << 20));
+            addresses.add(again.get(i).address());
+        }
+        assertTrue(addresses.contains(large.address()), "the released segment is reused");
+        int allocations = d.allocations;
+        for (CachingAllocator.Block b : again) a.free(b);
+        assertEquals(allocations, d.allocations);
+    }
+
+    @Test
+    void aBlockFreedDuringCaptureBelongsToTheGraphWhereverItCameFrom() {
+        FakeDevice d = new FakeDevice(1L << 30);
+        CachingAllocator a = allocator(d);
+        CachingAllocator.Block before = a.allocate(3L << 20);   // e.g. an input the captured step consumes and frees
+        CachingAllocator.GraphPool pool = a.beginGraphPool();
+        a.free(before);
+        a.endGraphPool();
+        CachingAllocator.Block after = a.allocate(3L << 20);
+        assertNotEquals(before.address(), after.address());
+        a.free(after);
+        a.releaseGraphPool(pool);
+        CachingAllocator.Block reused = a.allocate(3L << 20);
+        CachingAllocator.Block reused2 = a.allocate(3L << 20);
+        assertTrue(reused.address() == before.address() || reused2.address() == before.address());
+    }
+
+    @Test
+    void aCapturedOutputStaysTheGraphsWhenFreedAfterTheCapture() {
+        FakeDevice d = new FakeDevice(1L << 30);
+        CachingAllocator a = allocator(d);
+        CachingAllocator.GraphPool pool = a.beginGraphPool();
+        CachingAllocator.Block output = a.allocate(4096);   // a result the caller keeps past the capture
+        a.endGraphPool();
+        a.free(output);
+        assertEquals(4096, pool.freeBytes(), "freed after the capture, still the graph's");
+        CachingAllocator.Block eager = a.allocate(4096);
+        assertNotEquals(output.address(), eager.address());
+        a.free(eager);
+        a.releaseGraphPool(pool);
+        a.releaseGraphPool(pool);   // idempotent
+        assertEquals(0, a.stats().bytesInUse());
+        assertEquals(0, a.stats().liveStorages());
+    }
+
+    @Test
+    void aCaptureReusesItsOwnFreedBlocksAndReplaysAllocateNothing() {
+        FakeDevice d = new FakeDevice(1L << 30);
+        CachingAllocator a = allocator(d);
+        CachingAllocator.GraphPool pool = a.beginGraphPool();
+        // A step of 10 ops, each allocating its output and freeing its input (the previous output).
+        CachingAllocator.Block prev = a.allocate(8L << 20);
+        for (int i = 0; i < 10; i++) {
+            CachingAllocator.Block next = a.allocate(8L << 20);
+            a.free(prev);
+            prev = next;
+        }
+        a.free(prev);
+        a.endGraphPool();
+        assertEquals(2, d.allocations, "two segments ping-pong inside the capture");
+        MemoryStats s = a.stats();
+        assertEquals(2, s.allocations());
+        assertEquals(16L << 20, s.bytesReserved());
+        a.releaseGraphPool(pool);
+        assertEquals(0, syncs, "nothing went back to the device, so no synchronisation");
+    }
 }

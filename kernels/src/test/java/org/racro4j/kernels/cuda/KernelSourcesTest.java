@@ -84,4 +84,17 @@ class KernelSourcesTest {
         assertTrue(KernelSources.headers().get("common.cuh").contains("sizeof(StridedSpace) == " + StridedSpace.STRUCT_BYTES));
         assertTrue(KernelSources.source("adamw").contains("sizeof(AdamWTensor) == " + CudaBackend.ADAMW_TENSOR_BYTES));
     }
+
+    @Test
+    void gemmActivationCodesAndStructSizesMatchTheJavaSide() {
+        String gemm = KernelSources.headers().get("gemm.cuh");
+        Map<String, Integer> act = defines(gemm, "ACT_");
+        for (GemmEpilogue.Activation a : GemmEpilogue.Activation.values()) assertEquals(a.ordinal(), act.get(a.name()), "ACT_" + a.name());
+        assertEquals(GemmEpilogue.Activation.values().length, act.get("COUNT"));
+        assertTrue(gemm.contains("static_assert(sizeof(GemmEpilogue) == " + GemmEpilogue.BYTES + ","), "GemmEpilogue size");
+        String attention = KernelSources.source("attention");
+        assertTrue(attention.contains("static_assert(sizeof(AttnParams) == " + CudaAttention.PARAMS_BYTES + ","), "AttnParams size");
+        assertTrue(attention.contains("static_assert(sizeof(DecodeParams) == " + CudaAttention.DECODE_PARAMS_BYTES + ","), "DecodeParams size");
+        assertTrue(attention.contains("#define DEC_GMAX " + CudaAttention.DECODE_GROUP_MAX), "decode heads per round");
+    }
 }

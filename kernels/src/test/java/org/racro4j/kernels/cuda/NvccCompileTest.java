@@ -54,4 +54,24 @@ class NvccCompileTest {
         }
         return tests;
     }
+
+    /** Families an Ampere GPU loads too (all but gemm_wgmma, which is sm_90a only) also compile for sm_80. */
+    @TestFactory
+    List<DynamicTest> theTensorCoreFamiliesAlsoCompileForSm80() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String family : List.of("matmul_tiled", "gemm_mma", "attention")) {
+            tests.add(DynamicTest.dynamicTest(family + ".cu for sm_80", () -> {
+                assumeTrue(nvcc.isPresent(), "nvcc not found: the sm_80 compile check of " + family + ".cu is skipped");
+                NvccCompiler compiler = new NvccCompiler(nvcc.get());
+                Path src = dir.resolve(family + "_80.cu");
+                Files.writeString(src, KernelSources.source(family), StandardCharsets.UTF_8);
+                Path out = dir.resolve(family + "_80.cubin");
+                List<String> options = new ArrayList<>(KernelModules.OPTIONS);
+                options.add("-Werror=all-warnings");
+                NvccCompiler.run(compiler.command(src, dir, out, KernelCompiler.Target.forDevice(8, 0), options), dir);
+                assertTrue(Files.size(out) > 0, family + "_80.cubin is empty");
+            }));
+        }
+        return tests;
+    }
 }

@@ -59,4 +59,23 @@ public final class Attention extends Module {
         Tensor out = Functional.scaledDotProductAttention(qs, ks, vs, mask, t > 1, Float.NaN);
         return o.forward(out.transpose(1, 2).reshape(b, t, heads * headDim));
     }
+
+    /**
+     * One decode step of one new token per row at the cache's device position (a step a graph can replay): the
+     * new key and value go into the cache at that position, and the query attends each row's cached keys
+     * (Functional.decodeAttention, reading the lengths on the device).
+     *
+     * @param x   [B, 1, D]
+     * @param cos the rotary rows of the position, [1, headDim / 2]
+     */
+    Tensor forwardDecode(Tensor x, Tensor cos, Tensor sin, KvCache cache, int layer) {
+        int b = x.size(0);
+        Tensor qs = Functional.rope(q.forward(x).view(b, 1, heads, headDim).transpose(1, 2), cos, sin);
+        Tensor ks = Functional.rope(k.forward(x).view(b, 1, kvHeads, headDim).transpose(1, 2), cos, sin);
+        Tensor vs = v.forward(x).view(b, 1, kvHeads, headDim).transpose(1, 2);
+        cache.appendAt(layer, ks, vs);
+        Tensor out = Functional.decodeAttention(qs, cache.keys(layer), cache.values(layer), cache.deviceLengths(), cache.keyMaskAll(),
+                Float.NaN);
+        return o.forward(out.transpose(1, 2).reshape(b, 1, heads * headDim));
+    }
 }

@@ -113,6 +113,28 @@ public final class CausalLM extends Module {
         return lmHead != null ? lmHead.forward(hidden) : Functional.linear(hidden, body.embedding().weight(), null);
     }
 
+    /**
+     * One decode step at the cache's device cursor ({@link KvCache#startDeviceCursor}): logits [B, V] of the next
+     * token after ids [B, 1]. Reads the position and lengths on the device and advances them itself, and moves no
+     * data to or from the host, so a backend that captures graphs can record it once and replay it every step.
+     * The caller advances the cache's host length ({@link KvCache#advance}) by 1 per step.
+     */
+    public Tensor decodeStep(Tensor ids, KvCache cache) {
+        int b = ids.size(0);
+        cache.markKeyAtCursor();
+        cache.growDeviceLengths();
+        Tensor pos = cache.devicePosition();
+        Tensor h = body.forwardDecode(embed(ids), rope.cosAt(pos), rope.sinAt(pos), cache);
+        Tensor out = logits(h.reshape(b, -1));
+        cache.advanceDevicePosition();
+        return out;
+    }
+
+    /** Makes the rotary tables cover positions [0, positions) (before a decode step is captured). */
+    public void reservePositions(int positions) {
+        rope.reserve(positions);
+    }
+
     /** Logits [B, T, V] for ids [B, T]. */
     public Tensor forward(Tensor ids, Tensor keyMask, KvCache cache) {
         return logits(hidden(embed(ids), keyMask, cache));

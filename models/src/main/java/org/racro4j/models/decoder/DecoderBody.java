@@ -35,4 +35,10 @@ public final class DecoderBody extends Module {
         for (int i = 0; i < layers.size(); i++) h = layers.get(i).forward(h, rope, pos0, keyMask, cache, i);
         return norm.forward(h);
     }
+
+    Tensor forwardDecode(Tensor x, Tensor cos, Tensor sin, KvCache cache) {
+        Tensor h = x;
+        for (int i = 0; i < layers.size(); i++) h = layers.get(i).forwardDecode(h, cos, sin, cache, i);
+        return norm.forward(h);
+    }
 }

@@ -25,4 +25,9 @@ public final class DecoderLayer extends Module {
         Tensor h = x.add(attention.forward(inputNorm.forward(x), rope, pos0, keyMask, cache, layer));
         return h.add(mlp.forward(postAttentionNorm.forward(h)));
     }
+
+    Tensor forwardDecode(Tensor x, Tensor cos, Tensor sin, KvCache cache, int layer) {
+        Tensor h = x.add(attention.forwardDecode(inputNorm.forward(x), cos, sin, cache, layer));
+        return h.add(mlp.forward(postAttentionNorm.forward(h)));
+    }
 }

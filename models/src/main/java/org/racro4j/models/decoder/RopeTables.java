@@ -34,6 +34,23 @@ public final class RopeTables implements AutoCloseable {
         return sin.narrow(0, start, length);
     }
 
+    /**
+     * cos rows of the positions in {@code positions} (I64 [n], on the device, as a decode step's position that a
+     * captured graph reads): [n, headDim / 2]. The table must already cover them ({@link #reserve}).
+     */
+    public Tensor cosAt(Tensor positions) {
+        return cos.indexSelect(0, positions);
+    }
+
+    public Tensor sinAt(Tensor positions) {
+        return sin.indexSelect(0, positions);
+    }
+
+    /** Makes the tables cover positions [0, positions). */
+    public void reserve(int positions) {
+        ensure(positions);
+    }
+
     private void ensure(int positions) {
         if (positions <= capacity) return;
         int cap = Math.max(positions, Math.max(64, capacity * 2));

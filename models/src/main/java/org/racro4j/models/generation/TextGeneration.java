@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.Backend;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Scope;
@@ -68,14 +69,18 @@ public final class TextGeneration {
                 Tensor last = h.narrow(1, t0 - 1, 1).reshape(b, -1);
                 next = s.keep(sample(model.logits(last), cfg, gen, tokens, logps, produced, stopped));
             }
-            for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
-                try (Scope s = Scope.open()) {
-                    cache.markKeys(Tensor.ones(DType.F32, device, b, 1));
-                    int len = cache.length() + 1;
-                    Tensor h = model.hidden(model.embed(next.reshape(b, 1)), cache.keyMask(len), cache);
-                    cache.advance(1);
-                    next.close();
-                    next = s.keep(sample(model.logits(h.reshape(b, -1)), cfg, gen, tokens, logps, produced, stopped));
+            if (deviceCursor(model)) {
+                next = decodeAtDeviceCursor(model, cache, capacity, next, graphs(device), cfg, gen, tokens, logps, produced, stopped);
+            } else {
+                for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
+                    try (Scope s = Scope.open()) {
+                        cache.markKeys(Tensor.ones(DType.F32, device, b, 1));
+                        int len = cache.length() + 1;
+                        Tensor h = model.hidden(model.embed(next.reshape(b, 1)), cache.keyMask(len), cache);
+                        cache.advance(1);
+                        next.close();
+                        next = s.keep(sample(model.logits(h.reshape(b, -1)), cfg, gen, tokens, logps, produced, stopped));
+                    }
                 }
             }
             next.close();
@@ -85,6 +90,72 @@ public final class TextGeneration {
             out.add(new Generated(java.util.Arrays.copyOf(tokens[r], produced[r]), java.util.Arrays.copyOf(logps[r], produced[r]), stopped[r]));
         }
         return out;
+    }
+
+    /**
+     * The decode steps at the cache's device cursor (CausalLM.decodeStep): the step reads its token ids from a static
+     * device buffer and the position and lengths on the device, so it needs no host transfer. With {@code capture},
+     * the first step runs eagerly (loading kernels, checking them, warming the allocator), the second is captured
+     * as a graph, and every step replays it as one launch; without, every step runs eagerly (the same kernels, so
+     * the same results). Sampling (a couple of launches) stays outside, because its seed offset changes. Returns
+     * the last sampled ids.
+     */
+    private static Tensor decodeAtDeviceCursor(CausalLM model, KvCache cache, int capacity, Tensor next, boolean capture,
+                                               SamplingConfig cfg, Generator gen, int[][] tokens, float[][] logps, int[] produced,
+                                               boolean[] stopped) {
+        int b = next.size(0);
+        Device device = model.device();
+        model.reservePositions(capacity);
+        cache.startDeviceCursor();
+        Tensor ids = Scope.unscoped(() -> Tensor.zeros(DType.I64, device, b, 1));
+        Backend.Graph graph = null;
+        Tensor[] captured = new Tensor[1];
+        try {
+            for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
+                ids.copyFrom(next.reshape(b, 1));
+                next.close();
+                try (Scope s = Scope.open()) {
+                    Tensor logits;
+                    if (step == 1 || !capture) {
+                        logits = model.decodeStep(ids, cache);
+                    } else {
+                        if (graph == null) {
+                            graph = device.backend().capture(() -> {
+                                try (Scope c = Scope.open()) {
+                                    captured[0] = Scope.escape(c.keep(model.decodeStep(ids, cache)));
+                                }
+                            });
+                        }
+                        graph.replay();
+                        logits = captured[0];
+                    }
+                    cache.advance(1);
+                    next = s.keep(sample(logits, cfg, gen, tokens, logps, produced, stopped));
+                }
+            }
+            return next;
+        } finally {
+            if (graph != null) graph.close();
+            if (captured[0] != null) captured[0].close();
+            ids.close();
+        }
+    }
+
+    /** -D property: false keeps decoding eager (one launch per op) on backends that capture graphs. */
+    public static final String PROP_DECODE_GRAPHS = "racro4j.decode.graphs";
+
+    /** Whether decode steps run as a captured graph on this device. */
+    public static boolean graphs(Device device) {
+        return !"false".equalsIgnoreCase(System.getProperty(PROP_DECODE_GRAPHS)) && device.backend().supportsGraphs();
+    }
+
+    /**
+     * Whether decoding keeps the cache cursor on the device: where the backend has a decode-attention kernel (a GPU),
+     * which reads only each row's valid keys. Elsewhere (the CPU) the composite would attend the whole capacity every
+     * step, so decoding there keeps the host cursor and attends the keys so far.
+     */
+    static boolean deviceCursor(CausalLM model) {
+        return model.device().backend().supportsDecodeAttention(model.dtype(), model.config().headDim());
     }
 
     private static Tensor prefillEmbeddings(CausalLM model, Tensor prefix, List<int[]> prompts, int longest) {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs racro4j's GPU benchmarks and their PyTorch peers on this machine, one after the other, keeps every JSON line
+# under $RESULTS (default bench-results/<date>), then prints the side-by-side ratios (bench/python/gpu_ratios.py).
+#
+#   bench/gpu-bench.sh                 # from the project root, after building .devbundle (shared/gpu/README.md)
+#   RACRO4J_RUN="tools/racro4j" ...     # any launcher that takes a main class and its arguments
+#   TOKENS=4096 DECODE_BATCH=64 ...     # the GEMM rows (M) of the Qwen2 layer shapes, the decode batch
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=${RACRO4J_RUN:-.devbundle/run.sh}
+PY=${PYTHON:-python3}
+TOKENS=${TOKENS:-4096}
+DECODE_BATCH=${DECODE_BATCH:-64}
+PROMPT=${PROMPT:-128}
+NEW=${NEW:-128}
+RESULTS=${RESULTS:-bench-results/$(date -u +%Y-%m-%dT%H%MZ)}
+mkdir -p "$RESULTS"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$RESULTS/gpu.txt"
+
+$RUN org.racro4j.kernels.bench.GemmBench --tokens "$TOKENS" | tee "$RESULTS/gemm_racro4j.jsonl"
+$PY bench/python/gemm_peer.py --tokens "$TOKENS" | tee "$RESULTS/gemm_torch.jsonl"
+$RUN org.racro4j.kernels.bench.AttentionBench | tee "$RESULTS/attention_racro4j.jsonl"
+$PY bench/python/attention_peer.py | tee "$RESULTS/attention_torch.jsonl"
+$RUN org.racro4j.bench.DecodeBench --batch "$DECODE_BATCH" --prompt-len "$PROMPT" --new-tokens "$NEW" | tee "$RESULTS/decode_racro4j.jsonl"
+$PY bench/python/rollout.py --layers 24 --dim 896 --heads 14 --kv-heads 2 --vocab 151936 --intermediate 4864 --dtype bf16 \
+    --device cuda --batch "$DECODE_BATCH" --prompt-len "$PROMPT" --new-tokens "$NEW" | tee "$RESULTS/decode_torch.jsonl"
+
+$PY bench/python/gpu_ratios.py "$RESULTS"/*.jsonl | tee "$RESULTS/ratios.txt"
