@@ -48,24 +48,24 @@ public final class RlStage implements Stage {
         for (var p : reference.model().parameters()) p.requiresGrad(false);
         PolicyUpdate update = new PolicyUpdate(policy, reference, optimizer, cfg);
         if (cfg.algorithm().equals("racro")) {
-            WeightedReward reward = captionRewards(spec.rewards(), reasoner, cfg);
+            WeightedReward reward = captionRewards(spec.rewards(), reasoner, cfg, spec.expectedReaderReward());
             this.racro = new RacroStep(policy, reward, update, cfg);
             this.prco = null;
         } else {
             double utility = spec.rewards().getOrDefault("caption_utility", 1.0);
             Map<String, Double> extras = new java.util.LinkedHashMap<>(spec.rewards());
             extras.put("caption_utility", 0.0);
-            this.prco = new PrcoStep(policy, utility, captionRewards(extras, policy, cfg), solverRewards(spec.solverRewards()), update, cfg);
+            this.prco = new PrcoStep(policy, utility, captionRewards(extras, policy, cfg, false), solverRewards(spec.solverRewards()), update, cfg);
             this.racro = null;
         }
     }
 
     /** The caption reward named in the config: weights of caption_utility, format, leakage, grounded. */
-    static WeightedReward captionRewards(Map<String, Double> weights, AnswerSource reader, RlConfig cfg) {
+    static WeightedReward captionRewards(Map<String, Double> weights, AnswerSource reader, RlConfig cfg, boolean expected) {
         List<WeightedReward.Term> terms = new java.util.ArrayList<>();
         for (var e : weights.entrySet()) {
             Reward r = switch (e.getKey()) {
-                case "caption_utility" -> new CaptionUtilityReward(reader, cfg.readerSamples(), cfg.readerTemperature());
+                case "caption_utility" -> new CaptionUtilityReward(reader, cfg.readerSamples(), cfg.readerTemperature(), expected);
                 case "format" -> new FormatReward();
                 case "leakage" -> new LeakagePenalty();
                 case "grounded" -> new DescriptionGroundedReward();

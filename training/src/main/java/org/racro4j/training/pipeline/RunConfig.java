@@ -83,8 +83,17 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
     public record Rl(String algorithm, int steps, int promptsPerStep, int groupSize, double temperature, double lr, int warmupSteps,
                      double weightDecay, int innerEpochs, int minibatch, double clipLow, double clipHigh, String aggregation,
                      String kl, double klCoef, boolean stdNormalize, boolean dynamicSampling, double maxGradNorm, int readerSamples,
-                     double readerTemperature, Map<String, Double> rewards, Map<String, Double> solverRewards) {
+                     double readerTemperature, String readerReward, Map<String, Double> rewards, Map<String, Double> solverRewards) {
+        public boolean expectedReaderReward() {
+            return switch (readerReward) {
+                case "expected" -> true;
+                case "sampled" -> false;
+                default -> throw new IllegalArgumentException("rl.reader_reward must be expected or sampled, got " + readerReward);
+            };
+        }
+
         public RlConfig toRlConfig(int maxCaptionTokens) {
+            expectedReaderReward();
             LossConfig.Aggregation agg = switch (aggregation) {
                 case "token_mean" -> LossConfig.Aggregation.TOKEN_MEAN;
                 case "sequence_mean" -> LossConfig.Aggregation.SEQUENCE_MEAN;

@@ -84,4 +84,9 @@ public final class CaptionPolicy implements AnswerSource {
     public List<List<Answer>> answer(List<String> captions, List<String> questions, int k, float temperature, long seed) {
         return TextCompletion.answers(model.languageModel(), tok, captions, questions, k, maxAnswerTokens, temperature, seed);
     }
+
+    @Override
+    public double[] answerProbability(List<String> captions, List<String> questions, List<String> answers) {
+        return TextCompletion.answerProbabilities(model.languageModel(), tok, captions, questions, answers);
+    }
 }

@@ -51,6 +51,11 @@ public final class Reasoner implements AnswerSource, AutoCloseable {
     }
 
     @Override
+    public double[] answerProbability(List<String> captions, List<String> questions, List<String> answers) {
+        return TextCompletion.answerProbabilities(lm, tok, captions, questions, answers);
+    }
+
+    @Override
     public void close() {
         lm.close();
     }

@@ -77,4 +77,28 @@ public final class TextCompletion {
         }
         return out;
     }
+
+    /** P(answer + EOS | BOS + reasoner prompt) under a text-only decoder, one teacher-forced forward per batch. */
+    public static double[] answerProbabilities(CausalLM lm, Tokenizer tok, List<String> captions, List<String> questions,
+                                               List<String> answers) {
+        double[] out = new double[captions.size()];
+        for (int start = 0; start < captions.size(); start += MAX_BATCH) {
+            int end = Math.min(captions.size(), start + MAX_BATCH);
+            List<int[]> contexts = new ArrayList<>(end - start);
+            List<int[]> targets = new ArrayList<>(end - start);
+            for (int i = start; i < end; i++) {
+                contexts.add(promptIds(tok, Prompts.reasoner(captions.get(i), questions.get(i))));
+                int[] body = tok.encode(answers.get(i));
+                int[] t = java.util.Arrays.copyOf(body, body.length + 1);
+                t[body.length] = tok.specialTokens().eos();
+                targets.add(t);
+            }
+            try (Autograd.Mode off = Autograd.noGrad(); org.racro4j.core.Scope s = org.racro4j.core.Scope.open()) {
+                Tensor lp = org.racro4j.models.generation.TeacherForcing.score(lm, null, contexts, targets, 1f, false).logProbs();
+                float[] rowSums = lp.sum(1, false).toFloatArray();
+                for (int i = start; i < end; i++) out[i] = Math.exp(rowSums[i - start]);
+            }
+        }
+        return out;
+    }
 }

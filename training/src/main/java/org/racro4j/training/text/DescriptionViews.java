@@ -47,11 +47,15 @@ public final class DescriptionViews {
         return genericViews(family).stream().filter(v -> v != View.FULL).toList();
     }
 
-    /** The focused gold evidence with probability {@code focusedProbability}, else a generic view chosen uniformly. */
+    /**
+     * The focused gold evidence with probability {@code focusedProbability}, else a partial view chosen uniformly.
+     * (The whole scene is left out of the warm start: read by a reader of focused evidence it answers counting
+     * questions wrongly, and it teaches RL nothing about what to include.)
+     */
     public static String sample(TaskItem item, double focusedProbability, SplittableRandom random) {
-        List<View> generic = genericViews(item.family());
-        if (generic.isEmpty() || random.nextDouble() < focusedProbability) return item.neededDescription();
-        return render(item, generic.get(random.nextInt(generic.size())));
+        List<View> partial = partialViews(item.family());
+        if (partial.isEmpty() || random.nextDouble() < focusedProbability) return item.neededDescription();
+        return render(item, partial.get(random.nextInt(partial.size())));
     }
 
     /** A partial view chosen uniformly (the whole scene minus some detail); the gold description if none exists. */

@@ -26,7 +26,7 @@ class ConfigLoaderTest {
     void defaultsAreTheDemoAndAFileOverridesOnlyWhatItNames() throws IOException {
         RunConfig d = ConfigLoader.load(null);
         assertEquals("racro", d.rl().algorithm());
-        assertEquals(4, d.rl().groupSize());
+        assertEquals(8, d.rl().groupSize());
         Path f = tmp.resolve("c.yaml");
         Files.writeString(f, "rl:\n  steps: 7\n  rewards: {caption_utility: 1.0, format: 0.5}\nswap_reasoner: null\n");
         RunConfig c = ConfigLoader.load(f);

@@ -55,6 +55,17 @@ class RewardsTest {
             }
             return out;
         }
+
+        @Override
+        public double[] answerProbability(List<String> captions, List<String> questions, List<String> answers) {
+            double[] p = new double[captions.size()];
+            for (int i = 0; i < p.length; i++) {
+                String gold = answers.get(i);
+                long hits = script.get(i).stream().filter(gold::equals).count();
+                p[i] = hits / (double) script.get(i).size();
+            }
+            return p;
+        }
     }
 
     @Test
@@ -66,6 +77,9 @@ class RewardsTest {
         double[] v = r.score(List.of(caption(COUNT, "caption a .", true), caption(COUNT, "caption b .", true)), 0);
         assertArrayEquals(new double[] {0.75, 0}, v, 1e-12);
         assertEquals(List.of("caption a .", "caption b ."), reader.seenCaptions, "the reader sees only the captions");
+        double[] e = new CaptionUtilityReward(reader, 1, 1f, true).score(
+                List.of(caption(COUNT, "caption a .", true), caption(COUNT, "caption b .", true)), 0);
+        assertArrayEquals(new double[] {0.75, 0}, e, 1e-12, "the expected reward asks the reader for P(gold answer)");
     }
 
     @Test
