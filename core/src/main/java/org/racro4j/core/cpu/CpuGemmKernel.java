@@ -1,6 +1,7 @@
 package org.racro4j.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,12 +33,13 @@ final class CpuGemmKernel {
 
     /**
      * dst tile = the kc-step product of the A panel at ao and the B panel at bo: MR rows of NR floats, row r at
-     * dst[doff + r*ldd]. The product is written, not added: the caller either points dst straight at C (a full
+     * dst[doff + r*ldd]. Step p of the B panel is the NR floats at b[bo + p*ldb]: ldb = NR for a packed panel,
+     * or the row stride of a row-major B read in place (the small-M path, where packing B would not pay). The product is written, not added: the caller either points dst straight at C (a full
      * tile with beta == 0) or at MR x NR scratch that {@link #addTile} then folds into C. Keeping the
      * beta cases out of this method keeps it small enough for C2 to inline every vector operation (a version
      * with three store variants per row hit C2's node-count inlining cutoff and boxed its vectors: 10x slower).
      */
-    static void tile(int kc, float[] a, int ao, float[] b, int bo, float[] dst, int doff, int ldd) {
+    static void tile(int kc, float[] a, int ao, float[] b, int bo, int ldb, float[] dst, int doff, int ldd) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -49,7 +51,7 @@ final class CpuGemmKernel {
         // Index expressions are written as (base + p * stride) so C2 can hoist the array bounds checks out of
         // the loop (range-check elimination works on the loop counter, not on separately bumped pointers).
         for (int p = 0; p < kc; p++) {
-            int bp = bo + p * NR;
+            int bp = bo + p * ldb;
             int ap = ao + p * MR;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
@@ -101,26 +103,111 @@ final class CpuGemmKernel {
      * dimension ldc. beta == 0 does not read C (it may hold garbage, even NaN).
      */
     static void addTile(float[] tile, float[] c, int co, int ldc, int rows, int cols, float beta) {
-        if (cols == NR) {
-            FloatVector bv = FloatVector.broadcast(F, beta);
-            for (int r = 0; r < rows; r++) {
-                int row = co + r * ldc;
-                for (int j = 0; j < NR; j += L) {
-                    FloatVector t = FloatVector.fromArray(F, tile, r * NR + j);
-                    if (beta != 0f) t = FloatVector.fromArray(F, c, row + j).fma(bv, t);
-                    t.intoArray(c, row + j);
-                }
-            }
-            return;
-        }
+        // Whole vectors while they fit in the row (all of it for an inner tile), then single floats.
+        FloatVector bv = FloatVector.broadcast(F, beta);
+        int vecCols = cols / L * L;
         for (int r = 0; r < rows; r++) {
             int row = co + r * ldc;
             int t = r * NR;
-            if (beta == 0f) {
-                for (int j = 0; j < cols; j++) c[row + j] = tile[t + j];
-            } else {
-                for (int j = 0; j < cols; j++) c[row + j] = tile[t + j] + beta * c[row + j];
+            for (int j = 0; j < vecCols; j += L) {
+                FloatVector v = FloatVector.fromArray(F, tile, t + j);
+                if (beta != 0f) v = FloatVector.fromArray(F, c, row + j).fma(bv, v);
+                v.intoArray(c, row + j);
             }
+            if (beta == 0f) {
+                for (int j = vecCols; j < cols; j++) c[row + j] = tile[t + j];
+            } else {
+                for (int j = vecCols; j < cols; j++) c[row + j] = tile[t + j] + beta * c[row + j];
+            }
+        }
+    }
+
+    /**
+     * Dot-product micro-kernel for a transposed B and few rows of A (x W^T at decode time), where packing B
+     * would cost more than the product: out[4r + q] = sum_{p<k} a[ar + p] b[bq + p] for 4 rows of A at
+     * a0..a3 and 4 rows of B^T (columns of C) at b0..b3, all contiguous along K. 16 accumulators; each step
+     * loads 4 + 4 vectors for 16 FMAs, and the lanes are summed once at the end.
+     */
+    static void dot4x4(int k, float[] a, int a0, int a1, int a2, int a3,
+                       float[] b, int b0, int b1, int b2, int b3, float[] out) {
+        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
+        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
+        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
+        int kv = F.loopBound(k);
+        for (int p = 0; p < kv; p += L) {
+            FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+            FloatVector y1 = FloatVector.fromArray(F, b, b1 + p);
+            FloatVector y2 = FloatVector.fromArray(F, b, b2 + p);
+            FloatVector y3 = FloatVector.fromArray(F, b, b3 + p);
+            FloatVector x = FloatVector.fromArray(F, a, a0 + p);
+            s00 = x.fma(y0, s00);
+            s01 = x.fma(y1, s01);
+            s02 = x.fma(y2, s02);
+            s03 = x.fma(y3, s03);
+            x = FloatVector.fromArray(F, a, a1 + p);
+            s10 = x.fma(y0, s10);
+            s11 = x.fma(y1, s11);
+            s12 = x.fma(y2, s12);
+            s13 = x.fma(y3, s13);
+            x = FloatVector.fromArray(F, a, a2 + p);
+            s20 = x.fma(y0, s20);
+            s21 = x.fma(y1, s21);
+            s22 = x.fma(y2, s22);
+            s23 = x.fma(y3, s23);
+            x = FloatVector.fromArray(F, a, a3 + p);
+            s30 = x.fma(y0, s30);
+            s31 = x.fma(y1, s31);
+            s32 = x.fma(y2, s32);
+            s33 = x.fma(y3, s33);
+        }
+        out[0] = s00.reduceLanes(VectorOperators.ADD);
+        out[1] = s01.reduceLanes(VectorOperators.ADD);
+        out[2] = s02.reduceLanes(VectorOperators.ADD);
+        out[3] = s03.reduceLanes(VectorOperators.ADD);
+        out[4] = s10.reduceLanes(VectorOperators.ADD);
+        out[5] = s11.reduceLanes(VectorOperators.ADD);
+        out[6] = s12.reduceLanes(VectorOperators.ADD);
+        out[7] = s13.reduceLanes(VectorOperators.ADD);
+        out[8] = s20.reduceLanes(VectorOperators.ADD);
+        out[9] = s21.reduceLanes(VectorOperators.ADD);
+        out[10] = s22.reduceLanes(VectorOperators.ADD);
+        out[11] = s23.reduceLanes(VectorOperators.ADD);
+        out[12] = s30.reduceLanes(VectorOperators.ADD);
+        out[13] = s31.reduceLanes(VectorOperators.ADD);
+        out[14] = s32.reduceLanes(VectorOperators.ADD);
+        out[15] = s33.reduceLanes(VectorOperators.ADD);
+        for (int p = kv; p < k; p++) { // K not a multiple of the vector length
+            float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
+            float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
+            out[0] += x0 * y0; out[1] += x0 * y1; out[2] += x0 * y2; out[3] += x0 * y3;
+            out[4] += x1 * y0; out[5] += x1 * y1; out[6] += x1 * y2; out[7] += x1 * y3;
+            out[8] += x2 * y0; out[9] += x2 * y1; out[10] += x2 * y2; out[11] += x2 * y3;
+            out[12] += x3 * y0; out[13] += x3 * y1; out[14] += x3 * y2; out[15] += x3 * y3;
+        }
+    }
+
+    /** {@link #dot4x4} for a single row of A: out[q] = sum_{p<k} a[a0 + p] b[bq + p], q < 4. */
+    static void dot1x4(int k, float[] a, int a0, float[] b, int b0, int b1, int b2, int b3, float[] out) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        int kv = F.loopBound(k);
+        for (int p = 0; p < kv; p += L) {
+            FloatVector x = FloatVector.fromArray(F, a, a0 + p);
+            s0 = x.fma(FloatVector.fromArray(F, b, b0 + p), s0);
+            s1 = x.fma(FloatVector.fromArray(F, b, b1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(F, b, b2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(F, b, b3 + p), s3);
+        }
+        out[0] = s0.reduceLanes(VectorOperators.ADD);
+        out[1] = s1.reduceLanes(VectorOperators.ADD);
+        out[2] = s2.reduceLanes(VectorOperators.ADD);
+        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        for (int p = kv; p < k; p++) {
+            float x = a[a0 + p];
+            out[0] += x * b[b0 + p];
+            out[1] += x * b[b1 + p];
+            out[2] += x * b[b2 + p];
+            out[3] += x * b[b3 + p];
         }
     }
 }

@@ -43,6 +43,10 @@ final class CpuMatmul {
     static final int KC = 256;
     static final int MC = 192;
     static final int NC = 4096 / NR * NR;
+    /** Up to this many rows with a transposed B: dot products along K instead of packing (decode's x W^T). */
+    static final int DOT_MAX_M = Integer.getInteger("mm.dot", 8);
+    /** Up to this many rows with a row-major B: the micro-kernel reads B in place instead of packing it. */
+    static final int DIRECT_B_MAX_M = Integer.getInteger("mm.direct", 32);
     /** M N K below which one matmul runs single-threaded: about 10 microseconds of work for one core. */
     private static final long PARALLEL_MIN_MNK = 1L << 21;
 
@@ -114,6 +118,13 @@ final class CpuMatmul {
             return;
         }
         int threads = parallel && (long) m * n * k >= PARALLEL_MIN_MNK ? Parallel.threads() : 1;
+        if (bCol != 1 && bRow == 1 && m <= DOT_MAX_M) {
+            dotGemm(m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bCol, beta, c, cOff, ldc, threads);
+            return;
+        }
+        // Few rows: each B panel would serve only a few A panels, so read row-major B in place (only a partial
+        // last panel is packed, so vector loads never run past a row of B).
+        boolean directB = bCol == 1 && m <= DIRECT_B_MAX_M;
 
         // Row blocks: at most MC rows, a multiple of MR, and (when there is enough M) a multiple of the thread
         // count so the tasks come out even.
@@ -135,11 +146,17 @@ final class CpuMatmul {
             for (int pc = 0; pc < k; pc += KC) {
                 int kb = Math.min(KC, k - pc);
                 float bEff = pc == 0 ? beta : 1f; // later K blocks accumulate onto the first one's result
-                float[] bp = scratch.b(nPanels * NR * kb);
                 int bBlock = bOff + pc * bRow + jc * bCol;
-                if (threads > 1) {
+                float[] bp;
+                if (directB) {
+                    bp = scratch.b(NR * kb);
+                    int last = nPanels - 1;
+                    if (nb % NR != 0) packB(b, bBlock + last * NR, bRow, bCol, kb, nb - last * NR, 0, 1, bp);
+                } else if (threads > 1) {
+                    bp = scratch.b(nPanels * NR * kb);
                     Parallel.range(nPanels, Math.max(1, nPanels / (4 * threads)), (p0, p1) -> packB(b, bBlock, bRow, bCol, kb, nb, p0, p1, bp));
                 } else {
+                    bp = scratch.b(nPanels * NR * kb);
                     packB(b, bBlock, bRow, bCol, kb, nb, 0, nPanels, bp);
                 }
                 int jcF = jc;
@@ -155,7 +172,7 @@ final class CpuMatmul {
                         packA(a, aOff + i0 * aRow + pcF * aCol, aRow, aCol, mb, kb, alpha, ap);
                         int jp0 = (int) ((long) nPanels * run / nRuns);
                         int jp1 = (int) ((long) nPanels * (run + 1) / nRuns);
-                        macroKernel(ap, mb, bp, jp0, jp1, nb, kb, c, cOff + i0 * ldc + jcF, ldc, bEff, s.tile);
+                        macroKernel(ap, mb, b, bp, directB ? bBlock : -1, bRow, jp0, jp1, nb, kb, c, cOff + i0 * ldc + jcF, ldc, bEff, s.tile);
                     }
                 };
                 if (threads > 1) Parallel.range(tasks, 1, body);
@@ -164,23 +181,89 @@ final class CpuMatmul {
         }
     }
 
-    /** C block (mb rows from c[co]) for B panels [jp0, jp1) of an nb-column block: every tile, B panel outermost. */
-    private static void macroKernel(float[] ap, int mb, float[] bp, int jp0, int jp1, int nb, int kb,
-                                    float[] c, int co, int ldc, float beta, float[] tile) {
+    /**
+     * C block (mb rows from c[co]) for B panels [jp0, jp1) of an nb-column block: every tile, B panel outermost.
+     * B panels come packed from bp, or with bDirect >= 0 straight from row-major b (row stride bRow) at
+     * b[bDirect + jp*NR], except a partial last panel, which is packed at bp[0].
+     */
+    private static void macroKernel(float[] ap, int mb, float[] b, float[] bp, int bDirect, int bRow, int jp0, int jp1,
+                                    int nb, int kb, float[] c, int co, int ldc, float beta, float[] tile) {
         int aPanels = ceilDiv(mb, MR);
         for (int jp = jp0; jp < jp1; jp++) {
             int cols = Math.min(NR, nb - jp * NR);
+            float[] bs = bp;
             int bo = jp * NR * kb;
+            int ldb = NR;
+            if (bDirect >= 0) {
+                boolean inPlace = cols == NR;
+                bs = inPlace ? b : bp;
+                bo = inPlace ? bDirect + jp * NR : 0;
+                ldb = inPlace ? bRow : NR;
+            }
             for (int ip = 0; ip < aPanels; ip++) {
                 int rows = Math.min(MR, mb - ip * MR);
                 int ct = co + ip * MR * ldc + jp * NR;
                 if (rows == MR && cols == NR && beta == 0f) {
-                    CpuGemmKernel.tile(kb, ap, ip * MR * kb, bp, bo, c, ct, ldc);
+                    CpuGemmKernel.tile(kb, ap, ip * MR * kb, bs, bo, ldb, c, ct, ldc);
                 } else { // edge tile, or C to scale and add to: through the scratch tile
-                    CpuGemmKernel.tile(kb, ap, ip * MR * kb, bp, bo, tile, 0, NR);
+                    CpuGemmKernel.tile(kb, ap, ip * MR * kb, bs, bo, ldb, tile, 0, NR);
                     CpuGemmKernel.addTile(tile, c, ct, ldc, rows, cols, beta);
                 }
             }
+        }
+    }
+
+    /**
+     * C = alpha A B + beta C for a few rows of A and a transposed B (column j of B contiguous along K at
+     * bOff + j*bCol): dot products along K, 4 rows x 4 columns at a time, B read once per 4 rows of A and never
+     * copied. Columns are split over the threads.
+     */
+    private static void dotGemm(int m, int n, int k, float alpha, float[] a, int aOff, int aRow, int aCol,
+                                float[] b, int bOff, int bCol, float beta, float[] c, int cOff, int ldc, int threads) {
+        float[] ar = a;
+        int arOff = aOff;
+        int lda = aRow;
+        if (aCol != 1) { // A rows must be contiguous along K: copy the few rows (m * k floats) once
+            ar = SCRATCH.get().a(m * k);
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) ar[i * k + p] = a[aOff + i * aRow + p * aCol];
+            }
+            arOff = 0;
+            lda = k;
+        }
+        float[] as = ar;
+        int ao = arOff;
+        int ld = lda;
+        int groups = ceilDiv(n, 4);
+        Parallel.RangeBody body = (g0, g1) -> {
+            float[] out = SCRATCH.get().tile;
+            for (int g = g0; g < g1; g++) {
+                int j0 = 4 * g;
+                int cols = Math.min(4, n - j0);
+                // Past the last column, repeat it: same loads, results not stored.
+                int b0 = bOff + j0 * bCol;
+                int b1 = bOff + (j0 + Math.min(1, cols - 1)) * bCol;
+                int b2 = bOff + (j0 + Math.min(2, cols - 1)) * bCol;
+                int b3 = bOff + (j0 + Math.min(3, cols - 1)) * bCol;
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    int a0 = ao + i * ld;
+                    CpuGemmKernel.dot4x4(k, as, a0, a0 + ld, a0 + 2 * ld, a0 + 3 * ld, b, b0, b1, b2, b3, out);
+                    for (int r = 0; r < 4; r++) storeDots(out, 4 * r, c, cOff + (i + r) * ldc + j0, cols, alpha, beta);
+                }
+                for (; i < m; i++) {
+                    CpuGemmKernel.dot1x4(k, as, ao + i * ld, b, b0, b1, b2, b3, out);
+                    storeDots(out, 0, c, cOff + i * ldc + j0, cols, alpha, beta);
+                }
+            }
+        };
+        if (threads > 1) Parallel.range(groups, Math.max(1, groups / (4 * threads)), body);
+        else body.run(0, groups);
+    }
+
+    private static void storeDots(float[] dots, int d, float[] c, int co, int cols, float alpha, float beta) {
+        for (int q = 0; q < cols; q++) {
+            c[co + q] = beta == 0f ? alpha * dots[d + q] : alpha * dots[d + q] + beta * c[co + q];
         }
     }
 
