@@ -18,10 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 4x4 all ran at 240-256 GFLOP/s on one core (about the 2-FMA/cycle peak), 6x2 slightly lower; 8x2 won because
  * MR = 8 and NR = 32 divide the power-of-two sizes of real models, so fewer tiles are padding.
  *
- * <p>Panel layouts (written by {@link CpuMatmul}'s packing): A panel element (row r, step p) at
+ * <p>Packed panel layouts (written by {@link CpuMatmul}'s packing): A panel element (row r, step p) at
  * {@code a[ao + p*MR + r]}, already scaled by alpha; B panel element (step p, column j) at
  * {@code b[bo + p*NR + j]}. Edge panels are zero-padded, so the kernel always computes a full tile and only
- * the store looks at the real tile size.
+ * the store looks at the real tile size. Small problems may pass unpacked operands instead (see {@link #tile}).
  */
 final class CpuGemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -33,13 +33,15 @@ final class CpuGemmKernel {
 
     /**
      * dst tile = the kc-step product of the A panel at ao and the B panel at bo: MR rows of NR floats, row r at
-     * dst[doff + r*ldd]. Step p of the B panel is the NR floats at b[bo + p*ldb]: ldb = NR for a packed panel,
-     * or the row stride of a row-major B read in place (the small-M path, where packing B would not pay). The product is written, not added: the caller either points dst straight at C (a full
+     * dst[doff + r*ldd]. Element (r, p) of the A panel is a[ao + r*ars + p*aps]: (1, MR) for a packed panel, or
+     * the strides of A itself when it is read in place. Step p of the B panel is the NR floats at b[bo + p*ldb]:
+     * ldb = NR for a packed panel, or the row stride of a row-major B read in place. (In place is for small
+     * problems, where a panel serves too few tiles for packing to pay; the strides cost nothing measurable.) The product is written, not added: the caller either points dst straight at C (a full
      * tile with beta == 0) or at MR x NR scratch that {@link #addTile} then folds into C. Keeping the
      * beta cases out of this method keeps it small enough for C2 to inline every vector operation (a version
      * with three store variants per row hit C2's node-count inlining cutoff and boxed its vectors: 10x slower).
      */
-    static void tile(int kc, float[] a, int ao, float[] b, int bo, int ldb, float[] dst, int doff, int ldd) {
+    static void tile(int kc, float[] a, int ao, int ars, int aps, float[] b, int bo, int ldb, float[] dst, int doff, int ldd) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -48,35 +50,37 @@ final class CpuGemmKernel {
         FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
         FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
         FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        int a0 = ao, a1 = ao + ars, a2 = ao + 2 * ars, a3 = ao + 3 * ars;
+        int a4 = ao + 4 * ars, a5 = ao + 5 * ars, a6 = ao + 6 * ars, a7 = ao + 7 * ars;
         // Index expressions are written as (base + p * stride) so C2 can hoist the array bounds checks out of
         // the loop (range-check elimination works on the loop counter, not on separately bumped pointers).
         for (int p = 0; p < kc; p++) {
             int bp = bo + p * ldb;
-            int ap = ao + p * MR;
+            int ap = p * aps;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
-            FloatVector x = FloatVector.broadcast(F, a[ap]);
+            FloatVector x = FloatVector.broadcast(F, a[a0 + ap]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(F, a[ap + 1]);
+            x = FloatVector.broadcast(F, a[a1 + ap]);
             c10 = b0.fma(x, c10);
             c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(F, a[ap + 2]);
+            x = FloatVector.broadcast(F, a[a2 + ap]);
             c20 = b0.fma(x, c20);
             c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(F, a[ap + 3]);
+            x = FloatVector.broadcast(F, a[a3 + ap]);
             c30 = b0.fma(x, c30);
             c31 = b1.fma(x, c31);
-            x = FloatVector.broadcast(F, a[ap + 4]);
+            x = FloatVector.broadcast(F, a[a4 + ap]);
             c40 = b0.fma(x, c40);
             c41 = b1.fma(x, c41);
-            x = FloatVector.broadcast(F, a[ap + 5]);
+            x = FloatVector.broadcast(F, a[a5 + ap]);
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
-            x = FloatVector.broadcast(F, a[ap + 6]);
+            x = FloatVector.broadcast(F, a[a6 + ap]);
             c60 = b0.fma(x, c60);
             c61 = b1.fma(x, c61);
-            x = FloatVector.broadcast(F, a[ap + 7]);
+            x = FloatVector.broadcast(F, a[a7 + ap]);
             c70 = b0.fma(x, c70);
             c71 = b1.fma(x, c71);
         }
@@ -99,11 +103,12 @@ final class CpuGemmKernel {
     }
 
     /**
-     * C[0:rows, 0:cols] = tile + beta C, from an MR x NR tile written by {@link #tile}; C at c[co] with leading
-     * dimension ldc. beta == 0 does not read C (it may hold garbage, even NaN).
+     * C[0:rows, 0:cols] = alpha tile + beta C, from an MR x NR tile written by {@link #tile}; C at c[co] with
+     * leading dimension ldc. beta == 0 does not read C (it may hold garbage, even NaN).
      */
-    static void addTile(float[] tile, float[] c, int co, int ldc, int rows, int cols, float beta) {
+    static void addTile(float[] tile, float[] c, int co, int ldc, int rows, int cols, float alpha, float beta) {
         // Whole vectors while they fit in the row (all of it for an inner tile), then single floats.
+        FloatVector av = FloatVector.broadcast(F, alpha);
         FloatVector bv = FloatVector.broadcast(F, beta);
         int vecCols = cols / L * L;
         for (int r = 0; r < rows; r++) {
@@ -111,13 +116,13 @@ final class CpuGemmKernel {
             int t = r * NR;
             for (int j = 0; j < vecCols; j += L) {
                 FloatVector v = FloatVector.fromArray(F, tile, t + j);
+                if (alpha != 1f) v = v.mul(av);
                 if (beta != 0f) v = FloatVector.fromArray(F, c, row + j).fma(bv, v);
                 v.intoArray(c, row + j);
             }
-            if (beta == 0f) {
-                for (int j = vecCols; j < cols; j++) c[row + j] = tile[t + j];
-            } else {
-                for (int j = vecCols; j < cols; j++) c[row + j] = tile[t + j] + beta * c[row + j];
+            for (int j = vecCols; j < cols; j++) {
+                float v = alpha * tile[t + j];
+                c[row + j] = beta == 0f ? v : v + beta * c[row + j];
             }
         }
     }

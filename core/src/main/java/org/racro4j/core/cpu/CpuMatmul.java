@@ -47,6 +47,8 @@ final class CpuMatmul {
     static final int DOT_MAX_M = Integer.getInteger("mm.dot", 8);
     /** Up to this many rows with a row-major B: the micro-kernel reads B in place instead of packing it. */
     static final int DIRECT_B_MAX_M = Integer.getInteger("mm.direct", 32);
+    /** Up to this many columns: A (and a row-major B) are read in place; each A panel serves <= 4 B panels. */
+    static final int DIRECT_MAX_N = Integer.getInteger("mm.directN", 128);
     /** M N K below which one matmul runs single-threaded: about 10 microseconds of work for one core. */
     private static final long PARALLEL_MIN_MNK = 1L << 21;
 
@@ -122,9 +124,11 @@ final class CpuMatmul {
             dotGemm(m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bCol, beta, c, cOff, ldc, threads);
             return;
         }
-        // Few rows: each B panel would serve only a few A panels, so read row-major B in place (only a partial
-        // last panel is packed, so vector loads never run past a row of B).
-        boolean directB = bCol == 1 && m <= DIRECT_B_MAX_M;
+        // Few rows (columns): each B (A) panel would serve only a few tiles, so packing it costs about as much as
+        // the product; read it in place instead. Only a partial last panel is still packed, so that vector loads
+        // never run past a row of B and the kernel never reads rows of A that do not exist.
+        boolean directB = bCol == 1 && (m <= DIRECT_B_MAX_M || n <= DIRECT_MAX_N);
+        boolean directA = n <= DIRECT_MAX_N;
 
         // Row blocks: at most MC rows, a multiple of MR, and (when there is enough M) a multiple of the thread
         // count so the tasks come out even.
@@ -168,11 +172,20 @@ final class CpuMatmul {
                         int run = t % nRuns;
                         int i0 = ib * mc;
                         int mb = Math.min(mc, m - i0);
-                        float[] ap = s.a(ceilDiv(mb, MR) * MR * kb);
-                        packA(a, aOff + i0 * aRow + pcF * aCol, aRow, aCol, mb, kb, alpha, ap);
+                        int aBlock = aOff + i0 * aRow + pcF * aCol;
+                        float[] ap;
+                        if (directA) {
+                            ap = s.a(MR * kb);
+                            int last = (mb - 1) / MR * MR;
+                            if (mb % MR != 0) packA(a, aBlock + last * aRow, aRow, aCol, mb - last, kb, alpha, ap);
+                        } else {
+                            ap = s.a(ceilDiv(mb, MR) * MR * kb);
+                            packA(a, aBlock, aRow, aCol, mb, kb, alpha, ap);
+                        }
                         int jp0 = (int) ((long) nPanels * run / nRuns);
                         int jp1 = (int) ((long) nPanels * (run + 1) / nRuns);
-                        macroKernel(ap, mb, b, bp, directB ? bBlock : -1, bRow, jp0, jp1, nb, kb, c, cOff + i0 * ldc + jcF, ldc, bEff, s.tile);
+                        macroKernel(a, ap, directA ? aBlock : -1, aRow, aCol, mb, alpha, b, bp, directB ? bBlock : -1, bRow,
+                                jp0, jp1, nb, kb, c, cOff + i0 * ldc + jcF, ldc, bEff, s.tile);
                     }
                 };
                 if (threads > 1) Parallel.range(tasks, 1, body);
@@ -183,31 +196,35 @@ final class CpuMatmul {
 
     /**
      * C block (mb rows from c[co]) for B panels [jp0, jp1) of an nb-column block: every tile, B panel outermost.
-     * B panels come packed from bp, or with bDirect >= 0 straight from row-major b (row stride bRow) at
-     * b[bDirect + jp*NR], except a partial last panel, which is packed at bp[0].
+     * A panels come packed (and scaled by alpha) from ap, or with aDirect >= 0 straight from a at
+     * a[aDirect + ip*MR*aRow], except a partial last panel, which is packed at ap[0]. B panels likewise come
+     * packed from bp, or with bDirect >= 0 straight from row-major b at b[bDirect + jp*NR], except a partial
+     * last panel, packed at bp[0].
      */
-    private static void macroKernel(float[] ap, int mb, float[] b, float[] bp, int bDirect, int bRow, int jp0, int jp1,
-                                    int nb, int kb, float[] c, int co, int ldc, float beta, float[] tile) {
+    private static void macroKernel(float[] a, float[] ap, int aDirect, int aRow, int aCol, int mb, float alpha,
+                                    float[] b, float[] bp, int bDirect, int bRow, int jp0, int jp1, int nb, int kb,
+                                    float[] c, int co, int ldc, float beta, float[] tile) {
         int aPanels = ceilDiv(mb, MR);
         for (int jp = jp0; jp < jp1; jp++) {
             int cols = Math.min(NR, nb - jp * NR);
-            float[] bs = bp;
-            int bo = jp * NR * kb;
-            int ldb = NR;
-            if (bDirect >= 0) {
-                boolean inPlace = cols == NR;
-                bs = inPlace ? b : bp;
-                bo = inPlace ? bDirect + jp * NR : 0;
-                ldb = inPlace ? bRow : NR;
-            }
+            boolean bInPlace = bDirect >= 0 && cols == NR;
+            float[] bs = bInPlace ? b : bp;
+            int bo = bInPlace ? bDirect + jp * NR : bDirect >= 0 ? 0 : jp * NR * kb;
+            int ldb = bInPlace ? bRow : NR;
             for (int ip = 0; ip < aPanels; ip++) {
                 int rows = Math.min(MR, mb - ip * MR);
+                boolean aInPlace = aDirect >= 0 && rows == MR;
+                float[] as = aInPlace ? a : ap;
+                int ao = aInPlace ? aDirect + ip * MR * aRow : aDirect >= 0 ? 0 : ip * MR * kb;
+                int ars = aInPlace ? aRow : 1;
+                int aps = aInPlace ? aCol : MR;
+                float tileAlpha = aInPlace ? alpha : 1f; // packed panels already carry alpha
                 int ct = co + ip * MR * ldc + jp * NR;
-                if (rows == MR && cols == NR && beta == 0f) {
-                    CpuGemmKernel.tile(kb, ap, ip * MR * kb, bs, bo, ldb, c, ct, ldc);
+                if (rows == MR && cols == NR && beta == 0f && tileAlpha == 1f) {
+                    CpuGemmKernel.tile(kb, as, ao, ars, aps, bs, bo, ldb, c, ct, ldc);
                 } else { // edge tile, or C to scale and add to: through the scratch tile
-                    CpuGemmKernel.tile(kb, ap, ip * MR * kb, bs, bo, ldb, tile, 0, NR);
-                    CpuGemmKernel.addTile(tile, c, ct, ldc, rows, cols, beta);
+                    CpuGemmKernel.tile(kb, as, ao, ars, aps, bs, bo, ldb, tile, 0, NR);
+                    CpuGemmKernel.addTile(tile, c, ct, ldc, rows, cols, tileAlpha, beta);
                 }
             }
         }

@@ -161,7 +161,7 @@ class CpuMatmulTest {
     @Test
     void transposedOperands() {
         Random r = new Random(7);
-        int[] sizes = {1, 3, 17, 65, 257};
+        int[] sizes = {1, 3, 7, 17, 33, 65, 257};
         for (int layout = 1; layout < 4; layout++) {
             boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
             for (int m : sizes) {
