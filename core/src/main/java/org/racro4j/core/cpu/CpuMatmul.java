@@ -12,13 +12,13 @@ import org.racro4j.core.Tensor;
  * a transposed view (see {@link org.racro4j.core.Backend#matmul}), blocked GotoBLAS/BLIS style:
  *
  * <pre>
- *   for jc over N in steps of NC                    B block  KC x NC  (4 MB, lives in L3)
+ *   for jc over N in steps of NC                                B block  KC x NC  (4 MB, in L3)
  *     for pc over K in steps of KC
  *       pack B[pc:pc+KC, jc:jc+NC] into NR-wide panels          (all threads)
  *       for each (row block ic of MC rows, run of B panels)      (one task each, spread over the threads)
- *         pack alpha A[ic:ic+MC, pc:pc+KC] into MR-high panels   A block  MC x KC  (192 KB, lives in L2)
- *         for jr over the B panels of the run                    B panel  KC x NR  (32 KB, lives in L1)
- *           for ir over the A panels                             A panel  MR x KC  (8 KB, streams from L2)
+ *         pack alpha A[ic:ic+MC, pc:pc+KC] into MR-high panels   A block  MC x KC  (192 KB, in L2)
+ *         for jr over the B panels of the run                    B panel  KC x NR  (64 KB, L1/L2)
+ *           for ir over the A panels                             A panel  MR x KC  (16 KB)
  *             C[ir tile, jr tile] (+)= A panel x B panel         micro-kernel, CpuGemmKernel: MR x NR = 8 x 32
  * </pre>
  *
@@ -27,29 +27,51 @@ import org.racro4j.core.Tensor;
  * any M, N and K work. alpha is folded into the packed A; beta is applied by the first K block's stores only
  * (beta == 0 never reads C).
  *
- * <p>Blocking, for the Zen 5 dev box (L1d 48 KB, L2 1 MB per core, L3 32 MB shared) and similar cores:
- * KC = 256 keeps the B panel (KC x NR x 4 B = 32 KB) in L1 while eight A panels stream past it, and long enough
- * that the accumulator load/store per tile is amortised over 256 FMA steps; MC = 192 keeps the packed A block
- * (192 KB) well inside L2 next to B panels passing through; NC = 4096 bounds the packed B (4 MB) so it stays in
- * L3 and bounds the per-thread scratch. Measured with the micro-kernel alone: KC 128 / 256 / 384 / 512 gave
- * 242 / 256 / 254 / 241 GFLOP/s.
+ * <p>Blocking, for the Zen 5 dev box (L1d 48 KB, L2 1 MB per core, L3 32 MB shared), chosen by measurement:
+ * single-threaded 2048^3 ran at 188 / 202 / 215 GFLOP/s with (KC, MC) = (256, 192) / (384, 192) / (512, 96),
+ * 1024^3 at 192 / 201 / 204. The textbook choice KC = 256 keeps the B panel in L1; KC = 512 lets it spill to
+ * L2 (the kernel needs only 16 B/cycle of B, well within L2 bandwidth) but halves the passes over C and the
+ * fork-join barriers. MC = 96 keeps the packed A block at 192 KB of L2. NC = 2048 bounds the packed B (4 MB,
+ * in L3) and with it the per-thread scratch.
+ *
+ * <p>Small problems, where a packed panel would serve too few tiles for packing to pay (packing is a scalar
+ * copy, about as costly per element as 32 FMAs): with few rows a row-major B is read in place; with few
+ * columns A (and a row-major B) are read in place, so batched attention shapes are not packed at all; with few
+ * rows and a transposed B (a linear layer x W^T at decode) a dot-product kernel runs along the contiguous K.
+ * The thresholds below say what was measured.
  *
  * <p>Parallelism: a batch of at least as many matrices as threads is split over matrices (each one runs the
  * serial path, no barriers); otherwise one matrix at a time is split into (row block x B-panel run) tasks,
- * with the row blocks sized so the count divides evenly over the threads. Problems under ~4 MFLOP run on the
- * calling thread: waking the pool costs more than it saves there.
+ * with the row blocks sized so the count divides evenly over the threads. Problems under 2^21 multiply-adds
+ * (about 10 microseconds for one core) run on the calling thread: waking the pool costs more than it saves.
  */
 final class CpuMatmul {
-    static final int KC = 256;
-    static final int MC = 192;
-    static final int NC = 4096 / NR * NR;
-    /** Up to this many rows with a transposed B: dot products along K instead of packing (decode's x W^T). */
-    static final int DOT_MAX_M = Integer.getInteger("mm.dot", 8);
-    /** Up to this many rows with a row-major B: the micro-kernel reads B in place instead of packing it. */
-    static final int DIRECT_B_MAX_M = Integer.getInteger("mm.direct", 32);
-    /** Up to this many columns: A (and a row-major B) are read in place; each A panel serves <= 4 B panels. */
-    static final int DIRECT_MAX_N = Integer.getInteger("mm.directN", 128);
-    /** M N K below which one matmul runs single-threaded: about 10 microseconds of work for one core. */
+    static final int KC = 512;
+    static final int MC = 96;
+    static final int NC = 2048 / NR * NR;
+    /**
+     * A transposed B (x W^T) with at most this many rows goes to the dot-product path, and with up to
+     * DOT_MAX_M_LONG_K rows when K >= DOT_MIN_K: packing B there costs more than the product (a scalar transpose
+     * of K x N for only M / MR tiles per panel), while the dot kernel pays one horizontal sum per output, which
+     * a long K amortises. Measured at N = K = 1024, 2 threads: M = 16: 70 vs 18-34 GFLOP/s packed, M = 64:
+     * 94 vs 70-87; at M = 64, K = 64 it loses badly (31 vs 156), at M = 128 it is a toss-up.
+     */
+    static final int DOT_MAX_M = 8;
+    static final int DOT_MAX_M_LONG_K = 64;
+    static final int DOT_MIN_K = 256;
+    /**
+     * Up to this many rows a row-major B is read in place (no packing). Measured at N = K = 1024: better up to
+     * M = 128 (150-180 vs 120-150 GFLOP/s), worse from M = 256 (130 vs 150-190), where the unpacked panel's
+     * 4 KB row stride keeps it out of L1.
+     */
+    static final int DIRECT_B_MAX_M = 128;
+    /**
+     * Up to this many columns A (and a row-major B) are read in place: an A panel then serves at most four
+     * B panels, too few to repay packing. Measured: M = K = 1024, N = 64 / 128: 160-220 / 200-260 GFLOP/s in
+     * place vs 100-150 / 40-90 packed; batched attention 64 x [48x48]x[48x64]: 160-225 vs 70-120.
+     */
+    static final int DIRECT_MAX_N = 128;
+    /** M N K below which one matmul runs single-threaded. */
     private static final long PARALLEL_MIN_MNK = 1L << 21;
 
     private CpuMatmul() {}
@@ -120,7 +142,7 @@ final class CpuMatmul {
             return;
         }
         int threads = parallel && (long) m * n * k >= PARALLEL_MIN_MNK ? Parallel.threads() : 1;
-        if (bCol != 1 && bRow == 1 && m <= DOT_MAX_M) {
+        if (bCol != 1 && bRow == 1 && (m <= DOT_MAX_M || m <= DOT_MAX_M_LONG_K && k >= DOT_MIN_K)) {
             dotGemm(m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bCol, beta, c, cOff, ldc, threads);
             return;
         }

@@ -22,10 +22,10 @@ import org.racro4j.core.Tensor;
  * <p>Tolerance. Each output is a length-K dot product (plus beta c). Whatever the summation order -- blocked
  * over K, FMA, split across threads -- the float32 result obeys the classic bound (Higham, Accuracy and
  * Stability, eq. 3.5) |c - ref| <= gamma * (|alpha| sum_p |a_ip| |b_pj| + |beta| |c0|) with gamma = (K + 3) u,
- * u = 2^-24 (the +3 covers rounding alpha*a when packing, beta*c0 and the final add). So a correct kernel
+ * u = 2^-24 (the +3 covers the rounding of the alpha scaling, of beta*c0 and of the final add). So a correct kernel
  * can never fail it, while a real bug can't hide under it: dropping, duplicating or misplacing a single term
  * changes c by |a_ip b_pj|, on average scale / K and at least scale / (9 K) since |inputs| lie in [0.25, 1.25).
- * That is 2^24 / (9 K (K + 3)) times the bound or more: >= 7x for K <= 513, >= 1.8x at K = 1000 (the largest
+ * That is 2^24 / (9 K (K + 3)) times the bound or more: >= 7x for K <= 513, >= 1.7x at K = 1027 (the largest
  * K here), and typically 9x those (checked by {@link #theCheckCatchesOneWrongTerm}). For half-precision storage
  * the output is also rounded once to 8 (BF16) or 11 (F16) significant bits, which adds 2^-8 or 2^-11 of |ref|.
  */
@@ -126,7 +126,7 @@ class CpuMatmulTest {
     void theCheckCatchesOneWrongTerm() {
         // The tolerance must be tight enough to see a single dropped product term at the largest K tested.
         Random r = new Random(1);
-        int m = 3, k = 513, n = 5;
+        int m = 3, k = 2 * CpuMatmul.KC + 3, n = 5;
         float[] a = random(r, m * k);
         float[] b = random(r, k * n);
         Reference ref = reference(a, b, null, 1, m, k, n, 1, 0);
@@ -182,9 +182,10 @@ class CpuMatmulTest {
 
     @Test
     void alphaAndBetaIncludingSeveralKBlocks() {
-        // K > 256 spans more than one K block: beta must be applied exactly once, alpha on every block.
+        // K > KC spans more than one K block: beta must be applied exactly once, alpha on every block.
         Random r = new Random(11);
-        int[][] shapes = {{7, 1, 3}, {33, 257, 65}, {130, 300, 17}, {257, 513, 130}, {9, 1000, 200}};
+        int kc = CpuMatmul.KC;
+        int[][] shapes = {{7, 1, 3}, {33, 257, 65}, {130, kc + 1, 17}, {257, kc + 1, 130}, {9, 2 * kc - 24, 200}, {70, 2 * kc + 3, 300}};
         float[][] alphaBeta = {{0.5f, 0f}, {-1.5f, 0.25f}, {2f, 1f}, {1f, -1f}, {0f, 0.5f}, {0f, 0f}, {0.75f, 3f}};
         for (int[] s : shapes) {
             for (float[] ab : alphaBeta) {
@@ -247,9 +248,10 @@ class CpuMatmulTest {
 
     @Test
     void wideAndTallBeyondOneBlock() {
-        // N past the 4096-column B block (two jc blocks) and K past the 256 K block, with tiny M.
+        // N past the NC-column B block (two or more jc blocks), K past the KC block, tiny and large M.
         Random r = new Random(13);
-        int[][] shapes = {{9, 5, 4100}, {3, 300, 4097}, {1, 1, 8200}, {600, 3, 2}};
+        int nc = CpuMatmul.NC, kc = CpuMatmul.KC;
+        int[][] shapes = {{9, 5, nc + 4}, {3, kc + 44, nc + 1}, {1, 1, 4 * nc + 8}, {600, 3, 2}, {200, 20, nc + 33}};
         for (int[] s : shapes) {
             try (Scope sc = Scope.open()) {
                 checkBackend("wide " + dims(1, s[0], s[1], s[2]), operand(r, 1, s[0], s[1], false), operand(r, 1, s[1], s[2], true), 1f, 0.5f, r);
