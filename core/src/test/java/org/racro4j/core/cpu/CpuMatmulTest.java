@@ -185,7 +185,8 @@ class CpuMatmulTest {
         // K > KC spans more than one K block: beta must be applied exactly once, alpha on every block.
         Random r = new Random(11);
         int kc = CpuMatmul.KC;
-        int[][] shapes = {{7, 1, 3}, {33, 257, 65}, {130, kc + 1, 17}, {257, kc + 1, 130}, {9, 2 * kc - 24, 200}, {70, 2 * kc + 3, 300}};
+        int[][] shapes = {{7, 1, 3}, {33, 257, 65}, {130, kc + 1, 17}, {257, kc + 1, 130}, {9, 2 * kc - 24, 200}, {70, 2 * kc + 3, 300},
+            {1, 600, 70}, {4, 9, 1000}, {3, 1030, 5}};
         float[][] alphaBeta = {{0.5f, 0f}, {-1.5f, 0.25f}, {2f, 1f}, {1f, -1f}, {0f, 0.5f}, {0f, 0f}, {0.75f, 3f}};
         for (int[] s : shapes) {
             for (float[] ab : alphaBeta) {
