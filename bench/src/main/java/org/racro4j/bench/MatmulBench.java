@@ -14,8 +14,9 @@ import org.racro4j.core.random.Generator;
 
 /**
  * Throughput of the CPU matmul kernel, C = A B in F32, measured the same way as bench/python/matmul_numpy.py:
- * warm-up calls (at least one second's worth, for the JIT), then {@code iters} timed samples, each the mean of enough back-to-back calls to last
- * about 2 ms; the result is the MEDIAN sample in GFLOP/s (2 M N K flops per matrix).
+ * warm-up calls (at least one second's worth, for the JIT), then {@code iters} timed samples, each the mean of
+ * enough back-to-back calls to last about 2 ms; the result is the MEDIAN sample in GFLOP/s (2 M N K flops per
+ * matrix).
  *
  * <p>Inputs rotate over several pre-made (A, B) pairs, together at least ~64 MB where sizes allow (twice the L3
  * here), so a sample does not find its operands already in cache from the previous call. The output is
@@ -40,7 +41,8 @@ public final class MatmulBench {
     /** One measurement; {@link #toJson} is the line the CLI prints. */
     public record Result(String op, int n, double gflops, int threads) {
         public String toJson() {
-            return String.format(Locale.ROOT, "{\"op\":\"%s\",\"n\":%d,\"gflops\":%.1f,\"threads\":%d}", op, n, gflops, threads);
+            return String.format(Locale.ROOT, "{\"op\":\"%s\",\"n\":%d,\"gflops\":%.1f,\"threads\":%d}",
+                    op, n, gflops, threads);
         }
     }
 

@@ -5,10 +5,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The SGEMM micro-kernel: one MR x NR tile of C from packed panels of A and B,
+ * The SGEMM micro-kernels. The main one, {@link #tile}, computes one MR x NR tile of C from panels of A and B,
  *
  * <pre>
- *   C[0:MR, 0:NR] = sum over p < kc of  A_panel[p][0:MR] (outer) B_panel[p][0:NR]   (+ beta C)
+ *   C[0:MR, 0:NR] = sum over p < kc of  A_panel[p][0:MR] (outer) B_panel[p][0:NR]
  * </pre>
  *
  * with MR = 8 rows and NR = 2 vectors (32 floats with 512-bit vectors). The 16 accumulators are explicit
@@ -16,12 +16,16 @@ import jdk.incubator.vector.VectorSpecies;
  * registers). Each step p loads 2 B vectors and broadcasts 8 A values for 16 FMAs: the FMA pipes, not the
  * loads, are the limit. Measured on the Zen 5 dev box with kc = 256 and the panels in cache, 8x2, 12x2, 8x3 and
  * 4x4 all ran at 240-256 GFLOP/s on one core (about the 2-FMA/cycle peak), 6x2 slightly lower; 8x2 won because
- * MR = 8 and NR = 32 divide the power-of-two sizes of real models, so fewer tiles are padding.
+ * MR = 8 and NR = 32 divide the power-of-two sizes of real models, so fewer tiles are padding. (With AVX2's 16
+ * registers the tile spills a few values; it stays correct for any vector size, but is tuned for AVX-512.)
  *
  * <p>Packed panel layouts (written by {@link CpuMatmul}'s packing): A panel element (row r, step p) at
  * {@code a[ao + p*MR + r]}, already scaled by alpha; B panel element (step p, column j) at
  * {@code b[bo + p*NR + j]}. Edge panels are zero-padded, so the kernel always computes a full tile and only
  * the store looks at the real tile size. Small problems may pass unpacked operands instead (see {@link #tile}).
+ *
+ * <p>For a few rows of A there are two kernels that never pack: {@link #dot4x4} / {@link #dot1x4} (transposed
+ * B, dot products along K) and {@link #axpy4} / {@link #axpy1} (row-major B, streamed row by row).
  */
 final class CpuGemmKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -36,12 +40,16 @@ final class CpuGemmKernel {
      * dst[doff + r*ldd]. Element (r, p) of the A panel is a[ao + r*ars + p*aps]: (1, MR) for a packed panel, or
      * the strides of A itself when it is read in place. Step p of the B panel is the NR floats at b[bo + p*ldb]:
      * ldb = NR for a packed panel, or the row stride of a row-major B read in place. (In place is for small
-     * problems, where a panel serves too few tiles for packing to pay; the strides cost nothing measurable.) The product is written, not added: the caller either points dst straight at C (a full
-     * tile with beta == 0) or at MR x NR scratch that {@link #addTile} then folds into C. Keeping the
-     * beta cases out of this method keeps it small enough for C2 to inline every vector operation (a version
-     * with three store variants per row hit C2's node-count inlining cutoff and boxed its vectors: 10x slower).
+     * problems, where a panel serves too few tiles for packing to pay; the strides cost nothing measurable.)
+     *
+     * <p>The product is written, not added: the caller either points dst straight at C (a full tile with
+     * alpha == 1 and beta == 0) or at MR x NR scratch that {@link #addTile} then folds into C. Keeping the
+     * alpha/beta cases out of this method keeps it small enough for C2 to inline every vector operation (a
+     * version with three store variants per row hit C2's node-count inlining cutoff and boxed its vectors:
+     * 10x slower).
      */
-    static void tile(int kc, float[] a, int ao, int ars, int aps, float[] b, int bo, int ldb, float[] dst, int doff, int ldd) {
+    static void tile(int kc, float[] a, int ao, int ars, int aps, float[] b, int bo, int ldb,
+                     float[] dst, int doff, int ldd) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -135,10 +143,14 @@ final class CpuGemmKernel {
      */
     static void dot4x4(int k, float[] a, int a0, int a1, int a2, int a3,
                        float[] b, int b0, int b1, int b2, int b3, float[] out) {
-        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
-        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
-        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
-        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
+        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F);
+        FloatVector s02 = FloatVector.zero(F), s03 = FloatVector.zero(F);
+        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F);
+        FloatVector s12 = FloatVector.zero(F), s13 = FloatVector.zero(F);
+        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F);
+        FloatVector s22 = FloatVector.zero(F), s23 = FloatVector.zero(F);
+        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F);
+        FloatVector s32 = FloatVector.zero(F), s33 = FloatVector.zero(F);
         int kv = F.loopBound(k);
         for (int p = 0; p < kv; p += L) {
             FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);

@@ -192,7 +192,8 @@ final class CpuMatmul {
                     if (nb % NR != 0) packB(b, bBlock + last * NR, bRow, bCol, kb, nb - last * NR, 0, 1, bp);
                 } else if (threads > 1) {
                     bp = scratch.b(nPanels * NR * kb);
-                    Parallel.range(nPanels, Math.max(1, nPanels / (4 * threads)), (p0, p1) -> packB(b, bBlock, bRow, bCol, kb, nb, p0, p1, bp));
+                    Parallel.range(nPanels, Math.max(1, nPanels / (4 * threads)),
+                            (p0, p1) -> packB(b, bBlock, bRow, bCol, kb, nb, p0, p1, bp));
                 } else {
                     bp = scratch.b(nPanels * NR * kb);
                     packB(b, bBlock, bRow, bCol, kb, nb, 0, nPanels, bp);
@@ -319,14 +320,17 @@ final class CpuMatmul {
      */
     private static void rowsGemm(int m, int n, int k, float alpha, float[] a, int aOff, int aRow, int aCol,
                                  float[] b, int bOff, int bRow, float beta, float[] c, int cOff, int ldc, int threads) {
-        int chunk = ROWS_CHUNK;
-        if (threads > 1) chunk = Math.min(chunk, Math.max(CpuGemmKernel.L, ceilDiv(ceilDiv(n, 2 * threads), CpuGemmKernel.L) * CpuGemmKernel.L));
-        int width = chunk;
+        int width = ROWS_CHUNK;
+        if (threads > 1) { // at least two runs per thread, each a whole number of vectors
+            int l = CpuGemmKernel.L;
+            width = Math.min(width, Math.max(l, ceilDiv(ceilDiv(n, 2 * threads), l) * l));
+        }
         int chunks = ceilDiv(n, width);
+        int w = width;
         Parallel.RangeBody body = (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
-                int j0 = ch * width;
-                int len = Math.min(width, n - j0);
+                int j0 = ch * w;
+                int len = Math.min(w, n - j0);
                 scale(m, len, beta, c, cOff + j0, ldc);
                 int p = 0;
                 for (; p + 4 <= k; p += 4) {
@@ -339,7 +343,8 @@ final class CpuMatmul {
                 }
                 for (; p < k; p++) {
                     for (int i = 0; i < m; i++) {
-                        CpuGemmKernel.axpy1(c, cOff + i * ldc + j0, b, bOff + p * bRow + j0, alpha * a[aOff + i * aRow + p * aCol], len);
+                        float x = alpha * a[aOff + i * aRow + p * aCol];
+                        CpuGemmKernel.axpy1(c, cOff + i * ldc + j0, b, bOff + p * bRow + j0, x, len);
                     }
                 }
             }

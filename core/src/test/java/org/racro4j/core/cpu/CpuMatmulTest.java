@@ -337,4 +337,29 @@ class CpuMatmulTest {
         Tensor u = Tensor.of(java.util.Arrays.copyOf(b, k), k);
         check("matrix x vector", a2.matmul(u).toFloatArray(), reference(a2.toFloatArray(), u.toFloatArray(), null, 1, m, k, 1, 1, 0), k, 0);
     }
+
+    @Test
+    void gradientsThroughTransposedProducts() {
+        // loss = sum(w * (a b)) with b broadcast over the batch: dL/da = w b^T and dL/db = sum over the batch of
+        // a^T w. The backward pass runs the kernel on transposed views of the saved operands (and of a stride-0
+        // batch), so this exercises those layouts from autograd's side.
+        Random r = new Random(23);
+        int batch = 3, m = 19, k = 41, n = 37;
+        Tensor a = Tensor.of(random(r, batch * m * k), batch, m, k).requiresGrad(true);
+        Tensor b = Tensor.of(random(r, k * n), k, n).requiresGrad(true);
+        float[] w = random(r, batch * m * n);
+        a.matmul(b).mul(Tensor.of(w, batch, m, n)).sum().backward();
+
+        float[] av = a.toFloatArray(), bv = b.toFloatArray();
+        float[] bT = new float[n * k];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) bT[j * k + p] = bv[p * n + j];
+        }
+        check("dL/da", a.grad().toFloatArray(), reference(w, bT, null, 1, batch * m, n, k, 1, 0), n, 0);
+        float[] aT = new float[k * batch * m]; // [K, batch*M]: the batch folded into the contraction
+        for (int i = 0; i < batch * m; i++) {
+            for (int p = 0; p < k; p++) aT[p * batch * m + i] = av[i * k + p];
+        }
+        check("dL/db", b.grad().toFloatArray(), reference(aT, w, null, 1, k, batch * m, n, 1, 0), batch * m, 0);
+    }
 }
