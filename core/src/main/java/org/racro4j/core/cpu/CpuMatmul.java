@@ -117,8 +117,10 @@ final class CpuMatmul {
         int cOff = out.offset(), cBatch = out.stride(0), ldc = out.stride(1);
         int threads = Parallel.threads();
         // Whole matrices per thread when the batch divides well: no barriers, no shared packed B. Otherwise
-        // (batch 1, or 3 matrices on 2 threads) each matmul is itself split over the threads.
-        boolean overBatch = threads > 1 && batch >= threads && (batch % threads == 0 || batch >= 4 * threads);
+        // (batch 1, or 3 matrices on 2 threads) each matmul is itself split over the threads. A batch too small
+        // in total to be worth waking the pool runs serially either way.
+        boolean enoughWork = (long) batch * m * n * k >= PARALLEL_MIN_MNK;
+        boolean overBatch = threads > 1 && enoughWork && batch >= threads && (batch % threads == 0 || batch >= 4 * threads);
         if (overBatch) {
             Parallel.range(batch, 1, (b0, b1) -> {
                 for (int bi = b0; bi < b1; bi++) {
