@@ -42,8 +42,8 @@ import org.racro4j.core.Tensor;
  *
  * <p>Parallelism: a batch of at least as many matrices as threads is split over matrices (each one runs the
  * serial path, no barriers); otherwise one matrix at a time is split into (row block x B-panel run) tasks,
- * with the row blocks sized so the count divides evenly over the threads. Problems under 2^21 multiply-adds
- * (about 10 microseconds for one core) run on the calling thread: waking the pool costs more than it saves.
+ * with the row blocks sized so the count divides evenly over the threads. Problems under 2^24 multiply-adds
+ * run on the calling thread: waking the pool costs more than it saves (see PARALLEL_MIN_MNK).
  */
 final class CpuMatmul {
     static final int KC = 512;
@@ -79,8 +79,14 @@ final class CpuMatmul {
      * place vs 100-150 / 40-90 packed; batched attention 64 x [48x48]x[48x64]: 160-225 vs 70-120.
      */
     static final int DIRECT_MAX_N = 128;
-    /** M N K below which one matmul runs single-threaded. */
-    private static final long PARALLEL_MIN_MNK = 1L << 21;
+    /**
+     * M N K below which one matmul (or a whole batch) runs single-threaded: 2^24 multiply-adds, ~80 us on one
+     * core here. On this VM a Parallel.range round trip costs 60-150 us (measured with a 2-part region of
+     * 30 us parts taking 93-107 us: the parked pool threads' virtual CPUs must be woken), so 256^3 ran at the
+     * same 200 GFLOP/s on one or two threads, and batched attention (64 x 48^3) faster on one. Bare metal wakes
+     * threads ~10x faster and could split smaller problems profitably.
+     */
+    private static final long PARALLEL_MIN_MNK = 1L << 24;
 
     private CpuMatmul() {}
 
