@@ -3,6 +3,7 @@ package org.racro4j.core.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
@@ -231,6 +232,26 @@ class CpuMatmulTest {
                     Tensor bFull = operand(r, batch, k, n, true);
                     checkBackend("A broadcast, alpha/beta " + dims(batch, m, k, n), aShared, bFull, -0.5f, 2f, r);
                 }
+            }
+        }
+    }
+
+    @Test
+    void largeProblemsTakeTheParallelPaths() {
+        // Each shape is above the 2^24 multiply-add threshold for splitting over threads, and picks a different
+        // path: dot products (few rows, transposed B), row streaming (<= 4 rows, row-major B), in-place B with
+        // the panels split over threads (5-8 rows), packed with K and N edges, and a batch split over threads.
+        Random r = new Random(29);
+        // {batch, M, K, N, A transposed, B transposed}; batch > 1 broadcasts one B over the batch.
+        int[][] shapes = {{1, 33, 1030, 600, 0, 1}, {1, 3, 2100, 3000, 0, 0}, {1, 7, 1500, 1700, 0, 0},
+            {1, 203, 530, 170, 1, 1}, {4, 65, 257, 257, 1, 1}};
+        for (int[] s : shapes) {
+            int batch = s[0], m = s[1], k = s[2], n = s[3];
+            assertTrue((long) batch * m * k * n >= 1L << 24, "shape must be big enough to be split");
+            try (Scope sc = Scope.open()) {
+                Tensor a = operand(r, batch, m, k, s[4] == 1);
+                Tensor b = operand(r, 1, k, n, s[5] == 1).expand(batch, k, n);
+                checkBackend("parallel " + dims(batch, m, k, n), a, b, 0.5f, 1.5f, r);
             }
         }
     }
