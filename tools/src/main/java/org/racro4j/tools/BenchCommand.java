@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The throughput benchmarks; each prints one JSON line, as its peer script in bench/python does. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks. Each prints one JSON line; the peer scripts in bench/python print the same.",
-        subcommands = {BenchTrainStepCommand.class, BenchRolloutCommand.class, BenchKernelsCommand.class})
+        subcommands = {BenchMatmulCommand.class, BenchTrainStepCommand.class, BenchRolloutCommand.class,
+                BenchKernelsCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

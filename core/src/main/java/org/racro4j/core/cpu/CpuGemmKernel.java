@@ -1,7 +1,6 @@
 package org.racro4j.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -178,22 +177,22 @@ final class CpuGemmKernel {
             s32 = x.fma(y2, s32);
             s33 = x.fma(y3, s33);
         }
-        out[0] = s00.reduceLanes(VectorOperators.ADD);
-        out[1] = s01.reduceLanes(VectorOperators.ADD);
-        out[2] = s02.reduceLanes(VectorOperators.ADD);
-        out[3] = s03.reduceLanes(VectorOperators.ADD);
-        out[4] = s10.reduceLanes(VectorOperators.ADD);
-        out[5] = s11.reduceLanes(VectorOperators.ADD);
-        out[6] = s12.reduceLanes(VectorOperators.ADD);
-        out[7] = s13.reduceLanes(VectorOperators.ADD);
-        out[8] = s20.reduceLanes(VectorOperators.ADD);
-        out[9] = s21.reduceLanes(VectorOperators.ADD);
-        out[10] = s22.reduceLanes(VectorOperators.ADD);
-        out[11] = s23.reduceLanes(VectorOperators.ADD);
-        out[12] = s30.reduceLanes(VectorOperators.ADD);
-        out[13] = s31.reduceLanes(VectorOperators.ADD);
-        out[14] = s32.reduceLanes(VectorOperators.ADD);
-        out[15] = s33.reduceLanes(VectorOperators.ADD);
+        out[0] = (float) Lanes.sum(s00);
+        out[1] = (float) Lanes.sum(s01);
+        out[2] = (float) Lanes.sum(s02);
+        out[3] = (float) Lanes.sum(s03);
+        out[4] = (float) Lanes.sum(s10);
+        out[5] = (float) Lanes.sum(s11);
+        out[6] = (float) Lanes.sum(s12);
+        out[7] = (float) Lanes.sum(s13);
+        out[8] = (float) Lanes.sum(s20);
+        out[9] = (float) Lanes.sum(s21);
+        out[10] = (float) Lanes.sum(s22);
+        out[11] = (float) Lanes.sum(s23);
+        out[12] = (float) Lanes.sum(s30);
+        out[13] = (float) Lanes.sum(s31);
+        out[14] = (float) Lanes.sum(s32);
+        out[15] = (float) Lanes.sum(s33);
         for (int p = kv; p < k; p++) { // K not a multiple of the vector length
             float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
             float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
@@ -215,10 +214,10 @@ final class CpuGemmKernel {
             s2 = x.fma(FloatVector.fromArray(F, b, b2 + p), s2);
             s3 = x.fma(FloatVector.fromArray(F, b, b3 + p), s3);
         }
-        out[0] = s0.reduceLanes(VectorOperators.ADD);
-        out[1] = s1.reduceLanes(VectorOperators.ADD);
-        out[2] = s2.reduceLanes(VectorOperators.ADD);
-        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        out[0] = (float) Lanes.sum(s0);
+        out[1] = (float) Lanes.sum(s1);
+        out[2] = (float) Lanes.sum(s2);
+        out[3] = (float) Lanes.sum(s3);
         for (int p = kv; p < k; p++) {
             float x = a[a0 + p];
             out[0] += x * b[b0 + p];

@@ -44,10 +44,13 @@ final class Floats {
         return out;
     }
 
-    /** An array to write t's elements into: the storage itself for F32, else scratch to {@link #commit}. */
+    /**
+     * An array to write t's elements into: the storage itself for F32, else a converted copy to {@link #commit}.
+     * The copy holds the current values, so kernels that read their output (accumulation, beta != 0) see the
+     * same numbers for every dtype.
+     */
     static float[] writable(Tensor t) {
-        CpuStorage s = storage(t);
-        return s.dtype() == DType.F32 ? s.floats() : new float[(int) s.numel()];
+        return read(t);
     }
 
     /** Rounds the elements of view t from scratch into its storage (no-op for F32). */
