@@ -122,6 +122,11 @@ public final class Captioner extends Module {
         return vision;
     }
 
+    /** The vision → text projector (multi_modal_projector). */
+    public Projector projector() {
+        return projector;
+    }
+
     public ImageProcessor processor() {
         return processor;
     }

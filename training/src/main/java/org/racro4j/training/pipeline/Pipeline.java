@@ -195,7 +195,7 @@ public final class Pipeline {
             if (!visionDone && c.visionWarmStart().steps() > 0) {
                 long tv = System.nanoTime();
                 RunConfig.VisionWarmStart w = c.visionWarmStart();
-                runner.run(new VisionWarmStart(cap, train, w.steps(), w.batch(), w.lr(), seed));
+                runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed));
                 models.save("captioner_vision", cap, tok);
                 markDone("vision_warm_start", done);
                 stageSeconds.put("vision_warm_start", secs(tv));

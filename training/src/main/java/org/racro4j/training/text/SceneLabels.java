@@ -68,6 +68,22 @@ public final class SceneLabels {
         return y;
     }
 
+    /**
+     * The words naming each cell's object in a shapes scene, row-major over the 3×3 grid: {colour, shape, shape in
+     * the plural (how questions about counts name it), row, column}, or null for an empty cell. Null for items of
+     * other families.
+     */
+    public static String[][] cellWords(TaskItem item) {
+        if (!item.family().equals("shapes")) return null;
+        String[][] cells = new String[9][];
+        for (String f : item.facts()) {
+            Matcher m = match(SHAPE, f);
+            cells[ROWS.indexOf(m.group(3)) * 3 + COLUMNS.indexOf(m.group(4))] = 
+                    new String[] {m.group(1), m.group(2), m.group(2) + "s", m.group(3), m.group(4)};
+        }
+        return cells;
+    }
+
     private static Matcher match(Pattern p, String fact) {
         Matcher m = p.matcher(fact);
         if (!m.matches()) throw new IllegalArgumentException("scene labels: unexpected fact '" + fact + "'");

@@ -37,6 +37,38 @@ class SceneLabelsTest {
         assertTrue(checked > 500);
     }
 
+    /**
+     * The word-alignment targets name, per cell, the colour seen in that cell's pixels (and agree with the class
+     * label on the shape); empty cells are null and other families have none.
+     */
+    @Test
+    void cellWordsAgreeWithThePixelsAndTheLabels() {
+        int named = 0;
+        for (TaskItem t : ITEMS) {
+            String[][] words = SceneLabels.cellWords(t);
+            if (!t.family().equals("shapes")) {
+                assertEquals(null, words, t.id());
+                continue;
+            }
+            long[] y = SceneLabels.of(t);
+            int cell = t.image().getWidth() / 3;
+            for (int s = 0; s < 9; s++) {
+                String color = dominantColor(t.image(), (s % 3) * cell, (s / 3) * cell, cell);
+                if (words[s] == null) {
+                    assertEquals("none", color, t.id() + " cell " + s);
+                    continue;
+                }
+                assertEquals(color, words[s][0], t.id() + " cell " + s);
+                assertEquals(List.of("circle", "square", "triangle").get((int) (y[s] - 1) % 3), words[s][1], t.id() + " cell " + s);
+                assertEquals(words[s][1] + "s", words[s][2]);
+                assertEquals(List.of("top", "middle", "bottom").get(s / 3), words[s][3], t.id() + " cell " + s);
+                assertEquals(List.of("left", "center", "right").get(s % 3), words[s][4], t.id() + " cell " + s);
+                named++;
+            }
+        }
+        assertTrue(named > 300);
+    }
+
     /** Bar, clock and grid labels carry exactly the values of the facts. */
     @Test
     void otherFamiliesEncodeTheirFacts() {
