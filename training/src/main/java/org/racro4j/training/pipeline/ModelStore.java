@@ -3,6 +3,8 @@ package org.racro4j.training.pipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.DType;
@@ -27,6 +29,16 @@ final class ModelStore {
 
     Path dir(String name) {
         return root.resolve(name);
+    }
+
+    /** The finished models, by name (staging directories of an interrupted save are not models). */
+    List<String> names() throws IOException {
+        if (!Files.isDirectory(root)) return List.of();
+        List<String> names = new ArrayList<>();
+        try (var dirs = Files.list(root)) {
+            dirs.map(d -> d.getFileName().toString()).filter(n -> !n.endsWith(".tmp") && has(n)).sorted().forEach(names::add);
+        }
+        return names;
     }
 
     boolean has(String name) {
