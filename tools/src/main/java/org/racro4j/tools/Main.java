@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DemoCommand.class,
                 TrainCommand.class,
+                EvalCommand.class,
                 SelfCheckCommand.class,
                 DevicesCommand.class,
                 BenchCommand.class,

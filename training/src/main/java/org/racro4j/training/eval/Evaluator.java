@@ -74,10 +74,13 @@ public final class Evaluator {
         return d;
     }
 
-    /** The question-focused gold description of each item (its needed facts). */
+    /**
+     * The question-focused gold description of each item: its needed facts. An item of an external dataset has no
+     * facts, only the dataset's description (possibly empty), which is then the gold one.
+     */
     public static List<String> gold(List<TaskItem> items) {
         List<String> d = new ArrayList<>(items.size());
-        for (TaskItem t : items) d.add(t.neededDescription());
+        for (TaskItem t : items) d.add(t.facts().isEmpty() ? t.goldDescription() : t.neededDescription());
         return d;
     }
 }

@@ -3,13 +3,17 @@ package org.racro4j.training.pipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
+import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
 
 /**
@@ -25,6 +29,16 @@ final class ModelStore {
 
     Path dir(String name) {
         return root.resolve(name);
+    }
+
+    /** The finished models, by name (staging directories of an interrupted save are not models). */
+    List<String> names() throws IOException {
+        if (!Files.isDirectory(root)) return List.of();
+        List<String> names = new ArrayList<>();
+        try (var dirs = Files.list(root)) {
+            dirs.map(d -> d.getFileName().toString()).filter(n -> !n.endsWith(".tmp") && has(n)).sorted().forEach(names::add);
+        }
+        return names;
     }
 
     boolean has(String name) {
@@ -51,6 +65,16 @@ final class ModelStore {
 
     Captioner loadCaptioner(String name, Device device) throws IOException {
         return Captioner.load(dir(name), DType.F32, device);
+    }
+
+    /**
+     * A frozen reasoner from any decoder directory, named for tables by {@code name} and its shape, e.g.
+     * "reasoner (Qwen2, 2 layers x 128)".
+     */
+    static Reasoner loadReasoner(String name, Path dir, Device device, int maxAnswerTokens) throws IOException {
+        DecoderConfig c = DecoderConfig.read(dir.resolve("config.json"));
+        String label = String.format("%s (%s, %d layers x %d)", name, c.architecture().replace("ForCausalLM", ""), c.numLayers(), c.hiddenSize());
+        return Reasoner.load(label, dir, device, maxAnswerTokens);
     }
 
     private Path stage(String name) throws IOException {

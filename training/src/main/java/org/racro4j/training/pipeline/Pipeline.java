@@ -30,11 +30,7 @@ import org.racro4j.training.run.Plots;
 import org.racro4j.training.sft.CaptionerSft;
 import org.racro4j.training.sft.ReasonerSft;
 import org.racro4j.training.sft.VisionWarmStart;
-import org.racro4j.training.tasks.Split;
-import org.racro4j.training.tasks.TaskGenerator;
-import org.racro4j.training.tasks.TaskGeneratorConfig;
 import org.racro4j.training.tasks.TaskItem;
-import org.racro4j.training.tasks.TaskMix;
 import org.racro4j.training.text.TaskTokenizer;
 
 /**
@@ -105,9 +101,9 @@ public final class Pipeline {
         try {
             say("racro4j %s run in %s on %s (%s)", cfg.rl().algorithm(), out, device, resume ? "resumed; done: " + done : "new");
             long t = System.nanoTime();
-            TaskGenerator gen = new TaskGenerator(new TaskGeneratorConfig(seed, cfg.tasks().imageSize(), mix()));
-            List<TaskItem> train = gen.generate(Split.TRAIN, cfg.tasks().trainItems());
-            List<TaskItem> test = gen.generateDisjoint(Split.TEST, cfg.tasks().testItems(), train);
+            RunTasks tasks = RunTasks.of(cfg);
+            List<TaskItem> train = tasks.train();
+            List<TaskItem> test = tasks.test();
             WordLevelTokenizer tok = TaskTokenizer.create();
             stageSeconds.put("tasks", secs(t));
             say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(), cfg.tasks().mix(), tok.vocabSize());
@@ -153,10 +149,6 @@ public final class Pipeline {
         } finally {
             metrics.close();
         }
-    }
-
-    private TaskMix mix() {
-        return cfg.tasks().mix().equals("uniform") ? TaskMix.uniform() : TaskMix.parse(cfg.tasks().mix());
     }
 
     // ------------------------------------------------------------------------------------------ stages
@@ -234,9 +226,7 @@ public final class Pipeline {
     }
 
     private Reasoner reader(String name, RunConfig.Reader spec) throws IOException {
-        DecoderConfig c = DecoderConfig.read(models.dir(name).resolve("config.json"));
-        String label = String.format("%s (%s, %d layers x %d)", name, c.architecture().replace("ForCausalLM", ""), c.numLayers(), c.hiddenSize());
-        return Reasoner.load(label, models.dir(name), device, spec.maxAnswerTokens());
+        return ModelStore.loadReasoner(name, models.dir(name), device, spec.maxAnswerTokens());
     }
 
     // ------------------------------------------------------------------------------------------ evaluation cache

@@ -3,11 +3,12 @@ package org.racro4j.training.pipeline;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -59,15 +60,12 @@ final class Report {
         r.put("reasoner", main.blind().reader());
         r.put("test_items", testItems);
         r.put("algorithm", cfg.rl().algorithm());
-        ObjectNode per = r.putObject("per_category");
-        for (String cat : categories(main)) {
-            ObjectNode c = per.putObject(cat);
-            c.put("items", main.oracle().perCategory().get(cat)[1]);
-            c.put("blind", main.blind().categoryAccuracy(cat));
-            c.put("sft_captioner", main.sft().categoryAccuracy(cat));
-            c.put("rl_captioner", main.rl().categoryAccuracy(cat));
-            c.put("oracle", main.oracle().categoryAccuracy(cat));
-        }
+        Map<String, Evaluator.Result> columns = new LinkedHashMap<>();
+        columns.put("blind", main.blind());
+        columns.put("sft_captioner", main.sft());
+        columns.put("rl_captioner", main.rl());
+        columns.put("oracle", main.oracle());
+        r.set("per_category", perCategory(columns));
         var ex = r.putArray("examples");
         for (int i = 0; i < Math.min(samples, main.rl().items().size()); i++) {
             ObjectNode e = ex.addObject();
@@ -86,8 +84,16 @@ final class Report {
         return r;
     }
 
-    private static List<String> categories(Row main) {
-        return new ArrayList<>(new LinkedHashSet<>(main.oracle().perCategory().keySet()));
+    /** Accuracy per category of results over the same items: the category's item count, then one entry per column. */
+    static ObjectNode perCategory(Map<String, Evaluator.Result> columns) {
+        ObjectNode per = JSON.createObjectNode();
+        Evaluator.Result any = columns.values().iterator().next();
+        for (var cat : any.perCategory().entrySet()) {
+            ObjectNode c = per.putObject(cat.getKey());
+            c.put("items", cat.getValue()[1]);
+            columns.forEach((name, result) -> c.put(name, result.categoryAccuracy(cat.getKey())));
+        }
+        return per;
     }
 
     static void write(Path runDir, ObjectNode report) throws IOException {
@@ -111,13 +117,8 @@ final class Report {
                         + "%.0f%% of the gap closed. Goal (>= 15 points and >= half the gap): %s.%n",
                 g.path("before").asDouble(), g.path("after").asDouble(), goal.path("rl_gain_points").asDouble(),
                 100 * goal.path("gap_closed_fraction").asDouble(), goal.path("met").asBoolean() ? "met" : "NOT met"));
-        sb.append("\n| category | items | blind | SFT captioner | RL captioner | oracle |\n|---|---|---|---|---|---|\n");
-        for (var it = r.path("per_category").fields(); it.hasNext(); ) {
-            var e = it.next();
-            var c = e.getValue();
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.2f |%n", e.getKey(), c.path("items").asInt(),
-                    c.path("blind").asDouble(), c.path("sft_captioner").asDouble(), c.path("rl_captioner").asDouble(), c.path("oracle").asDouble()));
-        }
+        sb.append('\n').append(categoryTable(r.path("per_category"), List.of("blind", "sft_captioner", "rl_captioner", "oracle"),
+                List.of("blind", "SFT captioner", "RL captioner", "oracle")));
         sb.append("\nExamples (SFT caption → RL caption):\n\n");
         for (var e : r.path("examples")) {
             sb.append(String.format(Locale.ROOT, "- %s (%s), answer %s%n  - SFT: \"%s\" → %s%n  - RL: \"%s\" → %s%n", e.path("id").asText(),
@@ -131,7 +132,20 @@ final class Report {
         return sb.toString();
     }
 
-    private static String row(String name, com.fasterxml.jackson.databind.JsonNode a) {
+    /** The per-category table: category, items, then the given entries of each category under the given headers. */
+    static String categoryTable(JsonNode perCategory, List<String> keys, List<String> headers) {
+        StringBuilder sb = new StringBuilder("| category | items | " + String.join(" | ", headers) + " |\n|---|---|");
+        sb.append("---|".repeat(keys.size())).append('\n');
+        for (var it = perCategory.fields(); it.hasNext(); ) {
+            var e = it.next();
+            sb.append(String.format(Locale.ROOT, "| %s | %d |", e.getKey(), e.getValue().path("items").asInt()));
+            for (String k : keys) sb.append(String.format(Locale.ROOT, " %.2f |", e.getValue().path(k).asDouble()));
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String row(String name, JsonNode a) {
         return String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n", name, a.path("blind").asDouble(),
                 a.path("sft_captioner").asDouble(), a.path("rl_captioner").asDouble(), a.path("oracle").asDouble());
     }

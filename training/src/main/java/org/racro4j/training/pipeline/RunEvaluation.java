@@ -1,0 +1,79 @@
+package org.racro4j.training.pipeline;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.models.tokenizer.Tokenizers;
+import org.racro4j.models.vision.Captioner;
+import org.racro4j.training.eval.Evaluator;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.tasks.JsonlTasks;
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * Evaluates a captioner and a reasoner of a finished (or partly finished) run: the reasoner blind, reading the
+ * captioner's greedy captions, and reading gold descriptions. The reasoner may be any decoder, not the one the
+ * captioner was trained with — RACRO's plug-and-play swap, with no retraining. The held-out split, caption length
+ * and sampling seed come from the run's config.yaml, and captions and answers are computed the way the pipeline
+ * computes them, so evaluating the run's own models reproduces its report.json.
+ */
+public final class RunEvaluation {
+    private RunEvaluation() {}
+
+    /**
+     * What to evaluate. Null means the run's default: its RL (else SFT) captioner, its reasoner, its held-out test
+     * split of tasks.test_items items, its device. {@code jsonl} replaces the test split by an external dataset.
+     */
+    public record Request(Path run, String captioner, String reasoner, Path jsonl, Integer testItems, String device) {}
+
+    /** Runs the evaluation; progress lines go to {@code progress}. Returns the report (see {@link EvalReport}). */
+    public static ObjectNode evaluate(Request q, PrintWriter progress) throws IOException {
+        RunFolder run = RunFolder.open(q.run());
+        RunConfig cfg = run.config();
+        RunFolder.ModelRef capRef = run.captioner(q.captioner());
+        RunFolder.ModelRef reaRef = run.reasoner(q.reasoner());
+        Device device = Device.of(q.device() == null ? cfg.device() : q.device());
+        device.backend();   // fail now, with the reason, if the device cannot be used
+
+        List<TaskItem> items;
+        String tasks;
+        if (q.jsonl() != null) {
+            items = JsonlTasks.load(q.jsonl()).items();
+            if (items.isEmpty()) throw new IOException(q.jsonl() + ": no items");
+            tasks = "jsonl:" + q.jsonl();
+        } else {
+            items = RunTasks.of(cfg, q.testItems() == null ? cfg.tasks().testItems() : q.testItems()).test();
+            tasks = "held-out test split of the run";
+        }
+
+        say(progress, "captioning %d items with %s on %s", items.size(), capRef.name(), device);
+        List<String> captions;
+        try (Captioner cap = Captioner.load(capRef.dir(), DType.F32, device)) {
+            var tok = Tokenizers.load(capRef.dir().resolve("tokenizer.json"));
+            captions = Evaluator.captions(new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()),
+                    items, cfg.seed());
+        }
+        List<String> gold = Evaluator.gold(items);
+        boolean hasGold = gold.stream().anyMatch(d -> !d.isBlank());
+        try (Reasoner reasoner = ModelStore.loadReasoner(reaRef.name(), reaRef.dir(), device, run.readerSpec(reaRef).maxAnswerTokens())) {
+            say(progress, "reading with %s", reasoner.name());
+            Evaluator.Result blind = Evaluator.read(reasoner, items, Evaluator.blind(items), "blind");
+            Evaluator.Result captioned = Evaluator.read(reasoner, items, captions, capRef.name());
+            Evaluator.Result oracle = hasGold ? Evaluator.read(reasoner, items, gold, "oracle") : null;
+            return EvalReport.build(run, tasks, capRef, device.toString(), blind, captioned, oracle, cfg.logging().evalSamples());
+        }
+    }
+
+    private static void say(PrintWriter progress, String fmt, Object... args) {
+        progress.println(String.format(Locale.ROOT, fmt, args));
+        progress.flush();
+    }
+}

@@ -1,0 +1,37 @@
+package org.racro4j.training.pipeline;
+
+import java.util.List;
+
+import org.racro4j.training.tasks.Split;
+import org.racro4j.training.tasks.TaskGenerator;
+import org.racro4j.training.tasks.TaskGeneratorConfig;
+import org.racro4j.training.tasks.TaskItem;
+import org.racro4j.training.tasks.TaskMix;
+
+/**
+ * The task items of a run, made from its config exactly as the pipeline makes them. Kept in one place so that
+ * `racro4j eval` regenerates the very held-out split a run was evaluated on (items depend only on seed, image
+ * size, mix, split and index; the test split skips items that share their text with a training item).
+ */
+public record RunTasks(List<TaskItem> train, List<TaskItem> test) {
+
+    /** The run's training items and its {@code tasks.test_items} held-out items. */
+    public static RunTasks of(RunConfig cfg) {
+        return of(cfg, cfg.tasks().testItems());
+    }
+
+    /**
+     * The run's training items and {@code testItems} held-out items. Held-out items come in a fixed order, so
+     * fewer than the run used are a prefix of its test split, and more extend it with further unseen items.
+     */
+    public static RunTasks of(RunConfig cfg, int testItems) {
+        if (testItems < 1) throw new IllegalArgumentException("the number of test items must be >= 1, got " + testItems);
+        TaskGenerator gen = new TaskGenerator(new TaskGeneratorConfig(cfg.seed(), cfg.tasks().imageSize(), mix(cfg)));
+        List<TaskItem> train = gen.generate(Split.TRAIN, cfg.tasks().trainItems());
+        return new RunTasks(train, gen.generateDisjoint(Split.TEST, testItems, train));
+    }
+
+    static TaskMix mix(RunConfig cfg) {
+        return cfg.tasks().mix().equals("uniform") ? TaskMix.uniform() : TaskMix.parse(cfg.tasks().mix());
+    }
+}
