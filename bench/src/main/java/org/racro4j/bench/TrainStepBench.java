@@ -3,6 +3,7 @@ package org.racro4j.bench;
 import java.util.Arrays;
 import java.util.Locale;
 
+import org.racro4j.core.Backend;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Functional;
@@ -16,22 +17,30 @@ import org.racro4j.models.decoder.CausalLM;
  * One training step of a Qwen2-shaped decoder: forward over [batch, seq] random tokens, next-token
  * cross-entropy, backward, AdamW. Reports the median over timed steps after warm-up; each step gets a
  * different batch (rotated among a few) so nothing is cached between steps.
+ *
+ * <p>Peak memory is the backend's own count ({@link org.racro4j.core.MemoryStats#peakBytesInUse()}: exact bytes of
+ * live tensor storage, not the JVM heap), from just before the model is built to the end of the last step, less what
+ * was already in use then: parameters, gradients, AdamW moments and the largest step's activations.
  */
 public final class TrainStepBench {
     private TrainStepBench() {}
 
-    public record Result(DecoderShape shape, int seq, int batch, String device, double msPerStep, double tokensPerSecond, long parameters) {
+    public record Result(DecoderShape shape, int seq, int batch, String device, double msPerStep, double tokensPerSecond, long parameters,
+                         long peakBytes) {
         public String toJson() {
             return String.format(Locale.ROOT,
                     "{\"bench\":\"train_step\",\"impl\":\"racro4j\",\"device\":\"%s\",\"layers\":%d,\"dim\":%d,\"heads\":%d,\"kv_heads\":%d,"
-                            + "\"vocab\":%d,\"seq\":%d,\"batch\":%d,\"params\":%d,\"ms_per_step\":%.2f,\"tokens_per_s\":%.1f}",
+                            + "\"vocab\":%d,\"seq\":%d,\"batch\":%d,\"params\":%d,\"ms_per_step\":%.2f,\"tokens_per_s\":%.1f,\"peak_bytes\":%d}",
                     device, shape.layers(), shape.dim(), shape.heads(), shape.kvHeads(), shape.vocab(), seq, batch, parameters,
-                    msPerStep, tokensPerSecond);
+                    msPerStep, tokensPerSecond, peakBytes);
         }
     }
 
     public static Result run(DecoderShape shape, int seq, int batch, Device device, int warmup, int steps) {
         Generator g = new Generator(1);
+        Backend backend = device.backend();
+        long before = backend.memoryStats().bytesInUse();
+        backend.resetPeakMemory();
         try (CausalLM model = CausalLM.create(shape.config(seq), 1, DType.F32, device);
              AdamW opt = AdamW.forTransformer(model.parameters(), 1e-4f, 0.01f, 0.9f, 0.95f, 1e-8f)) {
             Tensor[] batches = new Tensor[3];
@@ -57,7 +66,8 @@ public final class TrainStepBench {
             for (Tensor b : batches) b.close();
             Arrays.sort(ms);
             double median = ms[steps / 2];
-            return new Result(shape, seq, batch, device.toString(), median, batch * seq / (median / 1000), model.parameterCount());
+            long peak = backend.memoryStats().peakBytesInUse() - before;
+            return new Result(shape, seq, batch, device.toString(), median, batch * seq / (median / 1000), model.parameterCount(), peak);
         }
     }
 }

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Measures racro4j against its peers on this machine's CPU, one after the other, keeps every JSON line in ONE raw file
+# (with a description of the machine and the command before each block of lines), then writes the report from that
+# file alone: docs/PERFORMANCE.md, docs/perf-ratios.png and docs/perf-scaling.png (`tools/racro4j bench report`).
+#
+#   bench/run-cpu-report.sh            # the full run; raw file bench/results/<date>-cpu.jsonl, JMH's log beside it
+#   bench/run-cpu-report.sh --quick    # tiny sizes, few iterations: tests the pipeline end to end in well under a
+#                                      # minute; writes under bench/results/quick/ (ignored by git), never docs/
+#   bench/run-cpu-report.sh --no-jmh   # leave out the JMH suites (the longest part of the full run)
+#
+# Run it from a quiet machine: anything else using the CPU lowers both sides, unevenly. What it runs, in order:
+# matmul (256, 512, 1024) racro4j vs numpy; a training step racro4j vs PyTorch on two Qwen2-shaped models; rollout
+# (prefill + KV-cache decode) racro4j vs PyTorch on the same models; the training-step scaling sweep; the JMH suites.
+#
+# Environment:
+#   PYTHON           the Python with torch and numpy (default /usr/bin/python3; bench/python/setup.sh installs them)
+#   RACRO4J_THREADS  CPU threads for racro4j (the launcher reads it) and, passed as --threads, for the peers
+#   RESULTS          the raw file to write (default above)
+#   OUT              the report to write (default docs/PERFORMANCE.md; bench/results/quick/PERFORMANCE.md with --quick)
+#   GPU_RESULTS      GPU result files from bench/gpu-bench.sh to add to the report's GPU section (space-separated)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+jmh=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    --no-jmh) jmh=0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-cpu-report.sh: unknown argument $arg (expected --quick, --no-jmh)" >&2; exit 2 ;;
+  esac
+done
+
+PY=${PYTHON:-/usr/bin/python3}
+[[ -x "$PY" ]] || PY=python3
+RUN=tools/racro4j
+stamp=$(date -u +%Y-%m-%dT%H%MZ)
+if (( quick )); then
+  RAW=${RESULTS:-bench/results/quick/$stamp-cpu-quick.jsonl}
+  OUT=${OUT:-bench/results/quick/PERFORMANCE.md}
+else
+  RAW=${RESULTS:-bench/results/$stamp-cpu.jsonl}
+  OUT=${OUT:-docs/PERFORMANCE.md}
+fi
+LOG=${RAW%.jsonl}.log
+mkdir -p "$(dirname "$RAW")"
+: > "$RAW"
+: > "$LOG"
+peer_threads=()
+[[ -n "${RACRO4J_THREADS:-}" ]] && peer_threads=(--threads "$RACRO4J_THREADS")
+
+json() { # a JSON string
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  printf '"%s"' "$s"
+}
+
+# Runs one command from the repository root: its stdout (JSON lines) goes to the raw file, between a "command" line
+# and a "done" line with its exit status and duration; its stderr goes to the log. A failure is recorded and the run
+# goes on, so one missing peer does not lose the other results (the report lists failed commands).
+step() {
+  local cmd="$*" rc=0 t0 t1
+  echo "{\"bench\":\"command\",\"cmd\":$(json "$cmd")}" >> "$RAW"
+  echo ">> $cmd" | tee -a "$LOG" >&2
+  t0=$(date +%s.%N)
+  "$@" >> "$RAW" 2>> "$LOG" || rc=$?
+  t1=$(date +%s.%N)
+  echo "{\"bench\":\"done\",\"cmd\":$(json "$cmd"),\"rc\":$rc,\"seconds\":$(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }")}" >> "$RAW"
+  (( rc == 0 )) || echo "   failed (exit $rc); see $LOG" >&2
+}
+
+started=$(date +%s)
+echo "racro4j: building if needed ..." >&2
+$RUN --version >&2
+
+# The machine, one JSON line (Python only for the JSON encoding and the peers' versions).
+QUICK=$quick THREADS=${RACRO4J_THREADS:-$(nproc)} "$PY" - >> "$RAW" <<'EOF'
+import json, os, platform, re, subprocess, datetime
+
+def out(*cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        return re.sub(r"\x1b\[[0-9;]*m", "", (r.stdout + r.stderr)).strip()
+    except Exception as e:
+        return "unavailable (%s)" % e
+
+def version(module):
+    try:
+        return __import__(module).__version__
+    except Exception as e:
+        return "not installed (%s)" % type(e).__name__
+
+lscpu = out("lscpu")
+model = next((l.split(":", 1)[1].strip() for l in lscpu.splitlines() if l.startswith("Model name")), platform.processor())
+mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), None) if os.path.exists("/proc/meminfo") else None
+osname = platform.platform()
+if os.path.exists("/etc/os-release"):
+    osname = next((l.split("=", 1)[1].strip().strip('"') for l in open("/etc/os-release") if l.startswith("PRETTY_NAME")), osname)
+commit = out("git", "rev-parse", "--short", "HEAD")
+if out("git", "status", "--porcelain", "--untracked-files=no"):
+    commit += " (with uncommitted changes)"
+java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+print(json.dumps({
+    "bench": "machine", "scope": "cpu", "mode": "quick" if os.environ["QUICK"] == "1" else "full",
+    "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+    "cpu_model": model, "cores": os.cpu_count(),
+    "memory": "%.1f GiB" % (int(mem) / 2**20) if mem else "unknown",
+    "os": osname, "load": " ".join("%.2f" % x for x in os.getloadavg()),
+    "java": out(java, "-version").splitlines()[0], "mvn": out("mvn", "-v").splitlines()[0],
+    "python": platform.python_version(), "torch": version("torch"), "numpy": version("numpy"),
+    "commit": commit, "threads": int(os.environ["THREADS"]),
+}, separators=(",", ":")))
+EOF
+
+if (( quick )); then
+  SIZES=(64)
+  MM=(--warmup 1 --iters 3)
+  SHAPES=("--layers 1 --dim 32 --heads 2 --kv-heads 1 --vocab 64")
+  TRAIN=(--seq 16 --batch 2 --warmup 1 --steps 2)
+  ROLL=(--batch 2 --prompt-len 4 --new-tokens 4 --warmup 1 --repeats 1)
+  SCALING=(--quick --warmup 1 --steps 1)
+  JMH=(--quick)
+else
+  SIZES=(256 512 1024)
+  MM=()
+  # The small Qwen2-shaped model, and a larger one; both train on batch 8 (seq 64, then 128).
+  SHAPES=("--layers 2 --dim 128 --heads 4 --kv-heads 2 --vocab 512" "--layers 4 --dim 256 --heads 8 --kv-heads 2 --vocab 2048")
+  TRAIN_SEQ=(64 128)
+  ROLL=(--batch 8 --prompt-len 32 --new-tokens 32)
+  SCALING=()
+  JMH=(--forks 1 --warmup-iterations 2 --iterations 3 --iteration-ms 1000)
+fi
+
+for n in "${SIZES[@]}"; do
+  step $RUN bench matmul --size "$n" "${MM[@]}"
+  step "$PY" bench/python/matmul_numpy.py --size "$n" "${MM[@]}" "${peer_threads[@]}"
+done
+
+for i in "${!SHAPES[@]}"; do
+  # word splitting of the shape flags is intended
+  # shellcheck disable=SC2206
+  shape=(${SHAPES[$i]})
+  if (( quick )); then train=("${TRAIN[@]}"); else train=(--seq "${TRAIN_SEQ[$i]}" --batch 8); fi
+  step $RUN bench train-step "${shape[@]}" "${train[@]}"
+  step "$PY" bench/python/train_step.py "${shape[@]}" "${train[@]}" "${peer_threads[@]}"
+done
+
+for s in "${SHAPES[@]}"; do
+  # shellcheck disable=SC2206
+  shape=($s)
+  step $RUN bench rollout "${shape[@]}" "${ROLL[@]}"
+  step "$PY" bench/python/rollout.py "${shape[@]}" "${ROLL[@]}" "${peer_threads[@]}"
+done
+
+step $RUN bench scaling "${SCALING[@]}"
+
+if (( jmh )); then step $RUN bench jmh "${JMH[@]}"; fi
+
+# shellcheck disable=SC2086
+$RUN bench report --out "$OUT" "$RAW" ${GPU_RESULTS:-}
+echo "raw results: $RAW (stderr of every command: $LOG)" >&2
+echo "report:      $OUT, with $(dirname "$OUT")/perf-ratios.png and perf-scaling.png" >&2
+echo "took $(( $(date +%s) - started )) s" >&2
