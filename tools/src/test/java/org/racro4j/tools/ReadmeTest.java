@@ -59,7 +59,7 @@ class ReadmeTest {
         int block = readme.indexOf("```\n", qs) + 4;
         String[] commands = readme.substring(block, readme.indexOf("```", block)).strip().split("\n");
         assertEquals(2, commands.length, "the quick start is two commands");
-        assertTrue(commands[0].startsWith("tools/racro4j "), commands[0]);
+        assertTrue(commands[0].startsWith("tools/racro4j demo"), "the main job is the demo: " + commands[0]);
         assertTrue(commands[1].startsWith("mvn verify"), commands[1]);
         String sub = commands[0].split("\\s+")[1];
         assertTrue(Main.commandLine().getSubcommands().containsKey(sub), "the launcher command '" + sub + "' exists");
