@@ -8,6 +8,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import org.racro4j.bench.MatmulBench;
 import org.racro4j.core.Autograd;
 import org.racro4j.core.Backend;
 import org.racro4j.core.Device;
@@ -55,9 +56,9 @@ final class SelfCheckCommand implements Callable<Integer> {
         long after = cpu.memoryStats().bytesInUse();
         report(after == baseline, "memory", "bytes in use back to the baseline after the checks (" + (after - baseline) + " B left)");
         if (benchSize > 0) {
-            double gflops = MatmulTiming.gflops(benchSize);
+            MatmulBench.Result r = MatmulBench.run(benchSize, 3, 9);
             out().printf("[INFO] matmul %dx%d F32: %.1f GFLOP/s on %d thread(s) (median after warm-up)%n",
-                    benchSize, benchSize, gflops, Parallel.threads());
+                    benchSize, benchSize, r.gflops(), r.threads());
         }
         if (!failures.isEmpty()) {
             out().println("FAILED: " + String.join(", ", failures));

@@ -43,8 +43,7 @@ public final class SceneLabels {
                 for (int s = 0; s < 9; s++) y[s] = 0;
                 for (String f : item.facts()) {
                     Matcher m = match(SHAPE, f);
-                    y[ROWS.indexOf(m.group(3)) * 3 + COLUMNS.indexOf(m.group(4))] =
-                            1 + 3 * COLORS.indexOf(m.group(1)) + SHAPES.indexOf(m.group(2));
+                    y[cell(m)] = 1 + 3 * COLORS.indexOf(m.group(1)) + SHAPES.indexOf(m.group(2));
                 }
             }
             case "bar_chart" -> {
@@ -78,10 +77,14 @@ public final class SceneLabels {
         String[][] cells = new String[9][];
         for (String f : item.facts()) {
             Matcher m = match(SHAPE, f);
-            cells[ROWS.indexOf(m.group(3)) * 3 + COLUMNS.indexOf(m.group(4))] = 
-                    new String[] {m.group(1), m.group(2), m.group(2) + "s", m.group(3), m.group(4)};
+            cells[cell(m)] = new String[] {m.group(1), m.group(2), m.group(2) + "s", m.group(3), m.group(4)};
         }
         return cells;
+    }
+
+    /** The row-major index in the 3×3 grid of a matched shape fact's cell. */
+    private static int cell(Matcher shapeFact) {
+        return ROWS.indexOf(shapeFact.group(3)) * 3 + COLUMNS.indexOf(shapeFact.group(4));
     }
 
     private static Matcher match(Pattern p, String fact) {
