@@ -1,9 +1,13 @@
 package org.racro4j.training.pipeline;
 
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.racro4j.training.rl.LossConfig;
 import org.racro4j.training.rl.RlConfig;
+import org.racro4j.training.text.DescriptionViews;
 
 /**
  * Everything a run needs, read from YAML (see defaults.yaml beside this class for every key, its default and its
@@ -71,12 +75,23 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
     }
 
     public record CaptionerSpec(Vision vision, VisionWarmStart visionWarmStart, Decoder model, Sft sft, double focusedDescriptionFraction,
-                                int maxCaptionTokens) {
+                                List<String> genericViews, int maxCaptionTokens) {
         public CaptionerSpec {
+            if (genericViews == null || genericViews.isEmpty()) throw new IllegalArgumentException("captioner.generic_views must name at least one view");
+            for (String v : genericViews) {
+                if (v.equalsIgnoreCase("focused")) throw new IllegalArgumentException("captioner.generic_views: 'focused' is not a generic view");
+                DescriptionViews.View.parse(v);
+            }
             if (focusedDescriptionFraction < 0 || focusedDescriptionFraction > 1) {
                 throw new IllegalArgumentException("captioner.focused_description_fraction must be in [0, 1], got " + focusedDescriptionFraction);
             }
             if (maxCaptionTokens < 4) throw new IllegalArgumentException("captioner.max_caption_tokens must be >= 4");
+        }
+
+        public Set<DescriptionViews.View> views() {
+            Set<DescriptionViews.View> s = EnumSet.noneOf(DescriptionViews.View.class);
+            for (String v : genericViews) s.add(DescriptionViews.View.parse(v));
+            return s;
         }
     }
 

@@ -3,6 +3,7 @@ package org.racro4j.training.sft;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import org.racro4j.core.nn.Module;
@@ -29,12 +30,14 @@ public final class CaptionerSft implements Stage {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final long seed;
+    private final Set<DescriptionViews.View> views;
 
     public CaptionerSft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, long seed) {
         this.policy = policy;
         this.train = train;
         this.cfg = cfg;
         this.seed = seed;
+        this.views = cfg.views();
         RunConfig.Sft s = cfg.sft();
         this.optimizer = AdamW.forTransformer(policy.model().parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
         this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
@@ -69,7 +72,7 @@ public final class CaptionerSft implements Stage {
         List<int[]> targets = new ArrayList<>(batch.size());
         for (TaskItem item : batch) {
             contexts.add(policy.captionPrompt(item.question()));
-            targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), r)));
+            targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r)));
         }
         return SftSteps.step(() -> policy.score(policy.patches(batch), contexts, targets, 1f, false), policy.model().parameters(),
                 optimizer, schedule.lr(step), t0);

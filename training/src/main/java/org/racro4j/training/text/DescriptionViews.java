@@ -2,6 +2,7 @@ package org.racro4j.training.text;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +26,16 @@ import org.racro4j.training.tasks.TaskItem;
  * </ul>
  */
 public final class DescriptionViews {
-    public enum View { FOCUSED, FULL, NO_COLOR, NO_SHAPE, NO_POSITION, NO_VALUE, SUMMARY }
+    public enum View {
+        FOCUSED, FULL, NO_COLOR, NO_SHAPE, NO_POSITION, NO_VALUE, SUMMARY;
+
+        /** The view a config names in lower case ("no_shape"); the error lists the valid names. */
+        public static View parse(String name) {
+            for (View v : values()) if (v.name().equalsIgnoreCase(name)) return v;
+            throw new IllegalArgumentException("unknown description view '" + name + "' (valid: "
+                    + java.util.Arrays.stream(values()).map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).toList() + ")");
+        }
+    }
 
     private static final Pattern SHAPE_FACT = Pattern.compile("(\\w+) (\\w+) at (\\w+) (\\w+) \\.");
     private static final Pattern BAR_FACT = Pattern.compile("the (\\w+) bar is (\\d+) \\.");
@@ -48,14 +58,13 @@ public final class DescriptionViews {
     }
 
     /**
-     * The focused gold evidence with probability {@code focusedProbability}, else a partial view chosen uniformly.
-     * (The whole scene is left out of the warm start: read by a reader of focused evidence it answers counting
-     * questions wrongly, and it teaches RL nothing about what to include.)
+     * The focused gold evidence with probability {@code focusedProbability}, else one of the family's generic views
+     * that {@code allowed} names, chosen uniformly (the focused evidence where the family has none of them).
      */
-    public static String sample(TaskItem item, double focusedProbability, SplittableRandom random) {
-        List<View> partial = partialViews(item.family());
-        if (partial.isEmpty() || random.nextDouble() < focusedProbability) return item.neededDescription();
-        return render(item, partial.get(random.nextInt(partial.size())));
+    public static String sample(TaskItem item, double focusedProbability, Set<View> allowed, SplittableRandom random) {
+        List<View> generic = genericViews(item.family()).stream().filter(allowed::contains).toList();
+        if (generic.isEmpty() || random.nextDouble() < focusedProbability) return item.neededDescription();
+        return render(item, generic.get(random.nextInt(generic.size())));
     }
 
     /** A partial view chosen uniformly (the whole scene minus some detail); the gold description if none exists. */

@@ -65,6 +65,8 @@ class ConfigLoaderTest {
         assertTrue(error("reasoner:\n  model: {hidden: 30, heads: 4}\n").getMessage().contains("must split into heads"));
         assertTrue(error("rl:\n  aggregation: median\n").getMessage().contains("rl.aggregation must be"));
         assertTrue(error("captioner:\n  focused_description_fraction: 1.5\n").getMessage().contains("focused_description_fraction must be in [0, 1]"));
+        assertTrue(error("captioner:\n  generic_views: [full, no_size]\n").getMessage().contains("unknown description view 'no_size'"));
+        assertTrue(error("captioner:\n  generic_views: []\n").getMessage().contains("generic_views must name at least one view"));
     }
 
     @Test

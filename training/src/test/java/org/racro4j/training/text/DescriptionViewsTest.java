@@ -1,6 +1,7 @@
 package org.racro4j.training.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,28 @@ class DescriptionViewsTest {
         assertTrue(lost > ITEMS.size() * 0.8, "questions some partial view cannot answer: " + lost + " of " + ITEMS.size());
     }
 
+    private static final java.util.Set<DescriptionViews.View> PARTIAL = java.util.EnumSet.of(DescriptionViews.View.NO_COLOR,
+            DescriptionViews.View.NO_SHAPE, DescriptionViews.View.NO_POSITION, DescriptionViews.View.NO_VALUE, DescriptionViews.View.SUMMARY);
+
+    /** Only the allowed generic views are drawn besides the focused one: with FULL alone, every other draw is the whole scene. */
+    @Test
+    void samplingDrawsOnlyTheAllowedViews() {
+        SplittableRandom r = new SplittableRandom(5);
+        int whole = 0;
+        int n = 0;
+        for (TaskItem t : ITEMS) {
+            if (!t.family().equals("shapes") || t.goldDescription().equals(t.neededDescription())) continue;
+            for (int i = 0; i < 4; i++, n++) {
+                String d = DescriptionViews.sample(t, 0.25, java.util.EnumSet.of(DescriptionViews.View.FULL), r);
+                if (d.equals(t.goldDescription())) whole++;
+                else assertEquals(t.neededDescription(), d, t.id());
+            }
+        }
+        assertTrue(n > 300 && Math.abs(whole / (double) n - 0.75) < 0.05, "whole-scene share " + whole / (double) n + " over " + n);
+        assertThrows(IllegalArgumentException.class, () -> DescriptionViews.View.parse("no_size"));
+        assertEquals(DescriptionViews.View.NO_SHAPE, DescriptionViews.View.parse("no_shape"));
+    }
+
     /** The focused gold evidence is drawn with its probability; items where it equals a generic view are skipped. */
     @Test
     void samplingFollowsTheFocusedProbability() {
@@ -82,7 +105,7 @@ class DescriptionViewsTest {
             boolean distinct = !DescriptionViews.partialViews(t.family()).isEmpty();
             for (DescriptionViews.View v : DescriptionViews.partialViews(t.family())) distinct &= !DescriptionViews.render(t, v).equals(f);
             if (!distinct) continue;
-            for (int i = 0; i < 5; i++, n++) if (DescriptionViews.sample(t, 0.35, r).equals(f)) focused++;
+            for (int i = 0; i < 5; i++, n++) if (DescriptionViews.sample(t, 0.35, PARTIAL, r).equals(f)) focused++;
         }
         double share = focused / (double) n;
         assertTrue(n > 500 && Math.abs(share - 0.35) < 0.04, "share of focused descriptions " + share + " over " + n);
