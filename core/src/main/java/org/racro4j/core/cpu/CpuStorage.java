@@ -8,10 +8,10 @@ import org.racro4j.core.Storage;
 public final class CpuStorage extends Storage {
     private Object data;
 
-    CpuStorage(CpuBackend backend, DType dtype, int numel) {
+    CpuStorage(CpuBackend backend, DType dtype, int numel, FloatArrayPool pool) {
         super(backend, dtype, numel);
         this.data = switch (dtype) {
-            case F32 -> new float[numel];
+            case F32 -> pool.take(numel);
             case BF16, F16 -> new short[numel];
             case I32 -> new int[numel];
             case I64 -> new long[numel];
@@ -46,8 +46,11 @@ public final class CpuStorage extends Storage {
         return d;
     }
 
-    void drop() {
+    /** Forgets the array (later access fails) and returns it: the backend may reuse it for a new storage. */
+    Object drop() {
+        Object d = data;
         data = null;
+        return d;
     }
 
     public float getFloat(int i) {

@@ -1,0 +1,83 @@
+package org.racro4j.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Tensor;
+
+class FloatArrayPoolTest {
+
+    private static float[] filled(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian() + 0.5f;
+        return a;
+    }
+
+    private static void assertAllZero(float[] a) {
+        for (int i = 0; i < a.length; i++) assertEquals(0f, a[i], "element " + i + " of a reused array");
+    }
+
+    @Test
+    void reusesAnArrayOfTheSameLengthZeroed() {
+        FloatArrayPool pool = new FloatArrayPool(1 << 20);
+        float[] a = filled(5003, 1);
+        pool.give(a);
+        assertEquals(4L * 5003, pool.pooledBytes());
+        assertNotSame(a, pool.take(5004), "another length gets a new array");
+        float[] b = pool.take(5003);
+        assertSame(a, b);
+        assertAllZero(b);
+        assertEquals(0, pool.pooledBytes());
+        assertEquals(1, pool.reused());
+        assertNotSame(a, pool.take(5003), "an array is handed out once");
+    }
+
+    @Test
+    void keepsNoSmallArrays() {
+        FloatArrayPool pool = new FloatArrayPool(1 << 20);
+        float[] small = filled(FloatArrayPool.MIN_LENGTH - 1, 2);
+        pool.give(small);
+        assertEquals(0, pool.pooledBytes());
+        assertNotSame(small, pool.take(small.length));
+    }
+
+    @Test
+    void emptiesItselfRatherThanGrowPastItsCapacity() {
+        int n = 7001;
+        FloatArrayPool pool = new FloatArrayPool(4L * n * 2 + 100);   // room for two
+        float[] a = filled(n, 3);
+        float[] b = filled(n, 4);
+        float[] c = filled(n, 5);
+        pool.give(a);
+        pool.give(b);
+        assertEquals(8L * n, pool.pooledBytes());
+        pool.give(c);                                                   // overflows: a and b are dropped
+        assertEquals(4L * n, pool.pooledBytes());
+        assertSame(c, pool.take(n));
+        assertNotSame(a, pool.take(n));
+        pool.give(filled(3 * n, 6));                                    // larger than the whole capacity: not kept
+        assertEquals(0, pool.pooledBytes());
+    }
+
+    @Test
+    void aClosedTensorsMemoryComesBackZeroedAndCountsAsReserved() {
+        int n = 6151;
+        Tensor t = Tensor.of(filled(n, 7), n);
+        long inUse = CpuBackend.INSTANCE.memoryStats().bytesInUse();
+        t.close();
+        var after = CpuBackend.INSTANCE.memoryStats();
+        assertEquals(inUse - 4L * n, after.bytesInUse());
+        assertEquals(true, after.bytesReserved() >= after.bytesInUse() + 4L * n, "the freed array stays reserved");
+        Tensor u = Tensor.empty(DType.F32, Device.CPU, n);
+        float[] values = u.toFloatArray();
+        assertAllZero(values);
+        u.close();
+    }
+}
