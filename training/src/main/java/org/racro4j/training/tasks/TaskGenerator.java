@@ -77,8 +77,9 @@ public final class TaskGenerator {
      * any of {@code excluded} (typically the training items): indices 0, 1, 2, … are generated in order
      * and overlapping ones skipped, so the result is deterministic and each item keeps the id of its index.
      *
-     * @throws IllegalStateException if the mix's key space is nearly exhausted by {@code excluded}, so that
-     *                               {@code count} items are not found within {@code 100·count} indices
+     * @throws IllegalArgumentException if the mix's key space is nearly exhausted by {@code excluded}, so that
+     *                                  {@code count} items are not found within {@code 100·count} indices (a request
+     *                                  for more items than the mix can give: a user error, reported in one line)
      */
     public List<TaskItem> generateDisjoint(Split split, int count, Collection<TaskItem> excluded) {
         return generateExcluding(split, count, SplitOverlap.keysOf(excluded));
@@ -90,8 +91,9 @@ public final class TaskGenerator {
         long limit = (long) MAX_SKIPS_PER_ITEM * Math.max(count, 1);
         for (long index = 0; items.size() < count; index++) {
             if (index >= limit) {
-                throw new IllegalStateException("found only " + items.size() + " of " + count + " " + split.id()
-                        + " items outside the excluded set within " + limit + " indices");
+                throw new IllegalArgumentException("found only " + items.size() + " of " + count + " " + split.id()
+                        + " items outside the excluded set within " + limit + " indices: the task mix has too few distinct"
+                        + " questions; ask for fewer items or a broader mix");
             }
             TaskItem item = item(split, index);
             if (!excludedKeys.contains(item.contentKey())) {

@@ -71,6 +71,7 @@ class SplitDisjointnessTest {
                 TaskGeneratorConfig.defaults(13).withMix(TaskMix.only(TaskCategory.CLOCK_HOUR)));
         List<TaskItem> train = generator.generate(Split.TRAIN, 500);
         assertEquals(12, SplitOverlap.keysOf(train).size());
-        assertThrows(IllegalStateException.class, () -> generator.generateDisjoint(Split.TEST, 5, train));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> generator.generateDisjoint(Split.TEST, 5, train));
+        assertTrue(e.getMessage().contains("too few distinct questions"), e.getMessage());
     }
 }
