@@ -2,7 +2,8 @@ package org.racro4j.core.cpu;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -14,14 +15,17 @@ import java.util.Map;
  *
  * <p>Arrays are handed out zeroed, exactly as {@code new float[n]} would be. Only arrays of at least
  * {@link #MIN_LENGTH} elements are kept (smaller ones come cheap from the thread-local allocation buffer), and at
- * most {@code capacityBytes} in all: when a new array would overflow it, the pool is emptied first, so lengths that
- * stopped recurring (a growing sequence, a changed batch) do not pin memory.
+ * most {@code capacityBytes} in all: past that, arrays of the length least recently asked for or given back go
+ * first, so lengths that stopped recurring (a growing sequence, a changed batch) do not pin memory, and the arrays
+ * every step needs stay. (An earlier version emptied the whole pool when full; with the many lengths of RL
+ * rollouts it dropped gigabytes at a time into the old generation, and a demo run's resident memory grew to 17 GB.)
  */
 final class FloatArrayPool {
     static final int MIN_LENGTH = 4096;
 
     private final long capacityBytes;
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    /** Free arrays by length, in access order: the eldest entry is the length least recently used. */
+    private final LinkedHashMap<Integer, ArrayDeque<float[]>> free = new LinkedHashMap<>(64, 0.75f, true);
     private long pooledBytes;
     private long reused;
 
@@ -37,6 +41,7 @@ final class FloatArrayPool {
                 ArrayDeque<float[]> q = free.get(length);
                 if (q != null && !q.isEmpty()) {
                     a = q.pop();
+                    if (q.isEmpty()) free.remove(length);
                     pooledBytes -= 4L * length;
                     reused++;
                 }
@@ -52,13 +57,19 @@ final class FloatArrayPool {
         long bytes = 4L * a.length;
         if (a.length < MIN_LENGTH || bytes > capacityBytes) return;
         synchronized (this) {
-            if (pooledBytes + bytes > capacityBytes) {
-                free.clear();
-                pooledBytes = 0;
-            }
             free.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
             pooledBytes += bytes;
+            while (pooledBytes > capacityBytes) evictOne();
         }
+    }
+
+    /** Drops the oldest array of the least recently used length (of {@code a}'s own length only when it is the last). */
+    private void evictOne() {
+        Iterator<Map.Entry<Integer, ArrayDeque<float[]>>> it = free.entrySet().iterator();
+        Map.Entry<Integer, ArrayDeque<float[]>> eldest = it.next();
+        eldest.getValue().pollLast();
+        pooledBytes -= 4L * eldest.getKey();
+        if (eldest.getValue().isEmpty()) it.remove();
     }
 
     synchronized long pooledBytes() {

@@ -49,21 +49,43 @@ class FloatArrayPoolTest {
     }
 
     @Test
-    void emptiesItselfRatherThanGrowPastItsCapacity() {
+    void evictsTheLeastRecentlyUsedLengthFirst() {
         int n = 7001;
-        FloatArrayPool pool = new FloatArrayPool(4L * n * 2 + 100);   // room for two
+        FloatArrayPool pool = new FloatArrayPool(4L * (3 * n + 3) + 100);   // room for arrays of n, n+1 and n+2
         float[] a = filled(n, 3);
-        float[] b = filled(n, 4);
-        float[] c = filled(n, 5);
+        float[] b = filled(n + 1, 4);
+        float[] c = filled(n + 2, 5);
+        float[] d = filled(n + 3, 6);
         pool.give(a);
         pool.give(b);
-        assertEquals(8L * n, pool.pooledBytes());
-        pool.give(c);                                                   // overflows: a and b are dropped
-        assertEquals(4L * n, pool.pooledBytes());
-        assertSame(c, pool.take(n));
-        assertNotSame(a, pool.take(n));
-        pool.give(filled(3 * n, 6));                                    // larger than the whole capacity: not kept
+        pool.give(c);
+        assertSame(a, pool.take(n));                                     // n is now the most recently used length
+        pool.give(a);
+        pool.give(d);                                                    // overflows: n+1, the least recent, goes
+        assertEquals(4L * (3 * n + 5), pool.pooledBytes());
+        assertNotSame(b, pool.take(n + 1));
+        assertSame(c, pool.take(n + 2));
+        assertSame(d, pool.take(n + 3));
+        assertSame(a, pool.take(n));
         assertEquals(0, pool.pooledBytes());
+        pool.give(filled(4 * n, 7));                                     // larger than the whole capacity: not kept
+        assertEquals(0, pool.pooledBytes());
+    }
+
+    @Test
+    void dropsTheOldestArraysOfOneLengthWhenOnlyThatLengthIsKept() {
+        int n = 5001;
+        FloatArrayPool pool = new FloatArrayPool(4L * n * 2 + 100);       // room for two
+        float[] a = filled(n, 8);
+        float[] b = filled(n, 9);
+        float[] c = filled(n, 10);
+        pool.give(a);
+        pool.give(b);
+        pool.give(c);                                                    // a, the oldest, goes
+        assertEquals(8L * n, pool.pooledBytes());
+        assertSame(c, pool.take(n));
+        assertSame(b, pool.take(n));
+        assertNotSame(a, pool.take(n));
     }
 
     @Test
