@@ -127,7 +127,10 @@ else
   # The small Qwen2-shaped model, and a larger one; both train on batch 8 (seq 64, then 128).
   SHAPES=("--layers 2 --dim 128 --heads 4 --kv-heads 2 --vocab 512" "--layers 4 --dim 256 --heads 8 --kv-heads 2 --vocab 2048")
   TRAIN_SEQ=(64 128)
-  ROLL=(--batch 8 --prompt-len 32 --new-tokens 32)
+  # Warm-up in steps, the same for both sides: the JVM compiles its hot loops during the first seconds, so the small
+  # model (about 20 ms a step) gets 50 untimed steps; 3 left racro4j at 33 ms against 21-23 ms after 20 or more.
+  TRAIN_TIMING=("--warmup 50 --steps 50" "--warmup 10 --steps 10")
+  ROLL=(--batch 8 --prompt-len 32 --new-tokens 32 --warmup 10 --repeats 10)   # a run takes 0.03-0.4 s: warm the JIT
   SCALING=()
   JMH=(--forks 1 --warmup-iterations 2 --iterations 3 --iteration-ms 1000)
 fi
@@ -141,7 +144,8 @@ for i in "${!SHAPES[@]}"; do
   # word splitting of the shape flags is intended
   # shellcheck disable=SC2206
   shape=(${SHAPES[$i]})
-  if (( quick )); then train=("${TRAIN[@]}"); else train=(--seq "${TRAIN_SEQ[$i]}" --batch 8); fi
+  # shellcheck disable=SC2206
+  if (( quick )); then train=("${TRAIN[@]}"); else train=(--seq "${TRAIN_SEQ[$i]}" --batch 8 ${TRAIN_TIMING[$i]}); fi
   step $RUN bench train-step "${shape[@]}" "${train[@]}"
   step "$PY" bench/python/train_step.py "${shape[@]}" "${train[@]}" "${peer_threads[@]}"
 done
