@@ -394,6 +394,25 @@ class ForwardReferenceTest {
         }
     }
 
+    /**
+     * SiLU's gradient (lanes of float exp on the vector path, a scalar tail) against float64, on 999 elements. Where
+     * x is near -1.3, 1 + x(1 - s) cancels and a float evaluation loses a few ulps: the tolerance is PyTorch's
+     * default for float32 ({@code torch.testing.assert_close}: rtol 1.3e-6).
+     */
+    @Test
+    void siluGradientMatchesFloat64() {
+        float[] x = uniform(24, 999, -9, 9);
+        float[] up = uniform(25, 999, -2, 2);
+        Tensor t = Tensor.of(x, 27, 37).requiresGrad(true);
+        t.silu().mul(Tensor.of(up, 27, 37)).sum().backward();
+        double[] r = new double[999];
+        for (int i = 0; i < 999; i++) {
+            double sg = 1 / (1 + Math.exp(-x[i]));
+            r[i] = up[i] * sg * (1 + x[i] * (1 - sg));
+        }
+        assertClose("silu gradient", r, t.grad().toFloatArray(), 1e-7, 1.3e-6);
+    }
+
     // ------------------------------------------------------------------------------------------ reductions
 
     @Test
