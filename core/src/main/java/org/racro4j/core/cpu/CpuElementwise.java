@@ -141,6 +141,12 @@ final class CpuElementwise {
         return (float) Math.pow(v, p);
     }
 
+    /*
+     * Only ops whose lanes round exactly like the scalar loop are vectorised. Transcendental lanewise ops (EXP, TANH, ...)
+     * are not: before C2 compiles a loop they run through a scalar Java fallback and afterwards through SVML stubs,
+     * whose results differ in the last bits, so a run would depend on JIT timing (a SiLU in lanes broke the bitwise
+     * equality of a killed-and-resumed run with an uninterrupted one in the same JVM).
+     */
     private static boolean vectorUnary(UnaryOp op, float[] x, int xo, float[] o, int oo, int n, float p0, float p1) {
         int i = 0;
         int bound = F.loopBound(n);
@@ -173,32 +179,11 @@ final class CpuElementwise {
                 for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.SQRT).intoArray(o, oo + i);
                 for (; i < n; i++) o[oo + i] = (float) Math.sqrt(x[xo + i]);
             }
-            // SiLU and its gradient are the MLP's only transcendental work; one exp per element, in lanes.
-            case SILU -> {
-                for (; i < bound; i += F.length()) {
-                    FloatVector v = FloatVector.fromArray(F, x, xo + i);
-                    v.mul(sigmoid(v)).intoArray(o, oo + i);
-                }
-                for (; i < n; i++) o[oo + i] = CpuMath.silu(x[xo + i]);
-            }
-            case SILU_GRAD -> {
-                for (; i < bound; i += F.length()) {
-                    FloatVector v = FloatVector.fromArray(F, x, xo + i);
-                    FloatVector sg = sigmoid(v);
-                    sg.mul(v.mul(sg.neg().add(1f)).add(1f)).intoArray(o, oo + i);
-                }
-                for (; i < n; i++) o[oo + i] = CpuMath.siluGrad(x[xo + i]);
-            }
             default -> {
                 return false;
             }
         }
         return true;
-    }
-
-    /** 1 / (1 + e^-v) in float lanes (the scalar path computes it in double; they agree to a few ulps). */
-    private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
     }
 
     // ------------------------------------------------------------------------------------------ binary
