@@ -395,7 +395,7 @@ class ForwardReferenceTest {
     }
 
     /**
-     * SiLU's gradient (lanes of float exp on the vector path, a scalar tail) against float64, on 999 elements. Where
+     * SiLU's gradient against float64, on 999 elements (a sigmoid in double, then float arithmetic). Where
      * x is near -1.3, 1 + x(1 - s) cancels and a float evaluation loses a few ulps: the tolerance is PyTorch's
      * default for float32 ({@code torch.testing.assert_close}: rtol 1.3e-6).
      */

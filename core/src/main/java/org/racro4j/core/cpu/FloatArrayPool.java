@@ -9,16 +9,15 @@ import java.util.Map;
 /**
  * Float arrays of freed CPU storages, kept for the next storage of the same length. A training or decoding step
  * allocates the same activation shapes every time; a fresh {@code new float[n]} comes from memory the CPU has not
- * touched since the last garbage collection (the young generation cycles through gigabytes), so every activation
- * is written through cache misses. Reusing last step's arrays keeps a small model's whole working set in cache:
- * the profile of a 2-layer, 128-wide train step spent 40% of its samples zeroing fresh arrays.
+ * touched since the last garbage collection, and the young generation cycles through gigabytes. Measured on a 2-core
+ * VM (bench train-step, long warm-up): 5-10% off a 4-layer, 256-wide step and its peak RSS 6.7 GB -> 1.1 GB; no change
+ * on a 2-layer, 128-wide one.
  *
  * <p>Arrays are handed out zeroed, exactly as {@code new float[n]} would be. Only arrays of at least
  * {@link #MIN_LENGTH} elements are kept (smaller ones come cheap from the thread-local allocation buffer), and at
  * most {@code capacityBytes} in all: past that, arrays of the length least recently asked for or given back go
- * first, so lengths that stopped recurring (a growing sequence, a changed batch) do not pin memory, and the arrays
- * every step needs stay. (An earlier version emptied the whole pool when full; with the many lengths of RL
- * rollouts it dropped gigabytes at a time into the old generation, and a demo run's resident memory grew to 17 GB.)
+ * first, so lengths that stopped recurring (a growing sequence, a changed batch, RL rollouts of many lengths) do not
+ * pin memory, and the arrays every step needs stay.
  */
 final class FloatArrayPool {
     static final int MIN_LENGTH = 4096;
@@ -63,7 +62,7 @@ final class FloatArrayPool {
         }
     }
 
-    /** Drops the oldest array of the least recently used length (of {@code a}'s own length only when it is the last). */
+    /** Drops the oldest array of the least recently used length (the length just given back is the most recent). */
     private void evictOne() {
         Iterator<Map.Entry<Integer, ArrayDeque<float[]>>> it = free.entrySet().iterator();
         Map.Entry<Integer, ArrayDeque<float[]>> eldest = it.next();
