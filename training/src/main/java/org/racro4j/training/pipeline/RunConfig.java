@@ -78,19 +78,25 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
                                 List<String> genericViews, int maxCaptionTokens) {
         public CaptionerSpec {
             if (genericViews == null || genericViews.isEmpty()) throw new IllegalArgumentException("captioner.generic_views must name at least one view");
-            for (String v : genericViews) {
-                if (v.equalsIgnoreCase("focused")) throw new IllegalArgumentException("captioner.generic_views: 'focused' is not a generic view");
-                DescriptionViews.View.parse(v);
-            }
+            views(genericViews);
             if (focusedDescriptionFraction < 0 || focusedDescriptionFraction > 1) {
                 throw new IllegalArgumentException("captioner.focused_description_fraction must be in [0, 1], got " + focusedDescriptionFraction);
             }
             if (maxCaptionTokens < 4) throw new IllegalArgumentException("captioner.max_caption_tokens must be >= 4");
         }
 
+        /** The generic views the warm start draws besides the focused evidence. */
         public Set<DescriptionViews.View> views() {
+            return views(genericViews);
+        }
+
+        private static Set<DescriptionViews.View> views(List<String> names) {
             Set<DescriptionViews.View> s = EnumSet.noneOf(DescriptionViews.View.class);
-            for (String v : genericViews) s.add(DescriptionViews.View.parse(v));
+            for (String v : names) {
+                DescriptionViews.View view = DescriptionViews.View.parse(v);
+                if (view == DescriptionViews.View.FOCUSED) throw new IllegalArgumentException("captioner.generic_views: 'focused' is not a generic view");
+                s.add(view);
+            }
             return s;
         }
     }
