@@ -44,16 +44,8 @@ public final class PolicyUpdate {
     public Stats apply(List<Rollout> rollouts, double[] advantages, Tensor patches, long seed) {
         int n = rollouts.size();
         int maxLen = cfg.maxCaptionTokens();
-        Tensor[] old = new Tensor[n];
-        Tensor[] ref = new Tensor[n];
-        int chunk = Math.max(cfg.minibatch(), 32);
-        try (Autograd.Mode off = Autograd.noGrad()) {
-            for (int s = 0; s < n; s += chunk) {
-                int[] idx = range(s, Math.min(n, s + chunk));
-                split(score(policy, rollouts, idx, patches, false).logProbs(), rollouts, idx, old);
-                if (cfg.loss().klCoef() > 0) split(score(reference, rollouts, idx, patches, false).logProbs(), rollouts, idx, ref);
-            }
-        }
+        Tensor[] old = logProbs(policy, rollouts, patches);
+        Tensor[] ref = cfg.loss().klCoef() > 0 ? logProbs(reference, rollouts, patches) : new Tensor[n];
         double lossSum = 0, clipSum = 0, klSum = 0, entSum = 0, ratioSum = 0, normSum = 0;
         long tokens = 0;
         int steps = 0;
@@ -94,13 +86,37 @@ public final class PolicyUpdate {
         return new Stats(lossSum / steps, clipSum / steps, klSum / steps, entSum / steps, ratioSum / steps, normSum / steps, steps, tokens);
     }
 
-    /** Scores rows idx of the rollouts: image rows with their images first, text rows alone; result rows in idx order. */
-    private static TeacherForcing.Scores score(CaptionPolicy p, List<Rollout> rollouts, int[] idx, Tensor patches, boolean entropy) {
+    /**
+     * The log-probabilities {@code p} gives each rollout's tokens, one [1, len] tensor per rollout, without gradients:
+     * π_old (before the update) and π_ref.
+     */
+    Tensor[] logProbs(CaptionPolicy p, List<Rollout> rollouts, Tensor patches) {
+        int n = rollouts.size();
+        Tensor[] out = new Tensor[n];
+        int chunk = Math.max(cfg.minibatch(), 32);
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            for (int s = 0; s < n; s += chunk) {
+                int[] idx = range(s, Math.min(n, s + chunk));
+                split(score(p, rollouts, idx, patches, false).logProbs(), rollouts, idx, out);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Scores rows idx of the rollouts: image rows with their images first, text rows alone; result rows in idx order.
+     * Each row is scored at the temperature it was sampled with, so that π_old is the distribution that drew the
+     * tokens and the ratio and the KL estimate are about the policy that acts (as TRL and verl do): captions at
+     * rl.temperature, Solver answers at rl.reader_temperature (greedy answers, temperature 0, at 1).
+     */
+    private TeacherForcing.Scores score(CaptionPolicy p, List<Rollout> rollouts, int[] idx, Tensor patches, boolean entropy) {
+        float captionT = cfg.temperature();
+        float answerT = cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
         List<Integer> imageRows = new ArrayList<>();
         List<Integer> textRows = new ArrayList<>();
         for (int i = 0; i < idx.length; i++) (rollouts.get(idx[i]).image() >= 0 ? imageRows : textRows).add(i);
-        TeacherForcing.Scores a = imageRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, imageRows, patches, entropy);
-        TeacherForcing.Scores b = textRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, textRows, null, entropy);
+        TeacherForcing.Scores a = imageRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, imageRows, patches, captionT, entropy);
+        TeacherForcing.Scores b = textRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, textRows, null, answerT, entropy);
         if (b == null) return a;
         if (a == null) return b;
         // Interleave back into idx order: concatenate, then gather rows by position.
@@ -116,7 +132,7 @@ public final class PolicyUpdate {
     }
 
     private static TeacherForcing.Scores scoreGroup(CaptionPolicy p, List<Rollout> rollouts, int[] idx, List<Integer> rows,
-                                                    Tensor patches, boolean entropy) {
+                                                    Tensor patches, float temperature, boolean entropy) {
         List<int[]> ctx = new ArrayList<>(rows.size());
         List<int[]> resp = new ArrayList<>(rows.size());
         long[] images = new long[rows.size()];
@@ -127,7 +143,7 @@ public final class PolicyUpdate {
             images[i] = r.image();
         }
         Tensor rowPatches = patches == null ? null : patches.indexSelect(0, Tensor.ofLongs(images, images.length).to(patches.device()));
-        return p.score(rowPatches, ctx, resp, 1f, entropy);
+        return p.score(rowPatches, ctx, resp, temperature, entropy);
     }
 
     /** Zero-pads [B, L] on the right to [B, len]. */
