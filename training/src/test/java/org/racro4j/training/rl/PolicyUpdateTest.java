@@ -51,7 +51,7 @@ class PolicyUpdateTest {
         try (Captioner cap = Captioner.create(vc, dc, 11, DType.F32, Device.CPU)) {
             try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
                 Generator g = new Generator(12);
-                // larger random weights than the initialisation, so that the distributions are far from uniform
+                // larger random weights than the initialisation, so that a temperature changes the log-probs measurably
                 for (Tensor t : cap.stateDict().values()) t.copyFrom(Tensor.randn(g, t.shape()).mul(0.3f));
             }
             CaptionPolicy policy = new CaptionPolicy(cap, tok, 7, 3);
