@@ -5,7 +5,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** 2–5 objects in distinct cells of a 3×3 grid, listed in row-major order (the order of the facts). */
+/**
+ * 2–5 objects in distinct cells of a 3×3 grid, listed colour by colour (red, green, blue, yellow) and, within a
+ * colour, in row-major order: the order of the facts, so of every description. Grouping by colour makes the
+ * evidence for a colour question ("how many red shapes ?") one contiguous run of the whole-scene description, and
+ * leaving the rest out a local decision: stop when the colour changes. With row-major order the RL captioner never
+ * learned to list two or more objects for a count (0 of 39 held-out count questions with answer >= 2, fourteen
+ * runs); grouped, the same RL run got 7 of 17 colour counts (README, "RL settings tried").
+ */
 public record ShapeScene(List<ShapeObject> objects) {
 
     static final int MIN_OBJECTS = 2;
@@ -38,7 +45,7 @@ public record ShapeScene(List<ShapeObject> objects) {
             double halfExtent = random.nextDouble(MIN_HALF_EXTENT, MAX_HALF_EXTENT);
             objects.add(new ShapeObject(color, shape, cells[i] / 3, cells[i] % 3, jitterX, jitterY, halfExtent));
         }
-        objects.sort(Comparator.comparingInt(ShapeObject::cell));
+        objects.sort(Comparator.comparingInt((ShapeObject o) -> o.color().ordinal()).thenComparingInt(ShapeObject::cell));
         return new ShapeScene(objects);
     }
 
