@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,14 +13,13 @@ import org.junit.jupiter.api.Test;
  * colour question's evidence is one contiguous run of the whole-scene description. Read back from the text alone.
  */
 class SceneFactOrderTest {
-    private static final List<String> COLORS = List.of("red", "green", "blue", "yellow");
-    private static final List<String> ROWS = List.of("top", "middle", "bottom");
-    private static final List<String> COLUMNS = List.of("left", "center", "right");
-
-    /** (colour rank, row-major cell) of a fact "red circle at top left .". */
+    /** (colour rank in TaskColor's order, row-major cell) of a fact "red circle at top left .", read by SceneFacts. */
     private static int[] key(String fact) {
-        String[] w = fact.split(" ");
-        return new int[] {COLORS.indexOf(w[0]), 3 * ROWS.indexOf(w[3]) + COLUMNS.indexOf(w[4])};
+        List<SceneFacts.ObjectFact> objects = SceneFacts.parse(fact).objects();
+        assertEquals(1, objects.size(), () -> "not one shape fact: " + fact);
+        SceneFacts.ObjectFact o = objects.get(0);
+        int rank = Arrays.stream(TaskColor.values()).map(TaskColor::word).toList().indexOf(o.color());
+        return new int[] {rank, 3 * o.row() + o.column()};
     }
 
     @Test
@@ -31,7 +31,6 @@ class SceneFactOrderTest {
             for (String f : item.facts()) keys.add(key(f));
             for (int i = 1; i < keys.size(); i++) {
                 int[] a = keys.get(i - 1), b = keys.get(i);
-                assertTrue(a[0] >= 0 && a[1] >= 0, () -> "not a shape fact in " + item.facts());
                 assertTrue(a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]), () -> "out of order: " + item.facts());
             }
             if (keys.stream().mapToInt(k -> k[0]).distinct().count() > 1) multiColour++;
