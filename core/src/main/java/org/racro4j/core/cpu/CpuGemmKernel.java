@@ -138,7 +138,8 @@ final class CpuGemmKernel {
      * Dot-product micro-kernel for a transposed B and few rows of A (x W^T at decode time), where packing B
      * would cost more than the product: out[4r + q] = sum_{p<k} a[ar + p] b[bq + p] for 4 rows of A at
      * a0..a3 and 4 rows of B^T (columns of C) at b0..b3, all contiguous along K. 16 accumulators; each step
-     * loads 4 + 4 vectors for 16 FMAs, and the lanes are summed once at the end.
+     * loads 4 + 4 vectors for 16 FMAs, and the lanes are summed once at the end. out needs room for 16 vectors
+     * (an MR x NR tile has exactly that): the accumulators pass through it on the way to their sums.
      */
     static void dot4x4(int k, float[] a, int a0, int a1, int a2, int a3,
                        float[] b, int b0, int b1, int b2, int b3, float[] out) {
@@ -177,22 +178,25 @@ final class CpuGemmKernel {
             s32 = x.fma(y2, s32);
             s33 = x.fma(y3, s33);
         }
-        out[0] = (float) Lanes.sum(s00);
-        out[1] = (float) Lanes.sum(s01);
-        out[2] = (float) Lanes.sum(s02);
-        out[3] = (float) Lanes.sum(s03);
-        out[4] = (float) Lanes.sum(s10);
-        out[5] = (float) Lanes.sum(s11);
-        out[6] = (float) Lanes.sum(s12);
-        out[7] = (float) Lanes.sum(s13);
-        out[8] = (float) Lanes.sum(s20);
-        out[9] = (float) Lanes.sum(s21);
-        out[10] = (float) Lanes.sum(s22);
-        out[11] = (float) Lanes.sum(s23);
-        out[12] = (float) Lanes.sum(s30);
-        out[13] = (float) Lanes.sum(s31);
-        out[14] = (float) Lanes.sum(s32);
-        out[15] = (float) Lanes.sum(s33);
+        // Lanes summed left to right (Lanes.sum), through out itself: it has room for all 16 accumulators, and
+        // storing them there costs nothing where an array per sum showed up in decode profiles.
+        s00.intoArray(out, 0 * L);
+        s01.intoArray(out, 1 * L);
+        s02.intoArray(out, 2 * L);
+        s03.intoArray(out, 3 * L);
+        s10.intoArray(out, 4 * L);
+        s11.intoArray(out, 5 * L);
+        s12.intoArray(out, 6 * L);
+        s13.intoArray(out, 7 * L);
+        s20.intoArray(out, 8 * L);
+        s21.intoArray(out, 9 * L);
+        s22.intoArray(out, 10 * L);
+        s23.intoArray(out, 11 * L);
+        s30.intoArray(out, 12 * L);
+        s31.intoArray(out, 13 * L);
+        s32.intoArray(out, 14 * L);
+        s33.intoArray(out, 15 * L);
+        for (int q = 0; q < 16; q++) out[q] = (float) Lanes.sum(out, q * L);
         for (int p = kv; p < k; p++) { // K not a multiple of the vector length
             float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
             float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
@@ -203,7 +207,7 @@ final class CpuGemmKernel {
         }
     }
 
-    /** {@link #dot4x4} for a single row of A: out[q] = sum_{p<k} a[a0 + p] b[bq + p], q < 4. */
+    /** {@link #dot4x4} for a single row of A: out[q] = sum_{p<k} a[a0 + p] b[bq + p], q < 4 (out: room for 4 vectors). */
     static void dot1x4(int k, float[] a, int a0, float[] b, int b0, int b1, int b2, int b3, float[] out) {
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
         int kv = F.loopBound(k);
@@ -214,10 +218,11 @@ final class CpuGemmKernel {
             s2 = x.fma(FloatVector.fromArray(F, b, b2 + p), s2);
             s3 = x.fma(FloatVector.fromArray(F, b, b3 + p), s3);
         }
-        out[0] = (float) Lanes.sum(s0);
-        out[1] = (float) Lanes.sum(s1);
-        out[2] = (float) Lanes.sum(s2);
-        out[3] = (float) Lanes.sum(s3);
+        s0.intoArray(out, 0 * L);
+        s1.intoArray(out, 1 * L);
+        s2.intoArray(out, 2 * L);
+        s3.intoArray(out, 3 * L);
+        for (int q = 0; q < 4; q++) out[q] = (float) Lanes.sum(out, q * L);
         for (int p = kv; p < k; p++) {
             float x = a[a0 + p];
             out[0] += x * b[b0 + p];

@@ -13,7 +13,11 @@ import java.util.Map;
  * VM (bench train-step, long warm-up): 5-10% off a 4-layer, 256-wide step and its peak RSS 6.7 GB -> 1.1 GB; no change
  * on a 2-layer, 128-wide one.
  *
- * <p>Arrays are handed out zeroed, exactly as {@code new float[n]} would be. Only arrays of at least
+ * <p>Arrays are handed out as they were given back, not zeroed: storage is uninitialised ({@link
+ * org.racro4j.core.Backend#allocate}), every kernel writes its whole output, and zeroing each array again cost 17% of a
+ * batch-64 training step's profile samples (JFR, bench train-step on a 2-core Xeon VM). With
+ * {@code -Dracro4j.cpu.poison=true} (the test suites set it) every array is filled with NaN instead, so a kernel that
+ * relied on zeroed memory fails its tests. Only arrays of at least
  * {@link #MIN_LENGTH} elements are kept (smaller ones come cheap from the thread-local allocation buffer), and at
  * most {@code capacityBytes} in all: past that, arrays of the length least recently asked for or given back go
  * first, so lengths that stopped recurring (a growing sequence, a changed batch, RL rollouts of many lengths) do not
@@ -21,6 +25,8 @@ import java.util.Map;
  */
 final class FloatArrayPool {
     static final int MIN_LENGTH = 4096;
+    /** Fill every array handed out with NaN: for tests, to catch kernels that read memory they never wrote. */
+    static final boolean POISON = Boolean.getBoolean("racro4j.cpu.poison");
 
     private final long capacityBytes;
     /** Free arrays by length, in access order: the eldest entry is the length least recently used. */
@@ -32,7 +38,10 @@ final class FloatArrayPool {
         this.capacityBytes = capacityBytes;
     }
 
-    /** A zeroed array of {@code length} elements: a pooled one when there is one, else a new one. */
+    /**
+     * An array of {@code length} elements with undefined contents (NaN with {@link #POISON}): a pooled one when
+     * there is one, else a new one.
+     */
     float[] take(int length) {
         float[] a = null;
         if (length >= MIN_LENGTH) {
@@ -46,8 +55,8 @@ final class FloatArrayPool {
                 }
             }
         }
-        if (a == null) return new float[length];
-        Arrays.fill(a, 0f);
+        if (a == null) a = new float[length];
+        if (POISON) Arrays.fill(a, Float.NaN);
         return a;
     }
 

@@ -14,8 +14,16 @@ final class Lanes {
     static double sum(FloatVector v) {
         float[] lanes = new float[v.length()];
         v.intoArray(lanes, 0);
+        return sum(lanes, 0);
+    }
+
+    /**
+     * The same sum of a vector already stored at lanes[at], lanes[at + 1], ... (one vector's length): for kernels
+     * that reduce many accumulators and can store them into one scratch array instead of allocating one per sum.
+     */
+    static double sum(float[] lanes, int at) {
         double s = 0;
-        for (float x : lanes) s += x;
+        for (int i = 0; i < CpuGemmKernel.L; i++) s += lanes[at + i];
         return s;
     }
 }
