@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
+import org.racro4j.core.cpu.Parallel;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
@@ -36,22 +38,30 @@ import org.racro4j.training.text.TaskTokenizer;
 /**
  * A whole perception-decoupled run, stage by stage, into one folder:
  * <pre>
- *   tasks → reasoner SFT (→ swap reasoner SFT) → captioner SFT → evaluation before RL → RL → evaluation after RL → report
+ *   tasks → reasoner SFT        ┐ side by side → evaluation before RL → RL                   ┐ side by side → evaluation after RL → report
+ *           vision → captioner  ┘                                       swap reasoner SFT    ┘
  * </pre>
- * The folder holds config.yaml (resolved), metrics.jsonl, plots/*.png, checkpoints/, models/ (each stage's
+ * Stages that do not depend on each other run at the same time on the CPU, one core each: the reader and the
+ * captioner's warm start; RL and the swap reader, which only the evaluations need. Each stage's kernels then run
+ * serially on its own core, which for these small models uses two cores better than splitting every kernel
+ * (see Parallel.concurrently); every CPU kernel gives the same bits on any number of threads, so the results
+ * are those of running the stages one after the other. On a GPU they run one after the other.
+ *
+ * <p>The folder holds config.yaml (resolved), metrics.jsonl, plots/*.png, checkpoints/, models/ (each stage's
  * result as an HF-style directory), eval/*.json, report.json and report.md. With {@code resume}, finished stages
- * are loaded from models/ and eval/, and the interrupted stage continues from its last checkpoint.
+ * are loaded from models/ and eval/, and interrupted ones continue from their last checkpoints.
  */
 public final class Pipeline {
-    static final List<String> STAGES = List.of("reasoner_sft", "swap_reasoner_sft", "vision_warm_start", "captioner_sft", "eval_before",
-            "rl", "eval_after");
+    /** The stages, in the order a report lists their times. */
+    static final List<String> STAGES = List.of("reasoner_sft", "vision_warm_start", "captioner_sft", "eval_before", "rl",
+            "swap_reasoner_sft", "eval_after");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunConfig cfg;
     private final Path out;
     private final Device device;
     private final PrintWriter console;
-    private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    private final Map<String, Double> stageSeconds = new ConcurrentHashMap<>();
     private ModelStore models;
     private MetricsLog metrics;
     private StageRunner runner;
@@ -108,36 +118,38 @@ public final class Pipeline {
             stageSeconds.put("tasks", secs(t));
             say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(), cfg.tasks().mix(), tok.vocabSize());
 
-            trainReader("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, done, seed);
-            if (cfg.swapReasoner() != null) trainReader("swap_reasoner_sft", "swap_reasoner", cfg.swapReasoner(), tok, train, done, seed + 1);
-            trainCaptioner(tok, train, done, seed + 2);
+            sideBySide(() -> trainReader("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, done, seed, true),
+                    () -> trainCaptioner(tok, train, done, seed + 2));
 
-            Evaluator.Result blind, oracle, sft, swapBlind = null, swapOracle = null, swapSft = null;
-            try (Reasoner reasoner = reader("reasoner", cfg.reasoner()); Reasoner swap = cfg.swapReasoner() == null ? null : reader("swap_reasoner", cfg.swapReasoner())) {
+            try (Reasoner reasoner = reader("reasoner", cfg.reasoner())) {
                 t = System.nanoTime();
                 List<String> sftCaptions = cachedCaptions("captioner_sft", tok, test, seed);
-                blind = cachedEval("blind", reasoner, test, Evaluator.blind(test));
-                oracle = cachedEval("oracle", reasoner, test, Evaluator.gold(test));
-                sft = cachedEval("sft_captioner", reasoner, test, sftCaptions);
-                if (swap != null) {
-                    swapBlind = cachedEval("swap_blind", swap, test, Evaluator.blind(test));
-                    swapOracle = cachedEval("swap_oracle", swap, test, Evaluator.gold(test));
-                    swapSft = cachedEval("swap_sft_captioner", swap, test, sftCaptions);
-                }
+                Evaluator.Result blind = cachedEval("blind", reasoner, test, Evaluator.blind(test));
+                Evaluator.Result oracle = cachedEval("oracle", reasoner, test, Evaluator.gold(test));
+                Evaluator.Result sft = cachedEval("sft_captioner", reasoner, test, sftCaptions);
                 markDone("eval_before", done);
                 stageSeconds.put("eval_before", secs(t));
                 say("before RL: blind %.3f, SFT captioner %.3f, oracle %.3f", blind.accuracy(), sft.accuracy(), oracle.accuracy());
 
-                trainRl(reasoner, tok, train, done, seed + 3);
+                // The swap reader is only read by the evaluations: it trains while RL does.
+                sideBySide(() -> trainRl(reasoner, tok, train, done, seed + 3), () -> {
+                    if (cfg.swapReasoner() != null) trainReader("swap_reasoner_sft", "swap_reasoner", cfg.swapReasoner(), tok, train, done, seed + 1, false);
+                });
 
                 t = System.nanoTime();
                 List<String> rlCaptions = cachedCaptions("captioner_rl", tok, test, seed);
                 Evaluator.Result rl = cachedEval("rl_captioner", reasoner, test, rlCaptions);
                 Report.Row swapRow = null;
-                if (swap != null) swapRow = new Report.Row(swapBlind, swapSft, cachedEval("swap_rl_captioner", swap, test, rlCaptions), swapOracle);
+                if (cfg.swapReasoner() != null) {
+                    try (Reasoner swap = reader("swap_reasoner", cfg.swapReasoner())) {
+                        swapRow = new Report.Row(cachedEval("swap_blind", swap, test, Evaluator.blind(test)),
+                                cachedEval("swap_sft_captioner", swap, test, sftCaptions), cachedEval("swap_rl_captioner", swap, test, rlCaptions),
+                                cachedEval("swap_oracle", swap, test, Evaluator.gold(test)));
+                    }
+                }
                 markDone("eval_after", done);
                 stageSeconds.put("eval_after", secs(t));
-                ObjectNode report = Report.build(cfg, new Report.Row(blind, sft, rl, oracle), swapRow, test.size(), stageSeconds,
+                ObjectNode report = Report.build(cfg, new Report.Row(blind, sft, rl, oracle), swapRow, test.size(), orderedStageSeconds(),
                         cfg.logging().evalSamples());
                 Report.write(out, report);
                 writePlots();
@@ -151,17 +163,54 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * Runs two independent parts of the run at the same time on the CPU (one after the other on other devices). If one
+     * fails, the other stops at its next step, keeping its last checkpoint for --resume.
+     */
+    private void sideBySide(Parallel.Job<IOException> a, Parallel.Job<IOException> b) throws IOException {
+        if (!device.equals(Device.CPU)) {
+            a.run();
+            b.run();
+            return;
+        }
+        Parallel.concurrently(stopOthersOnFailure(a), stopOthersOnFailure(b));
+    }
+
+    private Parallel.Job<IOException> stopOthersOnFailure(Parallel.Job<IOException> job) {
+        return () -> {
+            try {
+                job.run();
+            } catch (IOException | RuntimeException | Error e) {
+                runner.abort("a stage running alongside failed: " + e);
+                throw e;
+            }
+        };
+    }
+
+    private Map<String, Double> orderedStageSeconds() {
+        Map<String, Double> ordered = new LinkedHashMap<>();
+        for (String s : concat("tasks", STAGES)) if (stageSeconds.containsKey(s)) ordered.put(s, stageSeconds.get(s));
+        return ordered;
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(rest.size() + 1);
+        all.add(first);
+        all.addAll(rest);
+        return all;
+    }
+
     // ------------------------------------------------------------------------------------------ stages
 
     private void trainReader(String stage, String name, RunConfig.Reader spec, WordLevelTokenizer tok, List<TaskItem> train,
-                             List<String> done, long seed) throws IOException {
+                             List<String> done, long seed, boolean alongside) throws IOException {
         if (done.contains(stage) && models.has(name)) {
             say("%s: done earlier (models/%s)", stage, name);
             return;
         }
         long t = System.nanoTime();
         try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, 160), seed, DType.F32, device)) {
-            runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed));
+            runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
             models.save(name, lm, tok);
         }
         markDone(stage, done);
@@ -187,12 +236,12 @@ public final class Pipeline {
             if (!visionDone && c.visionWarmStart().steps() > 0) {
                 long tv = System.nanoTime();
                 RunConfig.VisionWarmStart w = c.visionWarmStart();
-                runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed));
+                runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed), true);
                 models.save("captioner_vision", cap, tok);
                 markDone("vision_warm_start", done);
                 stageSeconds.put("vision_warm_start", secs(tv));
             }
-            runner.run(new CaptionerSft(new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), train, c, seed));
+            runner.run(new CaptionerSft(new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), train, c, seed), true);
             models.save(stage, cap, tok);
         }
         markDone(stage, done);
@@ -211,7 +260,7 @@ public final class Pipeline {
              Captioner referenceModel = models.loadCaptioner("captioner_sft", device)) {
             CaptionPolicy policy = new CaptionPolicy(policyModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
             CaptionPolicy reference = new CaptionPolicy(referenceModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
-            runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), cfg.rl().toRlConfig(maxCaption), seed));
+            runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), cfg.rl().toRlConfig(maxCaption), seed), cfg.swapReasoner() != null);
             models.save("captioner_rl", policyModel, tok);
         }
         markDone(stage, done);
@@ -266,7 +315,7 @@ public final class Pipeline {
         return done;
     }
 
-    private void markDone(String stage, List<String> done) throws IOException {
+    private synchronized void markDone(String stage, List<String> done) throws IOException {
         if (done.contains(stage)) return;
         done.add(stage);
         ArrayNode arr = JSON.createArrayNode();
@@ -274,18 +323,13 @@ public final class Pipeline {
         AtomicFiles.writeString(out.resolve("stages.json"), arr.toString() + "\n");
     }
 
-    /** Keeps metrics of finished stages and of the interrupted one up to its checkpoint, so nothing is logged twice. */
+    /** Keeps metrics of finished stages and of interrupted ones up to their checkpoints, so nothing is logged twice. */
     private void truncateMetrics(Checkpoints checkpoints, List<String> done) throws IOException {
-        var latest = checkpoints.latest();
-        String stage = null;
-        long step = -1;
-        if (latest.isPresent() && !done.contains(latest.get().stage())) {
-            stage = latest.get().stage();
-            step = latest.get().step();
-        } else {
-            for (String s : STAGES) if (!done.contains(s)) { stage = s; break; }
+        Map<String, Long> lastKept = new LinkedHashMap<>();
+        for (String s : STAGES) {
+            if (!done.contains(s)) lastKept.put(s, checkpoints.latest(s).map(Checkpoints.Loaded::step).orElse(-1L));
         }
-        if (stage != null) MetricsLog.truncateAfter(out.resolve("metrics.jsonl"), STAGES, stage, step);
+        MetricsLog.truncate(out.resolve("metrics.jsonl"), lastKept);
     }
 
     private void writePlots() throws IOException {

@@ -16,13 +16,15 @@ import org.racro4j.training.run.Progress;
  * Runs a stage's steps with metrics, a progress bar, and checkpoints (model, optimizer moments and step count)
  * every {@code checkpointEvery} steps. On resume it reloads the stage's latest checkpoint and continues with the
  * next step; because batches and seeds are functions of the step number, the continuation is the same
- * computation an uninterrupted run does.
+ * computation an uninterrupted run does. Stages may run at the same time on one runner: if one fails,
+ * {@link #abort} makes the others stop at their next step (each keeps its last checkpoint).
  */
 public final class StageRunner {
     private final MetricsLog metrics;
     private final Checkpoints checkpoints;
     private final int logEvery;
     private final int checkpointEvery;
+    private volatile String abortedBecause;
 
     public StageRunner(MetricsLog metrics, Checkpoints checkpoints, int logEvery, int checkpointEvery) {
         this.metrics = metrics;
@@ -31,21 +33,30 @@ public final class StageRunner {
         this.checkpointEvery = checkpointEvery;
     }
 
-    /** Thrown by a test hook to simulate a run killed after a given step. */
+    /** Thrown by a test hook to simulate a run killed after a given step, and by stages stopped by {@link #abort}. */
     public static final class Interrupted extends RuntimeException {
         public Interrupted(String message) {
             super(message);
         }
     }
 
-    /** For tests: stop (as if killed) right after this global count of completed steps; -1 = never. */
-    static volatile long stopAfterSteps = -1;
-    private static long completedSteps;
+    /** For tests: the stage named here stops (as if the run were killed) right after completing this step. */
+    static volatile String stopStage;
+    static volatile long stopStep = -1;
 
-    public void run(Stage stage) throws IOException {
+    /** Stops every stage of this runner at its next step boundary, saying why. */
+    public void abort(String reason) {
+        abortedBecause = reason;
+    }
+
+    /**
+     * Runs the stage to its end, from its checkpoint if it has one. {@code alongside}: other stages run at the same
+     * time, so progress is printed as lines (two bars cannot redraw one terminal line).
+     */
+    public void run(Stage stage, boolean alongside) throws IOException {
         int start = 0;
-        Optional<Checkpoints.Loaded> ck = checkpoints.latest();
-        if (ck.isPresent() && ck.get().stage().equals(stage.name())) {
+        Optional<Checkpoints.Loaded> ck = checkpoints.latest(stage.name());
+        if (ck.isPresent()) {
             Checkpoints.Loaded c = ck.get();
             Map<String, Tensor> model = c.model();
             Map<String, Tensor> opt = c.optimizer();
@@ -58,17 +69,18 @@ public final class StageRunner {
             }
             start = (int) c.step() + 1;
         }
-        try (Progress progress = new Progress(stage.name(), stage.steps())) {
+        try (Progress progress = new Progress(stage.name(), stage.steps(), !alongside)) {
             progress.step(start, start > 0 ? "resumed" : null);
             for (int s = start; s < stage.steps(); s++) {
+                String abort = abortedBecause;
+                if (abort != null) throw new Interrupted(stage.name() + " stopped before step " + s + ": " + abort);
                 Map<String, Object> m = stage.step(s);
                 if (s % logEvery == 0 || s == stage.steps() - 1) metrics.log(stage.name(), s, m);
                 boolean last = s == stage.steps() - 1;
                 if ((s + 1) % checkpointEvery == 0 || last) save(stage, s);
                 progress.step(1, stage.summary(m));
-                completedSteps++;
-                if (stopAfterSteps >= 0 && completedSteps >= stopAfterSteps) {
-                    throw new Interrupted("stopped after " + completedSteps + " steps (test hook)");
+                if (stage.name().equals(stopStage) && s == stopStep) {
+                    throw new Interrupted("stopped after " + stage.name() + " step " + s + " (test hook)");
                 }
             }
         }
@@ -82,7 +94,7 @@ public final class StageRunner {
     }
 
     static void resetTestHook() {
-        stopAfterSteps = -1;
-        completedSteps = 0;
+        stopStage = null;
+        stopStep = -1;
     }
 }

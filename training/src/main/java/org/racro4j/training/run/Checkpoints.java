@@ -3,8 +3,11 @@ package org.racro4j.training.run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,9 +17,10 @@ import org.racro4j.core.io.Safetensors;
 
 /**
  * Checkpoints of a run: {@code checkpoints/<stage>-<step>/} holding model.safetensors, optimizer.safetensors and
- * state.json (step, RNG offsets, data position, anything the stage needs to continue exactly). Each is written
- * into a ".tmp" directory and renamed into place, then {@code checkpoints/latest} (a one-line file naming it) is
- * replaced atomically — so a run killed at any instant leaves either the old or the new checkpoint, whole.
+ * state.json (step, RNG offsets, data position, anything the stage needs to continue exactly), one per stage (stages
+ * may run at the same time). Each is written into a ".tmp" directory and renamed into place before the stage's older
+ * one is deleted, so a run killed at any instant leaves a whole checkpoint of every stage that had one; a stage
+ * resumes from its highest step.
  */
 public final class Checkpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,22 +60,38 @@ public final class Checkpoints {
         Files.writeString(staged.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
         Path target = root.resolve(name);
         AtomicFiles.replaceDirectory(staged, target);
-        String previous = Files.exists(root.resolve("latest")) ? Files.readString(root.resolve("latest")).strip() : null;
-        AtomicFiles.writeString(root.resolve("latest"), name + "\n");
-        if (previous != null && !previous.equals(name) && previous.startsWith(stage + "-")) {
-            AtomicFiles.deleteTree(root.resolve(previous));   // keep one checkpoint per stage
+        for (Path older : stepsOf(stage)) {
+            if (!older.equals(target)) AtomicFiles.deleteTree(older);   // keep one checkpoint per stage
         }
         return target;
     }
 
-    public Optional<Loaded> latest() throws IOException {
-        Path pointer = root.resolve("latest");
-        if (!Files.exists(pointer)) return Optional.empty();
-        String name = Files.readString(pointer).strip();
-        Path dir = root.resolve(name);
-        Path state = dir.resolve("state.json");
-        if (!Files.isRegularFile(state)) throw new IOException(pointer + " names " + name + ", which has no state.json");
+    /** The checkpoint of {@code stage} with the highest step, if it has one. */
+    public Optional<Loaded> latest(String stage) throws IOException {
+        Path best = null;
+        long bestStep = -1;
+        for (Path dir : stepsOf(stage)) {
+            long step = Long.parseLong(dir.getFileName().toString().substring(stage.length() + 1));
+            if (step > bestStep) {
+                best = dir;
+                bestStep = step;
+            }
+        }
+        if (best == null) return Optional.empty();
+        Path state = best.resolve("state.json");
+        if (!Files.isRegularFile(state)) throw new IOException(best + " is a checkpoint directory without state.json");
         ObjectNode s = (ObjectNode) JSON.readTree(Files.readString(state));
-        return Optional.of(new Loaded(dir, s.path("stage").asText(), s.path("step").asLong(), s));
+        return Optional.of(new Loaded(best, s.path("stage").asText(), s.path("step").asLong(), s));
+    }
+
+    /** The finished checkpoint directories of a stage, {@code <stage>-<6 digits>} (staging ".tmp" ones are not). */
+    private List<Path> stepsOf(String stage) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        if (!Files.isDirectory(root)) return dirs;
+        Pattern name = Pattern.compile(Pattern.quote(stage) + "-\\d{6,}");
+        try (var entries = Files.list(root)) {
+            entries.filter(d -> Files.isDirectory(d) && name.matcher(d.getFileName().toString()).matches()).forEach(dirs::add);
+        }
+        return dirs;
     }
 }

@@ -67,17 +67,16 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     /**
-     * Keeps the records that a run resumed from {@code stage} at {@code step} has already produced: everything of
-     * stages before it and of that stage up to the step. Rewrites the file atomically.
+     * Keeps the records that a resumed run has already produced: for each stage in {@code lastKept}, its records up
+     * to that step (-1: none, the stage starts over); records of other stages (finished ones) all stay. Rewrites the
+     * file atomically.
      */
-    public static void truncateAfter(Path path, List<String> stageOrder, String stage, long step) throws IOException {
+    public static void truncate(Path path, Map<String, Long> lastKept) throws IOException {
         if (!Files.exists(path)) return;
-        int cut = stageOrder.indexOf(stage);
         StringBuilder kept = new StringBuilder();
         for (JsonNode r : read(path)) {
-            int s = stageOrder.indexOf(r.path("stage").asText());
-            boolean keep = s >= 0 && (s < cut || (s == cut && r.path("step").asLong() <= step));
-            if (keep) kept.append(JSON.writeValueAsString(r)).append('\n');
+            Long last = lastKept.get(r.path("stage").asText());
+            if (last == null || r.path("step").asLong() <= last) kept.append(JSON.writeValueAsString(r)).append('\n');
         }
         AtomicFiles.writeString(path, kept.toString());
     }

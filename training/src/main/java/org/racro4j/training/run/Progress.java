@@ -7,8 +7,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A progress bar with ETA for a long stage. On a terminal it redraws in place; otherwise (logs, CI) it prints a
- * line at every tenth of the work, so logs stay readable.
+ * A progress bar with ETA for a long stage. On a terminal it redraws in place; otherwise (logs, CI), or when
+ * another stage reports at the same time, it prints a line at every tenth of the work, so logs stay readable.
  */
 public final class Progress implements AutoCloseable {
     private final ProgressBar bar;
@@ -19,9 +19,14 @@ public final class Progress implements AutoCloseable {
     private int lastDecile = -1;
 
     public Progress(String task, long total) {
+        this(task, total, true);
+    }
+
+    /** {@code redraw}: whether a bar may redraw in place on a terminal (false: lines, as in a log). */
+    public Progress(String task, long total, boolean redraw) {
         this.task = task;
         this.total = total;
-        if (System.console() != null) {
+        if (redraw && System.console() != null) {
             this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(250).showSpeed().build();
         } else {

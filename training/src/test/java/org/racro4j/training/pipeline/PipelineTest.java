@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +22,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import org.racro4j.core.Tensor;
 import org.racro4j.core.io.Safetensors;
@@ -64,16 +67,23 @@ class PipelineTest {
         return Pipeline.run(cfg, out, resume, new PrintWriter(new StringWriter()));
     }
 
-    @Test
-    void aRunKilledDuringRlAndResumedEndsExactlyAsAnUninterruptedRun() throws IOException {
+    /**
+     * Kills a run after a given step of one stage (the stage running alongside stops at its next step, wherever that
+     * is), resumes it, and checks that it ends exactly as an uninterrupted run.
+     */
+    @ParameterizedTest(name = "killed after {0} step {1}")
+    @CsvSource({
+            "rl, 2",             // the last RL checkpoint is after step 1; the swap reader trains alongside
+            "reasoner_sft, 2",   // the captioner's warm start runs alongside
+            "captioner_sft, 3"})
+    void aKilledAndResumedRunEndsExactlyAsAnUninterruptedRun(String stage, long step) throws IOException {
         RunConfig cfg = config("");
         Path whole = tmp.resolve("whole");
         ObjectNode a = run(cfg, whole, false);
 
         Path killed = tmp.resolve("killed");
-        // 6 + 4 reader steps, 3 vision and 6 captioner steps, then 3 of the 5 RL steps; the last RL checkpoint
-        // before the kill is after RL step 1.
-        StageRunner.stopAfterSteps = 6 + 4 + 3 + 6 + 3;
+        StageRunner.stopStage = stage;
+        StageRunner.stopStep = step;
         assertThrows(StageRunner.Interrupted.class, () -> run(cfg, killed, false));
         StageRunner.resetTestHook();
         assertFalse(Files.exists(killed.resolve("report.json")));
@@ -89,17 +99,33 @@ class PipelineTest {
             assertEquals(x.keySet(), y.keySet());
             for (String k : x.keySet()) assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 0f, model + " " + k);
         }
-        // every step logged exactly once, with the same values except wall-clock ones
-        List<JsonNode> ma = MetricsLog.read(whole.resolve("metrics.jsonl"));
-        List<JsonNode> mb = MetricsLog.read(killed.resolve("metrics.jsonl"));
-        assertEquals(keys(ma), keys(mb));
-        for (int i = 0; i < ma.size(); i++) {
+        // every step logged exactly once, with the same values except wall-clock ones (stages that ran side by side
+        // interleave their lines in whatever order they finished steps, so records are compared by stage and step)
+        Map<String, JsonNode> ma = byStageAndStep(MetricsLog.read(whole.resolve("metrics.jsonl")));
+        Map<String, JsonNode> mb = byStageAndStep(MetricsLog.read(killed.resolve("metrics.jsonl")));
+        assertEquals(ma.keySet(), mb.keySet());
+        for (String key : ma.keySet()) {
             for (String f : List.of("loss", "reward", "accuracy", "kl")) {
-                if (ma.get(i).has(f)) assertEquals(ma.get(i).get(f).asDouble(), mb.get(i).get(f).asDouble(), 0.0, keys(ma).get(i) + " " + f);
+                if (ma.get(key).has(f)) assertEquals(ma.get(key).get(f).asDouble(), mb.get(key).get(f).asDouble(), 0.0, key + " " + f);
             }
+        }
+        try (var dirs = Files.list(killed.resolve("checkpoints"))) {
+            List<String> names = dirs.map(d -> d.getFileName().toString()).sorted().toList();
+            assertEquals(List.of("captioner_sft-000005", "reasoner_sft-000005", "rl-000004", "swap_reasoner_sft-000003",
+                    "vision_warm_start-000002"), names, "one whole checkpoint per stage, its last step");
         }
         assertTrue(Files.isRegularFile(killed.resolve("report.md")));
         assertTrue(Files.list(killed.resolve("plots")).anyMatch(p -> p.toString().endsWith("rl_reward.png")));
+    }
+
+    /** Records by "stage:step"; fails if a step was logged twice. */
+    private static Map<String, JsonNode> byStageAndStep(List<JsonNode> records) {
+        Map<String, JsonNode> m = new TreeMap<>();
+        List<String> keys = keys(records);
+        for (int i = 0; i < records.size(); i++) {
+            assertTrue(m.put(keys.get(i), records.get(i)) == null, "logged twice: " + keys.get(i));
+        }
+        return m;
     }
 
     private static List<String> keys(List<JsonNode> records) {
