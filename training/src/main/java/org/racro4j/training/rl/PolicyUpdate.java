@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.Device;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.cpu.Parallel;
 import org.racro4j.core.optim.AdamW;
 import org.racro4j.core.optim.GradClip;
 import org.racro4j.models.generation.TeacherForcing;
@@ -44,8 +46,18 @@ public final class PolicyUpdate {
     public Stats apply(List<Rollout> rollouts, double[] advantages, Tensor patches, long seed) {
         int n = rollouts.size();
         int maxLen = cfg.maxCaptionTokens();
-        Tensor[] old = logProbs(policy, rollouts, patches);
-        Tensor[] ref = cfg.loss().klCoef() > 0 ? logProbs(reference, rollouts, patches) : new Tensor[n];
+        Tensor[] old;
+        Tensor[] ref;
+        if (cfg.loss().klCoef() > 0 && patches.device().equals(Device.CPU)) {
+            // Two forward passes that do not depend on each other: on the CPU, one core each (Parallel.concurrently).
+            Tensor[][] both = new Tensor[2][];
+            Parallel.concurrently(() -> both[0] = logProbs(policy, rollouts, patches), () -> both[1] = logProbs(reference, rollouts, patches));
+            old = both[0];
+            ref = both[1];
+        } else {
+            old = logProbs(policy, rollouts, patches);
+            ref = cfg.loss().klCoef() > 0 ? logProbs(reference, rollouts, patches) : new Tensor[n];
+        }
         double lossSum = 0, clipSum = 0, klSum = 0, entSum = 0, ratioSum = 0, normSum = 0;
         long tokens = 0;
         int steps = 0;
@@ -97,7 +109,9 @@ public final class PolicyUpdate {
         try (Autograd.Mode off = Autograd.noGrad()) {
             for (int s = 0; s < n; s += chunk) {
                 int[] idx = range(s, Math.min(n, s + chunk));
-                split(score(p, rollouts, idx, patches, false).logProbs(), rollouts, idx, out);
+                try (Scope scope = Scope.open()) {   // the forward pass's activations go back at once; the rows escape
+                    split(score(p, rollouts, idx, patches, false).logProbs(), rollouts, idx, out);
+                }
             }
         }
         return out;
