@@ -29,6 +29,15 @@ final class CpuRows {
 
     // ------------------------------------------------------------------------------------------ softmax
 
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** A row of scratch floats for the calling thread (reused; contents undefined). */
+    private static float[] scratch(int n) {
+        float[][] holder = SCRATCH.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
     static void softmax(Tensor x, Tensor out, boolean log) {
         int c = cols(x);
         float[] xs = Floats.read(x);
@@ -36,18 +45,19 @@ final class CpuRows {
         int xo = x.offset();
         int oo = out.offset();
         Parallel.range(rows(x), grain(c), (r0, r1) -> {
+            float[] row = log ? scratch(c) : null;
             for (int r = r0; r < r1; r++) {
                 int xb = xo + r * c;
                 int ob = oo + r * c;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < c; j++) max = Math.max(max, xs[xb + j]);
                 if (max == Float.NEGATIVE_INFINITY) max = 0f; // an all -inf row: keep NaN-free arithmetic below
+                // the exps in lanes (LaneExp: the scalar bits), their sum in order
+                float[] e = log ? row : os;
+                int eb = log ? 0 : ob;
+                LaneExp.exp(xs, xb, max, e, eb, c);
                 double sum = 0;
-                for (int j = 0; j < c; j++) {
-                    float e = (float) Math.exp(xs[xb + j] - max);
-                    if (!log) os[ob + j] = e;
-                    sum += e;
-                }
+                for (int j = 0; j < c; j++) sum += e[eb + j];
                 if (log) {
                     float lse = max + (float) Math.log(sum);
                     for (int j = 0; j < c; j++) os[ob + j] = xs[xb + j] - lse;
@@ -69,6 +79,7 @@ final class CpuRows {
         int go = gy.offset();
         int oo = gx.offset();
         Parallel.range(rows(y), grain(c), (r0, r1) -> {
+            float[] row = log ? scratch(c) : null;
             for (int r = r0; r < r1; r++) {
                 int yb = yo + r * c;
                 int gb = go + r * c;
@@ -76,7 +87,9 @@ final class CpuRows {
                 double dot = 0;
                 if (log) {
                     for (int j = 0; j < c; j++) dot += gs[gb + j];
-                    for (int j = 0; j < c; j++) os[ob + j] = gs[gb + j] - (float) Math.exp(ys[yb + j]) * (float) dot;
+                    float d = (float) dot;
+                    LaneExp.exp(ys, yb, 0f, row, 0, c);   // into scratch: gx may be gy
+                    for (int j = 0; j < c; j++) os[ob + j] = gs[gb + j] - row[j] * d;
                 } else {
                     for (int j = 0; j < c; j++) dot += gs[gb + j] * ys[yb + j];
                     float d = (float) dot;
@@ -322,7 +335,8 @@ final class CpuRows {
                 }
                 float g = gl[gLoss.offset() + r * gstride];
                 float l = lses[lse.offset() + r];
-                for (int j = 0; j < v; j++) out[ob + j] = g * (float) Math.exp(ls[b + j] - l);
+                LaneExp.exp(ls, b, l, out, ob, v);
+                for (int j = 0; j < v; j++) out[ob + j] *= g;
                 out[ob + (int) t] -= g;
             }
         });
