@@ -5,15 +5,15 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
 
 import org.racro4j.core.Autograd;
 import org.racro4j.core.Scope;
 
 /**
- * The CPU backend's fork-join pool (one worker per core, or {@code -Dracro4j.threads=N}), a parallel for, and
- * {@link #concurrently} for independent jobs. Calls from a pool thread while every worker is busy run serially, so
- * kernels may nest, and jobs may run side by side, without oversubscribing the cores.
+ * The CPU backend's threads (one per core, or {@code -Dracro4j.threads=N}): a parallel for ({@link #range}, run by
+ * its caller and {@link RangeHelpers}) and {@link #concurrently} for independent jobs (on a fork-join pool). A range
+ * inside a range, or in a job while every pool worker is busy, runs serially, so kernels may nest, and jobs may run
+ * side by side, without oversubscribing the cores.
  */
 public final class Parallel {
     private static final int THREADS = Math.max(1, Integer.getInteger("racro4j.threads", Runtime.getRuntime().availableProcessors()));
@@ -23,6 +23,8 @@ public final class Parallel {
         t.setDaemon(true);
         return t;
     }, null, false);
+    /** The threads that share a range with its caller (the caller is the other one). */
+    private static final RangeHelpers HELPERS = new RangeHelpers(THREADS - 1);
 
     private Parallel() {}
 
@@ -38,9 +40,10 @@ public final class Parallel {
 
     /**
      * Runs body over [0, n) split into at most a few chunks per thread, none smaller than {@code grain}
-     * iterations (except the last). Serial when the work is small, or when we are on a pool thread and every
-     * worker is busy (a kernel inside a kernel, or a job of {@link #concurrently} while the others still run);
-     * a job whose partners have ended splits its large kernels again.
+     * iterations (except the last), on the calling thread and {@link RangeHelpers}. Serial when the work is small,
+     * when another range is running (a kernel inside a kernel), or when we are on a pool thread and every worker
+     * is busy (a job of {@link #concurrently} while the others still run); a job whose partners have ended splits
+     * its large kernels again.
      */
     public static void range(int n, int grain, RangeBody body) {
         if (n <= 0) return;
@@ -51,27 +54,7 @@ public final class Parallel {
             return;
         }
         int chunks = Math.min((n + g - 1) / g, THREADS * 4);
-        if (chunks <= 1) {
-            body.run(0, n);
-            return;
-        }
-        List<RecursiveAction> tasks = new ArrayList<>(chunks);
-        for (int c = 0; c < chunks; c++) {
-            int start = (int) ((long) n * c / chunks);
-            int end = (int) ((long) n * (c + 1) / chunks);
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(start, end);
-                }
-            });
-        }
-        POOL.invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(tasks);
-            }
-        });
+        if (chunks <= 1 || !HELPERS.tryRun(n, chunks, body)) body.run(0, n);
     }
 
     /** Runs exactly {@code parts} tasks (one per thread, typically), each given its index. */
