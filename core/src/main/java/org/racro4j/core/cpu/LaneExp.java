@@ -15,11 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>How the bits stay exact: each lane computes the double result with an exp of its own (a Cody-Waite
  * reduction and a degree-13 Taylor polynomial, all in exactly rounded IEEE operations; on 2e7 random inputs it
  * was never more than 1 ulp from Math.exp), so the double results differ by far less than 2^-46 relative (64
- * ulp), even after the sigmoid's add and divide. A lane keeps
- * its float only when every double within 2^-46 of its own rounds to that same float (checked by rounding
- * value x (1 -+ 2^-46)); a vector with a lane near a float rounding boundary, or a NaN, is recomputed with the
- * scalar expression. Inputs are clamped to [-700, 700] first, where exp and 2^k stay normal doubles:
- * past it the float result is 0, 1 or infinity either way.
+ * ulp), even after the sigmoid's add and divide. A lane keeps its float only when every double within 2^-46 of
+ * its own rounds to that same float (checked by rounding value x (1 -+ 2^-46)); a vector with a lane near a float
+ * rounding boundary, or a NaN, is recomputed with the scalar expression. Inputs are clamped to [-700, 700] first,
+ * where exp and 2^k stay normal doubles: past it the float result is 0, 1 or infinity either way.
  */
 final class LaneExp {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -118,7 +117,7 @@ final class LaneExp {
         return (FloatVector) v.convertShape(VectorOperators.D2F, F, 0);
     }
 
-    /** exp(y) within 2 ulp for y clamped to [-700, 700]; NaN stays NaN. */
+    /** exp(y) for y clamped to [-700, 700] (within 1 ulp of Math.exp where measured); NaN stays NaN. */
     private static DoubleVector exp(DoubleVector y) {
         y = y.max(-LIMIT).min(LIMIT);
         DoubleVector t = y.fma(LOG2E, SHIFTER);
