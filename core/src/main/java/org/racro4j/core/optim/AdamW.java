@@ -16,7 +16,10 @@ import org.racro4j.core.Tensor;
  * Adam with decoupled weight decay (Loshchilov &amp; Hutter): m and v are F32 whatever the parameter dtype, the
  * update is bias-corrected, and weight decay multiplies the parameter by (1 - lr * wd) instead of entering
  * the gradient. Parameters come in groups with their own weight decay (norms and biases usually get 0).
- * One fused multi-tensor kernel per device and step.
+ * A parameter without a gradient is left alone by a step, moments and weight decay included, and its bias
+ * correction counts only the steps it took part in (as PyTorch's per-parameter step): in PRCO a minibatch of
+ * text-only Solver rollouts gives the vision tower no gradient. One fused multi-tensor kernel per device and
+ * step count.
  */
 public final class AdamW implements AutoCloseable {
     /** Parameters sharing a weight decay. */
@@ -28,7 +31,24 @@ public final class AdamW implements AutoCloseable {
     private final float eps;
     private float lr;
     private long step;
-    private final Map<Tensor, Tensor[]> state = new java.util.IdentityHashMap<>();
+    private final Map<Tensor, Moments> state = new java.util.IdentityHashMap<>();
+
+    /** A parameter's first and second moments and the number of steps that updated it (also as a tensor, for checkpoints). */
+    private static final class Moments {
+        final Tensor m;
+        final Tensor v;
+        final Tensor stepsTensor;
+        long steps;
+
+        Moments(Tensor m, Tensor v, Tensor stepsTensor) {
+            this.m = m;
+            this.v = v;
+            this.stepsTensor = stepsTensor;
+        }
+    }
+
+    /** The parameters one fused kernel call updates: same device, same bias correction. */
+    private record KernelCall(Device device, long steps) {}
 
     public AdamW(List<Tensor> params, float lr, float weightDecay) {
         this(List.of(new Group(params, weightDecay)), lr, 0.9f, 0.999f, 1e-8f);
@@ -74,30 +94,32 @@ public final class AdamW implements AutoCloseable {
         step++;
         try (Autograd.Mode off = Autograd.noGrad()) {
             for (Group g : groups) {
-                Map<Device, List<Tensor>[]> byDevice = new LinkedHashMap<>();
+                // one kernel call per device and per-parameter step count (the bias correction depends on it)
+                Map<KernelCall, List<Tensor>[]> calls = new LinkedHashMap<>();
                 for (Tensor p : g.params()) {
                     if (p.grad() == null) continue;
-                    Tensor[] mv = state.computeIfAbsent(p, AdamW::newState);
+                    Moments mv = state.computeIfAbsent(p, AdamW::newState);
+                    mv.steps++;
                     @SuppressWarnings("unchecked")
-                    List<Tensor>[] lists = byDevice.computeIfAbsent(p.device(),
-                            d -> new List[] {new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()});
+                    List<Tensor>[] lists = calls.computeIfAbsent(new KernelCall(p.device(), mv.steps),
+                            k -> new List[] {new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()});
                     lists[0].add(p);
                     lists[1].add(p.grad());
-                    lists[2].add(mv[0]);
-                    lists[3].add(mv[1]);
+                    lists[2].add(mv.m);
+                    lists[3].add(mv.v);
                 }
-                Backend.AdamWHyper h = new Backend.AdamWHyper(lr, beta1, beta2, eps, g.weightDecay(), step);
-                for (var e : byDevice.entrySet()) {
+                for (var e : calls.entrySet()) {
                     List<Tensor>[] l = e.getValue();
-                    e.getKey().backend().adamw(l[0], l[1], l[2], l[3], h);
+                    e.getKey().device().backend().adamw(l[0], l[1], l[2], l[3],
+                            new Backend.AdamWHyper(lr, beta1, beta2, eps, g.weightDecay(), e.getKey().steps()));
                 }
             }
         }
     }
 
-    private static Tensor[] newState(Tensor p) {
-        return Scope.unscoped(() -> new Tensor[] {
-                Tensor.zeros(DType.F32, p.device(), p.shape()), Tensor.zeros(DType.F32, p.device(), p.shape())});
+    private static Moments newState(Tensor p) {
+        return Scope.unscoped(() -> new Moments(Tensor.zeros(DType.F32, p.device(), p.shape()), Tensor.zeros(DType.F32, p.device(), p.shape()),
+                Tensor.ofLongs(new long[] {0}, 1)));
     }
 
     public void zeroGrad() {
@@ -105,8 +127,9 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * The moments by parameter position ("m.0", "v.0", ...; only for parameters that have been stepped), for
-     * checkpoints. The step count is not in the map: save {@link #stepCount()} alongside and pass it back to
+     * The moments by parameter position ("m.0", "v.0", ...) and the number of steps that updated each parameter
+     * ("step.0", a one-element I64 tensor on the CPU), only for parameters that have been stepped, for checkpoints.
+     * The count of {@link #step()} calls is not in the map: save {@link #stepCount()} alongside and pass it back to
      * {@link #loadStateDict}. The tensors are the optimizer's own: do not close them.
      */
     public Map<String, Tensor> stateDict() {
@@ -114,10 +137,14 @@ public final class AdamW implements AutoCloseable {
         int i = 0;
         for (Group g : groups) {
             for (Tensor p : g.params()) {
-                Tensor[] mv = state.get(p);
+                Moments mv = state.get(p);
                 if (mv != null) {
-                    out.put("m." + i, mv[0]);
-                    out.put("v." + i, mv[1]);
+                    out.put("m." + i, mv.m);
+                    out.put("v." + i, mv.v);
+                    try (Scope s = Scope.open()) {
+                        mv.stepsTensor.copyFrom(Tensor.ofLongs(new long[] {mv.steps}, 1));
+                    }
+                    out.put("step." + i, mv.stepsTensor);
                 }
                 i++;
             }
@@ -125,7 +152,10 @@ public final class AdamW implements AutoCloseable {
         return out;
     }
 
-    /** Restores moments saved by {@link #stateDict()} and the step count. */
+    /**
+     * Restores moments saved by {@link #stateDict()} and the step count. A state without "step.i" (written before
+     * per-parameter counts) gives every restored parameter the step count.
+     */
     public void loadStateDict(Map<String, Tensor> saved, long stepCount) {
         int i = 0;
         for (Group g : groups) {
@@ -134,9 +164,11 @@ public final class AdamW implements AutoCloseable {
                 Tensor v = saved.get("v." + i);
                 if ((m == null) != (v == null)) throw new IllegalArgumentException("AdamW state: m." + i + " and v." + i + " must both be present");
                 if (m != null) {
-                    Tensor[] mv = state.computeIfAbsent(p, AdamW::newState);
-                    mv[0].copyFrom(m);
-                    mv[1].copyFrom(v);
+                    Moments mv = state.computeIfAbsent(p, AdamW::newState);
+                    mv.m.copyFrom(m);
+                    mv.v.copyFrom(v);
+                    Tensor steps = saved.get("step." + i);
+                    mv.steps = steps == null ? stepCount : stepsOf(steps, i);
                 }
                 i++;
             }
@@ -144,11 +176,21 @@ public final class AdamW implements AutoCloseable {
         this.step = stepCount;
     }
 
+    private static long stepsOf(Tensor t, int i) {
+        if (t.dtype() != DType.I64 || t.numel() != 1) {
+            throw new IllegalArgumentException("AdamW state: step." + i + " must be one I64 value, got " + t.dtype() + " of " + t.numel());
+        }
+        long[] v = t.toLongArray();
+        if (v[0] < 1) throw new IllegalArgumentException("AdamW state: step." + i + " must be >= 1, got " + v[0]);
+        return v[0];
+    }
+
     @Override
     public void close() {
-        for (Tensor[] mv : state.values()) {
-            mv[0].close();
-            mv[1].close();
+        for (Moments mv : state.values()) {
+            mv.m.close();
+            mv.v.close();
+            mv.stepsTensor.close();
         }
         state.clear();
     }

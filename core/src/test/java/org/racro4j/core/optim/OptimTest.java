@@ -120,6 +120,82 @@ class OptimTest {
         }
     }
 
+    /**
+     * A parameter with no gradient in a step (PRCO's vision tower in a minibatch of text-only Solver rollouts) is
+     * left alone, weight decay and moments included, and its bias correction counts only its own steps, as
+     * PyTorch's per-parameter step does. b misses steps 2 and 3: its float64 reference steps at t = 1, 2, 3, 4 while
+     * a's steps at t = 1..6. The per-parameter counts survive a state round trip; a state without them (older
+     * checkpoints) gives each parameter the optimizer's step count.
+     */
+    @Test
+    void aParameterWithoutGradientSkipsTheStepAndKeepsItsOwnBiasCorrection() {
+        float[] a0 = normal(81, 7);
+        float[] b0 = normal(82, 5);
+        Tensor a = Scope.escape(Tensor.of(a0, 7, 1).requiresGrad(true));
+        Tensor b = Scope.escape(Tensor.of(b0, 5, 1).requiresGrad(true));
+        float lr = 0.05f;
+        float b1 = 0.8f;
+        float b2 = 0.9f;
+        float eps = 1e-6f;
+        try (AdamW opt = new AdamW(List.of(new AdamW.Group(List.of(a, b), 0.1f)), lr, b1, b2, eps)) {
+            RefAdamW ra = new RefAdamW(a0, 0.1f);
+            RefAdamW rb = new RefAdamW(b0, 0.1f);
+            long bSteps = 0;
+            for (int t = 1; t <= 6; t++) {
+                boolean bSkips = t == 2 || t == 3;
+                float[] ga = normal(90 + t, 7);
+                float[] gb = normal(100 + t, 5);
+                setGrad(a, ga);
+                b.zeroGrad();
+                if (!bSkips) setGrad(b, gb);
+                float[] bBefore = b.toFloatArray();
+                opt.step();
+                ra.step(ga, lr, b1, b2, eps, t);
+                if (!bSkips) rb.step(gb, lr, b1, b2, eps, ++bSteps);
+                assertClose("a after step " + t, ra.p, a.toFloatArray(), 2e-6, 2e-6);
+                if (bSkips) assertArrayEquals(bBefore, b.toFloatArray(), "b without a gradient is not touched at step " + t);
+                assertClose("b after step " + t, rb.p, b.toFloatArray(), 2e-6, 2e-6);
+            }
+            Map<String, Tensor> st = opt.stateDict();
+            assertArrayEquals(new long[] {6}, st.get("step.0").toLongArray());
+            assertArrayEquals(new long[] {4}, st.get("step.1").toLongArray());
+
+            // a restored optimizer continues with b's own count; one restored from moments alone uses the global count
+            float[] ga = normal(120, 7);
+            float[] gb = normal(121, 5);
+            Tensor a2 = Scope.escape(Tensor.of(a.toFloatArray(), 7, 1).requiresGrad(true));
+            Tensor b2t = Scope.escape(Tensor.of(b.toFloatArray(), 5, 1).requiresGrad(true));
+            Tensor b3 = Scope.escape(Tensor.of(b.toFloatArray(), 5, 1).requiresGrad(true));
+            try (AdamW restored = new AdamW(List.of(new AdamW.Group(List.of(a2, b2t), 0.1f)), lr, b1, b2, eps);
+                 AdamW legacy = new AdamW(List.of(new AdamW.Group(List.of(b3), 0.1f)), lr, b1, b2, eps)) {
+                restored.loadStateDict(st, opt.stepCount());
+                legacy.loadStateDict(Map.of("m.0", st.get("m.1"), "v.0", st.get("v.1")), opt.stepCount());
+                setGrad(a2, ga);
+                setGrad(b2t, gb);
+                setGrad(b3, gb);
+                restored.step();
+                legacy.step();
+                rb.step(gb, lr, b1, b2, eps, 5);
+                assertClose("restored b", rb.p, b2t.toFloatArray(), 2e-6, 2e-6);
+                RefAdamW legacyRef = new RefAdamW(b.toFloatArray(), 0.1f);
+                System.arraycopy(org.racro4j.core.TestSupport.toDouble(st.get("m.1").toFloatArray()), 0, legacyRef.m, 0, 5);
+                System.arraycopy(org.racro4j.core.TestSupport.toDouble(st.get("v.1").toFloatArray()), 0, legacyRef.v, 0, 5);
+                legacyRef.step(gb, lr, b1, b2, eps, 7);
+                assertClose("b restored without its count", legacyRef.p, b3.toFloatArray(), 2e-6, 2e-6);
+            } finally {
+                for (Tensor p : List.of(a2, b2t, b3)) {
+                    p.zeroGrad();
+                    p.close();
+                }
+            }
+        } finally {
+            for (Tensor p : List.of(a, b)) {
+                p.zeroGrad();
+                p.close();
+            }
+        }
+    }
+
     @Test
     void weightDecayAloneShrinksParametersByOneMinusLrTimesDecay() {
         Tensor p = Scope.escape(Tensor.of(new float[] {2f, -4f}, 2).requiresGrad(true));
@@ -141,7 +217,7 @@ class OptimTest {
             setGrad(p, new float[] {1f, -1f});
             opt.step();
             assertArrayEquals(new float[] {3f}, q.toFloatArray());
-            assertEquals(List.of("m.0", "v.0"), List.copyOf(opt.stateDict().keySet()), "state only for stepped parameters");
+            assertEquals(List.of("m.0", "v.0", "step.0"), List.copyOf(opt.stateDict().keySet()), "state only for stepped parameters");
         } finally {
             p.zeroGrad();
             p.close();
