@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.WeightedReward;
@@ -49,7 +50,14 @@ public final class PrcoStep {
         this.cfg = cfg;
     }
 
+    /** Runs the step on these tasks; returns the metrics it logs. What the step allocates goes back when it ends. */
     public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
+        try (Scope scope = Scope.open()) {
+            return runScoped(tasks, step, seed);
+        }
+    }
+
+    private Map<String, Object> runScoped(List<TaskItem> tasks, long step, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         Tensor patches;
@@ -119,7 +127,6 @@ public final class PrcoStep {
         for (Rollout r : solvers) generated += r.response().length;
         m.put("rollout_tokens_per_s", generated / ((t1 - t0) / 1e9));
         m.put("step_seconds", (System.nanoTime() - t0) / 1e9);
-        patches.close();
         return m;
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.Reward;
@@ -31,8 +32,18 @@ public final class RacroStep {
         this.cfg = cfg;
     }
 
-    /** Runs the step on these tasks; returns the metrics it logs. */
+    /**
+     * Runs the step on these tasks; returns the metrics it logs. Whatever the step allocates (image embeddings,
+     * sampling batches, rewards' forward passes) belongs to the step's scope and goes back when it ends: on a GPU
+     * nothing would return it otherwise.
+     */
     public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
+        try (Scope scope = Scope.open()) {
+            return runScoped(tasks, step, seed);
+        }
+    }
+
+    private Map<String, Object> runScoped(List<TaskItem> tasks, long step, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         Tensor patches;
@@ -62,7 +73,6 @@ public final class RacroStep {
         m.put("rollout_tokens_per_s", generated / ((t1 - t0) / 1e9));
         m.put("reward_seconds", (t2 - t1) / 1e9);
         m.put("step_seconds", (System.nanoTime() - t0) / 1e9);
-        patches.close();
         return m;
     }
 

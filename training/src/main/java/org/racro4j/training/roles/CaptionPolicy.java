@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.generation.Generated;
 import org.racro4j.models.generation.TeacherForcing;
@@ -52,11 +53,11 @@ public final class CaptionPolicy implements AnswerSource {
         return TextCompletion.promptIds(tok, Prompts.captioner(question));
     }
 
-    /** One caption per row of patches [N, P, F] (no gradients). */
+    /** One caption per row of patches [N, P, F] (no gradients; the image embeddings are freed before it returns). */
     public List<Generated> caption(Tensor patches, List<String> questions, float temperature, long seed) {
         List<int[]> prompts = new ArrayList<>(questions.size());
         for (String q : questions) prompts.add(captionPrompt(q));
-        try (Autograd.Mode off = Autograd.noGrad()) {
+        try (Autograd.Mode off = Autograd.noGrad(); Scope scope = Scope.open()) {
             return TextCompletion.complete(model.languageModel(), tok, model.embedImages(patches), prompts, maxCaptionTokens, temperature, seed);
         }
     }

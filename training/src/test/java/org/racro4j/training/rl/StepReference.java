@@ -1,0 +1,99 @@
+package org.racro4j.training.rl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.racro4j.core.optim.AdamW;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Rollout;
+
+/**
+ * What the step tests share: group-relative advantages computed the plain way, and the comparison of a policy a
+ * step trained with its twin that the test trained on the rollouts and advantages it worked out itself.
+ */
+final class StepReference {
+    private StepReference() {}
+
+    /** Rollouts to train on and their advantages, as the test assembled them. */
+    static final class Batch {
+        final List<Rollout> rollouts = new ArrayList<>();
+        final List<Double> advantages = new ArrayList<>();
+        int groupsKept;
+        int zeroVariance;
+
+        /**
+         * Adds the groups of {@code size} consecutive rollouts whose rewards are not all equal, each reward minus its
+         * group's mean (divided by the group's sample standard deviation + 1e-6 when {@code std}).
+         */
+        void addGroups(List<Rollout> all, double[] rewards, int size, boolean std) {
+            for (int g = 0; g < rewards.length / size; g++) {
+                double mean = 0;
+                double min = Double.POSITIVE_INFINITY;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = g * size; i < (g + 1) * size; i++) {
+                    mean += rewards[i] / size;
+                    min = Math.min(min, rewards[i]);
+                    max = Math.max(max, rewards[i]);
+                }
+                if (min == max) {
+                    zeroVariance++;
+                    continue;
+                }
+                double var = 0;
+                for (int i = g * size; i < (g + 1) * size; i++) var += (rewards[i] - mean) * (rewards[i] - mean) / (size - 1);
+                double scale = std ? 1 / (Math.sqrt(var) + 1e-6) : 1;
+                for (int i = g * size; i < (g + 1) * size; i++) {
+                    rollouts.add(all.get(i));
+                    advantages.add((rewards[i] - mean) * scale);
+                }
+                groupsKept++;
+            }
+        }
+
+        double[] advantageArray() {
+            return advantages.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
+
+    static AdamW optimizer(CaptionPolicy p, RlConfig cfg) {
+        return AdamW.forTransformer(p.model().parameters(), (float) cfg.lr(), (float) cfg.weightDecay(), 0.9f, 0.99f, 1e-8f);
+    }
+
+    static double mean(double[] x) {
+        double s = 0;
+        for (double v : x) s += v;
+        return s / x.length;
+    }
+
+    static double meanLength(List<Rollout> rollouts) {
+        double s = 0;
+        for (Rollout r : rollouts) s += r.response().length;
+        return s / rollouts.size();
+    }
+
+    /** The step's policy ends where its twin, trained by the test on the test's batch, ends; and both moved. */
+    static void assertSameWeights(CaptionPolicy stepped, CaptionPolicy twin, CaptionPolicy untouched) {
+        double[][] a = TinyPolicy.parameters(stepped);
+        double[][] b = TinyPolicy.parameters(twin);
+        double[][] c = TinyPolicy.parameters(untouched);
+        double moved = 0;
+        double worst = 0;
+        for (int p = 0; p < a.length; p++) {
+            for (int j = 0; j < a[p].length; j++) {
+                moved = Math.max(moved, Math.abs(b[p][j] - c[p][j]));
+                worst = Math.max(worst, Math.abs(a[p][j] - b[p][j]));
+            }
+        }
+        assertTrue(moved > 1e-4, "the reference update moved the weights: " + moved);
+        assertTrue(worst <= 1e-5 * Math.max(1, moved), "weights differ from the reference step's by " + worst + " (largest move " + moved + ")");
+    }
+
+    static void assertMetric(Map<String, Object> m, String key, double want) {
+        assertTrue(m.containsKey(key), "metric " + key + " in " + m.keySet());
+        assertEquals(want, ((Number) m.get(key)).doubleValue(), 1e-9 + 1e-6 * Math.abs(want), key);
+    }
+}
