@@ -7,10 +7,10 @@ package org.racro4j.training.rl;
  */
 public record LossConfig(double clipLow, double clipHigh, Aggregation aggregation, KlEstimator kl, double klCoef) {
     public LossConfig {
-        if (clipLow < 0 || clipLow >= 1 || clipHigh < 0) {
-            throw new IllegalArgumentException("clip range must satisfy 0 <= clip_low < 1 and clip_high >= 0, got " + clipLow + ", " + clipHigh);
+        if (!(clipLow >= 0 && clipLow < 1 && clipHigh >= 0 && clipHigh < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("clip range must satisfy 0 <= clip_low < 1 and 0 <= clip_high < infinity, got " + clipLow + ", " + clipHigh);
         }
-        if (klCoef < 0) throw new IllegalArgumentException("kl_coef must be >= 0, got " + klCoef);
+        if (!(klCoef >= 0 && klCoef < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("kl_coef must be >= 0 (and finite), got " + klCoef);
     }
 
     /** RACRO's published setting: clip 0.2, token-mean, k3 KL with coefficient 0.001. */

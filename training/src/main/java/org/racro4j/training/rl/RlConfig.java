@@ -23,15 +23,22 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
         positive("rl.steps", steps);
         positive("rl.prompts_per_step", promptsPerStep);
         if (groupSize < 2) throw new IllegalArgumentException("rl.group_size must be >= 2 (advantages compare rollouts), got " + groupSize);
-        if (!(temperature > 0)) throw new IllegalArgumentException("rl.temperature must be > 0 for sampling, got " + temperature);
+        if (!(temperature > 0 && temperature < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("rl.temperature must be > 0 (and finite) for sampling, got " + temperature);
+        }
         positive("rl.max_caption_tokens", maxCaptionTokens);
-        if (!(lr > 0)) throw new IllegalArgumentException("rl.lr must be > 0, got " + lr);
+        if (!(lr > 0 && lr < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("rl.lr must be > 0 (and finite), got " + lr);
         if (warmupSteps < 0 || warmupSteps > steps) throw new IllegalArgumentException("rl.warmup_steps must be in [0, rl.steps], got " + warmupSteps);
+        if (!(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("rl.weight_decay must be >= 0 (and finite), got " + weightDecay);
+        }
         positive("rl.inner_epochs", innerEpochs);
         positive("rl.minibatch", minibatch);
         if (!(maxGradNorm > 0)) throw new IllegalArgumentException("rl.max_grad_norm must be > 0, got " + maxGradNorm);
         positive("rl.reader_samples", readerSamples);
-        if (readerTemperature < 0) throw new IllegalArgumentException("rl.reader_temperature must be >= 0, got " + readerTemperature);
+        if (!(readerTemperature >= 0 && readerTemperature < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("rl.reader_temperature must be >= 0 (and finite), got " + readerTemperature);
+        }
     }
 
     private static void positive(String key, int v) {

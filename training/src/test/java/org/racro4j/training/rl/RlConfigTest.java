@@ -1,0 +1,110 @@
+package org.racro4j.training.rl;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every limit of the RL and loss configuration on both sides: the last valid value is accepted and the first
+ * invalid one is refused with a message that names the key and the value, so an impossible config stops the run
+ * before it starts instead of training with a silently wrong setting.
+ */
+class RlConfigTest {
+    /** The valid base configuration with some values replaced (keys as in the run config). */
+    static RlConfig rl(Map<String, Object> v) {
+        Map<String, Object> c = new HashMap<>(Map.ofEntries(Map.entry("algorithm", "racro"), Map.entry("steps", 10),
+                Map.entry("prompts_per_step", 4), Map.entry("group_size", 4), Map.entry("temperature", 0.7f), Map.entry("max_caption_tokens", 8),
+                Map.entry("lr", 1e-4), Map.entry("warmup_steps", 0), Map.entry("weight_decay", 0.0), Map.entry("inner_epochs", 1),
+                Map.entry("minibatch", 16), Map.entry("std_normalize", false), Map.entry("dynamic_sampling", true),
+                Map.entry("max_grad_norm", 1.0), Map.entry("reader_samples", 1), Map.entry("reader_temperature", 0f)));
+        c.putAll(v);
+        return new RlConfig((String) c.get("algorithm"), (int) c.get("steps"), (int) c.get("prompts_per_step"), (int) c.get("group_size"),
+                (float) c.get("temperature"), (int) c.get("max_caption_tokens"), (double) c.get("lr"), (int) c.get("warmup_steps"),
+                (double) c.get("weight_decay"), (int) c.get("inner_epochs"), (int) c.get("minibatch"), LossConfig.racro(),
+                (boolean) c.get("std_normalize"), (boolean) c.get("dynamic_sampling"), (double) c.get("max_grad_norm"),
+                (int) c.get("reader_samples"), (float) c.get("reader_temperature"));
+    }
+
+    static Stream<Arguments> limits() {
+        return Stream.of(
+                // key, last valid value, first invalid value
+                Arguments.of("algorithm", "prco", "grpo"),
+                Arguments.of("steps", 1, 0),
+                Arguments.of("prompts_per_step", 1, 0),
+                Arguments.of("group_size", 2, 1),
+                Arguments.of("temperature", Float.MIN_VALUE, 0f),
+                Arguments.of("temperature", 5f, Float.NaN),
+                Arguments.of("temperature", Float.MAX_VALUE, Float.POSITIVE_INFINITY),
+                Arguments.of("max_caption_tokens", 1, 0),
+                Arguments.of("lr", Double.MIN_VALUE, 0.0),
+                Arguments.of("lr", 1.0, Double.NaN),
+                Arguments.of("lr", Double.MAX_VALUE, Double.POSITIVE_INFINITY),
+                Arguments.of("weight_decay", 0.0, -Double.MIN_VALUE),
+                Arguments.of("weight_decay", 0.1, Double.NaN),
+                Arguments.of("warmup_steps", 0, -1),
+                Arguments.of("warmup_steps", 10, 11),
+                Arguments.of("inner_epochs", 1, 0),
+                Arguments.of("minibatch", 1, 0),
+                Arguments.of("max_grad_norm", Double.MIN_VALUE, 0.0),
+                Arguments.of("max_grad_norm", 1.0, Double.NaN),
+                Arguments.of("reader_samples", 1, 0),
+                Arguments.of("reader_temperature", 0f, -Float.MIN_VALUE),
+                Arguments.of("reader_temperature", 2f, Float.NaN));
+    }
+
+    @ParameterizedTest(name = "{0}: {1} accepted, {2} refused")
+    @MethodSource("limits")
+    void eachLimitAcceptsTheLastValidValueAndNamesTheKeyOfTheFirstInvalidOne(String key, Object valid, Object invalid) {
+        RlConfig ok = assertDoesNotThrow(() -> rl(Map.of(key, valid)));
+        assertNotNull(ok);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rl(Map.of(key, invalid)));
+        String name = key.equals("algorithm") ? "rl.algorithm" : "rl." + key;
+        assertTrue(e.getMessage().startsWith(name + " must"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(String.valueOf(invalid)), e.getMessage());
+    }
+
+    static Stream<Arguments> lossLimits() {
+        return Stream.of(
+                // clip low, clip high, kl coef, valid?
+                Arguments.of(0.0, 0.0, 0.0, true),
+                Arguments.of(0.999, 5.0, 10.0, true),
+                Arguments.of(-1e-9, 0.2, 0.0, false),
+                Arguments.of(1.0, 0.2, 0.0, false),
+                Arguments.of(0.2, -1e-9, 0.0, false),
+                Arguments.of(0.2, 0.2, -1e-9, false),
+                Arguments.of(Double.NaN, 0.2, 0.0, false),
+                Arguments.of(0.2, Double.POSITIVE_INFINITY, 0.0, false),
+                Arguments.of(0.2, 0.2, Double.NaN, false));
+    }
+
+    @ParameterizedTest(name = "clip [{0}, {1}], kl {2}: valid {3}")
+    @MethodSource("lossLimits")
+    void lossConfigLimits(double clipLow, double clipHigh, double klCoef, boolean valid) {
+        if (valid) {
+            LossConfig c = new LossConfig(clipLow, clipHigh, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K1, klCoef);
+            assertEquals(clipLow, c.clipLow());
+            return;
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LossConfig(clipLow, clipHigh, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K1, klCoef));
+        String what = !(klCoef >= 0) ? "kl_coef must be >= 0" : "clip range must satisfy";
+        assertTrue(e.getMessage().startsWith(what), e.getMessage());
+    }
+
+    /** RACRO's published loss: clip 0.2 both sides, token-mean, k3 KL with coefficient 0.001. */
+    @Test
+    void racroLossIsThePublishedSetting() {
+        assertEquals(new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.001), LossConfig.racro());
+    }
+}
