@@ -7,12 +7,13 @@ import org.racro4j.training.roles.Role;
 import org.racro4j.training.roles.Rollout;
 
 /**
- * −1 when a caption states an answer instead of describing the image: it contains an answer marker ("answer",
- * "\boxed", "the answer is"), which would let the reader copy rather than reason. 0 otherwise (and for Solver
- * rollouts, whose job is to answer). Used with a positive weight, it subtracts.
+ * −1 when a caption states an answer instead of describing the image: it contains an answer marker (the word
+ * "answer" in any case, as in "the answer is 3" or "Answer: 3", or "\boxed"), which would let the reader copy
+ * rather than reason. 0 otherwise (and for Solver rollouts, whose job is to answer). Used with a positive weight,
+ * it subtracts.
  */
 public final class LeakagePenalty implements Reward {
-    private static final Pattern MARKER = Pattern.compile("(^|\\s)answer(\\s|$)|\\\\boxed");
+    private static final Pattern MARKER = Pattern.compile("(?i)\\banswer\\b|\\\\boxed");
 
     @Override
     public String name() {

@@ -2,6 +2,9 @@ package org.racro4j.training.reward;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -114,5 +117,129 @@ class RewardsTest {
         Rollout right = new Rollout(COUNT, Role.SOLVER, -1, new int[0], new int[0], COUNT.answer(), true, "c");
         Rollout wrong = new Rollout(COUNT, Role.SOLVER, -1, new int[0], new int[0], "purple", true, "c");
         assertArrayEquals(new double[] {1, 0}, new AnswerAccuracyReward().score(List.of(right, wrong), 0));
+    }
+
+    static Rollout solver(TaskItem t, String text, boolean stopped) {
+        return new Rollout(t, Role.SOLVER, -1, new int[] {2}, new int[] {4}, text, stopped, "a caption .");
+    }
+
+    /** Each answer marker a caption can carry is penalised; Solver rollouts, whose job is to answer, never are. */
+    @Test
+    void leakageCatchesEveryAnswerMarkerInCaptionsOnly() {
+        for (String leaking : List.of("answer : 3 .", "the answer is \\boxed{3} .", "\\boxed{red}", "red circle . the answer is red .",
+                "Answer: 3", "so the ANSWER, 3", "three shapes . answer")) {
+            assertEquals(-1, new LeakagePenalty().score(List.of(caption(COUNT, leaking, true)), 0)[0], 0, "caption " + leaking);
+            assertEquals(0, new LeakagePenalty().score(List.of(solver(COUNT, leaking, true)), 0)[0], 0, "solver " + leaking);
+        }
+        for (String clean : List.of("red circle at top left .", "answers are not given .", "an unanswerable scene .", "boxed red square .", "")) {
+            assertEquals(0, new LeakagePenalty().score(List.of(caption(COUNT, clean, true)), 0)[0], 0, "caption " + clean);
+        }
+    }
+
+    /**
+     * A caption is well formed when it ended by itself and is a run of sentences closed by " ."; a Solver answer when
+     * it ended by itself and reads as one answer line.
+     */
+    @Test
+    void formatFollowsEachRolesForm() {
+        FormatReward f = new FormatReward();
+        assertArrayEquals(new double[] {1, 1, 0, 0, 0, 0}, f.score(List.of(
+                caption(COUNT, "red circle at top left . blue square at middle center .", true),
+                caption(COUNT, ".", true),
+                caption(COUNT, "red circle at top left", true),           // stopped, but the sentence is not closed
+                caption(COUNT, "red circle at top left .", false),        // closed, but cut off by the length limit
+                caption(COUNT, "   ", true),
+                caption(COUNT, "red circle at top left.", true)), 0));    // the task tokens close with " ."
+        assertArrayEquals(new double[] {1, 0, 0}, f.score(List.of(
+                solver(COUNT, COUNT.answer(), true),
+                solver(COUNT, COUNT.answer(), false),
+                solver(COUNT, "", true)), 0));
+    }
+
+    /** A term's value is its weight times its reward; terms of weight 0 are never computed; each term has its own seed. */
+    @Test
+    void weightedSumAddsEachTermTimesItsWeight() {
+        List<Long> seeds = new ArrayList<>();
+        Reward first = fixed("first", new double[] {0.5, -1, 2}, seeds);
+        Reward second = fixed("second", new double[] {3, 0.25, -0.5}, seeds);
+        Reward never = new Reward() {
+            @Override
+            public String name() {
+                return "never";
+            }
+
+            @Override
+            public double[] score(List<Rollout> rollouts, long seed) {
+                throw new AssertionError("a term of weight 0 is not computed");
+            }
+        };
+        WeightedReward w = new WeightedReward(List.of(new WeightedReward.Term(0.7, first), new WeightedReward.Term(0, never),
+                new WeightedReward.Term(-1.5, second)));
+        List<Rollout> three = List.of(caption(COUNT, "a .", true), caption(COUNT, "b .", true), caption(COUNT, "c .", true));
+        assertArrayEquals(new double[] {0.7 * 0.5 - 1.5 * 3, 0.7 * -1 - 1.5 * 0.25, 0.7 * 2 - 1.5 * -0.5}, w.score(three, 10), 1e-12);
+        double[][] terms = w.scoreTerms(three, 10);
+        assertArrayEquals(new double[] {0.5, -1, 2}, terms[0], 0);
+        assertArrayEquals(new double[] {0, 0, 0}, terms[1], 0);
+        assertArrayEquals(new double[] {3, 0.25, -0.5}, terms[2], 0);
+        assertEquals(4, seeds.size());
+        assertTrue(!seeds.get(0).equals(seeds.get(1)), "terms draw from different seeds: " + seeds);
+        assertEquals(seeds.subList(0, 2), seeds.subList(2, 4), "the same seed gives the same term seeds");
+        assertEquals("0.700000*first + 0.00000*never + -1.50000*second", w.name());
+        assertEquals(3, w.terms().size());
+        assertSame(second, w.terms().get(2).reward());
+    }
+
+    @Test
+    void weightedRewardRefusesNoTermsAndATermOfTheWrongLength() {
+        assertThrows(IllegalArgumentException.class, () -> new WeightedReward(List.of()));
+        WeightedReward w = new WeightedReward(List.of(new WeightedReward.Term(1, fixed("short", new double[] {1}, new ArrayList<>()))));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> w.score(List.of(caption(COUNT, "a .", true), caption(COUNT, "b .", true)), 0));
+        assertTrue(e.getMessage().contains("short") && e.getMessage().contains("1 values for 2 rollouts"), e.getMessage());
+    }
+
+    /** The names are the keys of the run's metrics (reward_format, reward_leakage, ...) and of the report. */
+    @Test
+    void rewardNamesAreTheMetricKeys() {
+        ScriptedReader reader = new ScriptedReader(List.of());
+        assertEquals("caption_utility(scripted, k=3)", new CaptionUtilityReward(reader, 3, 1f).name());
+        assertEquals("caption_utility(scripted, expected)", new CaptionUtilityReward(reader, 1, 1f, true).name());
+        assertEquals("format", new FormatReward().name());
+        assertEquals("leakage", new LeakagePenalty().name());
+        assertEquals("grounded", new DescriptionGroundedReward().name());
+        assertEquals("accuracy", new AnswerAccuracyReward().name());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CaptionUtilityReward(reader, 0, 1f));
+        assertTrue(e.getMessage().contains("k must be >= 1"), e.getMessage());
+    }
+
+    /** Items without facts score 0; with facts but none needed, any sentence is full recall; scores come per rollout. */
+    @Test
+    void groundedRewardEdgesAndPerRolloutScores() {
+        TaskItem external = new TaskItem("x:1", "external", "other", COUNT.image(), "q ?", "3", COUNT.answerType(), List.of(), "free text",
+                List.of(), List.of(), 1);
+        assertEquals(0, DescriptionGroundedReward.grounding(external, COUNT.goldDescription()), 0);
+        TaskItem noneNeeded = new TaskItem("x:2", COUNT.family(), COUNT.category(), COUNT.image(), COUNT.question(), COUNT.answer(),
+                COUNT.answerType(), List.of(), COUNT.goldDescription(), COUNT.facts(), List.of(), 2);
+        assertEquals(1, DescriptionGroundedReward.grounding(noneNeeded, "anything at all ."), 0);
+        assertEquals(0, DescriptionGroundedReward.grounding(noneNeeded, ""), 0);
+        String needed = COUNT.facts().get(COUNT.neededFacts().get(0));
+        double one = 1.0 / COUNT.neededFacts().size();
+        assertArrayEquals(new double[] {one, 0, 1}, new DescriptionGroundedReward().score(List.of(caption(COUNT, needed, true),
+                caption(COUNT, "nothing here .", true), caption(COUNT, COUNT.goldDescription(), true)), 0), 1e-12);
+    }
+
+    private static Reward fixed(String name, double[] values, List<Long> seeds) {
+        return new Reward() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public double[] score(List<Rollout> rollouts, long seed) {
+                seeds.add(seed);
+                return values.clone();
+            }
+        };
     }
 }
