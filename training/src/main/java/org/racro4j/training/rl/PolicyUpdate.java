@@ -45,6 +45,9 @@ public final class PolicyUpdate {
      */
     public Stats apply(List<Rollout> rollouts, double[] advantages, Tensor patches, long seed) {
         int n = rollouts.size();
+        if (n == 0 || advantages.length != n) {
+            throw new IllegalArgumentException("policy update: " + n + " rollouts and " + advantages.length + " advantages (need one per rollout, at least one)");
+        }
         int maxLen = cfg.maxCaptionTokens();
         Tensor[] old;
         Tensor[] ref;
@@ -61,34 +64,29 @@ public final class PolicyUpdate {
         double lossSum = 0, clipSum = 0, klSum = 0, entSum = 0, ratioSum = 0, normSum = 0;
         long tokens = 0;
         int steps = 0;
-        SplittableRandom rng = new SplittableRandom(seed);
         try {
-            for (int epoch = 0; epoch < cfg.innerEpochs(); epoch++) {
-                int[] order = shuffled(n, rng);
-                for (int s = 0; s < n; s += cfg.minibatch()) {
-                    int[] idx = Arrays.copyOfRange(order, s, Math.min(n, s + cfg.minibatch()));
-                    try (Scope scope = Scope.open()) {
-                        TeacherForcing.Scores sc = score(policy, rollouts, idx, patches, true);
-                        int len = sc.logProbs().size(1);
-                        float[] adv = new float[idx.length];
-                        for (int i = 0; i < idx.length; i++) adv[i] = (float) advantages[idx[i]];
-                        Tensor oldT = stack(old, idx, len);
-                        Tensor refT = cfg.loss().klCoef() > 0 ? stack(ref, idx, len) : null;
-                        PolicyLoss.Result r = PolicyLoss.compute(sc.logProbs(), oldT, refT,
-                                Tensor.of(adv, idx.length).to(sc.logProbs().device()), sc.mask(), cfg.loss(), maxLen);
-                        r.loss().backward();
-                        normSum += GradClip.clipGradNorm(policy.model().parameters(), (float) cfg.maxGradNorm());
-                        optimizer.step();
-                        optimizer.zeroGrad();
-                        double t = sc.mask().sum().item();
-                        tokens += (long) t;
-                        lossSum += r.loss().item();
-                        clipSum += r.clipFraction();
-                        klSum += r.meanKl();
-                        ratioSum += r.meanRatio();
-                        entSum += sc.entropy().sum().item() / Math.max(1, t);
-                        steps++;
-                    }
+            for (int[] idx : minibatches(n, cfg.minibatch(), cfg.innerEpochs(), seed)) {
+                try (Scope scope = Scope.open()) {
+                    TeacherForcing.Scores sc = score(policy, rollouts, idx, patches, true);
+                    int len = sc.logProbs().size(1);
+                    float[] adv = new float[idx.length];
+                    for (int i = 0; i < idx.length; i++) adv[i] = (float) advantages[idx[i]];
+                    Tensor oldT = stack(old, idx, len);
+                    Tensor refT = cfg.loss().klCoef() > 0 ? stack(ref, idx, len) : null;
+                    PolicyLoss.Result r = PolicyLoss.compute(sc.logProbs(), oldT, refT,
+                            Tensor.of(adv, idx.length).to(sc.logProbs().device()), sc.mask(), cfg.loss(), maxLen);
+                    r.loss().backward();
+                    normSum += GradClip.clipGradNorm(policy.model().parameters(), (float) cfg.maxGradNorm());
+                    optimizer.step();
+                    optimizer.zeroGrad();
+                    double t = sc.mask().sum().item();
+                    tokens += (long) t;
+                    lossSum += r.loss().item();
+                    clipSum += r.clipFraction();
+                    klSum += r.meanKl();
+                    ratioSum += r.meanRatio();
+                    entSum += sc.entropy().sum().item() / Math.max(1, t);
+                    steps++;
                 }
             }
         } finally {
@@ -185,6 +183,20 @@ public final class PolicyUpdate {
         int[] r = new int[to - from];
         for (int i = 0; i < r.length; i++) r[i] = from + i;
         return r;
+    }
+
+    /**
+     * The minibatches of an update, in the order they are stepped: for each inner epoch the rollouts 0..n-1 are
+     * shuffled (seeded) and cut into runs of {@code size}, the last one shorter when size does not divide n.
+     */
+    static List<int[]> minibatches(int n, int size, int epochs, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<int[]> out = new ArrayList<>();
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            int[] order = shuffled(n, rng);
+            for (int s = 0; s < n; s += size) out.add(Arrays.copyOfRange(order, s, Math.min(n, s + size)));
+        }
+        return out;
     }
 
     private static int[] shuffled(int n, SplittableRandom rng) {

@@ -1,0 +1,138 @@
+package org.racro4j.training.rl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import org.racro4j.core.Tensor;
+import org.racro4j.training.reward.AnswerAccuracyReward;
+import org.racro4j.training.reward.CaptionUtilityReward;
+import org.racro4j.training.reward.FormatReward;
+import org.racro4j.training.reward.LeakagePenalty;
+import org.racro4j.training.reward.WeightedReward;
+import org.racro4j.training.roles.Answer;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Role;
+import org.racro4j.training.roles.Rollout;
+import org.racro4j.training.tasks.AnswerType;
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * One PRCO step against the test's own account of it. The shared policy writes G captions per task (Observer) and
+ * answers each caption k times (Solver). The test recomputes every reward by hand: the Solver's is its accuracy
+ * plus 0.25 × format; the Observer's is 0.7 × utility (the fraction of the Solver's k answers to that caption that
+ * are right) plus 0.2 × format minus the leakage penalty. It centres each role within its own groups (G captions of
+ * a task; k answers of a caption), drops groups with one reward value, trains a twin policy on both roles' rollouts
+ * in one update and requires the step's policy and metrics to agree.
+ *
+ * <p>A random tiny policy would never answer right, so the tasks' gold answers are set, before the step, to answers
+ * the Solver is known to give (sampling is seeded): then some captions lead to right answers and others do not.
+ */
+class PrcoStepTest {
+    private static final int G = 3;
+    private static final int K = 3;
+    private static final long SEED = 91;
+
+    @Test
+    void stepTrainsBothRolesOnTheirOwnGroupsInOneUpdate() {
+        RlConfig cfg = new RlConfig("prco", 10, 3, G, 1.8f, TinyPolicy.MAX_CAPTION_TOKENS, 2e-3, 0, 0.01, 1, 200,
+                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), false, true, 1.0, K, 1.5f);
+        CaptionPolicy probe = TinyPolicy.create(7);
+        List<TaskItem> tasks = answerableTasks(probe, TinyPolicy.tasks(3), cfg);
+
+        WeightedReward observerExtras = new WeightedReward(List.of(new WeightedReward.Term(0.2, new FormatReward()),
+                new WeightedReward.Term(1.0, new LeakagePenalty())));
+        WeightedReward solverReward = new WeightedReward(List.of(new WeightedReward.Term(1.0, new AnswerAccuracyReward()),
+                new WeightedReward.Term(0.25, new FormatReward())));
+        CaptionPolicy policy = TinyPolicy.create(7);
+        CaptionPolicy frozen = TinyPolicy.create(8);
+        Map<String, Object> m = new PrcoStep(policy, 0.7, observerExtras, solverReward,
+                new PolicyUpdate(policy, frozen, StepReference.optimizer(policy, cfg), cfg), cfg).run(tasks, 2, SEED);
+
+        CaptionPolicy twin = TinyPolicy.create(7);
+        Tensor patches = twin.patches(tasks);
+        List<Rollout> observers = CaptionRollouts.sample(twin, tasks, patches, G, cfg.temperature(), SEED);
+        List<List<Answer>> answers = answersOf(twin, observers, cfg);
+        double[] utility = new double[observers.size()];
+        double[] observerReward = new double[observers.size()];
+        List<Rollout> solvers = new ArrayList<>();
+        List<Double> solverRewards = new ArrayList<>();
+        for (int i = 0; i < observers.size(); i++) {
+            Rollout o = observers.get(i);
+            for (Answer a : answers.get(i)) {
+                boolean right = CaptionUtilityReward.isCorrect(o.task(), a.text());
+                utility[i] += right ? 1.0 / K : 0;
+                Rollout s = new Rollout(o.task(), Role.SOLVER, -1, a.context(), a.tokens(), a.text(), a.stopped(), o.text());
+                solvers.add(s);
+                solverRewards.add((right ? 1 : 0) + 0.25 * (FormatReward.wellFormed(s) ? 1 : 0));
+            }
+            observerReward[i] = 0.7 * utility[i] + 0.2 * (FormatReward.wellFormed(o) ? 1 : 0) - (LeakagePenalty.leaks(o.text()) ? 1 : 0);
+        }
+        double[] solverArray = solverRewards.stream().mapToDouble(Double::doubleValue).toArray();
+        StepReference.Batch observerBatch = new StepReference.Batch();
+        observerBatch.addGroups(observers, observerReward, G, false);
+        StepReference.Batch solverBatch = new StepReference.Batch();
+        solverBatch.addGroups(solvers, solverArray, K, false);
+        assertTrue(observerBatch.groupsKept >= 1 && solverBatch.groupsKept >= 1 && solverBatch.zeroVariance >= 1,
+                "the case trains both roles and drops some Solver groups: observer groups kept " + observerBatch.groupsKept
+                        + ", solver groups kept " + solverBatch.groupsKept + ", dropped " + solverBatch.zeroVariance);
+        List<Rollout> train = new ArrayList<>(observerBatch.rollouts);
+        train.addAll(solverBatch.rollouts);
+        List<Double> adv = new ArrayList<>(observerBatch.advantages);
+        adv.addAll(solverBatch.advantages);
+        PolicyUpdate.Stats s = new PolicyUpdate(twin, frozen, StepReference.optimizer(twin, cfg), cfg)
+                .apply(train, adv.stream().mapToDouble(Double::doubleValue).toArray(), patches, SEED + 4);
+
+        StepReference.assertSameWeights(policy, twin, TinyPolicy.create(7));
+        StepReference.assertMetric(m, "reward", StepReference.mean(observerReward));
+        StepReference.assertMetric(m, "accuracy", StepReference.mean(utility));
+        StepReference.assertMetric(m, "solver_reward", StepReference.mean(solverArray));
+        StepReference.assertMetric(m, "response_length", StepReference.meanLength(observers));
+        StepReference.assertMetric(m, "groups_kept", observerBatch.groupsKept);
+        StepReference.assertMetric(m, "solver_groups_kept", solverBatch.groupsKept);
+        StepReference.assertMetric(m, "groups_zero_variance", observerBatch.zeroVariance);
+        StepReference.assertMetric(m, "groups_nan", 0);
+        assertEquals(s.loss(), ((Number) m.get("loss")).doubleValue(), 1e-6, "loss");
+        assertEquals(s.gradNorm(), ((Number) m.get("grad_norm")).doubleValue(), 1e-5 * s.gradNorm(), "grad_norm");
+        patches.close();
+    }
+
+    /** The Solver's k answers to each caption, drawn as the step draws them (the seed after the captions'). */
+    static List<List<Answer>> answersOf(CaptionPolicy p, List<Rollout> observers, RlConfig cfg) {
+        List<String> captions = new ArrayList<>();
+        List<String> questions = new ArrayList<>();
+        for (Rollout o : observers) {
+            captions.add(o.text());
+            questions.add(o.task().question());
+        }
+        return p.answer(captions, questions, cfg.readerSamples(), cfg.readerTemperature(), SEED + 1);
+    }
+
+    /**
+     * The tasks with their gold answer replaced by the answer the Solver gives most often to the task's captions (a
+     * word answer, verified as right), so that utilities vary within a task's group.
+     */
+    static List<TaskItem> answerableTasks(CaptionPolicy p, List<TaskItem> tasks, RlConfig cfg) {
+        Tensor patches = p.patches(tasks);
+        List<List<Answer>> answers = answersOf(p, CaptionRollouts.sample(p, tasks, patches, G, cfg.temperature(), SEED), cfg);
+        patches.close();
+        List<TaskItem> out = new ArrayList<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            Map<String, Integer> counts = new HashMap<>();
+            for (int i = t * G; i < (t + 1) * G; i++) for (Answer a : answers.get(i)) if (!a.text().isBlank()) counts.merge(a.text(), 1, Integer::sum);
+            String gold = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            TaskItem x = tasks.get(t);
+            TaskItem answerable = new TaskItem(x.id(), x.family(), x.category(), x.image(), x.question(), gold, AnswerType.WORD, List.of(),
+                    x.goldDescription(), x.facts(), x.neededFacts(), x.seed());
+            assertTrue(CaptionUtilityReward.isCorrect(answerable, gold), "the Solver's answer '" + gold + "' verifies as right");
+            out.add(answerable);
+        }
+        return out;
+    }
+}
