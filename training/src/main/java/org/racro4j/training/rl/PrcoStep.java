@@ -119,14 +119,11 @@ public final class PrcoStep {
             double[] a = new double[adv.size()];
             for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
             PolicyUpdate.Stats s = update.apply(train, a, patches, seed + 4);
-            RacroStep.putStats(m, s);
-            m.put("train_tokens_per_s", s.tokens() / ((System.nanoTime() - t2) / 1e9));
+            RacroStep.putStats(m, s, System.nanoTime() - t2);
         }
-        long generated = 0;
-        for (Rollout r : observers) generated += r.response().length;
-        for (Rollout r : solvers) generated += r.response().length;
-        m.put("rollout_tokens_per_s", generated / ((t1 - t0) / 1e9));
-        m.put("step_seconds", (System.nanoTime() - t0) / 1e9);
+        List<Rollout> generated = new ArrayList<>(observers);
+        generated.addAll(solvers);
+        RacroStep.putTimes(m, generated, t0, t1, t2);
         return m;
     }
 }

@@ -65,14 +65,9 @@ public final class RacroStep {
             List<Rollout> kept = new ArrayList<>(sel.kept().length);
             for (int i : sel.kept()) kept.add(rollouts.get(i));
             PolicyUpdate.Stats s = update.apply(kept, sel.advantages(), patches, seed + 2);
-            putStats(m, s);
-            m.put("train_tokens_per_s", s.tokens() / ((System.nanoTime() - t2) / 1e9));
+            putStats(m, s, System.nanoTime() - t2);
         }
-        long generated = 0;
-        for (Rollout r : rollouts) generated += r.response().length;
-        m.put("rollout_tokens_per_s", generated / ((t1 - t0) / 1e9));
-        m.put("reward_seconds", (t2 - t1) / 1e9);
-        m.put("step_seconds", (System.nanoTime() - t0) / 1e9);
+        putTimes(m, rollouts, t0, t1, t2);
         return m;
     }
 
@@ -95,7 +90,23 @@ public final class RacroStep {
         }
     }
 
-    static void putStats(Map<String, Object> m, PolicyUpdate.Stats s) {
+    /**
+     * Where a step's time went: rollouts (sampling; t0 to t1, with the tokens they generated), rewards (t1 to t2)
+     * and the whole step, so that the throughputs can be recomputed from the log.
+     */
+    static void putTimes(Map<String, Object> m, List<Rollout> rollouts, long t0, long t1, long t2) {
+        long generated = 0;
+        for (Rollout r : rollouts) generated += r.response().length;
+        double rolloutSeconds = (t1 - t0) / 1e9;
+        m.put("rollout_tokens", generated);
+        m.put("rollout_seconds", rolloutSeconds);
+        m.put("rollout_tokens_per_s", generated / rolloutSeconds);
+        m.put("reward_seconds", (t2 - t1) / 1e9);
+        m.put("step_seconds", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The update's statistics, and its throughput over {@code nanos}. */
+    static void putStats(Map<String, Object> m, PolicyUpdate.Stats s, long nanos) {
         m.put("loss", s.loss());
         m.put("kl", s.kl());
         m.put("entropy", s.entropy());
@@ -103,6 +114,9 @@ public final class RacroStep {
         m.put("ratio", s.ratio());
         m.put("grad_norm", s.gradNorm());
         m.put("optimizer_steps", s.optimizerSteps());
+        m.put("train_tokens", s.tokens());
+        m.put("train_seconds", nanos / 1e9);
+        m.put("train_tokens_per_s", s.tokens() / (nanos / 1e9));
     }
 
     static double mean(double[] x) {

@@ -150,10 +150,12 @@ class RewardsTest {
                 caption(COUNT, "red circle at top left .", false),        // closed, but cut off by the length limit
                 caption(COUNT, "   ", true),
                 caption(COUNT, "red circle at top left.", true)), 0));    // the task tokens close with " ."
-        assertArrayEquals(new double[] {1, 0, 0}, f.score(List.of(
+        assertArrayEquals(new double[] {1, 0, 0, 0, 0}, f.score(List.of(
                 solver(COUNT, COUNT.answer(), true),
                 solver(COUNT, COUNT.answer(), false),
-                solver(COUNT, "", true)), 0));
+                solver(COUNT, "", true),
+                solver(COUNT, "3 answer : 4", true),     // two answer lines: hedging
+                solver(COUNT, ". 3", true)), 0));        // the answer line ends before any answer
     }
 
     /** A term's value is its weight times its reward; terms of weight 0 are never computed; each term has its own seed. */

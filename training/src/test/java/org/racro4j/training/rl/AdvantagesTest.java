@@ -25,4 +25,13 @@ class AdvantagesTest {
                 () -> Advantages.select(new double[] {Double.NaN, Double.NaN}, 2, true, true, "caption", 9));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("step 9") && e.getMessage().contains("NaN"), e.getMessage());
     }
+
+    /** A step without rollouts selects nothing; it is not "every reward is NaN". */
+    @Test
+    void noRewardsSelectNothing() {
+        Advantages.Selection s = Advantages.select(new double[0], 4, true, true, "caption", 1);
+        assertEquals(0, s.kept().length);
+        assertEquals(0, s.groups());
+        assertEquals(0, s.nan());
+    }
 }

@@ -41,4 +41,13 @@ class GroupAdvantageTest {
     void rewardsMustFillWholeGroups() {
         assertThrows(IllegalArgumentException.class, () -> GroupAdvantage.compute(new double[5], 4, true));
     }
+
+    /** A group of one has nothing to be compared with: its advantage is 0 under both rules, never NaN. */
+    @Test
+    void groupsOfOneHaveZeroAdvantage() {
+        double[] r = {0.3, 1, -2};
+        assertArrayEquals(new double[] {0, 0, 0}, GroupAdvantage.compute(r, 1, false), 0);
+        assertArrayEquals(new double[] {0, 0, 0}, GroupAdvantage.compute(r, 1, true), 0);
+        assertThrows(IllegalArgumentException.class, () -> GroupAdvantage.compute(r, 0, false));
+    }
 }

@@ -23,7 +23,8 @@ import org.racro4j.training.tasks.TaskItem;
  * optimizer step of the update and each logged statistic. Rollouts mix captions (image rows) and Solver answers
  * (text rows) of different lengths, advantages are arbitrary, and each case turns on a different part: several
  * inner epochs of one minibatch (π_old stays fixed while π moves, so the ratio leaves the clip range), uneven
- * minibatches, gradient clipping, each aggregation, both KL estimators and none. Adam's eps is large enough that
+ * minibatches, a minibatch of Solver rows only, gradient clipping, each aggregation, both KL estimators and none,
+ * π_old scored in more than one chunk, greedy Solver answers. Adam's eps is large enough that
  * the update is not scale-free, so a gradient off by a constant factor changes the weights.
  */
 class PolicyUpdateReferenceTest {
@@ -33,35 +34,40 @@ class PolicyUpdateReferenceTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                // name, aggregation, kl estimator, kl coef, clip low, clip high, epochs, minibatch, max grad norm
-                Arguments.of("three epochs of one minibatch, k3", LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.3, 0.2,
-                        0.2, 3, 100, 1e9),
+                // name, tasks, captions per task, Solver temperature, aggregation, kl estimator, kl coef, clip low, clip high,
+                // epochs, minibatch, max grad norm
+                // 32 rollouts: exactly one chunk of π_old scoring
+                Arguments.of("three epochs of one minibatch, k3", 4, 4, ANSWER_T, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3,
+                        0.3, 0.2, 0.2, 3, 100, 1e9),
                 // its sixth of nine minibatches holds only Solver rows: the vision tower gets no gradient there
-                Arguments.of("uneven minibatches, one text-only, clipped gradients", LossConfig.Aggregation.TOKEN_MEAN,
+                Arguments.of("uneven minibatches, one text-only, clipped gradients", 3, 2, ANSWER_T, LossConfig.Aggregation.TOKEN_MEAN,
                         LossConfig.KlEstimator.K3, 0.3, 0.2, 0.2, 3, 5, 0.05),
-                Arguments.of("sequence mean, k1, clip higher", LossConfig.Aggregation.SEQUENCE_MEAN, LossConfig.KlEstimator.K1, 0.2, 0.1,
-                        0.28, 2, 4, 1e9),
-                Arguments.of("token sum norm, no KL", LossConfig.Aggregation.TOKEN_SUM_NORM, LossConfig.KlEstimator.K3, 0.0, 0.2, 0.2, 2,
-                        7, 1e9));
+                // 36 rollouts: π_old and π_ref are scored in two chunks
+                Arguments.of("sequence mean, k1, clip higher", 3, 6, ANSWER_T, LossConfig.Aggregation.SEQUENCE_MEAN, LossConfig.KlEstimator.K1,
+                        0.2, 0.1, 0.28, 2, 8, 1e9),
+                // greedy Solver answers are scored at temperature 1
+                Arguments.of("token sum norm, no KL, greedy answers", 3, 2, 0f, LossConfig.Aggregation.TOKEN_SUM_NORM, LossConfig.KlEstimator.K3,
+                        0.0, 0.2, 0.2, 2, 7, 1e9));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void applyMatchesTheFloat64Reference(String name, LossConfig.Aggregation aggregation, LossConfig.KlEstimator kl, double klCoef,
-                                         double clipLow, double clipHigh, int epochs, int minibatch, double maxGradNorm) {
-        List<TaskItem> tasks = TinyPolicy.tasks(3);
+    void applyMatchesTheFloat64Reference(String name, int taskCount, int perTask, float answerT, LossConfig.Aggregation aggregation,
+                                         LossConfig.KlEstimator kl, double klCoef, double clipLow, double clipHigh, int epochs, int minibatch,
+                                         double maxGradNorm) {
+        List<TaskItem> tasks = TinyPolicy.tasks(taskCount);
         CaptionPolicy policy = TinyPolicy.create(11);
         CaptionPolicy twin = TinyPolicy.create(11);
         CaptionPolicy frozen = TinyPolicy.create(29);
         Tensor patches = policy.patches(tasks);
-        List<Rollout> rollouts = TinyPolicy.mixedRollouts(policy, tasks, patches, 2, CAPTION_T, ANSWER_T, 5);
+        List<Rollout> rollouts = TinyPolicy.mixedRollouts(policy, tasks, patches, perTask, CAPTION_T, answerT, 5);
         assertTrue(rollouts.stream().mapToInt(r -> r.response().length).distinct().count() >= 2,
                 "responses of different lengths, so that rows are padded");
         double[] advantages = new double[rollouts.size()];
         SplittableRandom rng = new SplittableRandom(17);
         for (int i = 0; i < advantages.length; i++) advantages[i] = rng.nextDouble(-1.5, 1.5);
         RlConfig cfg = new RlConfig("prco", 1, tasks.size(), 2, CAPTION_T, TinyPolicy.MAX_CAPTION_TOKENS, ADAM.lr(), 0, ADAM.weightDecay(),
-                epochs, minibatch, new LossConfig(clipLow, clipHigh, aggregation, kl, klCoef), false, true, maxGradNorm, 1, ANSWER_T);
+                epochs, minibatch, new LossConfig(clipLow, clipHigh, aggregation, kl, klCoef), false, true, maxGradNorm, 1, answerT);
         long seed = 23;
         List<int[]> batches = PolicyUpdate.minibatches(rollouts.size(), minibatch, epochs, seed);
         if (name.contains("text-only")) {

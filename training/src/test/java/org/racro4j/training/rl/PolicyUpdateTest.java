@@ -9,27 +9,17 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import org.racro4j.core.Autograd;
-import org.racro4j.core.DType;
-import org.racro4j.core.Device;
-import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.optim.AdamW;
-import org.racro4j.core.random.Generator;
-import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.generation.Generated;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
-import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Role;
 import org.racro4j.training.roles.Rollout;
 import org.racro4j.training.roles.TextCompletion;
-import org.racro4j.training.tasks.Split;
-import org.racro4j.training.tasks.TaskGenerator;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.Prompts;
-import org.racro4j.training.text.TaskTokenizer;
 
 /**
  * π_old, as PolicyUpdate records it by teacher forcing, is the distribution that sampled the tokens: equal to the
@@ -43,61 +33,52 @@ class PolicyUpdateTest {
 
     @Test
     void recordedOldLogProbsAreTheSamplersAtEachRolesTemperature() {
-        WordLevelTokenizer tok = TaskTokenizer.create();
-        VisionConfig vc = VisionConfig.small(48, 16, 24, 1, 2);
-        DecoderConfig dc = new DecoderConfig(DecoderConfig.QWEN2, tok.vocabSize(), 32, 48, 2, 4, 2, 8, vc.numPatches() + 96, 10000.0,
-                1e-6, true, true, tok.specialTokens().bos(), List.of(tok.specialTokens().eos()));
-        List<TaskItem> tasks = new TaskGenerator(5).generate(Split.TRAIN, 3);
-        try (Captioner cap = Captioner.create(vc, dc, 11, DType.F32, Device.CPU)) {
-            try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
-                Generator g = new Generator(12);
-                // larger random weights than the initialisation, so that a temperature changes the log-probs measurably
-                for (Tensor t : cap.stateDict().values()) t.copyFrom(Tensor.randn(g, t.shape()).mul(0.3f));
-            }
-            CaptionPolicy policy = new CaptionPolicy(cap, tok, 7, 3);
-            Tensor patches = policy.patches(tasks);
+        WordLevelTokenizer tok = TinyPolicy.TOK;
+        List<TaskItem> tasks = TinyPolicy.tasks(3);
+        CaptionPolicy policy = TinyPolicy.create(11);
+        Captioner cap = policy.model();
+        Tensor patches = policy.patches(tasks);
 
-            List<Rollout> rollouts = new ArrayList<>();
-            List<float[]> sampled = new ArrayList<>();
-            List<String> questions = tasks.stream().map(TaskItem::question).toList();
-            List<Generated> captions = policy.caption(patches, questions, CAPTION_T, 21);
-            List<int[]> answerPrompts = new ArrayList<>();
-            for (int i = 0; i < tasks.size(); i++) {
-                Generated c = captions.get(i);
-                rollouts.add(new Rollout(tasks.get(i), Role.CAPTIONER, i, policy.captionPrompt(questions.get(i)), c.tokens(),
-                        policy.text(c.tokens()), c.stopped(), null));
-                sampled.add(c.logProbs());
-                answerPrompts.add(TextCompletion.promptIds(tok, Prompts.reasoner(policy.text(c.tokens()), questions.get(i))));
-            }
-            List<Generated> answers = TextCompletion.complete(cap.languageModel(), tok, null, answerPrompts, 3, ANSWER_T, 22);
-            for (int i = 0; i < tasks.size(); i++) {
-                Generated a = answers.get(i);
-                rollouts.add(new Rollout(tasks.get(i), Role.SOLVER, -1, answerPrompts.get(i), a.tokens(), policy.text(a.tokens()),
-                        a.stopped(), policy.text(captions.get(i).tokens())));
-                sampled.add(a.logProbs());
-            }
-            // interleave the roles, so that the minibatch path that splits and re-joins image and text rows is used
-            Collections.swap(rollouts, 1, 4);
-            Collections.swap(sampled, 1, 4);
-
-            RlConfig cfg = new RlConfig("prco", 1, tasks.size(), 2, CAPTION_T, 7, 1e-3, 0, 0, 1, 8, LossConfig.racro(), false, true,
-                    1.0, 1, ANSWER_T);
-            PolicyUpdate update = new PolicyUpdate(policy, policy, AdamW.forTransformer(cap.parameters(), 1e-3f, 0f, 0.9f, 0.95f, 1e-8f), cfg);
-            Tensor[] old = update.logProbs(policy, rollouts, patches);
-            int compared = 0;
-            for (int r = 0; r < rollouts.size(); r++) {
-                float[] recorded = old[r].toFloatArray();
-                float[] expected = sampled.get(r);
-                assertEquals(expected.length, recorded.length, "rollout " + r + " length");
-                for (int t = 0; t < expected.length; t++) {
-                    assertEquals(expected[t], recorded[t], 2e-4 + 2e-4 * Math.abs(expected[t]), "rollout " + r + " (" + rollouts.get(r).role()
-                            + ") token " + t);
-                    compared++;
-                }
-                old[r].close();
-            }
-            assertTrue(compared >= 12, "compared " + compared + " tokens");
-            patches.close();
+        List<Rollout> rollouts = new ArrayList<>();
+        List<float[]> sampled = new ArrayList<>();
+        List<String> questions = tasks.stream().map(TaskItem::question).toList();
+        List<Generated> captions = policy.caption(patches, questions, CAPTION_T, 21);
+        List<int[]> answerPrompts = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            Generated c = captions.get(i);
+            rollouts.add(new Rollout(tasks.get(i), Role.CAPTIONER, i, policy.captionPrompt(questions.get(i)), c.tokens(),
+                    policy.text(c.tokens()), c.stopped(), null));
+            sampled.add(c.logProbs());
+            answerPrompts.add(TextCompletion.promptIds(tok, Prompts.reasoner(policy.text(c.tokens()), questions.get(i))));
         }
+        List<Generated> answers = TextCompletion.complete(cap.languageModel(), tok, null, answerPrompts, 3, ANSWER_T, 22);
+        for (int i = 0; i < tasks.size(); i++) {
+            Generated a = answers.get(i);
+            rollouts.add(new Rollout(tasks.get(i), Role.SOLVER, -1, answerPrompts.get(i), a.tokens(), policy.text(a.tokens()),
+                    a.stopped(), policy.text(captions.get(i).tokens())));
+            sampled.add(a.logProbs());
+        }
+        // interleave the roles, so that the minibatch path that splits and re-joins image and text rows is used
+        Collections.swap(rollouts, 1, 4);
+        Collections.swap(sampled, 1, 4);
+
+        RlConfig cfg = new RlConfig("prco", 1, tasks.size(), 2, CAPTION_T, 7, 1e-3, 0, 0, 1, 8, LossConfig.racro(), false, true,
+                1.0, 1, ANSWER_T);
+        PolicyUpdate update = new PolicyUpdate(policy, policy, AdamW.forTransformer(cap.parameters(), 1e-3f, 0f, 0.9f, 0.95f, 1e-8f), cfg);
+        Tensor[] old = update.logProbs(policy, rollouts, patches);
+        int compared = 0;
+        for (int r = 0; r < rollouts.size(); r++) {
+            float[] recorded = old[r].toFloatArray();
+            float[] expected = sampled.get(r);
+            assertEquals(expected.length, recorded.length, "rollout " + r + " length");
+            for (int t = 0; t < expected.length; t++) {
+                assertEquals(expected[t], recorded[t], 2e-4 + 2e-4 * Math.abs(expected[t]), "rollout " + r + " (" + rollouts.get(r).role()
+                        + ") token " + t);
+                compared++;
+            }
+            old[r].close();
+        }
+        assertTrue(compared >= 12, "compared " + compared + " tokens");
+        patches.close();
     }
 }

@@ -52,6 +52,7 @@ class RlConfigTest {
                 Arguments.of("lr", Double.MAX_VALUE, Double.POSITIVE_INFINITY),
                 Arguments.of("weight_decay", 0.0, -Double.MIN_VALUE),
                 Arguments.of("weight_decay", 0.1, Double.NaN),
+                Arguments.of("weight_decay", Double.MAX_VALUE, Double.POSITIVE_INFINITY),
                 Arguments.of("warmup_steps", 0, -1),
                 Arguments.of("warmup_steps", 10, 11),
                 Arguments.of("inner_epochs", 1, 0),
@@ -60,7 +61,8 @@ class RlConfigTest {
                 Arguments.of("max_grad_norm", 1.0, Double.NaN),
                 Arguments.of("reader_samples", 1, 0),
                 Arguments.of("reader_temperature", 0f, -Float.MIN_VALUE),
-                Arguments.of("reader_temperature", 2f, Float.NaN));
+                Arguments.of("reader_temperature", 2f, Float.NaN),
+                Arguments.of("reader_temperature", Float.MAX_VALUE, Float.POSITIVE_INFINITY));
     }
 
     @ParameterizedTest(name = "{0}: {1} accepted, {2} refused")
@@ -85,7 +87,9 @@ class RlConfigTest {
                 Arguments.of(0.2, 0.2, -1e-9, false),
                 Arguments.of(Double.NaN, 0.2, 0.0, false),
                 Arguments.of(0.2, Double.POSITIVE_INFINITY, 0.0, false),
-                Arguments.of(0.2, 0.2, Double.NaN, false));
+                Arguments.of(0.2, 0.2, Double.NaN, false),
+                Arguments.of(0.2, 0.2, Double.POSITIVE_INFINITY, false),
+                Arguments.of(0.2, Double.MAX_VALUE, Double.MAX_VALUE, true));
     }
 
     @ParameterizedTest(name = "clip [{0}, {1}], kl {2}: valid {3}")
@@ -98,7 +102,7 @@ class RlConfigTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LossConfig(clipLow, clipHigh, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K1, klCoef));
-        String what = !(klCoef >= 0) ? "kl_coef must be >= 0" : "clip range must satisfy";
+        String what = !(klCoef >= 0 && klCoef < Double.POSITIVE_INFINITY) ? "kl_coef must be >= 0" : "clip range must satisfy";
         assertTrue(e.getMessage().startsWith(what), e.getMessage());
     }
 

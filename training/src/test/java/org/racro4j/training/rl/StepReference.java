@@ -24,22 +24,30 @@ final class StepReference {
         final List<Double> advantages = new ArrayList<>();
         int groupsKept;
         int zeroVariance;
+        int nan;
 
         /**
-         * Adds the groups of {@code size} consecutive rollouts whose rewards are not all equal, each reward minus its
-         * group's mean (divided by the group's sample standard deviation + 1e-6 when {@code std}).
+         * Adds the groups of {@code size} consecutive rollouts, each reward minus its group's mean (divided by the
+         * group's sample standard deviation + 1e-6 when {@code std}); groups holding a NaN reward are left out, and so
+         * are groups whose rewards are all equal when {@code dropEqual}.
          */
-        void addGroups(List<Rollout> all, double[] rewards, int size, boolean std) {
+        void addGroups(List<Rollout> all, double[] rewards, int size, boolean std, boolean dropEqual) {
             for (int g = 0; g < rewards.length / size; g++) {
                 double mean = 0;
                 double min = Double.POSITIVE_INFINITY;
                 double max = Double.NEGATIVE_INFINITY;
+                boolean finite = true;
                 for (int i = g * size; i < (g + 1) * size; i++) {
                     mean += rewards[i] / size;
                     min = Math.min(min, rewards[i]);
                     max = Math.max(max, rewards[i]);
+                    finite &= Double.isFinite(rewards[i]);
                 }
-                if (min == max) {
+                if (!finite) {
+                    nan++;
+                    continue;
+                }
+                if (min == max && dropEqual) {
                     zeroVariance++;
                     continue;
                 }
@@ -63,10 +71,17 @@ final class StepReference {
         return AdamW.forTransformer(p.model().parameters(), (float) cfg.lr(), (float) cfg.weightDecay(), 0.9f, 0.99f, 1e-8f);
     }
 
+    /** The mean of the finite values (a NaN reward is left out of the logged means). */
     static double mean(double[] x) {
         double s = 0;
-        for (double v : x) s += v;
-        return s / x.length;
+        int n = 0;
+        for (double v : x) {
+            if (Double.isFinite(v)) {
+                s += v;
+                n++;
+            }
+        }
+        return s / n;
     }
 
     static double meanLength(List<Rollout> rollouts) {
@@ -95,5 +110,26 @@ final class StepReference {
     static void assertMetric(Map<String, Object> m, String key, double want) {
         assertTrue(m.containsKey(key), "metric " + key + " in " + m.keySet());
         assertEquals(want, ((Number) m.get(key)).doubleValue(), 1e-9 + 1e-6 * Math.abs(want), key);
+    }
+
+    /**
+     * The step's clock: the tokens it generated and trained on are the test's counts, each throughput is its tokens
+     * over its seconds, the parts of the step fit inside the whole, and the whole inside the wall-clock time the test
+     * measured around the step.
+     */
+    static void assertTimes(Map<String, Object> m, List<Rollout> generated, long trainTokens, double wallSeconds) {
+        long tokens = 0;
+        for (Rollout r : generated) tokens += r.response().length;
+        assertMetric(m, "rollout_tokens", tokens);
+        assertMetric(m, "train_tokens", trainTokens);
+        double rollout = ((Number) m.get("rollout_seconds")).doubleValue();
+        double reward = ((Number) m.get("reward_seconds")).doubleValue();
+        double train = ((Number) m.get("train_seconds")).doubleValue();
+        double step = ((Number) m.get("step_seconds")).doubleValue();
+        assertTrue(rollout > 0 && reward >= 0 && train > 0, "positive times: " + m);
+        assertTrue(rollout + reward + train <= step, "rollouts, rewards and update fit in the step: " + m);
+        assertTrue(step <= wallSeconds, "the step took " + step + " s of the " + wallSeconds + " s the test measured");
+        assertMetric(m, "rollout_tokens_per_s", tokens / rollout);
+        assertMetric(m, "train_tokens_per_s", trainTokens / train);
     }
 }
