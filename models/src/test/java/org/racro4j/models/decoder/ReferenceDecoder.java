@@ -6,13 +6,14 @@ import org.racro4j.core.Tensor;
 
 /**
  * A float64, loop-by-loop Qwen2/Llama forward pass written from the model definition (not from racro4j's
- * ops), used as the independent reference for the decoder's logits.
+ * ops), used as the independent reference for the decoder's logits. Its weights are copies, so a test may nudge
+ * one (through {@link #weight}) to take finite differences.
  */
-final class ReferenceDecoder {
+public final class ReferenceDecoder {
     private final DecoderConfig c;
     private final Map<String, double[]> w = new java.util.HashMap<>();
 
-    ReferenceDecoder(DecoderConfig c, Map<String, Tensor> stateDict) {
+    public ReferenceDecoder(DecoderConfig c, Map<String, Tensor> stateDict) {
         this.c = c;
         stateDict.forEach((k, t) -> {
             float[] f = t.toFloatArray();
@@ -22,13 +23,33 @@ final class ReferenceDecoder {
         });
     }
 
-    /** Logits [T][V] of one unpadded sequence. */
-    double[][] logits(int[] ids) {
-        int t = ids.length;
+    /** The float64 copy of a weight, flattened row-major; changing it changes what this reference computes. */
+    public double[] weight(String name) {
+        double[] v = w.get(name);
+        if (v == null) throw new IllegalArgumentException("no weight " + name);
+        return v;
+    }
+
+    /** The embedding row of one token id (a copy). */
+    public double[] embedding(int id) {
         int d = c.hiddenSize();
-        double[][] h = new double[t][d];
+        return java.util.Arrays.copyOfRange(w.get("model.embed_tokens.weight"), id * d, (id + 1) * d);
+    }
+
+    /** Logits [T][V] of one unpadded sequence. */
+    public double[][] logits(int[] ids) {
+        double[][] h = new double[ids.length][];
+        for (int i = 0; i < ids.length; i++) h[i] = embedding(ids[i]);
+        return logitsOfEmbeddings(h);
+    }
+
+    /** Logits [T][V] of one unpadded sequence given as input embeddings [T][D] (e.g. image tokens, then text). */
+    public double[][] logitsOfEmbeddings(double[][] input) {
+        int t = input.length;
+        int d = c.hiddenSize();
         double[] emb = w.get("model.embed_tokens.weight");
-        for (int i = 0; i < t; i++) System.arraycopy(emb, ids[i] * d, h[i], 0, d);
+        double[][] h = new double[t][];
+        for (int i = 0; i < t; i++) h[i] = input[i].clone();
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             double[][] x = rmsNorm(h, w.get(p + "input_layernorm.weight"));
