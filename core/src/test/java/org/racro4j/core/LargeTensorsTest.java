@@ -167,4 +167,78 @@ class LargeTensorsTest {
         float[] eval = Functional.dropout(Tensor.of(x, n), p, false, new Generator(5)).toFloatArray();
         assertEquals(x[17], eval[17]);
     }
+
+    /**
+     * Dropout over 106k elements of a permuted (non-contiguous) view, for several p, against what the definition
+     * says, not against the generator's stream: the kept count is Binomial(n, 1 - p), so it must lie within 6 of its
+     * standard deviations sqrt(n p (1 - p)) of n (1 - p) (a fixed seed makes this deterministic; 6 sigma leaves a fair
+     * implementation a ~1e-9 chance to fail with another seed). A kept element is x / (1 - p) up to float rounding (2
+     * ulp), a dropped one exactly 0 (the inputs are at least 0.01 from 0, so 0 always means dropped), and the gradient
+     * is the upstream gradient through the same mask and scale. Evaluation mode and p = 0 leave every element as is.
+     */
+    @Test
+    void dropoutKeepsOneMinusPOfManyElementsScaledAndMasksTheGradientTheSameWay() {
+        int d0 = 37;
+        int d1 = 61;
+        int d2 = 47;   // x = base.permute(1, 0, 2): base [61, 37, 47] viewed as [37, 61, 47]
+        int n = d0 * d1 * d2;
+        float[] base = TestSupport.awayFromZero(20, n, 0.01, 3);
+        float[] upstream = normal(21, n);
+        for (float p : new float[] {0.1f, 0.3f, 0.75f}) {
+            Tensor baseT = Tensor.of(base, d1, d0, d2).requiresGrad(true);
+            Tensor x = baseT.permute(1, 0, 2);
+            Tensor y = Functional.dropout(x, p, true, new Generator(31));
+            float[] out = y.toFloatArray();
+            y.backward(Tensor.of(upstream, d0, d1, d2));
+            float[] grad = baseT.grad().toFloatArray();   // in base's layout
+
+            double scale = 1.0 / (1.0 - p);
+            boolean[] keptMask = new boolean[n];
+            int kept = 0;
+            for (int i = 0; i < d0; i++) {
+                for (int j = 0; j < d1; j++) {
+                    for (int k = 0; k < d2; k++) {
+                        int logical = (i * d1 + j) * d2 + k;
+                        int stored = (j * d0 + i) * d2 + k;
+                        String at = "p " + p + " at [" + i + ", " + j + ", " + k + "]";
+                        boolean keep = out[logical] != 0f;
+                        keptMask[logical] = keep;
+                        if (keep) kept++;
+                        assertScaledOrZero("output " + at, keep, base[stored] * scale, out[logical]);
+                        assertScaledOrZero("gradient " + at, keep, upstream[logical] * scale, grad[stored]);
+                    }
+                }
+            }
+            double sigma = Math.sqrt(n * (double) p * (1 - p));
+            assertEquals(n * (1.0 - p), kept, 6 * sigma, "kept count for p " + p + " out of " + n);
+
+            // Another seed gives another mask: both keep an element with probability (1 - p)^2, independently.
+            float[] other = Functional.dropout(x.detach(), p, true, new Generator(32)).toFloatArray();
+            int keptByBoth = 0;
+            for (int i = 0; i < n; i++) if (keptMask[i] && other[i] != 0f) keptByBoth++;
+            double both = (1.0 - p) * (1.0 - p);
+            assertEquals(n * both, keptByBoth, 6 * Math.sqrt(n * both * (1 - both)), "kept by seeds 31 and 32, p " + p);
+
+            float[] evalOut = Functional.dropout(x.detach(), p, false, new Generator(31)).toFloatArray();
+            float[] noDrop = Functional.dropout(x.detach(), 0f, true, new Generator(31)).toFloatArray();
+            for (int i = 0; i < d0; i++) {
+                for (int j = 0; j < d1; j++) {
+                    for (int k = 0; k < d2; k++) {
+                        float want = base[(j * d0 + i) * d2 + k];
+                        assertEquals(want, evalOut[(i * d1 + j) * d2 + k], 0f, "evaluation mode is the identity");
+                        assertEquals(want, noDrop[(i * d1 + j) * d2 + k], 0f, "p = 0 is the identity");
+                    }
+                }
+            }
+        }
+    }
+
+    /** got is want (a float64 product) within 2 float ulps when kept, exactly 0 when dropped. */
+    private static void assertScaledOrZero(String what, boolean kept, double want, float got) {
+        if (kept) {
+            assertEquals(want, got, 2 * Math.ulp((float) want), what + ": kept, scaled by 1/(1 - p)");
+        } else {
+            assertEquals(0f, got, 0f, what + ": dropped");
+        }
+    }
 }

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,6 +127,154 @@ class PerformanceReportTest {
         assertTrue(gpu.contains("| softmax | bf16 | 2000 | 0.50 | >= 0.80: NOT met |"), gpu);
         // the CUDA rollout is a GPU peer, not a CPU comparison
         assertEquals(6, Comparison.cpu(RawResults.parse(List.of(CPU, gpuFile), List.of("a", "b"))).size());
+    }
+
+    /**
+     * A full GPU run, its lines in the formats GemmBench, gemm_peer.py, AttentionBench, attention_peer.py,
+     * BandwidthBench, DecodeBench and rollout.py print, with a different number in every cell, stale lines measured
+     * earlier, skipped lines and a GEMM shape run at 512 tokens. Each table is compared whole with the rows written here
+     * by hand: every number is its input line's, every ratio the quotient of its two sides (chosen to come out exact,
+     * two of them exactly on their goal, which counts as met), the best of rungs 1-3 over cuBLAS, the bandwidth against
+     * the last copy line, and a skipped line shows as not measured, never as a number.
+     */
+    @Test
+    void everyGpuCellIsItsInputLinesNumberAndEveryRatioTheQuotientOfItsSides() {
+        List<String> lines = new ArrayList<>();
+        lines.add("{\"bench\":\"machine\",\"scope\":\"gpu\",\"gpu\":\"Test H200\",\"date\":\"2030-01-03\"}");
+        lines.add(gemm("v0 cublas", "cublas", "square_4096", 4096, 4096, 4096, 999.0));   // stale: the later line counts
+        double[][] tflops = {   // v0 .. v3 per shape; NaN: the bench skipped that rung
+            {600, 150, 420, 390},   // best 420 / 600 = 0.70: exactly the 0.70 goal
+            {200, 110, 130, Double.NaN},
+            {Double.NaN, 101, 120, 140},
+            {500, 120, 240, 230},   // at 512 tokens
+            {400, 100, 300, 260},
+        };
+        String[] names = {"square_4096", "qwen2_0.5b_q_o_proj", "qwen2_0.5b_k_v_proj", "qwen2_0.5b_gate_up_proj", "qwen2_0.5b_down_proj"};
+        int[][] mnk = {{4096, 4096, 4096}, {4096, 896, 896}, {4096, 128, 896}, {512, 4864, 896}, {4096, 896, 4864}};
+        String[] versions = {"v0 cublas", "v1 tiled", "v2 mma", "v3 wgmma"};
+        String[] kernels = {"cublas", "tiled", "mma akbk", "wgmma 128x256 akbk"};
+        for (int s = 0; s < names.length; s++) {
+            for (int r = 0; r < 4; r++) {
+                int[] d = mnk[s];
+                lines.add(Double.isNaN(tflops[s][r])
+                        ? gemmSkipped(versions[r], names[s], d[0], d[1], d[2],
+                                r == 0 ? "cuBLAS did not load (Test H200)" : "this rung cannot run BF16 tn")
+                        : gemm(versions[r], kernels[r], names[s], d[0], d[1], d[2], tflops[s][r]));
+            }
+        }
+        lines.add(torchGemm("square_4096", 4096, 4096, 4096, 610.0));
+        lines.add(torchGemm("qwen2_0.5b_k_v_proj", 4096, 128, 896, 180.0));
+
+        lines.add(attention("racro4j", "fwd", 16, 128, false, 300.0));
+        lines.add(attention("pytorch 2.11.0", "fwd", 16, 128, false, 400.0));
+        lines.add(attention("racro4j", "bwd", 16, 128, false, 200.0));
+        lines.add(attention("pytorch 2.11.0", "bwd", 16, 128, false, 250.0));
+        lines.add(attention("racro4j", "fwd", 16, 128, true, 150.0));
+        lines.add(attention("pytorch 2.11.0", "fwd", 16, 128, true, 300.0));
+        lines.add(attention("racro4j", "bwd", 16, 128, true, 120.0));
+        lines.add(attention("pytorch 2.11.0", "bwd", 16, 128, true, 160.0));
+        lines.add(attention("racro4j", "fwd", 32, 64, false, 280.0));
+        lines.add(attention("pytorch 2.11.0", "fwd", 32, 64, false, 350.0));
+        lines.add(attention("racro4j", "bwd", 32, 64, false, 210.0));   // its peer is missing
+        lines.add("{\"bench\":\"attention\",\"impl\":\"racro4j\",\"dtype\":\"f16\",\"head_dim\":64,"
+                + "\"skipped\":\"no fused attention for this dtype and head dim on Test H200\"}");
+
+        lines.add(bandwidth("copy_d2d", "f32", 1000.0, null));   // an earlier copy: the last one is the reference
+        String[][] ops = {{"copy_d2d", "f32"}, {"elementwise_add", "f32"}, {"elementwise_silu", "bf16"}, {"softmax", "f32"}, {"rmsnorm", "f32"},
+            {"softmax", "bf16"}, {"rmsnorm", "bf16"}, {"adamw", "f32"}};
+        double[] gbps = {3000, 2700, 2400, 2100, 2550, 1800, 2250, 2850};   // silu: 2400 / 3000 = 0.80, exactly the goal
+        for (int i = 0; i < ops.length; i++) lines.add(bandwidth(ops[i][0], ops[i][1], gbps[i], i == 0 ? null : gbps[i] / 3000 >= 0.8));
+
+        // 127 decode steps of 10 ms and of 40 ms
+        lines.add(new org.racro4j.bench.DecodeBench.Result("graph", "cuda", "bf16", 64, 128, 128, 1.27, 6400.0).toJson());
+        lines.add(new org.racro4j.bench.DecodeBench.Result("eager", "cuda", "bf16", 64, 128, 128, 5.08, 1600.0).toJson());
+        lines.add("{\"bench\":\"rollout\",\"impl\":\"pytorch 2.11.0\",\"device\":\"cuda\",\"dtype\":\"bf16\",\"intermediate\":4864,"
+                + "\"layers\":24,\"dim\":896,\"heads\":14,\"kv_heads\":2,\"vocab\":151936,\"batch\":64,\"prompt_len\":128,"
+                + "\"new_tokens\":128,\"prefill_tokens_per_s\":90000.0,\"decode_tokens_per_s\":2000.0,\"seconds\":4.2}");
+
+        String md = PerformanceReport.render(RawResults.parse(List.of(CPU, String.join("\n", lines)), List.of("cpu.jsonl", "gpu.jsonl")));
+        String gpu = md.substring(md.indexOf("## GPU"));
+        assertTrue(gpu.contains("GPU results: Test H200, 2030-01-03 (gpu.jsonl)."), gpu);
+        String nm = GpuSection.NOT_MEASURED;
+        assertEquals(List.of(
+                "| 4096 x 4096 x 4096 | 600 | 150 | 420 | 390 | 0.70 | >= 0.70: met | 610 |",
+                "| q/o_proj 4096 x 896 x 896 | 200 | 110 | 130 | " + nm + " | 0.65 | >= 0.50: met | " + nm + " |",
+                "| k/v_proj 4096 x 128 x 896 | " + nm + " | 101 | 120 | 140 | — | — | 180 |",
+                "| gate/up 512 x 4864 x 896 | 500 | 120 | 240 | 230 | 0.48 | >= 0.50: NOT met | " + nm + " |",
+                "| down 4096 x 896 x 4864 | 400 | 100 | 300 | 260 | 0.75 | >= 0.50: met | " + nm + " |",
+                "| lm_head 4096 x 151936 x 896 | " + nm + " | " + nm + " | " + nm + " | " + nm + " | — | — | " + nm + " |"),
+                tableRows(gpu, "### GEMM"));
+        assertEquals(List.of(
+                "| 4 x 16 x 4096 x 128 | no | 300 | 400 | 0.75 | >= 0.60: met | 200 | 250 | 0.80 |",
+                "| 4 x 16 x 4096 x 128 | yes | 150 | 300 | 0.50 | >= 0.60: NOT met | 120 | 160 | 0.75 |",
+                "| 4 x 32 x 4096 x 64 | no | 280 | 350 | 0.80 | — | 210 | " + nm + " | — |",
+                "| 4 x 32 x 4096 x 64 | yes | " + nm + " | " + nm + " | — | — | " + nm + " | " + nm + " | — |"),
+                tableRows(gpu, "### Attention"));
+        assertEquals(List.of(
+                "| copy_d2d (version 0) | f32 | 3000 | — | — |",
+                "| elementwise_add | f32 | 2700 | 0.90 | >= 0.80: met |",
+                "| elementwise_silu | bf16 | 2400 | 0.80 | >= 0.80: met |",
+                "| softmax | f32 | 2100 | 0.70 | >= 0.80: NOT met |",
+                "| softmax | bf16 | 1800 | 0.60 | >= 0.80: NOT met |",
+                "| rmsnorm | f32 | 2550 | 0.85 | >= 0.80: met |",
+                "| rmsnorm | bf16 | 2250 | 0.75 | >= 0.80: NOT met |",
+                "| adamw | f32 | 2850 | 0.95 | >= 0.80: met |"),
+                tableRows(gpu, "### Memory-bound kernels"));
+        assertEquals(List.of(
+                "| CUDA graph replay | 6400 | 10.0 | 2000 | 3.20 |",
+                "| eager (one launch per op) | 1600 | 40.0 | 2000 | 0.80 |"),
+                tableRows(gpu, "### Decode"));
+    }
+
+    /** A line as GemmBench prints it (median time and ratio are not read by the report; plausible values). */
+    private static String gemm(String version, String kernel, String name, int m, int n, int k, double tflops) {
+        double ms = 2.0 * m * n * k / (tflops * 1e9);
+        return String.format(Locale.ROOT, "{\"bench\":\"gemm\",\"impl\":\"racro4j\",\"version\":\"%s\",\"kernel\":\"%s\",\"dtype\":\"bf16\","
+                + "\"layout\":\"tn\",\"name\":\"%s\",\"batch\":1,\"m\":%d,\"n\":%d,\"k\":%d,\"median_ms\":%.4f,\"tflops\":%.1f,"
+                + "\"ratio_to_cublas\":null,\"rel_err\":1.00e-03}", version, kernel, name, m, n, k, ms, tflops);
+    }
+
+    private static String gemmSkipped(String version, String name, int m, int n, int k, String why) {
+        return String.format(Locale.ROOT, "{\"bench\":\"gemm\",\"impl\":\"racro4j\",\"version\":\"%s\",\"dtype\":\"bf16\",\"layout\":\"tn\","
+                + "\"name\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"skipped\":\"%s\"}", version, name, m, n, k, why);
+    }
+
+    /** As gemm_peer.py prints it. */
+    private static String torchGemm(String name, int m, int n, int k, double tflops) {
+        return String.format(Locale.ROOT, "{\"bench\":\"gemm\",\"impl\":\"pytorch 2.11.0\",\"version\":\"torch.matmul\",\"dtype\":\"bf16\","
+                + "\"layout\":\"tn\",\"name\":\"%s\",\"batch\":1,\"m\":%d,\"n\":%d,\"k\":%d,\"median_ms\":1.0,\"tflops\":%.1f,"
+                + "\"device\":\"Test H200\"}", name, m, n, k, tflops);
+    }
+
+    /** As AttentionBench (impl racro4j) or attention_peer.py prints it, batch 4, sequence 4096. */
+    private static String attention(String impl, String pass, int heads, int headDim, boolean causal, double tflops) {
+        return String.format(Locale.ROOT, "{\"bench\":\"attention\",\"impl\":\"%s\",\"pass\":\"%s\",\"dtype\":\"bf16\",\"batch\":4,"
+                + "\"heads\":%d,\"kv_heads\":%d,\"seq\":4096,\"head_dim\":%d,\"causal\":%b,\"median_ms\":1.0000,\"tflops\":%.1f}",
+                impl, pass, heads, heads, headDim, causal, tflops);
+    }
+
+    /** As BandwidthBench prints it; meetsBar null for the copy. */
+    private static String bandwidth(String op, String dtype, double gbps, Boolean meetsBar) {
+        return String.format(Locale.ROOT, "{\"op\":\"%s\",\"dtype\":\"%s\",\"shape\":\"[67108864]\",\"bytes_moved\":536870912,"
+                + "\"median_ms\":%.4f,\"gbps\":%.1f,\"ratio_to_copy\":%.3f%s}", op, dtype, 536870912 / (gbps * 1e6), gbps, gbps / 3000,
+                meetsBar == null ? "" : ",\"meets_80pct\":" + meetsBar);
+    }
+
+    /** The data rows of the Markdown table under the heading that starts with {@code heading}. */
+    private static List<String> tableRows(String md, String heading) {
+        int at = md.indexOf("\n" + heading);
+        assertTrue(at >= 0, "no " + heading + " in\n" + md);
+        List<String> rows = new ArrayList<>();
+        boolean inTable = false;
+        for (String l : md.substring(at + 1).lines().toList()) {
+            if (l.startsWith("|---")) {
+                inTable = true;
+            } else if (inTable) {
+                if (!l.startsWith("|")) break;
+                rows.add(l);
+            }
+        }
+        return rows;
     }
 
     @Test

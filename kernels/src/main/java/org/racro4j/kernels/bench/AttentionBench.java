@@ -80,7 +80,8 @@ public final class AttentionBench {
         return lines;
     }
 
-    private static String line(Shape s, DType dt, String pass, double ms, double flops) {
+    /** One result line; package-private so that its arithmetic (TFLOP/s) is tested without a GPU. */
+    static String line(Shape s, DType dt, String pass, double ms, double flops) {
         return String.format(Locale.ROOT, "{\"bench\":\"attention\",\"impl\":\"racro4j\",\"pass\":\"%s\",\"dtype\":\"%s\",\"batch\":%d,"
                 + "\"heads\":%d,\"kv_heads\":%d,\"seq\":%d,\"head_dim\":%d,\"causal\":%b,\"median_ms\":%.4f,\"tflops\":%.1f}", pass, name(dt),
                 s.batch(), s.heads(), s.kvHeads(), s.seq(), s.headDim(), s.causal(), ms, flops / (ms * 1e-3) / 1e12);

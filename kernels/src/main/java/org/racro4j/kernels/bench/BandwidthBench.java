@@ -141,7 +141,8 @@ public final class BandwidthBench {
         return dt.name().toLowerCase(Locale.ROOT);
     }
 
-    private static String json(String op, String dtype, String shape, Result r, double copyGbps, Boolean bar) {
+    /** One result line; package-private so that its arithmetic (GB/s, ratio, the 80% bar) is tested without a GPU. */
+    static String json(String op, String dtype, String shape, Result r, double copyGbps, Boolean bar) {
         double ratio = r.gbps() / copyGbps;
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "{\"op\":\"%s\",\"dtype\":\"%s\",\"shape\":\"%s\",\"bytes_moved\":%d,\"median_ms\":%.4f,"

@@ -106,15 +106,23 @@ public final class GemmBench {
             };
             double ms = medianMsPerCall(gpu, call, iters);
             if (rung == GemmPlan.Rung.CUBLAS) cublasMs = ms;
-            double tflops = s.flops() / (ms * 1e-3) / 1e12;
-            lines.add(String.format(Locale.ROOT,
-                    "{\"bench\":\"gemm\",\"impl\":\"racro4j\",\"version\":\"%s\",\"kernel\":\"%s\",\"dtype\":\"%s\",\"layout\":\"%s\","
-                            + "\"name\":\"%s\",\"batch\":%d,\"m\":%d,\"n\":%d,\"k\":%d,\"median_ms\":%.4f,\"tflops\":%.1f,\"ratio_to_cublas\":%s,"
-                            + "\"rel_err\":%.2e}",
-                    version, c.describe(), dt.name().toLowerCase(Locale.ROOT), layout, s.name(), s.batch(), s.m(), s.n(), s.k(), ms, tflops,
-                    cublasMs == null ? "null" : String.format(Locale.ROOT, "%.3f", cublasMs / ms), relErr));
+            lines.add(line(s, dt, layout, version, c.describe(), ms, cublasMs, relErr));
         }
         return lines;
+    }
+
+    /**
+     * One result line: TFLOP/s from the shape's flops and the median time, the ratio to cuBLAS's time (null without
+     * it). Package-private so that its arithmetic is tested without a GPU.
+     */
+    static String line(Shape s, DType dt, String layout, String version, String kernel, double ms, Double cublasMs, double relErr) {
+        double tflops = s.flops() / (ms * 1e-3) / 1e12;
+        return String.format(Locale.ROOT,
+                "{\"bench\":\"gemm\",\"impl\":\"racro4j\",\"version\":\"%s\",\"kernel\":\"%s\",\"dtype\":\"%s\",\"layout\":\"%s\","
+                        + "\"name\":\"%s\",\"batch\":%d,\"m\":%d,\"n\":%d,\"k\":%d,\"median_ms\":%.4f,\"tflops\":%.1f,\"ratio_to_cublas\":%s,"
+                        + "\"rel_err\":%.2e}",
+                version, kernel, dt.name().toLowerCase(Locale.ROOT), layout, s.name(), s.batch(), s.m(), s.n(), s.k(), ms, tflops,
+                cublasMs == null ? "null" : String.format(Locale.ROOT, "%.3f", cublasMs / ms), relErr);
     }
 
     /**
@@ -152,7 +160,7 @@ public final class GemmBench {
         return t;
     }
 
-    private static String skipped(Shape s, DType dt, String layout, String version, String why) {
+    static String skipped(Shape s, DType dt, String layout, String version, String why) {
         return String.format(Locale.ROOT, "{\"bench\":\"gemm\",\"impl\":\"racro4j\",\"version\":\"%s\",\"dtype\":\"%s\",\"layout\":\"%s\","
                 + "\"name\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"skipped\":\"%s\"}", version, dt.name().toLowerCase(Locale.ROOT), layout, s.name(),
                 s.m(), s.n(), s.k(), why.replace("\"", "'"));

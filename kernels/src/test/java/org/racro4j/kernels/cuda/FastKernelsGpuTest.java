@@ -3,14 +3,15 @@ package org.racro4j.kernels.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -160,9 +161,13 @@ class FastKernelsGpuTest {
         Tensor want = x.to(DType.F32).matmul(w.to(DType.F32).t());
         Tensor got = x.to(cuda).matmul(w.to(cuda).t());
         assertCloseRelative("x w^T", got, want, bound(DType.BF16));
+        // The ladder's default order for BF16 (GemmPlan's javadoc): wgmma on Hopper with TMA maps, else mma.sync from
+        // sm_80, else cuBLAS where it loaded, else the tiled kernel. Every device expects one kernel family by name.
+        assumeTrue(GemmPlan.parsePreference(System.getProperty(GemmPlan.PROP_GEMM)) == null,
+                "-D" + GemmPlan.PROP_GEMM + " puts another rung first: the default order is not in force");
         GemmPlan.Device d = gpu.gemmDevice();
-        String expected = d.hopper() && d.tensorMaps() ? "wgmma" : d.major() >= 8 ? "mma" : "";
-        assertTrue(gpu.gemmReport().contains("last product on " + expected), gpu.gemmReport());
+        String expected = d.hopper() && d.tensorMaps() ? "wgmma " : d.major() >= 8 ? "mma " : d.cublas() ? "cublas" : "tiled";
+        assertTrue(gpu.gemmReport().startsWith("last product on " + expected), "expected " + expected + " on " + d + ": " + gpu.gemmReport());
     }
 
     @Test
@@ -185,16 +190,35 @@ class FastKernelsGpuTest {
                     case SILU -> y.silu();
                 };
                 Tensor want = y.add(residual.to(DType.F32));
+                Set<Rung> ranHere = EnumSet.noneOf(Rung.class);
                 for (Rung rung : new Rung[] {Rung.TILED, Rung.MMA, Rung.WGMMA}) {
                     Tensor out = c0.to(cuda);
                     GemmEpilogue ep = new GemmEpilogue(0.5f, 0.25f, bias.to(cuda), act, residual.to(cuda));
                     GemmPlan.Choice c = gpu.matmulOn(rung, a.gpu(), b.gpu(), out, ep);
                     if (c == null) continue;
+                    assertEquals(rung, c.rung(), "matmulOn ran the rung it was asked for");
+                    ranHere.add(rung);
                     double tol = dt == DType.F32 && rung == Rung.MMA ? 3e-3 : bound(dt) + 1e-5;
                     assertCloseRelative(c.describe() + " " + dt + " " + act, out, want, tol);
                 }
+                assertEquals(epilogueRungsTheDeviceMustRun(dt), ranHere,
+                        "rungs that ran a fused " + act + " epilogue in " + dt + " on " + gpu.gemmDevice());
             }
         }
+    }
+
+    /**
+     * Which of the tiled, mma.sync and wgmma rungs must run the fused-epilogue products above (both operands K-major,
+     * 16-byte aligned padded rows): the tiled kernel runs anything; mma.sync needs sm_80+ (F32 runs on it as TF32 when
+     * the rung is asked for by name); wgmma needs Hopper, TMA maps and BF16. From GemmPlan's documented rules, not from
+     * its code.
+     */
+    private static Set<Rung> epilogueRungsTheDeviceMustRun(DType dt) {
+        GemmPlan.Device d = gpu.gemmDevice();
+        Set<Rung> must = EnumSet.of(Rung.TILED);
+        if (d.major() >= 8) must.add(Rung.MMA);
+        if (dt == DType.BF16 && d.hopper() && d.tensorMaps()) must.add(Rung.WGMMA);
+        return must;
     }
 
     // ============================================================================================ attention
@@ -402,11 +426,15 @@ class FastKernelsGpuTest {
         try {
             for (int step = 0; step < 5; step++) {
                 int[] len = lengths.toIntArray();
+                // Capture records the step without running it, so replay number `step` starts from the lengths it was
+                // captured with plus one per earlier replay.
+                assertArrayEquals(new int[] {1 + step, 5 + step, 9 + step, 13 + step}, len, "lengths before replay " + step);
                 graph.replay();
                 Tensor want = Functional.decodeAttention(q.to(DType.F32).to(Device.CPU), k.to(DType.F32).to(Device.CPU),
                         v.to(DType.F32).to(Device.CPU), Tensor.ofInts(len, b), null, Float.NaN);
                 assertCloseRelative("decode replay " + step, out[0], want, bound(DType.BF16));
-                assertNotNull(len);
+                int[] advanced = lengths.toIntArray();
+                for (int i = 0; i < b; i++) assertEquals(len[i] + 1, advanced[i], "replay " + step + " advanced row " + i + "'s length by one");
             }
             assertArrayEquals(new int[] {6, 10, 14, 18}, lengths.toIntArray());
         } finally {
