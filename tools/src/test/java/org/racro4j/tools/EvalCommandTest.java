@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 import javax.imageio.ImageIO;
 
@@ -202,69 +200,6 @@ class EvalCommandTest {
     }
 
     /**
-     * The test's own answer check: the reader's answer, trimmed, is the gold answer, ignoring case. These toy readers
-     * answer with one word or one digit, the form the gold answers have, so no more normalisation is needed.
-     */
-    private static boolean sameAnswer(String answer, String gold) {
-        return answer.strip().equalsIgnoreCase(gold.strip());
-    }
-
-    /** Accuracy over the whole split and per category, counted here from one answer per item. */
-    record Recount(double overall, Map<String, Integer> items, Map<String, Double> perCategory) {}
-
-    private static Recount recount(List<TaskItem> split, List<String> answers) {
-        assertEquals(split.size(), answers.size(), "one answer per item");
-        Map<String, Integer> items = new TreeMap<>();
-        Map<String, Integer> right = new TreeMap<>();
-        int correct = 0;
-        for (int i = 0; i < split.size(); i++) {
-            String category = split.get(i).category();
-            items.merge(category, 1, Integer::sum);
-            right.merge(category, 0, Integer::sum);
-            if (sameAnswer(answers.get(i), split.get(i).answer())) {
-                correct++;
-                right.merge(category, 1, Integer::sum);
-            }
-        }
-        Map<String, Double> perCategory = new TreeMap<>();
-        for (String c : items.keySet()) perCategory.put(c, right.get(c) / (double) items.get(c));
-        return new Recount(correct / (double) split.size(), items, perCategory);
-    }
-
-    /** The run's held-out items, generated afresh from its config.yaml: their ids, categories and gold answers. */
-    private static List<TaskItem> heldOut() throws IOException {
-        return RunTasks.of(ConfigLoader.load(run.resolve("config.yaml"))).test();
-    }
-
-    /**
-     * The answers of one of the run's per-item files (eval/NAME.json, written by the run's evaluations), after checking
-     * that its items are the split's, in order, with the split's categories and gold answers.
-     */
-    private static List<String> answersOf(String name, List<TaskItem> split) throws IOException {
-        JsonNode items = JSON.readTree(Files.readString(run.resolve("eval").resolve(name + ".json"))).get("items");
-        assertEquals(split.size(), items.size(), name);
-        List<String> answers = new ArrayList<>();
-        for (int i = 0; i < split.size(); i++) {
-            JsonNode it = items.get(i);
-            assertEquals(split.get(i).id(), it.get("id").asText(), name + " item " + i);
-            assertEquals(split.get(i).category(), it.get("category").asText(), name + " item " + i);
-            assertEquals(split.get(i).answer(), it.get("expected").asText(), name + " item " + i);
-            answers.add(it.get("answer").asText());
-        }
-        return answers;
-    }
-
-    private static void assertRecount(Recount want, double overall, JsonNode perCategory, String column) {
-        assertEquals(want.overall(), overall, 1e-12, column + " overall");
-        if (perCategory == null) return;
-        assertEquals(new ArrayList<>(want.items().keySet()), names(perCategory), column + " categories");
-        for (String c : want.items().keySet()) {
-            assertEquals(want.items().get(c).intValue(), perCategory.get(c).get("items").asInt(), column + " items of " + c);
-            assertEquals(want.perCategory().get(c), perCategory.get(c).get(column).asDouble(), 1e-12, column + " accuracy of " + c);
-        }
-    }
-
-    /**
      * Independent of the Evaluator's own counting: eval's per-item answers (its JSON lists every item here) are
      * compared with the gold answers of the regenerated split by the test's own check, and the accuracies recounted
      * here, overall and per category, must be eval's. Its blind and oracle columns are recounted the same way from
@@ -272,7 +207,7 @@ class EvalCommandTest {
      */
     @Test
     void evalAccuraciesAreRecountedFromItsPerItemAnswers() throws IOException {
-        List<TaskItem> split = heldOut();
+        List<TaskItem> split = AccuracyRecount.heldOut(run);
         JsonNode e = eval();
         JsonNode examples = e.get("examples");
         assertEquals(split.size(), examples.size(), "eval lists every item");
@@ -282,12 +217,13 @@ class EvalCommandTest {
             assertEquals(split.get(i).answer(), examples.get(i).get("expected").asText());
             answers.add(examples.get(i).get("answer").asText());
         }
-        Recount captioner = recount(split, answers);
-        assertRecount(captioner, e.get("accuracy").get("captioner").asDouble(), e.get("per_category"), "captioner");
-        assertEquals(answers, answersOf("rl_captioner", split), "the run's RL-captioner answers are eval's");
-        assertRecount(recount(split, answersOf("blind", split)), e.get("accuracy").get("blind").asDouble(), e.get("per_category"), "blind");
-        Recount oracle = recount(split, answersOf("oracle", split));
-        assertRecount(oracle, e.get("accuracy").get("oracle").asDouble(), e.get("per_category"), "oracle");
+        AccuracyRecount captioner = AccuracyRecount.of(split, answers);
+        captioner.assertReported(e.get("accuracy").get("captioner").asDouble(), e.get("per_category"), "captioner");
+        assertEquals(answers, AccuracyRecount.answersOf(run, "rl_captioner", split), "the run's RL-captioner answers are eval's");
+        AccuracyRecount.of(split, AccuracyRecount.answersOf(run, "blind", split))
+                .assertReported(e.get("accuracy").get("blind").asDouble(), e.get("per_category"), "blind");
+        AccuracyRecount oracle = AccuracyRecount.of(split, AccuracyRecount.answersOf(run, "oracle", split));
+        oracle.assertReported(e.get("accuracy").get("oracle").asDouble(), e.get("per_category"), "oracle");
         assertEquals(oracle.overall() - captioner.overall(), e.get("perception_gap").asDouble(), 1e-12);
         // the recount is not vacuous: some answers are right and some wrong in every column checked
         assertTrue(captioner.overall() > 0 && captioner.overall() < 1 && oracle.overall() > captioner.overall(), e.toString());
@@ -299,13 +235,7 @@ class EvalCommandTest {
      */
     @Test
     void reportAccuraciesAreRecountedFromTheRunsPerItemAnswers() throws IOException {
-        List<TaskItem> split = heldOut();
-        JsonNode perCategory = report.get("per_category");
-        for (String column : List.of("blind", "sft_captioner", "rl_captioner", "oracle")) {
-            assertRecount(recount(split, answersOf(column, split)), report.get("accuracy").get(column).asDouble(), perCategory, column);
-            assertRecount(recount(split, answersOf("swap_" + column, split)), report.get("reasoner_swap").get(column).asDouble(), null,
-                    "swap " + column);
-        }
+        AccuracyRecount.assertReportRecounted(run, report);
     }
 
     @Test
