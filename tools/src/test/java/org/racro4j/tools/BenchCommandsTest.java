@@ -352,6 +352,33 @@ class BenchCommandsTest {
     }
 
     /**
+     * Without a GPU, train-step, rollout and scaling asked for --device cuda stop before measuring anything, with one
+     * line that carries the CUDA provider's own reason. (With a GPU there is nothing to check here.)
+     */
+    @Test
+    void theOtherBenchesOnCudaWithoutAGpuSayWhy() {
+        BackendProvider cuda = Backends.provider("cuda");
+        if (cuda != null && cuda.availability().available()) return;
+        String why = cuda == null ? "no backend for 'cuda'" : cuda.availability().description();
+        List<String> shape = List.of("--layers", "1", "--dim", "8", "--heads", "2", "--kv-heads", "1", "--vocab", "11");
+        List<List<String>> commands = List.of(
+                List.of("train-step", "--seq", "3", "--batch", "2"),
+                List.of("rollout", "--batch", "2", "--prompt-len", "3", "--new-tokens", "2"),
+                List.of("scaling", "--quick"));
+        for (List<String> c : commands) {
+            List<String> args = new ArrayList<>(List.of("bench"));
+            args.addAll(c);
+            if (!c.get(0).equals("scaling")) args.addAll(shape);
+            args.addAll(List.of("--device", "cuda"));
+            CommandLineTest.Run r = CommandLineTest.run(args.toArray(new String[0]));
+            assertEquals(2, r.exit(), args + "\n" + r.out() + r.err());
+            assertEquals("", r.out(), "nothing measured: " + args);
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("racro4j " + c.get(0) + ": ") && r.err().strip().endsWith(why), args + ": " + r.err());
+        }
+    }
+
+    /**
      * The least bytes an op must move, from its printed shape and dtype: copy reads and writes (2), add reads two and
      * writes one (3), SiLU 2, softmax 2; RMSNorm 2 plus its weight row and a float per row of rstd; AdamW reads
      * parameters, gradients and both moments and writes three of them back (7).
