@@ -40,7 +40,8 @@ class EvalCommandTest {
 
     /**
      * A few seconds of training, but enough that blind, captioner and oracle accuracies differ and the SFT and RL
-     * captioners write different captions, so that evaluating the wrong thing shows.
+     * captioners write different captions, so that evaluating the wrong thing shows. eval_samples covers every test
+     * item, so that eval's JSON lists each item's caption and answer.
      */
     static final String TOY = """
             tasks: {train_items: 200, test_items: 40, mix: "count_color=1,attribute=1"}
@@ -58,7 +59,7 @@ class EvalCommandTest {
               focused_description_fraction: 0.35
               max_caption_tokens: 12
             rl: {steps: 2, warmup_steps: 1, prompts_per_step: 4, group_size: 4, minibatch: 16, lr: 0.01, std_normalize: true}
-            logging: {checkpoint_every: 100, eval_samples: 3}
+            logging: {checkpoint_every: 100, eval_samples: 40}
             """;
 
     @BeforeAll
@@ -196,6 +197,45 @@ class EvalCommandTest {
         for (int i = 0; i < 3; i++) {
             assertEquals(report.get("examples").get(i).get("rl_caption").asText(), e.get("examples").get(i).get("caption").asText());
         }
+    }
+
+    /**
+     * Independent of the Evaluator's own counting: eval's per-item answers (its JSON lists every item here) are
+     * compared with the gold answers of the regenerated split by the test's own check, and the accuracies recounted
+     * here, overall and per category, must be eval's. Its blind and oracle columns are recounted the same way from
+     * the run's per-item files of the same reader, whose captioner answers must also be the ones eval just gave.
+     */
+    @Test
+    void evalAccuraciesAreRecountedFromItsPerItemAnswers() throws IOException {
+        List<TaskItem> split = AccuracyRecount.heldOut(run);
+        JsonNode e = eval();
+        JsonNode examples = e.get("examples");
+        assertEquals(split.size(), examples.size(), "eval lists every item");
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < split.size(); i++) {
+            assertEquals(split.get(i).id(), examples.get(i).get("id").asText());
+            assertEquals(split.get(i).answer(), examples.get(i).get("expected").asText());
+            answers.add(examples.get(i).get("answer").asText());
+        }
+        AccuracyRecount captioner = AccuracyRecount.of(split, answers);
+        captioner.assertReported(e.get("accuracy").get("captioner").asDouble(), e.get("per_category"), "captioner");
+        assertEquals(answers, AccuracyRecount.answersOf(run, "rl_captioner", split), "the run's RL-captioner answers are eval's");
+        AccuracyRecount.of(split, AccuracyRecount.answersOf(run, "blind", split))
+                .assertReported(e.get("accuracy").get("blind").asDouble(), e.get("per_category"), "blind");
+        AccuracyRecount oracle = AccuracyRecount.of(split, AccuracyRecount.answersOf(run, "oracle", split));
+        oracle.assertReported(e.get("accuracy").get("oracle").asDouble(), e.get("per_category"), "oracle");
+        assertEquals(oracle.overall() - captioner.overall(), e.get("perception_gap").asDouble(), 1e-12);
+        // the recount is not vacuous: some answers are right and some wrong in every column checked
+        assertTrue(captioner.overall() > 0 && captioner.overall() < 1 && oracle.overall() > captioner.overall(), e.toString());
+    }
+
+    /**
+     * report.json's accuracies, each column and the swap reader's row, recounted here from the run's per-item files
+     * with the test's own answer check against the regenerated gold answers.
+     */
+    @Test
+    void reportAccuraciesAreRecountedFromTheRunsPerItemAnswers() throws IOException {
+        AccuracyRecount.assertReportRecounted(run, report);
     }
 
     @Test
