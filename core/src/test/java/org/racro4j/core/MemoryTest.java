@@ -128,6 +128,7 @@ class MemoryTest {
         assertEquals(base + paramBytes, inUse(), "the module's parameters");
         AdamW opt = new AdamW(mlp.parameters(), 1e-2f, 0.1f);
         assertEquals(base + paramBytes, inUse(), "AdamW allocates its state lazily");
+        long stepCounts = 8L * mlp.parameters().size();
         for (int step = 0; step < 3; step++) {
             try (Scope s = Scope.open()) {
                 Tensor x = Tensor.of(normal(10 + step, 5 * 7), 5, 7);
@@ -138,11 +139,11 @@ class MemoryTest {
                 GradClip.clipGradNorm(mlp.parameters(), 1f);
                 opt.step();
             }
-            // parameters + one gradient each + AdamW's m and v (F32) for each
-            assertEquals(base + 4 * paramBytes, inUse(), "after step " + step);
+            // parameters + one gradient each + AdamW's m and v (F32) and step count (one I64) for each
+            assertEquals(base + 4 * paramBytes + stepCounts, inUse(), "after step " + step);
         }
         mlp.close();
-        assertEquals(base + 2 * paramBytes, inUse(), "closing the module frees parameters and gradients");
+        assertEquals(base + 2 * paramBytes + stepCounts, inUse(), "closing the module frees parameters and gradients");
         opt.close();
         assertEquals(base, inUse(), "closing the optimizer frees its state");
     }
