@@ -22,11 +22,13 @@ final class TinyModels {
 
     /** A 2-layer Qwen2-shaped decoder over {@code vocab} ids (BOS 1, EOS 2), every weight redrawn with std 0.4. */
     static CausalLM decoder(int vocab, boolean tiedEmbeddings, int context, long seed) {
-        DecoderConfig c = new DecoderConfig(DecoderConfig.QWEN2, vocab, 24, 40, 2, 4, 2, 6, context, 10000.0, 1e-6, tiedEmbeddings, true,
-                1, List.of(2));
-        CausalLM lm = CausalLM.create(c, seed, DType.F32, Device.CPU);
+        CausalLM lm = CausalLM.create(config(vocab, tiedEmbeddings, context), seed, DType.F32, Device.CPU);
         randomize(lm, seed + 1);
         return lm;
+    }
+
+    static DecoderConfig config(int vocab, boolean tiedEmbeddings, int context) {
+        return new DecoderConfig(DecoderConfig.QWEN2, vocab, 24, 40, 2, 4, 2, 6, context, 10000.0, 1e-6, tiedEmbeddings, true, 1, List.of(2));
     }
 
     static void randomize(Module m, long seed) {
