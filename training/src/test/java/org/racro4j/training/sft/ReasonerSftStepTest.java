@@ -36,7 +36,7 @@ class ReasonerSftStepTest {
         assertEquals(reference(true), loggedLoss(1.0), 1e-5 * reference(true));
     }
 
-    private static final WordLevelTokenizer TOK = TaskTokenizer.create();
+    static final WordLevelTokenizer TOK = TaskTokenizer.create();
 
     private static CausalLM model() {
         return TinyModels.decoder(TOK.vocabSize(), true, 160, 32);
@@ -51,17 +51,22 @@ class ReasonerSftStepTest {
     }
 
     private static double reference(boolean blind) {
+        try (CausalLM lm = model()) {
+            return reference(lm, ITEMS, blind);
+        }
+    }
+
+    /** Mean NLL of answer + EOS over the items, each after BOS + the reasoner prompt (with the needed evidence unless blind). */
+    static double reference(CausalLM lm, List<TaskItem> items, boolean blind) {
         double sum = 0;
         int tokens = 0;
-        try (CausalLM lm = model()) {
-            for (TaskItem item : ITEMS) {
-                int[] prompt = withBos(TOK.encode(Prompts.reasoner(blind ? "" : item.neededDescription(), item.question())));
-                int[] answer = TOK.encode(item.answer());
-                int[] target = java.util.Arrays.copyOf(answer, answer.length + 1);
-                target[answer.length] = TOK.specialTokens().eos();
-                sum += TinyModels.targetNll(lm, null, prompt, target);
-                tokens += target.length;
-            }
+        for (TaskItem item : items) {
+            int[] prompt = withBos(TOK.encode(Prompts.reasoner(blind ? "" : item.neededDescription(), item.question())));
+            int[] answer = TOK.encode(item.answer());
+            int[] target = java.util.Arrays.copyOf(answer, answer.length + 1);
+            target[answer.length] = TOK.specialTokens().eos();
+            sum += TinyModels.targetNll(lm, null, prompt, target);
+            tokens += target.length;
         }
         return sum / tokens;
     }

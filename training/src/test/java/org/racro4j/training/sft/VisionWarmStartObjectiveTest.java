@@ -43,16 +43,9 @@ class VisionWarmStartObjectiveTest {
         List<TaskItem> items = new TaskGenerator(51).generate(Split.TRAIN, 7);
         assertTrue(items.stream().anyMatch(t -> t.family().equals("shapes")), "some scenes");
         assertTrue(items.stream().anyMatch(t -> !t.family().equals("shapes")), "some items without cells");
-        Captioner cap = Captioner.create(VisionConfig.small(IMAGE, PATCH, 24, 1, 2), TinyModels.config(TOK.vocabSize(), true, 64), 52,
-                DType.F32, Device.CPU);
-        TinyModels.randomize(cap.languageModel(), 53);
-        TinyModels.randomize(cap.projector(), 54);
-        VisionWarmStart stage = new VisionWarmStart(cap, TOK, items, 3, items.size(), 1e-3, 55);
+        Captioner cap = captioner();
+        VisionWarmStart stage = stage(cap, items, 3, 1e-3);
         Map<String, Tensor> head = stage.model().namedParameters();
-        try (Autograd.Mode off = Autograd.noGrad()) {
-            head.get("scene_head.weight").copyFrom(Tensor.randn(new Generator(56), head.get("scene_head.weight").shape()).mul(0.05f));
-            head.get("scene_head.bias").copyFrom(Tensor.randn(new Generator(57), head.get("scene_head.bias").shape()));
-        }
 
         Expected e = expected(cap, head.get("scene_head.weight").toFloatArray(), head.get("scene_head.bias").toFloatArray(), items);
         Map<String, Object> m = stage.step(0);
@@ -60,6 +53,26 @@ class VisionWarmStartObjectiveTest {
         assertEquals(e.slotLoss + e.wordLoss, (double) m.get("loss"), 1e-5 * (e.slotLoss + e.wordLoss));
         assertEquals(e.wordLoss, (double) m.get("word_loss"), 1e-5 * e.wordLoss);
         assertEquals(e.slotAccuracy, (double) m.get("slot_accuracy"), 1e-12);
+    }
+
+    /** A captioner over 6 x 6 patches with a randomised projector and language model. */
+    static Captioner captioner() {
+        Captioner cap = Captioner.create(VisionConfig.small(IMAGE, PATCH, 24, 1, 2), TinyModels.config(TOK.vocabSize(), true, 64), 52,
+                DType.F32, Device.CPU);
+        TinyModels.randomize(cap.languageModel(), 53);
+        TinyModels.randomize(cap.projector(), 54);
+        return cap;
+    }
+
+    /** The stage over all the items in one batch, with a randomised scene head. */
+    static VisionWarmStart stage(Captioner cap, List<TaskItem> items, int steps, double lr) {
+        VisionWarmStart stage = new VisionWarmStart(cap, TOK, items, steps, items.size(), lr, 55);
+        Map<String, Tensor> head = stage.model().namedParameters();
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            head.get("scene_head.weight").copyFrom(Tensor.randn(new Generator(56), head.get("scene_head.weight").shape()).mul(0.05f));
+            head.get("scene_head.bias").copyFrom(Tensor.randn(new Generator(57), head.get("scene_head.bias").shape()));
+        }
+        return stage;
     }
 
     record Expected(double slotLoss, double wordLoss, double slotAccuracy) {}
