@@ -114,7 +114,31 @@ class ReportTablesTest {
             assertEquals("a" + i, r.path("examples").get(i).path("answer").asText());
             assertEquals("e" + i, r.path("examples").get(i).path("expected").asText());
         }
-        assertTrue(EvalReport.markdown(r).contains("| reader | 0.125 | 0.250 | 0.625 | 0.375 |"), EvalReport.markdown(r));
+        String md = EvalReport.markdown(r);
+        assertTrue(md.contains("| reader | 0.125 | 0.250 | 0.625 | 0.375 |"), md);
+        assertTrue(md.contains("| category | items | blind | captioner_rl | oracle |\n|---|---|---|---|---|\n| attribute | 3 | 0.00 | 0.33 | 1.00 |\n"), md);
+        assertTrue(md.contains("Examples (caption → answer):\n\n- t0 (count), answer e0: \"caption 0\" → a0\n"), md);
+    }
+
+    /** The swap reader's row and the stage times, in report.json and report.md (values by hand). */
+    @Test
+    void reportHasTheSwapRowAndStageTimes() throws IOException {
+        Evaluator.Result zero = result("x", counts("count", 0, 8), List.of());
+        Report.Row main = new Report.Row(zero, zero, result("rl", counts("count", 4, 8), items(8)), result("o", counts("count", 8, 8), List.of()));
+        Report.Row swap = new Report.Row(result("b", counts("count", 1, 8), List.of()), result("s", counts("count", 2, 8), List.of()),
+                result("r", counts("count", 3, 8), List.of()), result("o", counts("count", 6, 8), List.of()));
+        Map<String, Double> times = new LinkedHashMap<>();
+        times.put("tasks", 0.4);
+        times.put("reasoner_sft", 12.6);
+        ObjectNode r = Report.build(ConfigLoader.load(null), main, swap, 8, times, 0);
+        assertEquals(0.125, r.path("reasoner_swap").path("blind").asDouble(), 0.0);
+        assertEquals(0.25, r.path("reasoner_swap").path("sft_captioner").asDouble(), 0.0);
+        assertEquals(0.375, r.path("reasoner_swap").path("rl_captioner").asDouble(), 0.0);
+        assertEquals(0.75, r.path("reasoner_swap").path("oracle").asDouble(), 0.0);
+        assertEquals(12.6, r.path("stage_seconds").path("reasoner_sft").asDouble(), 0.0);
+        String md = Report.markdown(r);
+        assertTrue(md.contains("| reader | 0.000 | 0.000 | 0.500 | 1.000 |\n| reader (swapped in, not trained with) | 0.125 | 0.250 | 0.375 | 0.750 |\n"), md);
+        assertTrue(md.contains("Stage times (s): tasks 0, reasoner_sft 13\n"), md);
     }
 
     @Test

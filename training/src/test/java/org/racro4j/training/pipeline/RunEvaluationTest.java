@@ -134,6 +134,9 @@ class RunEvaluationTest {
             }
         }
         assertEquals(0.0, report.path("perception_gap").path("before").asDouble(), 0.0);
+        // compared as text: a NaN is written as the string "NaN"
+        assertEquals(report.toString(), JSON.readTree(Files.readString(runDir.resolve("report.json"))).toString(), "report.json holds the report");
+        assertEquals(Report.markdown(report), Files.readString(runDir.resolve("report.md")));
     }
 
     /** `racro4j eval` on the run's own models reproduces report.json; more test items extend the same held-out split. */
