@@ -134,20 +134,73 @@ class PipelineTest {
         return k;
     }
 
+    /**
+     * PRCO end to end on bar charts (whose values even a toy Solver sometimes writes, so accuracy is not 0), with
+     * reward weights chosen so that each logged metric can be checked against the others by hand, with P = 3 tasks
+     * per step, G = 8 captions per task and k = 2 Solver answers per caption:
+     * <ul>
+     * <li>accuracy is a mean of per-caption fractions of k answers, so accuracy · P·G·k is a whole number;</li>
+     * <li>the Observer's reward is 1.7 · utility (= accuracy) − 0.3 · (fraction of leaking captions), so
+     * (1.7 · accuracy − reward) / 0.3 · P·G is a whole number of captions;</li>
+     * <li>the Solver's reward is accuracy (the same answers scored one by one) + 0.2 · (fraction well formed), so
+     * (solver_reward − accuracy) / 0.2 · P·G·k is a whole number of answers;</li>
+     * <li>every task group is kept or dropped for zero variance; the update takes one optimizer step per minibatch of
+     * 4 over the kept rollouts (groups_kept · G captions + solver_groups_kept · k answers);</li>
+     * <li>the saved RL captioner differs from the SFT one in both the vision tower and the language model.</li>
+     * </ul>
+     */
     @Test
     void prcoTrainsOneSharedPolicyAsObserverAndSolver() throws IOException {
+        int p = 3, g = 8, k = 2, minibatch = 4;
         Path f = tmp.resolve("prco.yaml");
-        Files.writeString(f, TINY.replace("rl: {steps: 5,", "rl: {algorithm: prco, steps: 3, warmup_steps: 1,") + "swap_reasoner: null\n");
-        ObjectNode report = run(ConfigLoader.load(f), tmp.resolve("prco"), false);
+        Files.writeString(f, TINY.replace("test_items: 24}", "test_items: 24, mix: \"chart_value=1\"}")
+                .replaceAll("rl: \\{.*\\}", "rl: {algorithm: prco, steps: 3, warmup_steps: 1, prompts_per_step: " + p + ", group_size: " + g
+                        + ", minibatch: " + minibatch + ", reader_samples: " + k + ", reader_temperature: 1.0, "
+                        + "rewards: {caption_utility: 1.7, leakage: 0.3}, solver_rewards: {accuracy: 1.0, format: 0.2}}")
+                + "swap_reasoner: null\n");
+        Path out = tmp.resolve("prco");
+        ObjectNode report = run(ConfigLoader.load(f), out, false);
         assertEquals("prco", report.get("algorithm").asText());
         assertFalse(report.has("reasoner_swap"));
         List<JsonNode> rl = new ArrayList<>();
-        for (JsonNode r : MetricsLog.read(tmp.resolve("prco").resolve("metrics.jsonl"))) if (r.get("stage").asText().equals("rl")) rl.add(r);
+        for (JsonNode r : MetricsLog.read(out.resolve("metrics.jsonl"))) if (r.get("stage").asText().equals("rl")) rl.add(r);
         assertEquals(3, rl.size());
+        double accuracySum = 0;
         for (JsonNode r : rl) {
-            assertTrue(r.has("solver_reward") && r.has("accuracy") && r.has("solver_groups_kept"), r.toString());
             double acc = r.get("accuracy").asDouble();
-            assertTrue(acc >= 0 && acc <= 1, r.toString());
+            accuracySum += acc;
+            assertWhole(acc * p * g * k, "correct answers", r);
+            double leaking = assertWhole((1.7 * acc - r.get("reward").asDouble()) / 0.3 * p * g, "leaking captions", r);
+            assertTrue(leaking >= 0 && leaking <= p * g, r.toString());
+            double wellFormed = assertWhole((r.get("solver_reward").asDouble() - acc) / 0.2 * p * g * k, "well-formed answers", r);
+            assertTrue(wellFormed >= 0 && wellFormed <= p * g * k, r.toString());
+
+            int kept = r.get("groups_kept").asInt();
+            int solverKept = r.get("solver_groups_kept").asInt();
+            assertEquals(0, r.get("groups_nan").asInt(), r.toString());
+            assertEquals(p, kept + r.get("groups_zero_variance").asInt(), r.toString());
+            assertTrue(solverKept >= 0 && solverKept <= p * g, r.toString());
+            int rollouts = kept * g + solverKept * k;
+            int steps = (rollouts + minibatch - 1) / minibatch;
+            assertEquals(steps, r.path("optimizer_steps").asInt(0), "one optimizer step per minibatch of kept rollouts: " + r);
         }
+        assertTrue(accuracySum > 0, "the checks above need some correct answers");
+
+        Map<String, Tensor> sft = Safetensors.read(out.resolve("models/captioner_sft/model.safetensors"));
+        Map<String, Tensor> trained = Safetensors.read(out.resolve("models/captioner_rl/model.safetensors"));
+        assertEquals(sft.keySet(), trained.keySet());
+        int visionChanged = 0, languageChanged = 0;
+        for (String name : sft.keySet()) {
+            if (java.util.Arrays.equals(sft.get(name).toFloatArray(), trained.get(name).toFloatArray())) continue;
+            if (name.startsWith("vision_tower.")) visionChanged++;
+            if (name.startsWith("language_model.")) languageChanged++;
+        }
+        assertTrue(visionChanged > 0 && languageChanged > 0, "changed tensors: vision " + visionChanged + ", language " + languageChanged);
+    }
+
+    /** x, which must be a whole number (up to rounding); returns it. */
+    private static double assertWhole(double x, String what, JsonNode record) {
+        assertEquals(Math.rint(x), x, 1e-6, what + " is not a whole number: " + record);
+        return x;
     }
 }

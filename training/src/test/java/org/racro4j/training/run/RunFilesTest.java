@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -68,16 +69,79 @@ class RunFilesTest {
         }
     }
 
+    /**
+     * Each chart shows its own metric: the series is drawn in colour (the rest of the chart is grey scale), so the
+     * coloured pixels are read back column by column and must lie on the line through the logged points. Reference:
+     * the logged values themselves, mapped to pixels by a straight-line fit (row = a + b · value, b < 0, x spanning
+     * the logged steps). A blank chart, or one that plots another metric or the points in another order, fails.
+     */
     @Test
-    void plotsDrawOneChartPerMetric() throws IOException {
+    void plotsDrawEachMetricsLoggedValues() throws IOException {
         Path p = tmp.resolve("m.jsonl");
+        int n = 97;
+        double[] reward = new double[n];
+        double[] accuracy = new double[n];
         try (MetricsLog log = new MetricsLog(p)) {
-            for (int i = 1; i <= 20; i++) log.log("rl", i, Map.of("reward", Math.sin(i / 3.0), "accuracy", i / 20.0));
+            for (int i = 0; i < n; i++) {
+                reward[i] = Math.abs(i - 30) / 10.0;                 // a V with its low point at step 30
+                accuracy[i] = i < 60 ? i / 60.0 : 1.0 - (i - 60) / 90.0;  // up to step 60, then down
+                log.log("rl", i, Map.of("reward", reward[i], "accuracy", accuracy[i]));
+                log.log("sft", i, Map.of("reward", 5.0));          // another stage's metric of the same name
+            }
         }
         List<Path> pngs = Plots.write(p, "rl", List.of("reward", "accuracy", "missing"), tmp.resolve("plots"));
-        assertEquals(2, pngs.size());
-        BufferedImage img = ImageIO.read(pngs.get(0).toFile());
+        assertEquals(List.of(tmp.resolve("plots/rl_reward.png"), tmp.resolve("plots/rl_accuracy.png")), pngs);
+        assertShows(ImageIO.read(pngs.get(0).toFile()), reward);
+        assertShows(ImageIO.read(pngs.get(1).toFile()), accuracy);
+    }
+
+    /** The chart's coloured pixels trace the values, plotted at steps 0 .. n−1 from left to right. */
+    private static void assertShows(BufferedImage img, double[] values) {
         assertEquals(640, img.getWidth());
         assertEquals(400, img.getHeight());
+        int n = values.length;
+        List<double[]> columns = new ArrayList<>();   // {x, mean row of coloured pixels}
+        for (int x = 0; x < img.getWidth(); x++) {
+            double rows = 0;
+            int count = 0;
+            for (int y = 0; y < img.getHeight(); y++) {
+                int rgb = img.getRGB(x, y);
+                int r = (rgb >> 16) & 255, g = (rgb >> 8) & 255, b = rgb & 255;
+                if (Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 60) {
+                    rows += y;
+                    count++;
+                }
+            }
+            if (count > 0) columns.add(new double[] {x, rows / count});
+        }
+        assertTrue(columns.size() > 300, "the line spans most of the width: " + columns.size() + " coloured columns");
+        double x0 = columns.get(0)[0];
+        double x1 = columns.get(columns.size() - 1)[0];
+        // expected value at each coloured column (linear between logged points), then a least-squares fit row = a + b · value
+        double[] v = new double[columns.size()];
+        double sv = 0, sr = 0, svv = 0, svr = 0;
+        for (int c = 0; c < columns.size(); c++) {
+            double step = (columns.get(c)[0] - x0) / (x1 - x0) * (n - 1);
+            int lo = Math.min((int) Math.floor(step), n - 2);
+            v[c] = values[lo] + (step - lo) * (values[lo + 1] - values[lo]);
+            double row = columns.get(c)[1];
+            sv += v[c];
+            sr += row;
+            svv += v[c] * v[c];
+            svr += v[c] * row;
+        }
+        int m = columns.size();
+        double b = (m * svr - sv * sr) / (m * svv - sv * sv);
+        double a = (sr - b * sv) / m;
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (double x : values) {
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        assertTrue(-b * (max - min) > 150, "the values span much of the plot's height: slope " + b);
+        for (int c = 0; c < m; c++) {
+            double residual = columns.get(c)[1] - (a + b * v[c]);
+            assertTrue(Math.abs(residual) < 4, "column " + columns.get(c)[0] + " is " + residual + " px off the line of the logged values");
+        }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.racro4j.training.tasks.AnswerType;
@@ -142,17 +143,75 @@ class AnswerVerifierTest {
         assertEquals("boxed: expected 12, got 11", wrongOne.reason());
     }
 
+    private static final List<String> NUMBER_WORDS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+            "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty");
+    private static final List<String> COLOURS = List.of("red", "green", "blue", "yellow");
+    private static final List<String> SHAPES = List.of("circle", "square", "triangle");
+
+    /**
+     * Generated items of every category against responses the test writes from the item's answer: the same value in
+     * other forms (decimals, number words, fractions, LaTeX, case, articles, yes/no synonyms, choice letters) must be
+     * accepted, and near misses (off by one, a digit more, a sign, a half, a plural, another word of the same kind,
+     * the opposite, a marked wrong answer after the right one) rejected. Which response is right is decided by the
+     * test's own construction, not by the verifier's normalisation.
+     */
     @Test
-    void generatedItemsVerifyAgainstTheirOwnAnswers() {
-        for (TaskItem item : new TaskGenerator(5).generate(Split.TRAIN, 500)) {
-            correct(AnswerVerifier.verify("answer : " + item.answer() + " .", item));
-            correct(AnswerVerifier.verify("we reason . \\boxed{" + item.answer() + "}", item));
-            String other = switch (item.answerType()) {
-                case NUMBER -> Integer.toString(Integer.parseInt(item.answer()) + 1);
-                case YES_NO -> item.answer().equals("yes") ? "no" : "yes";
-                case WORD -> item.answer() + "x";
-            };
-            wrong(AnswerVerifier.verify("answer : " + other + " .", item));
+    void generatedItemsAcceptOtherFormsOfTheirAnswerAndRejectNearMisses() {
+        int checked = 0;
+        List<TaskItem> items = new TaskGenerator(5).generate(Split.TRAIN, 500);
+        for (int i = 0; i < items.size(); i++) {
+            TaskItem item = items.get(i);
+            String a = item.answer();
+            List<String> right = new ArrayList<>(List.of("answer : " + a + " .", "we reason . \\boxed{" + a + "}"));
+            List<String> wrong = new ArrayList<>();
+            switch (item.answerType()) {
+                case NUMBER -> {
+                    int n = Integer.parseInt(a);
+                    right.addAll(List.of("answer : " + n + ".0 .", "Answer: " + NUMBER_WORDS.get(n) + ".", "\\boxed{\\frac{" + 2 * n + "}{2}}",
+                            "$\\boxed{" + n + "}$", "the value is " + (n + 3) + " minus 3 , so " + n, "answer : " + n + " o'clock"));
+                    wrong.addAll(List.of("answer : " + (n + 1) + " .", "answer : " + (n - 1) + " .",
+                            "\\boxed{" + n + ".5}", "answer : " + NUMBER_WORDS.get(n + 1) + " .", "answer : " + (n + 1) + " . there are " + n));
+                    if (n != 0) wrong.addAll(List.of("answer : -" + n + " .", "answer : " + n + "0 ."));
+                    checked += choiceLetters(item, n, i % 4);
+                }
+                case YES_NO -> {
+                    boolean yes = a.equals("yes");
+                    right.addAll(List.of(yes ? "Yes." : "No.", yes ? "\\boxed{True}" : "\\boxed{False}", "answer : " + a + " , because of the picture"));
+                    wrong.addAll(List.of(yes ? "answer : no ." : "answer : yes .", yes ? "\\boxed{false}" : "\\boxed{true}", "maybe , hard to say from here"));
+                }
+                case WORD -> {
+                    List<String> kind = COLOURS.contains(a) ? COLOURS : SHAPES;
+                    assertTrue(kind.contains(a), "a colour or a shape: " + a);
+                    right.addAll(List.of("\\boxed{\\text{" + a.toUpperCase(java.util.Locale.ROOT) + "}}", "answer : The " + a + " .",
+                            "**Answer:** \"" + a + "\""));
+                    wrong.addAll(List.of("answer : " + a + "s .", "answer : dark " + a + " .", "\\boxed{" + kind.get((kind.indexOf(a) + 1) % kind.size()) + "}"));
+                    if (a.equals("red")) wrong.add("answer : crimson .");   // no synonyms: words compare exactly
+                }
+            }
+            for (String r : right) assertTrue(AnswerVerifier.verify(r, item).correct(), item.id() + " (" + a + "): '" + r + "' should be right");
+            for (String r : wrong) assertFalse(AnswerVerifier.verify(r, item).correct(), item.id() + " (" + a + "): '" + r + "' should be wrong");
+            checked += right.size() + wrong.size();
         }
+        assertTrue(checked > 5000, "checked " + checked);
+    }
+
+    /**
+     * The item's number as one of four choices, at position {@code at}; the choices' letters and texts are judged by
+     * the position the test put the answer at. Returns the number of responses checked.
+     */
+    private static int choiceLetters(TaskItem item, int n, int at) {
+        List<String> choices = new ArrayList<>(List.of(Integer.toString(n + 10), Integer.toString(n + 1), Integer.toString(n + 2)));
+        choices.add(at, Integer.toString(n));
+        int count = 0;
+        for (int c = 0; c < 4; c++) {
+            String letter = String.valueOf((char) ('A' + c));
+            for (String response : List.of("answer : (" + letter + ") .", "\\boxed{" + letter + "}", "answer : " + choices.get(c) + " .")) {
+                boolean expected = c == at;
+                assertEquals(expected, AnswerVerifier.verify(response, item.answer(), AnswerType.NUMBER, choices).correct(),
+                        item.id() + " choices " + choices + ": '" + response + "'");
+                count++;
+            }
+        }
+        return count;
     }
 }
