@@ -157,4 +157,14 @@ class ReportTablesTest {
         assertTrue(md.contains("| reader | 0.250 | 0.750 | — | — |"), md);
         assertTrue(md.contains("No oracle"), md);
     }
+
+    /** With eval_samples 0 the report holds no examples, and its markdown no examples heading. */
+    @Test
+    void noExamplesNoExamplesHeading() throws IOException {
+        List<Evaluator.ItemResult> items = items(4);
+        Evaluator.Result blind = result("blind", counts("count", 1, 4), items);
+        ObjectNode r = EvalReport.build(run(), "tasks", new RunFolder.ModelRef("captioner_sft", tmp), "cpu", blind, blind, blind, 0);
+        assertEquals(0, r.path("examples").size());
+        assertFalse(EvalReport.markdown(r).contains("Examples"), EvalReport.markdown(r));
+    }
 }

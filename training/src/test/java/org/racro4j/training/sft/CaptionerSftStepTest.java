@@ -1,6 +1,7 @@
 package org.racro4j.training.sft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -45,6 +46,36 @@ class CaptionerSftStepTest {
         assertEquals(reference(false), loggedLoss(0.0), 1e-5 * reference(false));
     }
 
+    /** The stage's name is its checkpoint and metrics key; its step count, model and optimizer are the configured ones. */
+    @Test
+    void stageReportsItsNameStepsModelAndOptimizer() {
+        try (Captioner cap = captioner()) {
+            CaptionerSft stage = new CaptionerSft(new CaptionPolicy(cap, TOK, 12, 3), ITEMS, spec(0.5), 44);
+            assertEquals("captioner_sft", stage.name());
+            assertEquals(3, stage.steps());
+            assertSame(cap, stage.model());
+            stage.step(0);
+            assertEquals(1, stage.optimizer().stepCount(), "the stage's optimizer took the step");
+        }
+    }
+
+    /** Warm-up, then a cosine decay to a tenth of the peak: with 1 warm-up step of 3, step 2 runs at 0.1 + 0.45 (1 + cos pi/2). */
+    @Test
+    void theRateDecaysToATenthOfThePeak() {
+        try (Captioner cap = captioner()) {
+            CaptionerSft stage = new CaptionerSft(new CaptionPolicy(cap, TOK, 12, 3), ITEMS, spec(0.5), 44);
+            stage.step(2);
+            double want = 1e-3 * (0.1 + 0.45 * (1 + Math.cos(Math.PI * 0.5)));
+            assertEquals(want, stage.optimizer().lr(), 1e-6 * want, "rate at the last step");
+        }
+    }
+
+    private static RunConfig.CaptionerSpec spec(double focusedFraction) {
+        return new RunConfig.CaptionerSpec(new RunConfig.Vision(16, 24, 1, 2), new RunConfig.VisionWarmStart(0, 1, 1e-3),
+                new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40), new RunConfig.Sft(3, ITEMS.size(), 1e-3, 1, 0.0), focusedFraction,
+                List.of("full"), 12);
+    }
+
     private static Captioner captioner() {
         Captioner cap = Captioner.create(VisionConfig.small(48, 16, 24, 1, 2), TinyModels.config(TOK.vocabSize(), true, 128), 42, DType.F32,
                 Device.CPU);
@@ -53,11 +84,8 @@ class CaptionerSftStepTest {
     }
 
     private static double loggedLoss(double focusedFraction) {
-        RunConfig.CaptionerSpec spec = new RunConfig.CaptionerSpec(new RunConfig.Vision(16, 24, 1, 2), new RunConfig.VisionWarmStart(0, 1, 1e-3),
-                new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40), new RunConfig.Sft(3, ITEMS.size(), 1e-3, 1, 0.0), focusedFraction,
-                List.of("full"), 12);
         try (Captioner cap = captioner()) {
-            return (double) new CaptionerSft(new CaptionPolicy(cap, TOK, 12, 3), ITEMS, spec, 44).step(0).get("loss");
+            return (double) new CaptionerSft(new CaptionPolicy(cap, TOK, 12, 3), ITEMS, spec(focusedFraction), 44).step(0).get("loss");
         }
     }
 

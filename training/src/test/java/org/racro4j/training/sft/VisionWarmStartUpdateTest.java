@@ -1,5 +1,6 @@
 package org.racro4j.training.sft;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -31,7 +32,10 @@ class VisionWarmStartUpdateTest {
             List<float[]> before = new ArrayList<>();
             for (Tensor p : params) before.add(p.toFloatArray());
 
+            assertEquals("vision_warm_start", stage.name(), "the stage's checkpoint and metrics key");
+            assertEquals(3, stage.steps());
             double loss0 = (double) stage.step(0).get("loss");
+            assertEquals(1, stage.optimizer().stepCount(), "the stage's optimizer took the step");
             int moved = 0;
             int total = 0;
             for (int i = 0; i < params.size(); i++) {
@@ -47,6 +51,26 @@ class VisionWarmStartUpdateTest {
             assertTrue(moved > 0.3 * total, moved + " of " + total + " coordinates moved by the learning rate");
             double loss1 = (double) stage.step(1).get("loss");   // the same items: the batch is the whole set
             assertTrue(loss1 < loss0, "loss " + loss0 + " -> " + loss1);
+        }
+    }
+
+    /**
+     * After a step no gradient is left behind for the next one, and the rate follows warm-up and a cosine decay to a
+     * tenth of the peak: with 30 steps, warm-up lasts 20 and step 29 runs at 0.1 + 0.45 (1 + cos 0.9 pi) of the peak.
+     */
+    @Test
+    void aStepLeavesNoGradientAndTheRateDecaysToATenthOfThePeak() {
+        List<TaskItem> items = new TaskGenerator(72).generate(Split.TRAIN, 4);
+        double peak = 2e-3;
+        try (Captioner cap = VisionWarmStartObjectiveTest.captioner()) {
+            VisionWarmStart stage = VisionWarmStartObjectiveTest.stage(cap, items, 30, peak);
+            stage.step(29);
+            double want = peak * (0.1 + 0.45 * (1 + Math.cos(Math.PI * 0.9)));
+            assertEquals(want, stage.optimizer().lr(), 1e-6 * want, "rate at the last step");
+            for (Tensor p : stage.model().parameters()) {
+                if (p.grad() == null) continue;
+                for (float g : p.grad().toFloatArray()) assertEquals(0f, g, "a gradient left after the step");
+            }
         }
     }
 }
