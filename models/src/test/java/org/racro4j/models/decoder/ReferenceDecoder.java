@@ -3,6 +3,7 @@ package org.racro4j.models.decoder;
 import java.util.Map;
 
 import org.racro4j.core.Tensor;
+import org.racro4j.models.Float64Weights;
 
 /**
  * A float64, loop-by-loop Qwen2/Llama forward pass written from the model definition (not from racro4j's
@@ -11,23 +12,16 @@ import org.racro4j.core.Tensor;
  */
 public final class ReferenceDecoder {
     private final DecoderConfig c;
-    private final Map<String, double[]> w = new java.util.HashMap<>();
+    private final Float64Weights w;
 
     public ReferenceDecoder(DecoderConfig c, Map<String, Tensor> stateDict) {
         this.c = c;
-        stateDict.forEach((k, t) -> {
-            float[] f = t.toFloatArray();
-            double[] d = new double[f.length];
-            for (int i = 0; i < f.length; i++) d[i] = f[i];
-            w.put(k, d);
-        });
+        this.w = new Float64Weights(stateDict);
     }
 
     /** The float64 copy of a weight, flattened row-major; changing it changes what this reference computes. */
     public double[] weight(String name) {
-        double[] v = w.get(name);
-        if (v == null) throw new IllegalArgumentException("no weight " + name);
-        return v;
+        return w.get(name);
     }
 
     /** The embedding row of one token id (a copy). */
@@ -77,9 +71,9 @@ public final class ReferenceDecoder {
         int hd = c.headDim();
         int hq = c.numHeads();
         int hkv = c.numKvHeads();
-        double[][] q = linear(x, w.get(p + "q_proj.weight"), w.get(p + "q_proj.bias"), hq * hd);
-        double[][] k = linear(x, w.get(p + "k_proj.weight"), w.get(p + "k_proj.bias"), hkv * hd);
-        double[][] v = linear(x, w.get(p + "v_proj.weight"), w.get(p + "v_proj.bias"), hkv * hd);
+        double[][] q = linear(x, w.get(p + "q_proj.weight"), w.orNull(p + "q_proj.bias"), hq * hd);
+        double[][] k = linear(x, w.get(p + "k_proj.weight"), w.orNull(p + "k_proj.bias"), hkv * hd);
+        double[][] v = linear(x, w.get(p + "v_proj.weight"), w.orNull(p + "v_proj.bias"), hkv * hd);
         for (int i = 0; i < t; i++) {
             for (int h = 0; h < hq; h++) rotate(q[i], h * hd, i);
             for (int h = 0; h < hkv; h++) rotate(k[i], h * hd, i);

@@ -1,9 +1,9 @@
 package org.racro4j.models.vision;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import org.racro4j.core.Tensor;
+import org.racro4j.models.Float64Weights;
 
 /**
  * A float64, loop-by-loop ViT encoder and LLaVA projector written from their definitions (not from racro4j's ops),
@@ -18,23 +18,16 @@ import org.racro4j.core.Tensor;
  */
 final class ReferenceVision {
     private final VisionConfig c;
-    private final Map<String, double[]> w = new HashMap<>();
+    private final Float64Weights w;
 
     /** @param stateDict a captioner's (names under "vision_tower." and "multi_modal_projector.") */
     ReferenceVision(VisionConfig c, Map<String, Tensor> stateDict) {
         this.c = c;
-        stateDict.forEach((k, t) -> {
-            float[] f = t.toFloatArray();
-            double[] d = new double[f.length];
-            for (int i = 0; i < f.length; i++) d[i] = f[i];
-            w.put(k, d);
-        });
+        this.w = new Float64Weights(stateDict);
     }
 
     private double[] weight(String name) {
-        double[] v = w.get(name);
-        if (v == null) throw new IllegalArgumentException("no weight " + name);
-        return v;
+        return w.get(name);
     }
 
     /** Vision features [P][hidden] of one image's patches [P][3·p·p]. */

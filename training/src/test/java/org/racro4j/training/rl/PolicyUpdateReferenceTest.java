@@ -71,7 +71,8 @@ class PolicyUpdateReferenceTest {
         long seed = 23;
         List<int[]> batches = PolicyUpdate.minibatches(rollouts.size(), minibatch, epochs, seed);
         if (name.contains("text-only")) {
-            assertTrue(batches.subList(0, batches.size() - 1).stream().anyMatch(b -> java.util.Arrays.stream(b).allMatch(i -> rollouts.get(i).image() < 0)),
+            assertTrue(batches.subList(0, batches.size() - 1).stream()
+                            .anyMatch(b -> java.util.Arrays.stream(b).allMatch(i -> rollouts.get(i).image() < 0)),
                     "a minibatch of text rows only, followed by others");
         }
 

@@ -42,25 +42,6 @@ class PrcoStepTest {
     private static final int G = 3;
     private static final long SEED = 91;
 
-    /** Observer extra: the caption's text hash mod 8, so that the extras are never all zero. */
-    static final Reward TEXT_HASH = new Reward() {
-        @Override
-        public String name() {
-            return "text_hash";
-        }
-
-        @Override
-        public double[] score(List<Rollout> rollouts, long seed) {
-            double[] out = new double[rollouts.size()];
-            for (int i = 0; i < out.length; i++) out[i] = textHash(rollouts.get(i));
-            return out;
-        }
-    };
-
-    static double textHash(Rollout r) {
-        return r.text().hashCode() & 7;
-    }
-
     /**
      * @param k               Solver answers per caption (1: the Solver is not trained, its answers are not compared)
      * @param dynamicSampling whether groups with one reward value are dropped
@@ -92,7 +73,7 @@ class PrcoStepTest {
         };
 
         WeightedReward observerExtras = new WeightedReward(List.of(new WeightedReward.Term(0.2, new FormatReward()),
-                new WeightedReward.Term(1.0, new LeakagePenalty()), new WeightedReward.Term(0.05, TEXT_HASH)));
+                new WeightedReward.Term(1.0, new LeakagePenalty()), new WeightedReward.Term(0.05, StepReference.TEXT_HASH)));
         WeightedReward solverReward = new WeightedReward(List.of(new WeightedReward.Term(1.0, new AnswerAccuracyReward()),
                 new WeightedReward.Term(0.25, new FormatReward()), new WeightedReward.Term(1.0, poison)));
         CaptionPolicy policy = TinyPolicy.create(7);
@@ -121,7 +102,7 @@ class PrcoStepTest {
                 solverRewards.add(isPoisoned(s, tasks, poisoned) ? Double.NaN : (right ? 1 : 0) + 0.25 * format);
             }
             observerReward[i] = 0.7 * utility[i] + 0.2 * (FormatReward.wellFormed(o) ? 1 : 0) - (LeakagePenalty.leaks(o.text()) ? 1 : 0)
-                    + 0.05 * textHash(o);
+                    + 0.05 * StepReference.textHash(o);
         }
         double[] solverArray = solverRewards.stream().mapToDouble(Double::doubleValue).toArray();
         StepReference.Batch batch = new StepReference.Batch();

@@ -56,7 +56,10 @@ class RacroStepTest {
             List<List<Answer>> out = new ArrayList<>();
             for (int i = 0; i < captions.size(); i++) {
                 List<Answer> row = new ArrayList<>();
-                for (int j = 0; j < k; j++) row.add(new Answer(golds.get(i) != null && right(captions.get(i), j) ? golds.get(i) : "purple", new int[0], new int[0], true));
+                for (int j = 0; j < k; j++) {
+                    String answer = golds.get(i) != null && right(captions.get(i), j) ? golds.get(i) : "purple";
+                    row.add(new Answer(answer, new int[0], new int[0], true));
+                }
                 out.add(row);
             }
             return out;

@@ -15,10 +15,8 @@ import org.racro4j.core.cpu.CpuBackend;
 import org.racro4j.training.reward.DescriptionGroundedReward;
 import org.racro4j.training.reward.FormatReward;
 import org.racro4j.training.reward.LeakagePenalty;
-import org.racro4j.training.reward.Reward;
 import org.racro4j.training.reward.WeightedReward;
 import org.racro4j.training.roles.CaptionPolicy;
-import org.racro4j.training.roles.Rollout;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
@@ -28,20 +26,6 @@ import org.racro4j.training.tasks.TaskItem;
  * the rest of the run; the CPU backend counts the same allocations, so the leak shows here.
  */
 class StepMemoryTest {
-    /** A reward that differs between rollouts with different texts, so that groups are kept and the update runs. */
-    static final Reward TEXT_HASH = new Reward() {
-        @Override
-        public String name() {
-            return "text_hash";
-        }
-
-        @Override
-        public double[] score(List<Rollout> rollouts, long seed) {
-            double[] out = new double[rollouts.size()];
-            for (int i = 0; i < out.length; i++) out[i] = rollouts.get(i).text().hashCode() & 7;
-            return out;
-        }
-    };
 
     static RlConfig config(String algorithm) {
         return new RlConfig(algorithm, 10, 3, 4, 2f, TinyPolicy.MAX_CAPTION_TOKENS, 1e-3, 0, 0, 1, 8,
@@ -52,9 +36,10 @@ class StepMemoryTest {
     void racroStepsLeaveNothingBehind() {
         CaptionPolicy policy = TinyPolicy.create(3);
         RlConfig cfg = config("racro");
-        WeightedReward reward = new WeightedReward(List.of(new WeightedReward.Term(1, TEXT_HASH), new WeightedReward.Term(0.5, new FormatReward()),
-                new WeightedReward.Term(0.5, new DescriptionGroundedReward())));
-        RacroStep step = new RacroStep(policy, reward, new PolicyUpdate(policy, TinyPolicy.create(4), StepReference.optimizer(policy, cfg), cfg), cfg);
+        WeightedReward reward = new WeightedReward(List.of(new WeightedReward.Term(1, StepReference.TEXT_HASH),
+                new WeightedReward.Term(0.5, new FormatReward()), new WeightedReward.Term(0.5, new DescriptionGroundedReward())));
+        PolicyUpdate update = new PolicyUpdate(policy, TinyPolicy.create(4), StepReference.optimizer(policy, cfg), cfg);
+        RacroStep step = new RacroStep(policy, reward, update, cfg);
         assertStepsLeaveNothingBehind(s -> step.run(TinyPolicy.tasks(3), s, 100 + s));
     }
 
@@ -62,9 +47,11 @@ class StepMemoryTest {
     void prcoStepsLeaveNothingBehind() {
         CaptionPolicy policy = TinyPolicy.create(3);
         RlConfig cfg = config("prco");
-        WeightedReward extras = new WeightedReward(List.of(new WeightedReward.Term(1, TEXT_HASH), new WeightedReward.Term(1, new LeakagePenalty())));
-        WeightedReward solver = new WeightedReward(List.of(new WeightedReward.Term(1, TEXT_HASH)));
-        PrcoStep step = new PrcoStep(policy, 1, extras, solver, new PolicyUpdate(policy, TinyPolicy.create(4), StepReference.optimizer(policy, cfg), cfg), cfg);
+        WeightedReward extras = new WeightedReward(List.of(new WeightedReward.Term(1, StepReference.TEXT_HASH),
+                new WeightedReward.Term(1, new LeakagePenalty())));
+        WeightedReward solver = new WeightedReward(List.of(new WeightedReward.Term(1, StepReference.TEXT_HASH)));
+        PolicyUpdate update = new PolicyUpdate(policy, TinyPolicy.create(4), StepReference.optimizer(policy, cfg), cfg);
+        PrcoStep step = new PrcoStep(policy, 1, extras, solver, update, cfg);
         List<TaskItem> tasks = TinyPolicy.tasks(3);
         assertStepsLeaveNothingBehind(s -> step.run(tasks, s, 100 + s));
     }

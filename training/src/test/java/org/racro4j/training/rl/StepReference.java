@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.optim.AdamW;
+import org.racro4j.training.reward.Reward;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Rollout;
 
@@ -65,6 +66,25 @@ final class StepReference {
         double[] advantageArray() {
             return advantages.stream().mapToDouble(Double::doubleValue).toArray();
         }
+    }
+
+    /** A reward that differs between rollouts with different texts (the text's hash mod 8), so that groups have variance. */
+    static final Reward TEXT_HASH = new Reward() {
+        @Override
+        public String name() {
+            return "text_hash";
+        }
+
+        @Override
+        public double[] score(List<Rollout> rollouts, long seed) {
+            double[] out = new double[rollouts.size()];
+            for (int i = 0; i < out.length; i++) out[i] = textHash(rollouts.get(i));
+            return out;
+        }
+    };
+
+    static double textHash(Rollout r) {
+        return r.text().hashCode() & 7;
     }
 
     static AdamW optimizer(CaptionPolicy p, RlConfig cfg) {
