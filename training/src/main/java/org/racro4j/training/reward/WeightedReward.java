@@ -30,10 +30,14 @@ public final class WeightedReward implements Reward {
 
     @Override
     public double[] score(List<Rollout> rollouts, long seed) {
-        double[][] per = scoreTerms(rollouts, seed);
-        double[] total = new double[rollouts.size()];
+        return combine(scoreTerms(rollouts, seed));
+    }
+
+    /** Σ weight_t · values[t][i] for each rollout i, from the unweighted term values {@link #scoreTerms} gives. */
+    public double[] combine(double[][] values) {
+        double[] total = new double[values[0].length];
         for (int t = 0; t < terms.size(); t++) {
-            for (int i = 0; i < total.length; i++) total[i] += terms.get(t).weight() * per[t][i];
+            for (int i = 0; i < total.length; i++) total[i] += terms.get(t).weight() * values[t][i];
         }
         return total;
     }

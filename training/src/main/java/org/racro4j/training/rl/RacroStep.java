@@ -53,7 +53,7 @@ public final class RacroStep {
         List<Rollout> rollouts = CaptionRollouts.sample(policy, tasks, patches, cfg.groupSize(), cfg.temperature(), seed);
         long t1 = System.nanoTime();
         double[][] terms = reward.scoreTerms(rollouts, seed + 1);
-        double[] total = combine(terms);
+        double[] total = reward.combine(terms);
         long t2 = System.nanoTime();
         Advantages.Selection sel = Advantages.select(total, cfg.groupSize(), cfg.stdNormalize(), cfg.dynamicSampling(), "caption", step);
         logRewards(m, total, terms, rollouts);
@@ -69,15 +69,6 @@ public final class RacroStep {
         }
         putTimes(m, rollouts, t0, t1, t2);
         return m;
-    }
-
-    private double[] combine(double[][] terms) {
-        double[] total = new double[terms[0].length];
-        for (int t = 0; t < terms.length; t++) {
-            double w = reward.terms().get(t).weight();
-            for (int i = 0; i < total.length; i++) total[i] += w * terms[t][i];
-        }
-        return total;
     }
 
     /** reward = the weighted total; accuracy = the caption-utility term (the reader's mean correctness). */
