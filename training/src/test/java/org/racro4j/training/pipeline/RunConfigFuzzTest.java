@@ -1,0 +1,103 @@
+package org.racro4j.training.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+
+import org.racro4j.training.ParserContract;
+
+/**
+ * Fuzzes run-config loading: arbitrary bytes, and the defaults with one to three values replaced anywhere in the
+ * tree (another type, a fraction for a count, a huge or negative number, null, an empty list or map, a string).
+ * A config either is refused with a message naming the file, or loads; it may load only when every replaced value
+ * has the type of the value it replaced (an integer where an integer was, a number where a number was, ...): a
+ * value of the wrong type is never bent to fit or replaced by a default.
+ */
+class RunConfigFuzzTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final List<JsonNode> VALUES = List.of(F.numberNode(8.5), F.numberNode(-1), F.numberNode(0), F.numberNode(3),
+            F.numberNode(1_000_000_000_000L), F.numberNode(0.25), F.numberNode(1e300), TextNode.valueOf("x"), TextNode.valueOf("12"),
+            TextNode.valueOf("qwen2"), F.booleanNode(true), F.nullNode(), F.arrayNode(), F.objectNode());
+
+    @Property
+    void arbitraryBytesAreRefusedClearly(@ForAll @Size(max = 120) byte[] bytes) throws IOException {
+        load(bytes);
+    }
+
+    @Property
+    void aConfigLoadsOnlyWhenEveryValueHasItsType(@ForAll("seeds") long seed, @ForAll("editCounts") int edits) throws IOException {
+        ObjectNode config = ConfigLoader.defaults();
+        SplittableRandom r = new SplittableRandom(seed);
+        List<String> wrongTypes = new ArrayList<>();
+        for (int i = 0; i < edits; i++) {
+            List<String> paths = new ArrayList<>();
+            leaves(config, "", paths);
+            String path = paths.get(r.nextInt(paths.size()));
+            JsonNode value = VALUES.get(r.nextInt(VALUES.size()));
+            JsonNode old = config.at(path);
+            if (!sameType(old, value)) wrongTypes.add(path.substring(1).replace('/', '.') + ": " + old + " -> " + value);
+            ObjectNode parent = (ObjectNode) config.at(path.substring(0, path.lastIndexOf('/')));
+            parent.set(path.substring(path.lastIndexOf('/') + 1), value);
+        }
+        RunConfig loaded = load(YAML.writeValueAsString(config).getBytes(StandardCharsets.UTF_8));
+        if (loaded != null) assertNull(wrongTypes.isEmpty() ? null : wrongTypes, "a config loaded with values of the wrong type");
+    }
+
+    @Provide
+    Arbitrary<Long> seeds() {
+        return Arbitraries.longs();
+    }
+
+    @Provide
+    Arbitrary<Integer> editCounts() {
+        return Arbitraries.integers().between(1, 3);
+    }
+
+    /** JSON pointers of the scalar leaves (and empty containers) under n. */
+    private static void leaves(JsonNode n, String at, List<String> out) {
+        if (n.isObject() && n.size() > 0) {
+            n.fieldNames().forEachRemaining(k -> leaves(n.get(k), at + "/" + k, out));
+        } else if (!n.isArray()) {
+            out.add(at);
+        }
+    }
+
+    /** Whether v may stand where old stood: integers for integers, numbers for numbers, strings, booleans, nulls. */
+    private static boolean sameType(JsonNode old, JsonNode v) {
+        if (old.isIntegralNumber()) return v.isIntegralNumber();
+        if (old.isNumber()) return v.isNumber();
+        if (old.isTextual()) return v.isTextual();
+        if (old.isBoolean()) return v.isBoolean();
+        return old.getNodeType() == v.getNodeType();
+    }
+
+    private static RunConfig load(byte[] bytes) throws IOException {
+        Path file = Files.createTempFile("config-fuzz", ".yaml");
+        try {
+            Files.write(file, bytes);
+            return ParserContract.check(file, () -> ConfigLoader.load(file));
+        } finally {
+            Files.delete(file);
+        }
+    }
+}
