@@ -324,7 +324,14 @@ public final class Safetensors {
         public Tensor load(String name, Device device) throws IOException {
             Entry e = entry(name);
             long bytes = e.end() - e.begin();
-            Tensor t = Tensor.empty(e.dtype(), device, e.shape());
+            Tensor t;
+            try {
+                t = Tensor.empty(e.dtype(), device, e.shape());
+            } catch (IllegalArgumentException tooBig) {
+                // A valid file can hold a tensor a backend cannot (a CPU storage is one Java array); say which one.
+                throw new IllegalArgumentException(path + ": tensor '" + name + "' " + e.dtype() + " " + Shapes.str(e.shape())
+                        + ": " + tooBig.getMessage(), tooBig);
+            }
             long chunk = 1L << 30;
             for (long at = 0; at < bytes; at += chunk) {
                 long n = Math.min(chunk, bytes - at);

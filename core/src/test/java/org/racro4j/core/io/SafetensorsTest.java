@@ -297,6 +297,28 @@ class SafetensorsTest {
     }
 
     @Test
+    void aTensorTooBigForTheCpuNamesTheTensorAndTheFile() throws IOException {
+        // A valid file whose one BF16 tensor has 2^31 - 7 elements, more than a Java array can hold. The data region
+        // is a sparse 4 GiB hole: nothing is written and, as the allocation is refused first, nothing is read.
+        long numel = Integer.MAX_VALUE - 7L;
+        byte[] h = ("{\"big\":{\"dtype\":\"BF16\",\"shape\":[" + numel + "],\"data_offsets\":[0," + 2 * numel + "]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        Path p = dir.resolve("big.safetensors");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+            f.write(h);
+            f.setLength(8 + h.length + 2 * numel);
+        }
+        try (Safetensors.Reader r = Safetensors.open(p)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.load("big"));
+            assertEquals(p + ": tensor 'big' BF16 [" + numel + "]: cpu: a storage of " + numel
+                    + " elements exceeds the Java array limit", e.getMessage());
+        } finally {
+            Files.delete(p);
+        }
+    }
+
+    @Test
     void aMissingFileIsAnIOException() {
         assertThrows(IOException.class, () -> Safetensors.open(dir.resolve("does-not-exist.safetensors")));
     }
