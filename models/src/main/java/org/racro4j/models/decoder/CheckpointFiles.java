@@ -62,6 +62,26 @@ public final class CheckpointFiles {
         return map;
     }
 
+    /** Tensor name → shape, from the headers alone (no weight is read). */
+    public static Map<String, int[]> shapes(Path dir) throws IOException {
+        Map<Path, List<String>> byFile = new LinkedHashMap<>();
+        weightMap(dir).forEach((name, file) -> byFile.computeIfAbsent(file, f -> new ArrayList<>()).add(name));
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (var e : byFile.entrySet()) {
+            try (Safetensors.Reader r = Safetensors.open(e.getKey())) {
+                java.util.Set<String> inFile = new java.util.HashSet<>(r.names());
+                for (String name : e.getValue()) {
+                    if (!inFile.contains(name)) {
+                        throw new IOException(dir.resolve(INDEX) + ": tensor '" + name + "' is listed in " + e.getKey().getFileName()
+                                + ", which has no such tensor");
+                    }
+                    shapes.put(name, r.entry(name).shape());
+                }
+            }
+        }
+        return shapes;
+    }
+
     /**
      * Copies every tensor of the checkpoint into {@code target} (a state dict: name → destination tensor),
      * converting dtype and device. Names in {@code ignorable} may be absent from target (they are skipped).
