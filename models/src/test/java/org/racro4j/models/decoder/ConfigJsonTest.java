@@ -150,4 +150,19 @@ class ConfigJsonTest {
         assertEquals("num_attention_heads × head_dim is 4 × 4000 = 16000 but model.layers.0.self_attn.q_proj.weight has shape [24, 24]",
                 refusedBeforeAllocating(modelWithConfig(valid().put("head_dim", 4000))));
     }
+
+    @Test
+    void aShardIndexWithRepeatedOrNonStringEntriesIsRefused() throws IOException {
+        Path dir = modelWithConfig(valid());
+        Path index = dir.resolve(CheckpointFiles.INDEX);
+        Files.writeString(index, "{\"weight_map\": {\"model.norm.weight\": \"model.safetensors\", \"model.norm.weight\": \"other.safetensors\"}}");
+        IOException e = assertThrows(IOException.class, () -> CheckpointFiles.weightMap(dir));
+        assertEquals(index + ": the key \"model.norm.weight\" appears twice in the object at /weight_map (line 1, column 78)", e.getMessage());
+        Files.writeString(index, "{\"weight_map\": {\"model.norm.weight\": 5}}");
+        e = assertThrows(IOException.class, () -> CheckpointFiles.weightMap(dir));
+        assertEquals(index + ": weight_map gives tensor 'model.norm.weight' the file 5, not a file name", e.getMessage());
+        Files.writeString(index, "{\"weight_map\": {\"model.nrom.weight\": \"model.safetensors\"}}");
+        e = assertThrows(IOException.class, () -> CheckpointFiles.shapes(dir));
+        assertEquals(index + ": tensor 'model.nrom.weight' is listed in model.safetensors, which has no such tensor", e.getMessage());
+    }
 }
