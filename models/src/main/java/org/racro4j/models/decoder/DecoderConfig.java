@@ -156,6 +156,8 @@ public record DecoderConfig(
         }
         if (optBoolean(n, "mlp_bias", false)) throw new IllegalArgumentException("mlp_bias=true is not supported");
         int vocab = requireInt(n, "vocab_size");
+        // Checked here because bos/eos ids are checked against it below (and "vocab of 0" would blame the wrong key).
+        if (vocab <= 0) throw new IllegalArgumentException("vocab_size must be positive, got " + vocab);
         int hidden = requireInt(n, "hidden_size");
         int heads = requireInt(n, "num_attention_heads");
         // Checked here because the default head_dim divides by it (an ArithmeticException otherwise).

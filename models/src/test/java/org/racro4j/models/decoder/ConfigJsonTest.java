@@ -99,6 +99,7 @@ class ConfigJsonTest {
         zeroHeads.remove("head_dim");
         assertEquals("num_attention_heads must be positive, got 0", refused(zeroHeads));
         assertEquals("num_hidden_layers must be positive, got -2", refused(valid().put("num_hidden_layers", -2)));
+        assertEquals("vocab_size must be positive, got 0", refused(valid().put("vocab_size", 0)));
         assertEquals("num_hidden_layers is 1000000, more than racro4j accepts (1024)", refused(valid().put("num_hidden_layers", 1_000_000)));
         assertEquals("hidden_size is 1000000000, more than racro4j accepts (131072)", refused(valid().put("hidden_size", 1_000_000_000)));
         assertEquals("\"vocab_size\" must be an integer, got 10000000000", refused(valid().put("vocab_size", 10_000_000_000L)));
