@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 
 @Command(name = "detokenize", mixinStandardHelpOptions = true, description = "Print the text of token ids (special tokens kept).")
@@ -24,7 +25,15 @@ final class DetokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        spec.commandLine().getOut().println(Tokenizers.load(tokenizer).decode(ids));
+        Tokenizer tok = Tokenizers.load(tokenizer);
+        String text;
+        try {
+            text = tok.decode(ids);
+        } catch (IllegalArgumentException e) {
+            // An id outside the vocabulary: say whose vocabulary.
+            throw new IllegalArgumentException(tokenizer + ": " + e.getMessage(), e);
+        }
+        spec.commandLine().getOut().println(text);
         return 0;
     }
 }

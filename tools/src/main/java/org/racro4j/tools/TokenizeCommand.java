@@ -1,7 +1,6 @@
 package org.racro4j.tools;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import org.racro4j.core.io.Utf8Text;
 import org.racro4j.models.tokenizer.Tokenizers;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
@@ -33,9 +33,18 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if ((input == null) == (text == null)) throw new IllegalArgumentException("give either --input FILE or a TEXT argument");
-        String t = input != null ? Files.readString(input, StandardCharsets.UTF_8) : text;
+        String t = input != null ? readUtf8(input) : text;
         int[] ids = Tokenizers.load(tokenizer).encode(t);
         spec.commandLine().getOut().println(IntStream.of(ids).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
         return 0;
+    }
+
+    /** The file's text; bytes that are not UTF-8 are an error saying where (Files.readString says "Input length = 1"). */
+    private static String readUtf8(Path file) throws IOException {
+        try {
+            return Utf8Text.decode(Files.readAllBytes(file));
+        } catch (Utf8Text.MalformedException e) {
+            throw new IOException(file + ": not UTF-8 text: " + e.getMessage(), e);
+        }
     }
 }

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -34,7 +32,9 @@ import org.racro4j.core.Tensor;
  * The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes of JSON
  * {@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}}, then
  * the raw little-endian data, offsets relative to its start. Reading maps the file into memory and validates
- * every entry before any tensor is touched; writing goes to a temporary file that is renamed into place.
+ * every entry before any tensor is touched, with the reference reader's rules: names unique, each tensor's byte
+ * length its shape × dtype size, and the tensors tiling the data region exactly (no overlaps, no gaps, nothing
+ * after the last). Writing goes to a temporary file that is renamed into place.
  */
 public final class Safetensors {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -160,12 +160,16 @@ public final class Safetensors {
                 }
                 ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
                 readFully(8, hb);
-                String json = new String(hb.array(), StandardCharsets.UTF_8);
                 JsonNode root;
                 try {
-                    root = JSON.readTree(json);
-                } catch (JsonProcessingException e) {
-                    throw bad("header is not valid JSON: " + e.getOriginalMessage());
+                    root = StrictJson.parse(hb.array());
+                } catch (StrictJson.Problem p) {
+                    if (p.duplicateKey() != null && p.duplicateIn().isEmpty()) {
+                        // Jackson would keep the second entry; the first one's bytes would then belong to no tensor.
+                        throw bad("header names " + (p.duplicateKey().equals("__metadata__") ? "'__metadata__'"
+                                : "tensor '" + p.duplicateKey() + "'") + " twice");
+                    }
+                    throw bad("header: " + p.getMessage());
                 }
                 if (root == null || !root.isObject()) throw bad("header is not a JSON object");
                 this.dataStart = 8 + headerLen;
@@ -176,11 +180,18 @@ public final class Safetensors {
                     var f = it.next();
                     if (f.getKey().equals("__metadata__")) {
                         if (!f.getValue().isObject()) throw bad("__metadata__ must be an object of strings");
-                        f.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                        for (var m : f.getValue().properties()) {
+                            // The reference reader refuses non-string values; asText() would turn an object into "".
+                            if (!m.getValue().isTextual()) {
+                                throw bad("__metadata__ value of '" + m.getKey() + "' is not a string: " + m.getValue());
+                            }
+                            meta.put(m.getKey(), m.getValue().asText());
+                        }
                         continue;
                     }
                     map.put(f.getKey(), parseEntry(f.getKey(), f.getValue(), dataSize));
                 }
+                checkTiling(map.values(), dataSize);
                 this.entries = Collections.unmodifiableMap(map);
                 this.metadata = Collections.unmodifiableMap(meta);
             } catch (IOException | RuntimeException e) {
@@ -203,17 +214,18 @@ public final class Safetensors {
             int[] shape = new int[sh.size()];
             for (int i = 0; i < shape.length; i++) {
                 JsonNode d = sh.get(i);
-                if (!d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+                // isIntegralNumber: a dimension of 2.5 must not be read as 2.
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
                     throw bad("tensor '" + name + "' has an invalid dimension " + d + " in its shape");
                 }
                 shape[i] = (int) d.asLong();
             }
-            if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) {
+            if (off == null || !off.isArray() || off.size() != 2 || !isLong(off.get(0)) || !isLong(off.get(1))) {
                 throw bad("tensor '" + name + "' needs data_offsets [begin, end]");
             }
             long begin = off.get(0).asLong();
             long end = off.get(1).asLong();
-            long expected = Shapes.numel(shape) * dtype.byteSize();
+            long expected = byteLength(name, shape, dtype);
             if (begin < 0 || end < begin) throw bad("tensor '" + name + "' has data_offsets [" + begin + ", " + end + "]");
             if (end - begin != expected) {
                 throw bad("tensor '" + name + "' " + dtype + " " + Shapes.str(shape) + " needs " + expected + " bytes but data_offsets ["
@@ -224,6 +236,52 @@ public final class Safetensors {
                         + dataSize + " bytes; the file may be truncated)");
             }
             return new Entry(name, dtype, shape, begin, end);
+        }
+
+        private static boolean isLong(JsonNode n) {
+            return n.isIntegralNumber() && n.canConvertToLong();
+        }
+
+        /** numel × element size, refusing a product that overflows (it could otherwise wrap onto a small, "matching" length). */
+        private long byteLength(String name, int[] shape, DType dtype) throws IOException {
+            try {
+                long n = dtype.byteSize();
+                for (int d : shape) n = Math.multiplyExact(n, (long) d);
+                return n;
+            } catch (ArithmeticException e) {
+                throw bad("tensor '" + name + "' " + dtype + " " + Shapes.str(shape) + " has more bytes than a long can count");
+            }
+        }
+
+        /**
+         * The reference reader's rule: sorted by data_offsets, the tensors tile the data region exactly, the first
+         * beginning at 0, each where the previous one ends, the last at the end of the file. Anything else means
+         * two tensors share bytes (one reads the other's values) or some bytes belong to no tensor (the file is
+         * not what its writer meant); both are refused rather than loaded.
+         */
+        private void checkTiling(java.util.Collection<Entry> all, long dataSize) throws IOException {
+            List<Entry> sorted = new ArrayList<>(all);
+            sorted.sort(java.util.Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+            long at = 0;
+            Entry previous = null;
+            for (Entry e : sorted) {
+                if (e.begin() < at) {
+                    throw bad("tensors '" + previous.name() + "' [" + previous.begin() + ", " + previous.end() + ") and '" + e.name()
+                            + "' [" + e.begin() + ", " + e.end() + ") overlap: each would read the other's bytes");
+                }
+                if (e.begin() > at) {
+                    throw bad((previous == null ? "the first tensor '" + e.name() + "' begins at byte " + e.begin() + ", not 0"
+                            : "tensor '" + e.name() + "' begins at byte " + e.begin() + " but '" + previous.name() + "' ends at " + at)
+                            + ": " + (e.begin() - at) + " bytes belong to no tensor");
+                }
+                at = e.end();
+                previous = e;
+            }
+            if (at != dataSize) {
+                throw bad("the data region is " + dataSize + " bytes but the tensors end at byte " + at
+                        + (previous == null ? "" : " ('" + previous.name() + "')") + ": " + (dataSize - at)
+                        + " bytes at the end belong to no tensor");
+            }
         }
 
         private IOException bad(String what) {
@@ -266,7 +324,14 @@ public final class Safetensors {
         public Tensor load(String name, Device device) throws IOException {
             Entry e = entry(name);
             long bytes = e.end() - e.begin();
-            Tensor t = Tensor.empty(e.dtype(), device, e.shape());
+            Tensor t;
+            try {
+                t = Tensor.empty(e.dtype(), device, e.shape());
+            } catch (IllegalArgumentException tooBig) {
+                // A valid file can hold a tensor a backend cannot (a CPU storage is one Java array); say which one.
+                throw new IllegalArgumentException(path + ": tensor '" + name + "' " + e.dtype() + " " + Shapes.str(e.shape())
+                        + ": " + tooBig.getMessage(), tooBig);
+            }
             long chunk = 1L << 30;
             for (long at = 0; at < bytes; at += chunk) {
                 long n = Math.min(chunk, bytes - at);

@@ -203,6 +203,121 @@ class SafetensorsTest {
         assertRejected(handMade("nooffsets.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", new byte[4]), "'a'", "data_offsets");
     }
 
+    /** A header of F32 tensors "name" → [begin, end), with no metadata; shapes follow from the byte lengths. */
+    private static String f32Header(Object... nameBeginEnd) {
+        StringBuilder json = new StringBuilder("{");
+        for (int i = 0; i < nameBeginEnd.length; i += 3) {
+            long begin = ((Number) nameBeginEnd[i + 1]).longValue();
+            long end = ((Number) nameBeginEnd[i + 2]).longValue();
+            json.append(i == 0 ? "" : ",").append('"').append(nameBeginEnd[i]).append("\":{\"dtype\":\"F32\",\"shape\":[")
+                    .append((end - begin) / 4).append("],\"data_offsets\":[").append(begin).append(',').append(end).append("]}");
+        }
+        return json.append('}').toString();
+    }
+
+    @Test
+    void tensorsThatShareBytesAreRefused() throws IOException {
+        // Today's bug: both load, and 'b' silently reads the second half of 'a' and the bytes after it.
+        assertRejected(handMade("overlap.safetensors", f32Header("a", 0, 8, "b", 4, 12), new byte[12]),
+                "tensors 'a' [0, 8) and 'b' [4, 12) overlap");
+        // Two names for the same bytes.
+        assertRejected(handMade("alias.safetensors", f32Header("a", 0, 8, "b", 0, 8), new byte[8]),
+                "tensors 'a' [0, 8) and 'b' [0, 8) overlap");
+        // A zero-length tensor inside another one is an overlap too (the reference reader refuses it as well).
+        assertRejected(handMade("inside.safetensors", f32Header("a", 0, 8, "e", 4, 4), new byte[8]),
+                "tensors 'a' [0, 8) and 'e' [4, 4) overlap");
+    }
+
+    @Test
+    void bytesThatBelongToNoTensorAreRefused() throws IOException {
+        assertRejected(handMade("gap.safetensors", f32Header("a", 0, 8, "b", 12, 20), new byte[20]),
+                "tensor 'b' begins at byte 12 but 'a' ends at 8: 4 bytes belong to no tensor");
+        assertRejected(handMade("start.safetensors", f32Header("a", 4, 12), new byte[12]),
+                "the first tensor 'a' begins at byte 4, not 0: 4 bytes belong to no tensor");
+        assertRejected(handMade("tail.safetensors", f32Header("a", 0, 8), new byte[12]),
+                "the data region is 12 bytes but the tensors end at byte 8 ('a'): 4 bytes at the end belong to no tensor");
+        assertRejected(handMade("none.safetensors", "{}", new byte[4]),
+                "the data region is 4 bytes but the tensors end at byte 0: 4 bytes at the end belong to no tensor");
+    }
+
+    @Test
+    void tilingIsCheckedInOffsetOrderNotHeaderOrder() throws IOException {
+        // Listed out of order but tiling exactly, with an empty tensor between two others: this is a valid file.
+        Path p = handMade("unordered.safetensors", f32Header("c", 8, 16, "e", 8, 8, "a", 0, 8), new byte[16]);
+        try (Safetensors.Reader r = Safetensors.open(p)) {
+            assertEquals(List.of("c", "e", "a"), r.names());
+            assertArrayEquals(new int[] {0}, r.load("e").shape());
+        }
+    }
+
+    @Test
+    void aRepeatedTensorNameIsRefused() throws IOException {
+        // Jackson keeps the last entry: 'a' would read bytes [8, 16) and [0, 8) would belong to no one, silently.
+        String twice = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}";
+        assertRejected(handMade("twice.safetensors", twice, new byte[16]), "header names tensor 'a' twice");
+        assertRejected(handMade("meta2.safetensors", "{\"__metadata__\":{\"k\":\"v\"},\"__metadata__\":{}}", new byte[0]),
+                "header names '__metadata__' twice");
+        assertRejected(handMade("metakey.safetensors", "{\"__metadata__\":{\"k\":\"v\",\"k\":\"w\"}}", new byte[0]),
+                "the key \"k\" appears twice in the object at /__metadata__");
+    }
+
+    @Test
+    void headerValuesOfTheWrongKindAreRefused() throws IOException {
+        // A fractional dimension used to be truncated (2.5 -> 2) and a fractional offset likewise.
+        assertRejected(handMade("frac.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}", new byte[8]),
+                "tensor 'a' has an invalid dimension 2.5");
+        assertRejected(handMade("fracoff.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8.0]}}", new byte[8]),
+                "tensor 'a' needs data_offsets [begin, end]");
+        // Metadata values are strings in the format; asText() used to turn an object into "".
+        assertRejected(handMade("metaobj.safetensors", "{\"__metadata__\":{\"k\":{\"x\":1}}}", new byte[0]),
+                "__metadata__ value of 'k' is not a string: {\"x\":1}");
+        // A second JSON value after the header object used to be ignored.
+        assertRejected(handMade("trailing.safetensors", f32Header("a", 0, 8) + "{}", new byte[8]), "header: not valid JSON", "Trailing token");
+    }
+
+    @Test
+    void aShapeWhoseByteCountOverflowsIsRefused() throws IOException {
+        // 2^30 * 2^30 * 16 elements wrap to 0 in a long: this used to load as an "empty" tensor of that shape.
+        assertRejected(handMade("wrap.safetensors",
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824,16],\"data_offsets\":[0,0]}}", new byte[0]),
+                "tensor 'a' F32 [1073741824, 1073741824, 16] has more bytes than a long can count");
+    }
+
+    @Test
+    void aHeaderThatIsNotUtf8IsRefused() throws IOException {
+        // The name's byte 0xFF used to become U+FFFD silently.
+        byte[] h = (f32Header("a", 0, 8)).getBytes(StandardCharsets.UTF_8);
+        h[2] = (byte) 0xFF;
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(new byte[8]);
+        Path p = dir.resolve("latin1.safetensors");
+        Files.write(p, b.array());
+        assertRejected(p, "header: not UTF-8: byte 0xFF at offset 2 (line 1) is not valid UTF-8");
+    }
+
+    @Test
+    void aTensorTooBigForTheCpuNamesTheTensorAndTheFile() throws IOException {
+        // A valid file whose one BF16 tensor has 2^31 - 7 elements, more than a Java array can hold. The data region
+        // is a sparse 4 GiB hole: nothing is written and, as the allocation is refused first, nothing is read.
+        long numel = Integer.MAX_VALUE - 7L;
+        byte[] h = ("{\"big\":{\"dtype\":\"BF16\",\"shape\":[" + numel + "],\"data_offsets\":[0," + 2 * numel + "]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        Path p = dir.resolve("big.safetensors");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+            f.write(h);
+            f.setLength(8 + h.length + 2 * numel);
+        }
+        try (Safetensors.Reader r = Safetensors.open(p)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.load("big"));
+            assertEquals(p + ": tensor 'big' BF16 [" + numel + "]: cpu: a storage of " + numel
+                    + " elements exceeds the Java array limit", e.getMessage());
+        } finally {
+            Files.delete(p);
+        }
+    }
+
     @Test
     void aMissingFileIsAnIOException() {
         assertThrows(IOException.class, () -> Safetensors.open(dir.resolve("does-not-exist.safetensors")));

@@ -50,6 +50,11 @@ public final class CausalLM extends Module {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new IOException(dir + ": no config.json (is this a model directory?)");
         DecoderConfig config = DecoderConfig.read(cfg);
+        try {
+            config.checkAgainstCheckpoint(CheckpointFiles.shapes(dir), "");   // before allocating anything of its size
+        } catch (IllegalArgumentException e) {
+            throw new IOException(cfg + ": " + e.getMessage(), e);
+        }
         CausalLM m = new CausalLM(config, 0f, new Generator(0), dtype, device);
         try {
             // Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers.

@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.racro4j.core.Autograd;
 import org.racro4j.core.Shapes;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.io.Safetensors;
+import org.racro4j.core.io.StrictJson;
 
 /**
  * The weight files of a Hugging Face model directory: {@code model.safetensors}, or shards listed in
@@ -38,14 +38,18 @@ public final class CheckpointFiles {
         if (Files.isRegularFile(index)) {
             JsonNode root;
             try {
-                root = new ObjectMapper().readTree(Files.readString(index));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IOException(index + ": not valid JSON: " + e.getOriginalMessage());
+                // Strict: a tensor listed twice in weight_map would otherwise silently come from the last shard named.
+                root = StrictJson.parse(Files.readAllBytes(index));
+            } catch (StrictJson.Problem p) {
+                throw new IOException(index + ": " + p.getMessage(), p);
             }
             JsonNode wm = root == null ? null : root.get("weight_map");
             if (wm == null || !wm.isObject()) throw new IOException(index + ": missing \"weight_map\" object");
             for (Iterator<Map.Entry<String, JsonNode>> it = wm.fields(); it.hasNext(); ) {
                 var e = it.next();
+                if (!e.getValue().isTextual()) {
+                    throw new IOException(index + ": weight_map gives tensor '" + e.getKey() + "' the file " + e.getValue() + ", not a file name");
+                }
                 Path shard = dir.resolve(e.getValue().asText());
                 if (!Files.isRegularFile(shard)) {
                     throw new IOException(index + ": tensor '" + e.getKey() + "' is in " + e.getValue().asText() + ", which does not exist");
@@ -60,6 +64,26 @@ public final class CheckpointFiles {
             throw new IOException(dir + ": no " + SINGLE + " or " + INDEX + " found");
         }
         return map;
+    }
+
+    /** Tensor name → shape, from the headers alone (no weight is read). */
+    public static Map<String, int[]> shapes(Path dir) throws IOException {
+        Map<Path, List<String>> byFile = new LinkedHashMap<>();
+        weightMap(dir).forEach((name, file) -> byFile.computeIfAbsent(file, f -> new ArrayList<>()).add(name));
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (var e : byFile.entrySet()) {
+            try (Safetensors.Reader r = Safetensors.open(e.getKey())) {
+                java.util.Set<String> inFile = new java.util.HashSet<>(r.names());
+                for (String name : e.getValue()) {
+                    if (!inFile.contains(name)) {
+                        throw new IOException(dir.resolve(INDEX) + ": tensor '" + name + "' is listed in " + e.getKey().getFileName()
+                                + ", which has no such tensor");
+                    }
+                    shapes.put(name, r.entry(name).shape());
+                }
+            }
+        }
+        return shapes;
     }
 
     /**

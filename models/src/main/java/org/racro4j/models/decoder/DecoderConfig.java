@@ -3,12 +3,19 @@ package org.racro4j.models.decoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.racro4j.core.Shapes;
+import org.racro4j.core.io.StrictJson;
 
 /**
  * The shape of a Qwen2 or Llama decoder, read from (and written as) a Hugging Face config.json. Qwen2 has
@@ -37,28 +44,43 @@ public record DecoderConfig(
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Upper bounds on the sizes a config may give (see the constructor). */
+    public static final int MAX_VOCAB = 1 << 24;
+    public static final int MAX_HIDDEN = 1 << 17;
+    public static final int MAX_INTERMEDIATE = 1 << 20;
+    public static final int MAX_LAYERS = 1024;
+    public static final int MAX_HEADS = 1024;
+    public static final int MAX_HEAD_DIM = 4096;
+    public static final int MAX_POSITIONS = 1 << 25;
+
     public DecoderConfig {
         if (!ARCHITECTURES.contains(architecture)) {
             throw new IllegalArgumentException("unknown architecture " + architecture + "; racro4j loads " + ARCHITECTURES);
         }
-        positive("vocab_size", vocabSize);
-        positive("hidden_size", hiddenSize);
-        positive("intermediate_size", intermediateSize);
-        positive("num_hidden_layers", numLayers);
-        positive("num_attention_heads", numHeads);
-        positive("num_key_value_heads", numKvHeads);
-        positive("head_dim", headDim);
-        positive("max_position_embeddings", maxPositions);
+        // Sizes must be positive and below bounds far above any released Qwen2/Llama model (hidden 16384, 126 layers,
+        // 128 heads, vocab 152k, context 10M): a value past them is a typo or a broken file, and taking it at its
+        // word would mean allocating terabytes (or millions of layers) before any weight is read.
+        inRange("vocab_size", vocabSize, MAX_VOCAB);
+        inRange("hidden_size", hiddenSize, MAX_HIDDEN);
+        inRange("intermediate_size", intermediateSize, MAX_INTERMEDIATE);
+        inRange("num_hidden_layers", numLayers, MAX_LAYERS);
+        inRange("num_attention_heads", numHeads, MAX_HEADS);
+        inRange("num_key_value_heads", numKvHeads, MAX_HEADS);
+        inRange("head_dim", headDim, MAX_HEAD_DIM);
+        inRange("max_position_embeddings", maxPositions, MAX_POSITIONS);
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException("num_attention_heads (" + numHeads + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
         }
         if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even for rotary embeddings, got " + headDim);
-        if (ropeTheta <= 0 || rmsNormEps <= 0) throw new IllegalArgumentException("rope_theta and rms_norm_eps must be positive");
+        // NaN compares false with everything, so "!(x > 0)" also refuses it.
+        if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) throw new IllegalArgumentException("rope_theta must be positive, got " + ropeTheta);
+        if (!(rmsNormEps > 0) || Double.isInfinite(rmsNormEps)) throw new IllegalArgumentException("rms_norm_eps must be positive, got " + rmsNormEps);
         eosTokenIds = List.copyOf(eosTokenIds);
     }
 
-    private static void positive(String key, int v) {
+    private static void inRange(String key, int v, int max) {
         if (v <= 0) throw new IllegalArgumentException(key + " must be positive, got " + v);
+        if (v > max) throw new IllegalArgumentException(key + " is " + v + ", more than racro4j accepts (" + max + ")");
     }
 
     /** A Qwen2-shaped config with the usual defaults (head dim = hidden / heads, theta 1e6, eps 1e-6). */
@@ -89,12 +111,18 @@ public record DecoderConfig(
 
     // ============================================================================================ JSON
 
+    /**
+     * Reads a config.json. Every key racro4j uses must, when present, have its JSON type (a string where a number
+     * belongs is an error, not the default), and a key may appear only once.
+     *
+     * @throws IOException naming the file and the key, for an unreadable, malformed or unsupported config
+     */
     public static DecoderConfig read(Path configJson) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(configJson));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(configJson + ": not valid JSON: " + e.getOriginalMessage());
+            root = StrictJson.parse(Files.readAllBytes(configJson));
+        } catch (StrictJson.Problem p) {
+            throw new IOException(configJson + ": " + p.getMessage(), p);
         }
         try {
             return fromJson(root);
@@ -103,55 +131,155 @@ public record DecoderConfig(
         }
     }
 
+    /** The config in a parsed config.json object; errors name the key but not the file (the caller adds it). */
     public static DecoderConfig fromJson(JsonNode n) {
         if (n == null || !n.isObject()) throw new IllegalArgumentException("config is not a JSON object");
         JsonNode archs = n.get("architectures");
-        if (archs == null || !archs.isArray() || archs.isEmpty()) {
+        if (archs == null || archs.isNull()) {
             throw new IllegalArgumentException("missing \"architectures\" (expected one of " + ARCHITECTURES + ")");
+        }
+        if (!archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {
+            throw new IllegalArgumentException("\"architectures\" must be a list of names such as [\"" + QWEN2 + "\"], got " + archs);
         }
         String arch = archs.get(0).asText();
         if (!ARCHITECTURES.contains(arch)) {
             throw new IllegalArgumentException("unknown architecture " + arch + "; racro4j loads " + ARCHITECTURES);
         }
-        String act = n.path("hidden_act").asText("silu");
+        String act = optString(n, "hidden_act", "silu");
         if (!act.equals("silu")) throw new IllegalArgumentException("hidden_act " + act + " is not supported (only silu)");
         JsonNode scaling = n.get("rope_scaling");
         if (scaling != null && !scaling.isNull()) {
             throw new IllegalArgumentException("rope_scaling " + scaling + " is not supported (only plain RoPE)");
         }
-        if (n.path("use_sliding_window").asBoolean(false)) {
+        if (optBoolean(n, "use_sliding_window", false)) {
             throw new IllegalArgumentException("use_sliding_window=true is not supported");
         }
-        if (n.path("mlp_bias").asBoolean(false)) throw new IllegalArgumentException("mlp_bias=true is not supported");
+        if (optBoolean(n, "mlp_bias", false)) throw new IllegalArgumentException("mlp_bias=true is not supported");
+        int vocab = requireInt(n, "vocab_size");
+        // Checked here because bos/eos ids are checked against it below (and "vocab of 0" would blame the wrong key).
+        if (vocab <= 0) throw new IllegalArgumentException("vocab_size must be positive, got " + vocab);
         int hidden = requireInt(n, "hidden_size");
         int heads = requireInt(n, "num_attention_heads");
-        int kvHeads = n.has("num_key_value_heads") && !n.get("num_key_value_heads").isNull() ? requireInt(n, "num_key_value_heads") : heads;
-        int headDim = n.has("head_dim") && !n.get("head_dim").isNull() ? requireInt(n, "head_dim") : hidden / heads;
-        boolean bias = arch.equals(QWEN2) || n.path("attention_bias").asBoolean(false);
-        List<Integer> eos;
+        // Checked here because the default head_dim divides by it (an ArithmeticException otherwise).
+        if (heads <= 0) throw new IllegalArgumentException("num_attention_heads must be positive, got " + heads);
+        int kvHeads = optInt(n, "num_key_value_heads", heads);
+        int headDim = optInt(n, "head_dim", hidden / heads);
+        boolean bias = arch.equals(QWEN2) || optBoolean(n, "attention_bias", false);
+        List<Integer> eos = new ArrayList<>();
         JsonNode e = n.get("eos_token_id");
-        if (e == null || e.isNull()) eos = List.of();
-        else if (e.isArray()) {
-            java.util.ArrayList<Integer> l = new java.util.ArrayList<>();
-            e.forEach(x -> l.add(x.asInt()));
-            eos = l;
-        } else eos = List.of(e.asInt());
-        return new DecoderConfig(arch, requireInt(n, "vocab_size"), hidden, requireInt(n, "intermediate_size"),
+        if (e != null && e.isArray()) {
+            for (JsonNode x : e) eos.add(tokenId("eos_token_id", x, vocab));
+        } else if (e != null && !e.isNull()) {
+            eos.add(tokenId("eos_token_id", e, vocab));
+        }
+        JsonNode b = n.get("bos_token_id");
+        // -1 is how racro4j wrote "no bos token" before it wrote null; it still reads as none.
+        int bos = b == null || b.isNull() || (b.isIntegralNumber() && b.asLong() == -1) ? -1 : tokenId("bos_token_id", b, vocab);
+        return new DecoderConfig(arch, vocab, hidden, requireInt(n, "intermediate_size"),
                 requireInt(n, "num_hidden_layers"), heads, kvHeads, headDim,
-                n.path("max_position_embeddings").asInt(4096),
-                n.path("rope_theta").asDouble(10000.0),
-                n.path("rms_norm_eps").asDouble(1e-6),
-                n.path("tie_word_embeddings").asBoolean(false),
+                optInt(n, "max_position_embeddings", 4096),
+                optDouble(n, "rope_theta", 10000.0),
+                optDouble(n, "rms_norm_eps", 1e-6),
+                optBoolean(n, "tie_word_embeddings", false),
                 bias,
-                n.path("bos_token_id").isNull() ? -1 : n.path("bos_token_id").asInt(-1),
+                bos,
                 eos);
     }
 
-    private static int requireInt(JsonNode n, String key) {
+    /** A layer index in a tensor name, as Hugging Face numbers them (at most 9 digits, so it always parses). */
+    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d{1,9})\\.");
+
+    /**
+     * Compares the sizes with the shapes a checkpoint's headers declare (tensor name → shape, Hugging Face names
+     * under {@code prefix}), before a model of this config is allocated: a config that promises more layers or
+     * wider matrices than the weights have would otherwise allocate all of it first and only then list every
+     * tensor as missing or mis-shaped. Tensors that are absent are left to the full check after allocation.
+     *
+     * @throws IllegalArgumentException naming the config key and the tensor that disagrees with it
+     */
+    public void checkAgainstCheckpoint(Map<String, int[]> shapes, String prefix) {
+        String embed = prefix + "model.embed_tokens.weight";
+        expectDim(shapes, embed, 0, "vocab_size is " + vocabSize, vocabSize);
+        expectDim(shapes, embed, 1, "hidden_size is " + hiddenSize, hiddenSize);
+        int layers = 0;
+        for (String name : shapes.keySet()) {
+            if (!name.startsWith(prefix)) continue;
+            Matcher m = LAYER.matcher(name);
+            if (m.region(prefix.length(), name.length()).lookingAt()) layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
+        }
+        if (numLayers > layers) {
+            throw new IllegalArgumentException("num_hidden_layers is " + numLayers + " but the checkpoint has "
+                    + (layers == 0 ? "no " + prefix + "model.layers.* tensors" : "layers 0.." + (layers - 1) + " (" + prefix + "model.layers.N)"));
+        }
+        String layer0 = prefix + "model.layers.0.";
+        expectDim(shapes, layer0 + "self_attn.q_proj.weight", 0,
+                "num_attention_heads × head_dim is " + numHeads + " × " + headDim + " = " + numHeads * headDim, numHeads * headDim);
+        expectDim(shapes, layer0 + "self_attn.q_proj.weight", 1, "hidden_size is " + hiddenSize, hiddenSize);
+        expectDim(shapes, layer0 + "self_attn.k_proj.weight", 0,
+                "num_key_value_heads × head_dim is " + numKvHeads + " × " + headDim + " = " + numKvHeads * headDim, numKvHeads * headDim);
+        expectDim(shapes, layer0 + "mlp.gate_proj.weight", 0, "intermediate_size is " + intermediateSize, intermediateSize);
+    }
+
+    private static void expectDim(Map<String, int[]> shapes, String tensor, int dim, String what, int want) {
+        int[] shape = shapes.get(tensor);
+        if (shape != null && shape.length == 2 && shape[dim] != want) {
+            throw new IllegalArgumentException(what + " but " + tensor + " has shape " + Shapes.str(shape));
+        }
+    }
+
+    // A key that is absent or JSON null takes its default; a key that is present must have the right JSON type.
+    // (Jackson's asInt()/asDouble()/asBoolean() would quietly turn "big" into 0 or the default instead.)
+
+    private static JsonNode present(JsonNode n, String key) {
         JsonNode v = n.get(key);
-        if (v == null || v.isNull()) throw new IllegalArgumentException("missing \"" + key + "\"");
-        if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new IllegalArgumentException("\"" + key + "\" must be an integer, got " + v);
-        return v.asInt();
+        return v == null || v.isNull() ? null : v;
+    }
+
+    private static int requireInt(JsonNode n, String key) {
+        if (present(n, key) == null) throw new IllegalArgumentException("missing \"" + key + "\"");
+        return optInt(n, key, 0);
+    }
+
+    private static int optInt(JsonNode n, String key, int absent) {
+        JsonNode v = present(n, key);
+        if (v == null) return absent;
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new IllegalArgumentException("\"" + key + "\" must be an integer, got " + v);
+        }
+        return v.intValue();
+    }
+
+    private static double optDouble(JsonNode n, String key, double absent) {
+        JsonNode v = present(n, key);
+        if (v == null) return absent;
+        if (!v.isNumber()) throw new IllegalArgumentException("\"" + key + "\" must be a number, got " + v);
+        return v.doubleValue();
+    }
+
+    private static boolean optBoolean(JsonNode n, String key, boolean absent) {
+        JsonNode v = present(n, key);
+        if (v == null) return absent;
+        if (!v.isBoolean()) throw new IllegalArgumentException("\"" + key + "\" must be true or false, got " + v);
+        return v.booleanValue();
+    }
+
+    private static String optString(JsonNode n, String key, String absent) {
+        JsonNode v = present(n, key);
+        if (v == null) return absent;
+        if (!v.isTextual()) throw new IllegalArgumentException("\"" + key + "\" must be a string, got " + v);
+        return v.textValue();
+    }
+
+    /** A bos/eos id: an integer naming a row of the embedding (an id past it would never be produced, so never stop). */
+    private static int tokenId(String key, JsonNode v, int vocab) {
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new IllegalArgumentException("\"" + key + "\" must be a token id or a list of them, got " + v);
+        }
+        int id = v.intValue();
+        if (id < 0 || id >= vocab) {
+            throw new IllegalArgumentException("\"" + key + "\" " + id + " is not a token id of a vocabulary of " + vocab + " (vocab_size)");
+        }
+        return id;
     }
 
     /** The config.json Hugging Face transformers writes for this model. */
@@ -172,7 +300,8 @@ public record DecoderConfig(
         n.put("tie_word_embeddings", tieWordEmbeddings);
         n.put("hidden_act", "silu");
         if (architecture.equals(LLAMA)) n.put("attention_bias", attentionBias);
-        n.put("bos_token_id", bosTokenId);
+        if (bosTokenId >= 0) n.put("bos_token_id", bosTokenId);
+        else n.putNull("bos_token_id");
         ArrayNode eos = n.putArray("eos_token_id");
         eosTokenIds.forEach(eos::add);
         n.put("torch_dtype", "float32");

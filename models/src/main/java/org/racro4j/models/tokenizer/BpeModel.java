@@ -37,7 +37,8 @@ final class BpeModel {
      * @param vocab        token (byte-level form) → id
      * @param merges       (left id, right id) → (rank, merged id)
      * @param unkId        the id for a byte whose character is not in the vocabulary, or null to drop such bytes
-     *                     (what Hugging Face does without an unk_token)
+     *                     (what Hugging Face does without an unk_token; the reader refuses such vocabularies, so
+     *                     for a loaded file null means that every byte has its token)
      * @param fuseUnk      consecutive unknown bytes give one unk id
      * @param ignoreMerges a piece that is itself a token is that token, whatever the merges would make of it
      */

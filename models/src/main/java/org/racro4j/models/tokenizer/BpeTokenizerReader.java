@@ -42,6 +42,7 @@ final class BpeTokenizerReader {
                 throw json.error("model.unk_token " + TokenizerJson.quote(unk.asText()) + " is not in model.vocab");
             }
         }
+        checkEveryByteHasAToken(json, vocab, unkId);
         BpeModel bpe = new BpeModel(vocab, merges, unkId,
                 json.flag(model, "fuse_unk", false, "model"),
                 json.flag(model, "ignore_merges", false, "model"));
@@ -51,6 +52,32 @@ final class BpeTokenizerReader {
         PreTokenizer preTokenizer = preTokenizer(json);
         checkDecoder(json);
         return new BpeTokenizer(bpe, vocab, added, nfc, preTokenizer, configuredRoles, unkId);
+    }
+
+    /**
+     * Byte-level BPE starts from one token per byte; a byte whose token is missing is dropped from the ids without
+     * a trace (that is what Hugging Face does without an unk_token), so any text containing it would be encoded
+     * as if it were not there. Such a vocabulary is refused unless it names an unk_token, in which case the missing
+     * bytes become that token, visibly, as in Hugging Face.
+     */
+    private static void checkEveryByteHasAToken(TokenizerJson json, Map<String, Integer> vocab, Integer unkId) {
+        if (unkId != null) {
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        for (int b = 0; b < 256; b++) {
+            String token = String.valueOf(ByteLevel.charOf(b));
+            if (!vocab.containsKey(token)) {
+                missing.add(String.format("0x%02X (token %s)", b, TokenizerJson.quote(token)));
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        String list = String.join(", ", missing.subList(0, Math.min(8, missing.size())))
+                + (missing.size() > 8 ? ", and " + (missing.size() - 8) + " more" : "");
+        throw json.error("model.vocab has no token for " + missing.size() + " of the 256 bytes: " + list
+                + "; text containing them would silently lose them (byte-level BPE needs all 256, or a model.unk_token)");
     }
 
     /**

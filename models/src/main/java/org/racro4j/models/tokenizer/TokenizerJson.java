@@ -18,9 +18,30 @@ final class TokenizerJson {
     final Path file;
     final JsonNode root;
 
+    /**
+     * How far ids may run past the number of tokens in the file. Ids index dense tables (id → token, id → bytes),
+     * so an id of 10^9 would mean gigabytes of them; real files leave at most a few hundred ids unused (reserved
+     * special tokens), so this is generous and still keeps the tables near the size of the vocabulary.
+     */
+    static final int MAX_UNUSED_IDS = 1 << 16;
+
     TokenizerJson(Path file, JsonNode root) {
         this.file = file;
         this.root = root;
+    }
+
+    /** One past the highest id accepted: the file's token count (vocab entries + added tokens) plus the slack. */
+    private long idLimit() {
+        JsonNode vocab = optional(model(), "vocab");
+        JsonNode added = optional(root, "added_tokens");
+        return (long) (vocab == null ? 0 : vocab.size()) + (added == null ? 0 : added.size()) + MAX_UNUSED_IDS;
+    }
+
+    private void checkIdLimit(String where, int id) {
+        long limit = idLimit();
+        if (id >= limit) {
+            throw error(where + " has the id " + id + ", far beyond the file's tokens (ids must be below " + limit + ")");
+        }
     }
 
     TokenizerFormatException error(String problem) {
@@ -74,6 +95,7 @@ final class TokenizerJson {
                 throw error("model.vocab gives token " + quote(entry.getKey()) + " the id " + id
                         + ", not a non-negative integer");
             }
+            checkIdLimit("model.vocab token " + quote(entry.getKey()), id.intValue());
             String other = byId.put(id.intValue(), entry.getKey());
             if (other != null) {
                 throw error("model.vocab gives id " + id.intValue() + " to both " + quote(other) + " and "
@@ -100,9 +122,12 @@ final class TokenizerJson {
         for (JsonNode entry : list) {
             JsonNode id = optional(entry, "id");
             JsonNode content = optional(entry, "content");
-            if (id == null || !id.isIntegralNumber() || id.intValue() < 0 || content == null || !content.isTextual()) {
+            // canConvertToInt: an id of 2^32 + 5 must not be read as 5.
+            if (id == null || !id.isIntegralNumber() || !id.canConvertToInt() || id.intValue() < 0 || content == null
+                    || !content.isTextual()) {
                 throw error("added_tokens entry without a non-negative \"id\" and a string \"content\": " + entry);
             }
+            checkIdLimit("added token " + quote(content.asText()), id.intValue());
             if (content.asText().isEmpty()) {
                 continue;
             }

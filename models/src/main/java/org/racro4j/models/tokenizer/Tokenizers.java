@@ -6,14 +6,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.racro4j.core.io.StrictJson;
 
 /** Loads Hugging Face {@code tokenizer.json} files. */
 public final class Tokenizers {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Tokenizers() {}
 
     /**
@@ -23,7 +21,9 @@ public final class Tokenizers {
      * {@code pad_token} / {@code unk_token} decide {@link Tokenizer#specialTokens()}.
      *
      * @throws TokenizerFormatException naming the file and the problem, when the file cannot be read, is not
-     *                                  JSON, or uses something this package does not implement
+     *                                  JSON (or repeats a key), gives ids far beyond its number of tokens, would
+     *                                  drop text (a byte-level vocabulary without every byte), or uses something
+     *                                  this package does not implement
      */
     public static Tokenizer load(Path tokenizerJson) {
         TokenizerJson json = new TokenizerJson(tokenizerJson, readJson(tokenizerJson));
@@ -39,13 +39,18 @@ public final class Tokenizers {
         };
     }
 
+    /** Strict JSON: a repeated key (a token listed twice in the vocab, say) is an error, not "the last one wins". */
     private static JsonNode readJson(Path file) {
+        byte[] bytes;
         try {
-            return JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new TokenizerFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new TokenizerFormatException(file, "cannot be read: " + e, e);
+        }
+        try {
+            return StrictJson.parse(bytes);
+        } catch (StrictJson.Problem p) {
+            throw new TokenizerFormatException(file, p.getMessage(), p);
         }
     }
 

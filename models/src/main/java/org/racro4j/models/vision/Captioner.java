@@ -14,6 +14,7 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.io.Safetensors;
+import org.racro4j.core.io.StrictJson;
 import org.racro4j.core.nn.Module;
 import org.racro4j.core.random.Generator;
 import org.racro4j.models.decoder.CausalLM;
@@ -68,9 +69,9 @@ public final class Captioner extends Module {
         if (!Files.isRegularFile(cfgPath)) throw new IOException(dir + ": no config.json (is this a model directory?)");
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(cfgPath));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(cfgPath + ": not valid JSON: " + e.getOriginalMessage());
+            root = StrictJson.parse(Files.readAllBytes(cfgPath));   // repeated keys are errors, as in every config.json
+        } catch (StrictJson.Problem p) {
+            throw new IOException(cfgPath + ": " + p.getMessage(), p);
         }
         VisionConfig vc;
         DecoderConfig tc;
@@ -83,6 +84,11 @@ public final class Captioner extends Module {
             tc = DecoderConfig.fromJson(root.get("text_config"));
         } catch (IllegalArgumentException e) {
             throw new IOException(cfgPath + ": " + e.getMessage(), e);
+        }
+        try {
+            tc.checkAgainstCheckpoint(CheckpointFiles.shapes(dir), "language_model.");   // before allocating anything of its size
+        } catch (IllegalArgumentException e) {
+            throw new IOException(cfgPath + ": text_config: " + e.getMessage(), e);
         }
         Captioner c = create(vc, tc, 0, dtype, device);
         try {

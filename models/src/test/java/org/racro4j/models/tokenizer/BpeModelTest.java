@@ -72,11 +72,17 @@ class BpeModelTest {
     }
 
     @Test
-    void bytesWithoutATokenAreDroppedOrBecomeUnk() {
-        Map<String, Integer> v = vocab("a", "<unk>");
+    void bytesWithoutATokenAreRefusedOrBecomeUnk() throws java.io.IOException {
+        Map<String, Integer> v = new LinkedHashMap<>(vocab("a", "<unk>"));
         ObjectNode json = TinyTokenizerJson.bpe(v);
-        // Without an unk_token Hugging Face drops the byte silently.
-        assertArrayEquals(new int[] {0, 0}, load(json).encode("axxa"));
+        ((ObjectNode) model(json).get("vocab")).remove("x");
+        // Without an unk_token Hugging Face drops the byte silently ("axxa" -> a, a): such a file is refused.
+        Path file = TinyTokenizerJson.write(dir, "tokenizer.json", json);
+        TokenizerFormatException e = org.junit.jupiter.api.Assertions.assertThrows(TokenizerFormatException.class,
+                () -> Tokenizers.load(file));
+        assertEquals(file + ": model.vocab has no token for 1 of the 256 bytes: 0x78 (token \"x\"); text containing them"
+                + " would silently lose them (byte-level BPE needs all 256, or a model.unk_token)", e.getMessage());
+        // With one, the missing byte becomes the unk token, visibly.
         model(json).put("unk_token", "<unk>");
         assertArrayEquals(new int[] {0, 1, 1, 0}, load(json).encode("axxa"));
         model(json).put("fuse_unk", true);

@@ -1,5 +1,6 @@
 package org.racro4j.models.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,8 +71,8 @@ class MalformedFilesTest {
 
     @Test
     void mergesWithUnknownTokens() throws IOException {
-        assertRefused(TinyTokenizerJson.bpe(Map.of("a", 0, "b", 1, "ab", 2), "a c"),
-                "merges[0]", "\"c\"", "not in model.vocab");
+        assertRefused(TinyTokenizerJson.bpe(Map.of("a", 0, "b", 1, "ab", 2), "a cd"),
+                "merges[0]", "uses \"cd\"", "not in model.vocab");
         // Both halves known, but the merged token is missing.
         assertRefused(TinyTokenizerJson.bpe(Map.of("a", 0, "b", 1, "ab", 2), "a b", "b a"),
                 "merges[1]", "\"ba\"", "not in model.vocab");
@@ -109,6 +110,54 @@ class MalformedFilesTest {
     }
 
     @Test
+    void aVocabularyMissingBytesIsRefused() throws IOException {
+        // Today this loads, and every space, newline and most letters vanish from the ids.
+        assertRefused(TinyTokenizerJson.bpeAsIs(Map.of("a", 0, "b", 1, "ab", 2), "a b"),
+                "model.vocab has no token for 254 of the 256 bytes: 0x00 (token \"\u0100\"), 0x01 (token \"\u0101\"), "
+                        + "0x02 (token \"\u0102\"), 0x03 (token \"\u0103\"), 0x04 (token \"\u0104\"), 0x05 (token \"\u0105\"), "
+                        + "0x06 (token \"\u0106\"), 0x07 (token \"\u0107\"), and 246 more; text containing them would "
+                        + "silently lose them (byte-level BPE needs all 256, or a model.unk_token)");
+        // One byte missing: the space, whose token is "Ġ".
+        ObjectNode json = tiny();
+        ((ObjectNode) json.get("model").get("vocab")).remove("\u0120");
+        assertRefused(json, "no token for 1 of the 256 bytes: 0x20 (token \"\u0120\");");
+    }
+
+    @Test
+    void anIdFarBeyondTheTokensIsRefusedBeforeAllocating() throws IOException {
+        // Today: tables of 10^9 entries are allocated (an OutOfMemoryError, or gigabytes of heap).
+        ObjectNode json = tiny();
+        ((ObjectNode) json.get("model").get("vocab")).put("ab", 1_000_000_000);
+        assertRefused(json, "model.vocab token \"ab\" has the id 1000000000, far beyond the file's tokens (ids must be below 65793)");
+        json = tiny();
+        json.putArray("added_tokens").addObject().put("id", 1_000_000_000).put("content", "<|end|>").put("special", true);
+        assertRefused(json, "added token \"<|end|>\" has the id 1000000000, far beyond the file's tokens (ids must be below 65794)");
+        // An id that does not fit an int is refused as such, not wrapped (2^32 + 5 is not 5).
+        json = tiny();
+        json.putArray("added_tokens").addObject().put("id", (1L << 32) + 5).put("content", "<|end|>").put("special", true);
+        assertRefused(json, "added_tokens entry without a non-negative \"id\"");
+    }
+
+    @Test
+    void aRepeatedKeyIsRefused() throws IOException {
+        // Jackson keeps the last "a": which id "a" encodes to would depend on the order of the keys.
+        String text = TinyTokenizerJson.JSON.writeValueAsString(tiny()).replace("\"vocab\":{", "\"vocab\":{\"a\":7,");
+        assertRefused(text, "the key \"a\" appears twice in the object at /model/vocab (line 1, column");
+        assertRefused("{\"model\": {\"type\": \"BPE\"}, \"model\": {}}", "the key \"model\" appears twice in the top-level object");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsRefused() throws IOException {
+        Path file = TinyTokenizerJson.write(dir, "tokenizer.json", tiny());
+        byte[] bytes = Files.readAllBytes(file);
+        int at = TinyTokenizerJson.JSON.writeValueAsString(tiny()).indexOf("\"ab\"") + 1;
+        bytes[at] = (byte) 0xE1;   // a Latin-1 'á' in place of the token's 'a'
+        Files.write(file, bytes);
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizers.load(file));
+        assertEquals(file + ": not UTF-8: byte 0xE1 at offset " + at + " (line 1) is not valid UTF-8", e.getMessage());
+    }
+
+    @Test
     void addedTokenClashingWithTheVocab() throws IOException {
         ObjectNode json = tiny();
         json.putArray("added_tokens").addObject().put("id", 5).put("content", "ab").put("special", true);
@@ -118,9 +167,10 @@ class MalformedFilesTest {
     @Test
     void decodingAnIdOutOfRange() {
         Tokenizer t = Tokenizers.load(TinyTokenizerJson.write(dir, "tokenizer.json", tiny()));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.decode(new int[] {0, 7}));
-        assertTrue(e.getMessage().contains("token id 7") && e.getMessage().contains("vocab size 3"), e.getMessage());
+        // a, b, ab and the other 254 bytes: ids 0..256.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.decode(new int[] {0, 257}));
+        assertTrue(e.getMessage().contains("token id 257") && e.getMessage().contains("vocab size 257"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> t.decode(new int[] {-1}));
-        assertTrue(e.getMessage().contains("token id -1") && e.getMessage().contains("vocab size 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("token id -1") && e.getMessage().contains("vocab size 257"), e.getMessage());
     }
 }

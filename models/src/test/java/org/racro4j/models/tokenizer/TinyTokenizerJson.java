@@ -14,8 +14,24 @@ final class TinyTokenizerJson {
 
     private TinyTokenizerJson() {}
 
-    /** A GPT-2-style file (ByteLevel pre-tokenizer with its regex, no prefix space) over these tokens and merges. */
+    /**
+     * A GPT-2-style file (ByteLevel pre-tokenizer with its regex, no prefix space) over these tokens and merges,
+     * plus a token for each of the 256 bytes that {@code vocab} lacks (ids after its highest), since a byte-level
+     * vocabulary without every byte is refused.
+     */
     static ObjectNode bpe(Map<String, Integer> vocab, String... merges) {
+        Map<String, Integer> complete = new java.util.LinkedHashMap<>(vocab);
+        int next = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        for (int b = 0; b < 256; b++) {
+            if (complete.putIfAbsent(String.valueOf(ByteLevel.charOf(b)), next) == null) {
+                next++;
+            }
+        }
+        return bpeAsIs(complete, merges);
+    }
+
+    /** {@link #bpe} without completing the bytes: exactly these tokens. */
+    static ObjectNode bpeAsIs(Map<String, Integer> vocab, String... merges) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         root.putArray("added_tokens");
