@@ -52,7 +52,7 @@ class RunEvaluationTest {
     @BeforeAll
     static void evaluateARunWithAReaderThatAlwaysSaysTwo() throws IOException {
         Path yaml = tmp.resolve("c.yaml");
-        Files.writeString(yaml, PipelineTest.TINY.replace("train_items: 120", "train_items: 30") + "swap_reasoner: null\n");
+        Files.writeString(yaml, PipelineTest.TINY_WITHOUT_SWAP.replace("train_items: 120", "train_items: 30"));
         cfg = ConfigLoader.load(yaml);
         runDir = tmp.resolve("run");
         Files.createDirectories(runDir.resolve("models"));
