@@ -141,6 +141,11 @@ public final class ConfigLoader {
             }
             throw new IOException(where + ": " + path(e) + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
         }
+        try {
+            RunConfig.checkDevice(cfg.device());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where + ": " + e.getMessage());
+        }
         checkRewardNames(cfg.rl().rewards(), CAPTION_REWARDS, "rl.rewards", where);
         checkRewardNames(cfg.rl().solverRewards(), SOLVER_REWARDS, "rl.solver_rewards", where);
         try {

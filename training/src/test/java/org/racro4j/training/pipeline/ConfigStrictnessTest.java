@@ -123,7 +123,7 @@ class ConfigStrictnessTest {
                 Arguments.of("logging:\n  eval_samples: -1\n", "logging.eval_samples must be >= 0, got -1"),
                 Arguments.of("logging:\n  checkpoint_every: 0\n", "logging.checkpoint_every must be >= 1, got 0"),
                 Arguments.of("device: tpu\n", "device must be cpu or cuda[:N], got 'tpu'"),
-                Arguments.of("device: 'cuda:x'\n", "device must be cpu or cuda[:N], got 'cuda:x'"),
+                Arguments.of("device: 'cuda:x'\n", "device 'cuda:x': expected KIND or KIND:INDEX, e.g. cpu or cuda:0"),
                 // sampling settings follow the rule `generate` applies to --temperature (SamplingConfig), in the same words
                 Arguments.of("rl:\n  reader_temperature: -1\n", "rl.reader_temperature must be finite and >= 0 (0 = greedy), got -1.0"),
                 Arguments.of("rl:\n  temperature: 1e999\n", "rl.temperature must be finite and >= 0 (0 = greedy), got Infinity"),
