@@ -2,13 +2,12 @@ package org.racro4j.training.pipeline;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Collection;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -59,6 +58,7 @@ public final class ConfigLoader {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)   // a second YAML document is not ignored
                 .build();
         // Jackson's defaults convert between scalar kinds; a config value of the wrong kind is a mistake to report.
         // A whole number where a decimal is expected is still fine (lr: 1).
@@ -117,6 +117,9 @@ public final class ConfigLoader {
         int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
         if (original.startsWith("Duplicate field") && e.getProcessor() instanceof JsonParser parser) {
             return "duplicate key " + dotted(parser.getParsingContext()) + (line > 0 ? " (line " + line + ")" : "");
+        }
+        if (original.startsWith("Trailing token")) {
+            return "more than one YAML document" + (line > 0 ? " (the second at line " + line + ")" : "") + "; a config is one mapping of keys";
         }
         return "not valid YAML" + (line > 0 ? " (line " + line + ")" : "") + ": " + original;
     }

@@ -68,7 +68,9 @@ class ConfigStrictnessTest {
                 Arguments.of("rl:\n  steps: 3\n  lr: 0.001\n  steps: 7\n", "duplicate key rl.steps (line 4)"),
                 Arguments.of("seed: 1\ntasks: {train_items: 10}\nseed: 2\n", "duplicate key seed (line 3)"),
                 Arguments.of("rl:\n  steps: 3\nrl:\n  lr: 0.001\n", "duplicate key rl (line 3)"),
-                Arguments.of("rl:\n  rewards: {caption_utility: 1.0, caption_utility: 0.5}\n", "duplicate key rl.rewards.caption_utility (line 2)"));
+                Arguments.of("rl:\n  rewards: {caption_utility: 1.0, caption_utility: 0.5}\n", "duplicate key rl.rewards.caption_utility (line 2)"),
+                // a second document used to be dropped without a word: seed 2 was never read
+                Arguments.of("seed: 1\n---\nseed: 2\n", "more than one YAML document (the second at line 3); a config is one mapping of keys"));
     }
 
     @ParameterizedTest(name = "{1}")
