@@ -226,6 +226,18 @@ class JsonlTasksTest {
         TaskFormatException c = assertThrows(TaskFormatException.class, () -> JsonlTasks.load(cut, JsonlTasks.Mode.STRICT, 48));
         assertTrue(c.getMessage().startsWith(cut + ":3: field 'image': cannot read " + dir.resolve("img/cut.png") + ": "), c.getMessage());
         assertTrue(!c.getMessage().contains("\n"), c.getMessage());
+        // a header declaring 40000 x 40000 pixels is refused before any row is decompressed
+        Path vast = dir.resolve("img/vast.png");
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(vast))) {
+            out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+            ByteBuffer header = ByteBuffer.allocate(13).putInt(40000).putInt(40000);
+            header.put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+            pngChunk(out, "IHDR", header.array());
+            pngChunk(out, "IEND", new byte[0]);
+        }
+        Path big = jsonl("{\"image\": \"img/vast.png\", \"question\": \"q\", \"answer\": \"a\"}");
+        TaskFormatException v = assertThrows(TaskFormatException.class, () -> JsonlTasks.load(big, JsonlTasks.Mode.STRICT, 48));
+        assertEquals(big + ":1: field 'image': " + vast + " is 40000 x 40000 pixels, more than 1073741824 in all", v.getMessage());
     }
 
     @Test
