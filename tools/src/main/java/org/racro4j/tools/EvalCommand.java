@@ -38,6 +38,11 @@ final class EvalCommand implements Callable<Integer> {
                     + "description, category) instead of the run's held-out test split.")
     String tasks;
 
+    @Option(names = "--allow-unknown-words",
+            description = "Evaluate questions and gold descriptions with words the models' tokenizers do not know (read as <unk>) "
+                    + "instead of refusing them; the report counts them.")
+    boolean allowUnknownWords;
+
     @Option(names = "--test-items", paramLabel = "N",
             description = "Held-out items to evaluate (the run's own split, cut or extended). Default: the run's tasks.test_items.")
     Integer testItems;
@@ -61,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             jsonl = Path.of(tasks.substring("jsonl:".length()));
         }
-        ObjectNode report = RunEvaluation.evaluate(new RunEvaluation.Request(run, captioner, reasoner, jsonl, testItems, device),
+        ObjectNode report = RunEvaluation.evaluate(new RunEvaluation.Request(run, captioner, reasoner, jsonl, testItems, device, allowUnknownWords),
                 spec.commandLine().getErr());
         var out = spec.commandLine().getOut();
         out.print(EvalReport.markdown(report));

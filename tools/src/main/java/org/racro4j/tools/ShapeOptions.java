@@ -25,8 +25,18 @@ final class ShapeOptions {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N]. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    /** The shape; a size below 1 is named here rather than dividing by zero (heads 0) or failing later without a name. */
     DecoderShape shape() {
+        atLeastOne("--layers", layers);
+        atLeastOne("--dim", dim);
+        atLeastOne("--heads", heads);
+        atLeastOne("--kv-heads", kvHeads);
+        atLeastOne("--vocab", vocab);
         return new DecoderShape(layers, dim, heads, kvHeads, vocab);
+    }
+
+    private static void atLeastOne(String option, int value) {
+        if (value < 1) throw new IllegalArgumentException(option + " must be >= 1, got " + value);
     }
 
     Device device() {

@@ -238,6 +238,36 @@ class EvalCommandTest {
         AccuracyRecount.assertReportRecounted(run, report);
     }
 
+    /**
+     * A question with a word the run's word-level tokenizer does not know is refused as one line naming file, line and
+     * word; with --allow-unknown-words it is evaluated (the word read as <unk>) and counted in the JSON and the table.
+     */
+    @Test
+    void unknownWordsInAnExternalDatasetAreRefusedUnlessAllowed() throws IOException {
+        Path data = Files.createDirectories(tmp.resolve("words"));
+        ImageIO.write(AccuracyRecount.heldOut(run).get(0).image(), "png", data.resolve("x.png").toFile());
+        Path file = data.resolve("set.jsonl");
+        Files.writeString(file, "{\"image\": \"x.png\", \"question\": \"how many red shapes are there ?\", \"answer\": \"1\", "
+                + "\"description\": \"red circle at top left .\"}\n"
+                + "{\"image\": \"x.png\", \"question\": \"how many purple shapes are there ?\", \"answer\": \"0\", "
+                + "\"description\": \"red circle at top left .\"}\n");
+        CommandLineTest.Run refused = CommandLineTest.run("eval", "--run", run.toString(), "--tasks", "jsonl:" + file);
+        assertEquals(2, refused.exit(), refused.err());
+        assertEquals("racro4j eval: " + file + ":2: words the run's models do not know (they would read <unk>): 'purple' (question); "
+                + "1 of 2 items has such words (line 2). Reword them in the models' vocabulary, or pass --allow-unknown-words to "
+                + "evaluate anyway and count them" + System.lineSeparator(), refused.err());
+
+        Path json = tmp.resolve("allowed.json");
+        CommandLineTest.Run allowed = CommandLineTest.run("eval", "--run", run.toString(), "--tasks", "jsonl:" + file, "--allow-unknown-words",
+                "--json", json.toString());
+        assertEquals(0, allowed.exit(), allowed.err());
+        JsonNode unknown = JSON.readTree(Files.readString(json)).get("unknown_words");
+        assertEquals(1, unknown.get("items").asInt());
+        assertEquals(1, unknown.get("occurrences").asInt());
+        assertEquals("purple", unknown.get("words").get(0).asText());
+        assertTrue(allowed.out().contains("1 of 2 items has words the models do not know, read as <unk> (1 in all: 'purple')"), allowed.out());
+    }
+
     @Test
     void userMistakesAreOneLineAndExitCode2() throws IOException {
         Path empty = Files.createDirectories(tmp.resolve("not-a-run"));

@@ -5,84 +5,159 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.racro4j.core.Device;
 import org.racro4j.training.rl.LossConfig;
 import org.racro4j.training.rl.RlConfig;
+import org.racro4j.training.tasks.TaskMix;
 import org.racro4j.training.text.DescriptionViews;
 
 /**
  * Everything a run needs, read from YAML (see defaults.yaml beside this class for every key, its default and its
- * meaning). Records validate their own values, so an impossible setting fails with the key's name.
+ * meaning). Records validate their own values, so an impossible setting fails with the key's name; the whole config
+ * then checks the settings that must agree with each other, so that nothing a run needs fails minutes into it.
+ *
+ * <p>A nested record's messages start with its own key (e.g. "heads must be >= 1, got 0"); {@link ConfigLoader}
+ * puts the record's place in the file in front ("reasoner.model.heads ..."). The messages of this top-level record
+ * name the full keys themselves.
  */
 public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, Reader swapReasoner, CaptionerSpec captioner,
                         Rl rl, Logging logging) {
 
+    /**
+     * The context of the text readers (reasoner and swap reasoner) the pipeline creates: they read the prompt, the
+     * question, a caption or gold description, and write the answer, all within these positions.
+     */
+    public static final int READER_CONTEXT = 160;
+    /** Room for BOS, a role's prompt template and the longest built-in question (the captioner's is the longer). */
+    public static final int PROMPT_TOKENS = 48;
+
+    public RunConfig {
+        // Only checks between sections here; a null section is left to the code that reads it (swap_reasoner may be).
+        if (tasks != null && captioner != null && tasks.imageSize() % captioner.vision().patchSize() != 0) {
+            throw new IllegalArgumentException("captioner.vision.patch_size (" + captioner.vision().patchSize() + ") must divide tasks.image_size ("
+                    + tasks.imageSize() + ")");
+        }
+        if (captioner != null) {
+            checkReaderContext(captioner, reasoner, "reasoner");
+            checkReaderContext(captioner, swapReasoner, "swap_reasoner");
+        }
+    }
+
+    /**
+     * The device a config file names: Device.of names a malformed one (cuda:x, cpu:1), and a kind no backend provides
+     * is named here. {@link ConfigLoader} checks it when it reads a file; a device given on the command line instead
+     * is checked where the pipeline opens it.
+     */
+    static void checkDevice(String device) {
+        String kind = device == null ? null : Device.of(device).kind();
+        if (!"cpu".equals(kind) && !"cuda".equals(kind)) throw new IllegalArgumentException("device must be cpu or cuda[:N], got '" + device + "'");
+    }
+
+    /** A caption longer than the reader's context leaves for it fails at the first evaluation, after all training. */
+    private static void checkReaderContext(CaptionerSpec captioner, Reader reader, String name) {
+        if (reader == null) return;
+        int room = READER_CONTEXT - PROMPT_TOKENS;
+        if (captioner.maxCaptionTokens() + reader.maxAnswerTokens() > room) {
+            throw new IllegalArgumentException("captioner.max_caption_tokens (" + captioner.maxCaptionTokens() + ") + " + name + ".max_answer_tokens ("
+                    + reader.maxAnswerTokens() + ") must be at most " + room + ": the reasoner reads the prompt and question (up to "
+                    + PROMPT_TOKENS + " tokens), the caption and its answer in a context of " + READER_CONTEXT + " tokens");
+        }
+    }
+
     public record Tasks(int imageSize, int trainItems, int testItems, String mix) {
         public Tasks {
-            if (imageSize < 24) throw new IllegalArgumentException("tasks.image_size must be >= 24, got " + imageSize);
-            if (trainItems < 1 || testItems < 1) throw new IllegalArgumentException("tasks.train_items and tasks.test_items must be >= 1");
+            atLeast("image_size", imageSize, 24);
+            atLeast("train_items", trainItems, 1);
+            atLeast("test_items", testItems, 1);
+            if (mix == null) throw new IllegalArgumentException("mix must be set (\"uniform\" or name=weight pairs)");
+            try {
+                taskMix(mix);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("mix: " + e.getMessage(), e);
+            }
+        }
+
+        /** The category weights: "uniform" (every category equally) or {@link TaskMix#parse}'s name=weight pairs. */
+        public TaskMix taskMix() {
+            return taskMix(mix);
+        }
+
+        private static TaskMix taskMix(String mix) {
+            return mix.equals("uniform") ? TaskMix.uniform() : TaskMix.parse(mix);
         }
     }
 
     /** A decoder's shape; architecture is qwen2 or llama. */
     public record Decoder(String architecture, int hidden, int layers, int heads, int kvHeads, int intermediate) {
         public Decoder {
-            if (!architecture.equals("qwen2") && !architecture.equals("llama")) {
-                throw new IllegalArgumentException("model.architecture must be qwen2 or llama, got " + architecture);
+            if (!"qwen2".equals(architecture) && !"llama".equals(architecture)) {
+                throw new IllegalArgumentException("architecture must be qwen2 or llama, got " + architecture);
             }
-            if (hidden < 1 || layers < 1 || heads < 1 || kvHeads < 1 || intermediate < 1) {
-                throw new IllegalArgumentException("model sizes must be >= 1");
+            atLeast("hidden", hidden, 1);
+            atLeast("layers", layers, 1);
+            atLeast("heads", heads, 1);
+            atLeast("kv_heads", kvHeads, 1);
+            atLeast("intermediate", intermediate, 1);
+            // rotary embeddings turn pairs of a head's dimensions; grouped-query attention shares each kv head
+            if (hidden % heads != 0 || (hidden / heads) % 2 != 0) {
+                throw new IllegalArgumentException("hidden (" + hidden + ") must split into heads (" + heads + ") of even size");
             }
-            if (hidden % heads != 0 || heads % kvHeads != 0 || (hidden / heads) % 2 != 0) {
-                throw new IllegalArgumentException("model: hidden (" + hidden + ") must split into heads (" + heads
-                        + ") of even size, and heads into kv_heads (" + kvHeads + ")");
-            }
+            if (heads % kvHeads != 0) throw new IllegalArgumentException("heads (" + heads + ") must be a multiple of kv_heads (" + kvHeads + ")");
         }
     }
 
     public record Sft(int steps, int batch, double lr, int warmup, double weightDecay) {
         public Sft {
-            if (steps < 1 || batch < 1) throw new IllegalArgumentException("sft.steps and sft.batch must be >= 1");
-            if (!(lr > 0)) throw new IllegalArgumentException("sft.lr must be > 0, got " + lr);
-            if (warmup < 0 || warmup > steps) throw new IllegalArgumentException("sft.warmup must be in [0, sft.steps], got " + warmup);
+            atLeast("steps", steps, 1);
+            atLeast("batch", batch, 1);
+            positiveFinite("lr", lr);
+            if (warmup < 0 || warmup > steps) throw new IllegalArgumentException("warmup must be in [0, steps (" + steps + ")], got " + warmup);
+            nonNegativeFinite("weight_decay", weightDecay);
         }
     }
 
     /** A text-only reader trained on (description, question) → answer. */
     public record Reader(Decoder model, Sft sft, double partialFraction, double emptyFraction, int maxAnswerTokens) {
         public Reader {
-            if (partialFraction < 0 || emptyFraction < 0 || partialFraction + emptyFraction > 1) {
-                throw new IllegalArgumentException("reasoner: partial_fraction and empty_fraction must be >= 0 and add up to at most 1");
+            fraction("partial_fraction", partialFraction);
+            fraction("empty_fraction", emptyFraction);
+            if (partialFraction + emptyFraction > 1) {
+                throw new IllegalArgumentException("partial_fraction (" + partialFraction + ") + empty_fraction (" + emptyFraction + ") must be at most 1");
             }
-            if (maxAnswerTokens < 1) throw new IllegalArgumentException("reasoner.max_answer_tokens must be >= 1");
+            atLeast("max_answer_tokens", maxAnswerTokens, 1);
         }
     }
 
     public record Vision(int patchSize, int hidden, int layers, int heads) {
         public Vision {
-            if (patchSize < 1 || hidden < 1 || layers < 0 || heads < 1 || hidden % heads != 0) {
-                throw new IllegalArgumentException("captioner.vision: need patch_size >= 1 and hidden divisible by heads");
-            }
+            atLeast("patch_size", patchSize, 1);
+            atLeast("hidden", hidden, 1);
+            atLeast("layers", layers, 0);
+            atLeast("heads", heads, 1);
+            if (hidden % heads != 0) throw new IllegalArgumentException("hidden (" + hidden + ") must be a multiple of heads (" + heads + ")");
         }
     }
 
     /** Scene-parsing pre-training of the vision encoder before captioning; steps 0 skips it. */
     public record VisionWarmStart(int steps, int batch, double lr) {
         public VisionWarmStart {
-            if (steps < 0 || batch < 1 || !(lr > 0)) {
-                throw new IllegalArgumentException("captioner.vision_warm_start: need steps >= 0, batch >= 1, lr > 0");
-            }
+            atLeast("steps", steps, 0);
+            atLeast("batch", batch, 1);
+            positiveFinite("lr", lr);
         }
     }
 
     public record CaptionerSpec(Vision vision, VisionWarmStart visionWarmStart, Decoder model, Sft sft, double focusedDescriptionFraction,
                                 List<String> genericViews, int maxCaptionTokens) {
         public CaptionerSpec {
-            if (genericViews == null || genericViews.isEmpty()) throw new IllegalArgumentException("captioner.generic_views must name at least one view");
-            views(genericViews);
-            if (focusedDescriptionFraction < 0 || focusedDescriptionFraction > 1) {
-                throw new IllegalArgumentException("captioner.focused_description_fraction must be in [0, 1], got " + focusedDescriptionFraction);
+            if (genericViews == null || genericViews.isEmpty()) throw new IllegalArgumentException("generic_views must name at least one view");
+            try {
+                views(genericViews);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("generic_views: " + e.getMessage(), e);
             }
-            if (maxCaptionTokens < 4) throw new IllegalArgumentException("captioner.max_caption_tokens must be >= 4");
+            fraction("focused_description_fraction", focusedDescriptionFraction);
+            atLeast("max_caption_tokens", maxCaptionTokens, 4);
         }
 
         /** The generic views the warm start draws besides the focused evidence. */
@@ -94,7 +169,7 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
             Set<DescriptionViews.View> s = EnumSet.noneOf(DescriptionViews.View.class);
             for (String v : names) {
                 DescriptionViews.View view = DescriptionViews.View.parse(v);
-                if (view == DescriptionViews.View.FOCUSED) throw new IllegalArgumentException("captioner.generic_views: 'focused' is not a generic view");
+                if (view == DescriptionViews.View.FOCUSED) throw new IllegalArgumentException("'focused' is not a generic view");
                 s.add(view);
             }
             return s;
@@ -134,7 +209,26 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
 
     public record Logging(int logEvery, int checkpointEvery, int evalSamples) {
         public Logging {
-            if (logEvery < 1 || checkpointEvery < 1) throw new IllegalArgumentException("logging.log_every and logging.checkpoint_every must be >= 1");
+            atLeast("log_every", logEvery, 1);
+            atLeast("checkpoint_every", checkpointEvery, 1);
+            atLeast("eval_samples", evalSamples, 0);
         }
+    }
+
+    private static void atLeast(String key, int value, int min) {
+        if (value < min) throw new IllegalArgumentException(key + " must be >= " + min + ", got " + value);
+    }
+
+    /** Learning rates: NaN or infinity would turn every weight into NaN at the first step. */
+    private static void positiveFinite(String key, double value) {
+        if (!(value > 0 && value < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException(key + " must be finite and > 0, got " + value);
+    }
+
+    private static void nonNegativeFinite(String key, double value) {
+        if (!(value >= 0 && value < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException(key + " must be finite and >= 0, got " + value);
+    }
+
+    private static void fraction(String key, double value) {
+        if (!(value >= 0 && value <= 1)) throw new IllegalArgumentException(key + " must be in [0, 1], got " + value);
     }
 }

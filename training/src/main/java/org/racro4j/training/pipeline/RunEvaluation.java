@@ -13,6 +13,7 @@ import org.racro4j.core.Device;
 import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.training.eval.Evaluator;
+import org.racro4j.training.eval.UnknownWords;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.tasks.JsonlTasks;
@@ -31,8 +32,16 @@ public final class RunEvaluation {
     /**
      * What to evaluate. Null means the run's default: its RL (else SFT) captioner, its reasoner, its held-out test
      * split of tasks.test_items items, its device. {@code jsonl} replaces the test split by an external dataset.
+     * Questions and gold descriptions with words the models' tokenizers do not know are refused unless
+     * {@code allowUnknownWords}; then they are evaluated as the models read them (with {@code <unk>}) and counted.
      */
-    public record Request(Path run, String captioner, String reasoner, Path jsonl, Integer testItems, String device) {}
+    public record Request(Path run, String captioner, String reasoner, Path jsonl, Integer testItems, String device,
+                          boolean allowUnknownWords) {
+        /** Unknown words refused. */
+        public Request(Path run, String captioner, String reasoner, Path jsonl, Integer testItems, String device) {
+            this(run, captioner, reasoner, jsonl, testItems, device, false);
+        }
+    }
 
     /** Runs the evaluation; progress lines go to {@code progress}. Returns the report (see {@link EvalReport}). */
     public static ObjectNode evaluate(Request q, PrintWriter progress) throws IOException {
@@ -45,30 +54,39 @@ public final class RunEvaluation {
 
         List<TaskItem> items;
         String tasks;
-        if (q.jsonl() != null) {
-            items = JsonlTasks.load(q.jsonl()).items();
-            if (items.isEmpty()) throw new IOException(q.jsonl() + ": no items");
-            tasks = "jsonl:" + q.jsonl();
-        } else {
-            items = RunTasks.of(cfg, q.testItems() == null ? cfg.tasks().testItems() : q.testItems()).test();
-            tasks = "held-out test split of the run";
-        }
-
-        say(progress, "captioning %d items with %s on %s", items.size(), capRef.name(), device);
+        List<String> gold;
+        UnknownWords unknown;
         List<String> captions;
         try (Captioner cap = Captioner.load(capRef.dir(), DType.F32, device)) {
             var tok = Tokenizers.load(capRef.dir().resolve("tokenizer.json"));
+            if (q.jsonl() != null) {
+                // decoded straight to the size the captioner reads, so a dataset of huge images stays small in memory
+                items = JsonlTasks.load(q.jsonl(), JsonlTasks.Mode.STRICT, cap.visionConfig().imageSize()).items();
+                if (items.isEmpty()) throw new IOException(q.jsonl() + ": no items");
+                tasks = "jsonl:" + q.jsonl();
+            } else {
+                items = RunTasks.of(cfg, q.testItems() == null ? cfg.tasks().testItems() : q.testItems()).test();
+                tasks = "held-out test split of the run";
+            }
+            gold = Evaluator.gold(items);
+            // before any model runs: a word read as <unk> makes the score that of another question
+            unknown = UnknownWords.find(items, gold, tok, Tokenizers.load(reaRef.dir().resolve("tokenizer.json")));
+            if (!unknown.isEmpty() && !q.allowUnknownWords()) throw new IOException(unknown.refusal(q.jsonl(), items.size()));
+            if (!unknown.isEmpty()) {
+                say(progress, "%d of %d items have words the models do not know; they are read as <unk> and counted", unknown.items().size(),
+                        items.size());
+            }
+            say(progress, "captioning %d items with %s on %s", items.size(), capRef.name(), device);
             captions = Evaluator.captions(new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()),
                     items, cfg.seed());
         }
-        List<String> gold = Evaluator.gold(items);
         boolean hasGold = gold.stream().anyMatch(d -> !d.isBlank());
         try (Reasoner reasoner = ModelStore.loadReasoner(reaRef.name(), reaRef.dir(), device, run.readerSpec(reaRef).maxAnswerTokens())) {
             say(progress, "reading with %s", reasoner.name());
             Evaluator.Result blind = Evaluator.read(reasoner, items, Evaluator.blind(items), "blind");
             Evaluator.Result captioned = Evaluator.read(reasoner, items, captions, capRef.name());
             Evaluator.Result oracle = hasGold ? Evaluator.read(reasoner, items, gold, "oracle") : null;
-            return EvalReport.build(run, tasks, capRef, device.toString(), blind, captioned, oracle, cfg.logging().evalSamples());
+            return EvalReport.build(run, tasks, capRef, device.toString(), blind, captioned, oracle, unknown, cfg.logging().evalSamples());
         }
     }
 

@@ -32,6 +32,6 @@ public record RunTasks(List<TaskItem> train, List<TaskItem> test) {
     }
 
     static TaskMix mix(RunConfig cfg) {
-        return cfg.tasks().mix().equals("uniform") ? TaskMix.uniform() : TaskMix.parse(cfg.tasks().mix());
+        return cfg.tasks().taskMix();
     }
 }

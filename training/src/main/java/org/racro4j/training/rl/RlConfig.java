@@ -1,5 +1,7 @@
 package org.racro4j.training.rl;
 
+import org.racro4j.models.generation.SamplingConfig;
+
 /**
  * The knobs of a GRPO run (RACRO or PRCO). Published RACRO setting for 7B models: group size 4, lr 1e-6, k3 KL
  * 0.001, clip 0.2, token-mean; tiny models trained from scratch need a larger learning rate.
@@ -23,9 +25,9 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
         positive("rl.steps", steps);
         positive("rl.prompts_per_step", promptsPerStep);
         if (groupSize < 2) throw new IllegalArgumentException("rl.group_size must be >= 2 (advantages compare rollouts), got " + groupSize);
-        if (!(temperature > 0 && temperature < Float.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("rl.temperature must be > 0 (and finite) for sampling, got " + temperature);
-        }
+        // the rule every sampling setting follows (racro4j generate's --temperature too), then RL's own: it samples
+        SamplingConfig.checkTemperature("rl.temperature", temperature);
+        if (temperature == 0) throw new IllegalArgumentException("rl.temperature must be > 0: RL samples its captions, got " + temperature);
         positive("rl.max_caption_tokens", maxCaptionTokens);
         if (!(lr > 0 && lr < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("rl.lr must be > 0 (and finite), got " + lr);
         if (warmupSteps < 0 || warmupSteps > steps) throw new IllegalArgumentException("rl.warmup_steps must be in [0, rl.steps], got " + warmupSteps);
@@ -36,9 +38,7 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
         positive("rl.minibatch", minibatch);
         if (!(maxGradNorm > 0)) throw new IllegalArgumentException("rl.max_grad_norm must be > 0, got " + maxGradNorm);
         positive("rl.reader_samples", readerSamples);
-        if (!(readerTemperature >= 0 && readerTemperature < Float.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("rl.reader_temperature must be >= 0 (and finite), got " + readerTemperature);
-        }
+        SamplingConfig.checkTemperature("rl.reader_temperature", readerTemperature);
     }
 
     private static void positive(String key, int v) {

@@ -8,16 +8,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
+import java.awt.RenderingHints;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.racro4j.training.text.Utf8Files;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +43,12 @@ import org.slf4j.LoggerFactory;
  * {@link Mode#LENIENT} mode the line is skipped, logged and listed in {@link LoadResult#skipped()}.
  *
  * <p>Loaded items have family "external", no facts and no needed facts; their seed is the line number.
- * Images are converted to {@code TYPE_INT_RGB} (transparent pixels become white) but not resized.
+ * Images are converted to {@code TYPE_INT_RGB} (transparent pixels become white). Given the model's image size, each
+ * image is kept at that size (scaled as the captioner's image processor scales, so what the model sees is the same);
+ * without one, at its own size. Either way an image larger than {@value #MAX_DECODED_SIDE} pixels a side is decoded
+ * at every n-th row and column only, so that a dataset of huge images is never held at full size in memory.
+ *
+ * <p>The file must be UTF-8; a byte that is not is an error naming the file and line, in either mode.
  */
 public final class JsonlTasks {
 
@@ -58,6 +68,15 @@ public final class JsonlTasks {
     }
 
     public static final String FAMILY = "external";
+
+    /**
+     * The longest side an image is decoded at. Larger images are subsampled while they are decoded (the PNG and JPEG
+     * readers skip the other rows and columns), so memory stays bounded whatever the file declares: 20000 x 20000
+     * pixels would be 1.6 GB as RGB.
+     */
+    public static final int MAX_DECODED_SIDE = 1024;
+    /** Images declaring more pixels than this are refused: even read at a fraction, every row must be decompressed. */
+    static final long MAX_PIXELS = 1L << 30;
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonlTasks.class);
     private static final Pattern NUMBER = Pattern.compile("[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?");
@@ -80,42 +99,49 @@ public final class JsonlTasks {
     private JsonlTasks() {
     }
 
-    /** Loads in strict mode: the first bad line throws. */
+    /** Loads in strict mode: the first bad line throws. Images keep their size (see {@link #MAX_DECODED_SIDE}). */
     public static LoadResult load(Path file) throws IOException {
         return load(file, Mode.STRICT);
     }
 
+    /** Images keep their size (see {@link #MAX_DECODED_SIDE}). */
     public static LoadResult load(Path file, Mode mode) throws IOException {
+        return load(file, mode, 0);
+    }
+
+    /**
+     * @param imageSize the side every image is scaled to (the model's image size), or 0 to keep each image's size
+     */
+    public static LoadResult load(Path file, Mode mode, int imageSize) throws IOException {
+        if (imageSize < 0) throw new IllegalArgumentException("image size must be >= 0, got " + imageSize);
         System.setProperty("java.awt.headless", "true");
         Path folder = file.toAbsolutePath().getParent();
         List<TaskItem> items = new ArrayList<>();
         List<SkippedLine> skipped = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String text;
-            int line = 0;
-            while ((text = reader.readLine()) != null) {
-                line++;
-                if (line == 1 && text.startsWith("\uFEFF")) {
-                    text = text.substring(1); // a byte-order mark is not part of the JSON
+        String content = Utf8Files.read(file);
+        int line = 0;
+        for (String text : (Iterable<String>) content.lines()::iterator) {
+            line++;
+            if (line == 1 && text.startsWith("\uFEFF")) {
+                text = text.substring(1); // a byte-order mark is not part of the JSON
+            }
+            if (text.isBlank()) {
+                continue;
+            }
+            try {
+                items.add(parseLine(text, line, file, folder, imageSize));
+            } catch (BadLine bad) {
+                if (mode == Mode.STRICT) {
+                    throw new TaskFormatException(file, line, bad.field, bad.getMessage());
                 }
-                if (text.isBlank()) {
-                    continue;
-                }
-                try {
-                    items.add(parseLine(text, line, file, folder));
-                } catch (BadLine bad) {
-                    if (mode == Mode.STRICT) {
-                        throw new TaskFormatException(file, line, bad.field, bad.getMessage());
-                    }
-                    LOG.warn("skipping {}:{}: field '{}': {}", file, line, bad.field, bad.getMessage());
-                    skipped.add(new SkippedLine(line, bad.field, bad.getMessage()));
-                }
+                LOG.warn("skipping {}:{}: field '{}': {}", file, line, bad.field, bad.getMessage());
+                skipped.add(new SkippedLine(line, bad.field, bad.getMessage()));
             }
         }
         return new LoadResult(file, items, skipped);
     }
 
-    private static TaskItem parseLine(String text, int line, Path file, Path folder) throws BadLine {
+    private static TaskItem parseLine(String text, int line, Path file, Path folder, int imageSize) throws BadLine {
         JsonNode node;
         try {
             node = JSON.readTree(text);
@@ -139,7 +165,7 @@ public final class JsonlTasks {
         if (!choices.isEmpty() && !namesAChoice(answer, choices)) {
             throw new BadLine("answer", "'" + answer + "' is neither one of the choices nor a letter naming one");
         }
-        BufferedImage image = readImage(folder.resolve(imagePath));
+        BufferedImage image = readImage(folder.resolve(imagePath), imageSize);
         return new TaskItem(id, FAMILY, category, image, question, answer, type, choices, description,
                 List.of(), List.of(), line);
     }
@@ -237,19 +263,58 @@ public final class JsonlTasks {
         return false;
     }
 
-    private static BufferedImage readImage(Path path) throws BadLine {
+    private static BufferedImage readImage(Path path, int imageSize) throws BadLine {
         if (!Files.isRegularFile(path)) {
             throw new BadLine("image", "no such file: " + path);
         }
         BufferedImage read;
-        try {
-            read = ImageIO.read(path.toFile());
-        } catch (IOException e) {
-            throw new BadLine("image", "cannot read " + path + ": " + e.getMessage());
+        try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
+            Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new BadLine("image", "not a PNG or JPEG image: " + path);
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                read = readSubsampled(reader, path);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            // image decoders throw unchecked exceptions too on some damaged files
+            throw new BadLine("image", "cannot read " + path + ": " + firstLine(e));
         }
-        if (read == null) {
-            throw new BadLine("image", "not a PNG or JPEG image: " + path);
+        BufferedImage rgb = toRgb(read);
+        if (imageSize == 0 || (rgb.getWidth() == imageSize && rgb.getHeight() == imageSize)) {
+            return rgb;
         }
+        // As ImageProcessor scales (bilinear, to a square): an image small enough to be decoded whole then reaches
+        // the model exactly as it did when it was kept at full size.
+        BufferedImage scaled = new BufferedImage(imageSize, imageSize, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(rgb, 0, 0, imageSize, imageSize, null);
+        g.dispose();
+        return scaled;
+    }
+
+    /** The first image of the file, every step-th row and column when it is larger than {@link #MAX_DECODED_SIDE}. */
+    private static BufferedImage readSubsampled(ImageReader reader, Path path) throws IOException, BadLine {
+        int width = reader.getWidth(0);
+        int height = reader.getHeight(0);
+        if ((long) width * height > MAX_PIXELS) {
+            throw new BadLine("image", path + " is " + width + " x " + height + " pixels, more than " + MAX_PIXELS + " in all");
+        }
+        int step = (Math.max(width, height) + MAX_DECODED_SIDE - 1) / MAX_DECODED_SIDE;
+        ImageReadParam param = reader.getDefaultReadParam();
+        if (step > 1) {
+            param.setSourceSubsampling(step, step, 0, 0);
+        }
+        return reader.read(0, param);
+    }
+
+    /** TYPE_INT_RGB, transparent pixels white. */
+    private static BufferedImage toRgb(BufferedImage read) {
         if (read.getType() == BufferedImage.TYPE_INT_RGB) {
             return read;
         }
@@ -260,5 +325,10 @@ public final class JsonlTasks {
         g.drawImage(read, 0, 0, null);
         g.dispose();
         return rgb;
+    }
+
+    private static String firstLine(Exception e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("");
     }
 }

@@ -1,15 +1,23 @@
 package org.racro4j.training.tasks;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Relative weights of the task categories. A category with weight 0 is never generated. Changing the
  * mix changes which category each index gets, so items are reproducible for a given (seed, mix, size).
  */
 public record TaskMix(Map<TaskCategory, Double> weights) {
+
+    /** A weight as written in a mix: digits, an optional fraction and exponent. */
+    private static final Pattern PLAIN_NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     public TaskMix {
         EnumMap<TaskCategory, Double> copy = new EnumMap<>(TaskCategory.class);
@@ -61,24 +69,28 @@ public record TaskMix(Map<TaskCategory, Double> weights) {
     }
 
     /**
-     * Parses {@code "count_color=2,clock=1"}: each name is a category id or a family id (a family's weight
-     * is spread evenly over its categories; weights given for the same category add up).
+     * Parses {@code "count_color=2,clock=1"}: each name is a category id or a family id (a family's weight is
+     * spread evenly over its categories; a family and one of its categories both given add up for that category).
+     * A name given twice is an error rather than a sum or the last value, since it is almost always a typo for
+     * another name; so are an unknown name, an empty entry and a weight that is not a plain decimal number.
      */
     public static TaskMix parse(String text) {
         EnumMap<TaskCategory, Double> weights = new EnumMap<>(TaskCategory.class);
-        for (String part : text.split(",")) {
-            String[] nameAndWeight = part.trim().split("=");
+        Set<String> named = new HashSet<>();
+        for (String part : text.split(",", -1)) {   // -1: a trailing comma is an empty entry, not nothing
+            String[] nameAndWeight = part.trim().split("=", -1);
             if (nameAndWeight.length != 2) {
-                throw new IllegalArgumentException("expected name=weight, got '" + part.trim() + "' in: " + text);
+                throw new IllegalArgumentException("expected name=weight, got '" + part.trim() + "' in \"" + text + "\"");
             }
             String name = nameAndWeight[0].trim();
-            double weight;
-            try {
-                weight = Double.parseDouble(nameAndWeight[1].trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("weight of " + name + " is not a number: " + nameAndWeight[1], e);
+            String weightText = nameAndWeight[1].trim();
+            // Double.parseDouble would also take "2d", "0x1p1" and "NaN"; a mix weight is written as a plain number
+            if (!PLAIN_NUMBER.matcher(weightText).matches()) {
+                throw new IllegalArgumentException("the weight of " + name + " must be a number, got '" + weightText + "'");
             }
+            double weight = Double.parseDouble(weightText);
             List<TaskCategory> categories = categoriesNamed(name);
+            if (!named.add(name)) throw new IllegalArgumentException(name + " is named twice in \"" + text + "\"");
             for (TaskCategory category : categories) {
                 weights.merge(category, weight / categories.size(), Double::sum);
             }
@@ -92,7 +104,14 @@ public record TaskMix(Map<TaskCategory, Double> weights) {
                 return TaskCategory.of(family);
             }
         }
-        return List.of(TaskCategory.fromId(name));
+        for (TaskCategory category : TaskCategory.values()) {
+            if (category.id().equals(name)) {
+                return List.of(category);
+            }
+        }
+        throw new IllegalArgumentException("unknown task category or family '" + name + "'; categories: "
+                + Arrays.stream(TaskCategory.values()).map(TaskCategory::id).collect(Collectors.joining(", "))
+                + "; families: " + Arrays.stream(TaskFamily.values()).map(TaskFamily::id).collect(Collectors.joining(", ")));
     }
 
     public double total() {

@@ -51,6 +51,8 @@ class PipelineTest {
             rl: {steps: 5, warmup_steps: 1, prompts_per_step: 3, minibatch: 4, reader_samples: 2, reader_temperature: 1.0}
             logging: {checkpoint_every: 2, eval_samples: 2}
             """;
+    /** TINY with the swap reasoner switched off (in place: a second swap_reasoner key would be a duplicate, an error). */
+    static final String TINY_WITHOUT_SWAP = TINY.replaceAll("swap_reasoner:\n(  .*\n)+", "swap_reasoner: null\n");
 
     @AfterEach
     void resetHook() {
@@ -153,11 +155,10 @@ class PipelineTest {
     void prcoTrainsOneSharedPolicyAsObserverAndSolver() throws IOException {
         int p = 3, g = 8, k = 2, minibatch = 4;
         Path f = tmp.resolve("prco.yaml");
-        Files.writeString(f, TINY.replace("test_items: 24}", "test_items: 24, mix: \"chart_value=1\"}")
+        Files.writeString(f, TINY_WITHOUT_SWAP.replace("test_items: 24}", "test_items: 24, mix: \"chart_value=1\"}")
                 .replaceAll("rl: \\{.*\\}", "rl: {algorithm: prco, steps: 3, warmup_steps: 1, prompts_per_step: " + p + ", group_size: " + g
                         + ", minibatch: " + minibatch + ", reader_samples: " + k + ", reader_temperature: 1.0, "
-                        + "rewards: {caption_utility: 1.7, leakage: 0.3}, solver_rewards: {accuracy: 1.0, format: 0.2}}")
-                + "swap_reasoner: null\n");
+                        + "rewards: {caption_utility: 1.7, leakage: 0.3}, solver_rewards: {accuracy: 1.0, format: 0.2}}"));
         Path out = tmp.resolve("prco");
         ObjectNode report = run(ConfigLoader.load(f), out, false);
         assertEquals("prco", report.get("algorithm").asText());

@@ -1,6 +1,7 @@
 package org.racro4j.training.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -52,7 +53,7 @@ class RunEvaluationTest {
     @BeforeAll
     static void evaluateARunWithAReaderThatAlwaysSaysTwo() throws IOException {
         Path yaml = tmp.resolve("c.yaml");
-        Files.writeString(yaml, PipelineTest.TINY.replace("train_items: 120", "train_items: 30") + "swap_reasoner: null\n");
+        Files.writeString(yaml, PipelineTest.TINY_WITHOUT_SWAP.replace("train_items: 120", "train_items: 30"));
         cfg = ConfigLoader.load(yaml);
         runDir = tmp.resolve("run");
         Files.createDirectories(runDir.resolve("models"));
@@ -165,6 +166,54 @@ class RunEvaluationTest {
         assertEquals(twos / (double) more, sft.path("accuracy").path("captioner").asDouble(), 0.0);
         List<TaskItem> own = RunTasks.of(cfg).test();
         assertEquals(own.stream().map(TaskItem::id).toList(), extended.subList(0, own.size()).stream().map(TaskItem::id).toList());
+    }
+
+    private static String line(String question, String answer, String description) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("image", "x.png");
+        n.put("question", question);
+        n.put("answer", answer);
+        n.put("description", description);
+        return n.toString();
+    }
+
+    /**
+     * An external question with words outside the run's 108-word vocabulary would be read with {@code <unk>} in their
+     * place and scored as if it were the dataset's question: it is refused, naming file, line and words; allowed, it
+     * is evaluated and the words are counted in the report.
+     */
+    @Test
+    void externalQuestionsWithWordsTheModelsDoNotKnowAreRefusedOrCounted() throws IOException {
+        Path data = tmp.resolve("unknown-words");
+        Files.createDirectories(data);
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(48, 48, java.awt.image.BufferedImage.TYPE_INT_RGB), "png",
+                data.resolve("x.png").toFile());
+        Path file = data.resolve("set.jsonl");
+        Files.writeString(file, String.join("\n",
+                line("how many red shapes are there ?", "2", "red circle at top left ."),
+                line("how many purple hexagons are there ?", "2", ""),
+                line("what color is the shape ?", "red", "a teal star at top left ."), ""));
+        PrintWriter quiet = new PrintWriter(new StringWriter());
+
+        IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> RunEvaluation.evaluate(new RunEvaluation.Request(runDir, null, null, file, null, null), quiet));
+        assertEquals(file + ":2: words the run's models do not know (they would read <unk>): 'purple', 'hexagons' (question); 2 of 3 items "
+                + "have such words (lines 2, 3). Reword them in the models' vocabulary, or pass --allow-unknown-words to evaluate anyway "
+                + "and count them", refused.getMessage());
+
+        ObjectNode r = RunEvaluation.evaluate(new RunEvaluation.Request(runDir, null, null, file, null, null, true), quiet);
+        assertEquals(3, r.path("test_items").asInt());
+        JsonNode unknown = r.path("unknown_words");
+        assertEquals(2, unknown.path("items").asInt());
+        assertEquals(4, unknown.path("occurrences").asInt());
+        assertEquals("[\"purple\",\"hexagons\",\"teal\",\"star\"]", unknown.path("words").toString());
+        // the reader that always says "2" still gets the two items whose answer is 2: nothing else changes
+        assertEquals(2 / 3.0, r.path("accuracy").path("blind").asDouble(), 0.0);
+        assertTrue(EvalReport.markdown(r).contains("\n2 of 3 items have words the models do not know, read as <unk> (4 in all: 'purple', "
+                + "'hexagons', 'teal', 'star'); their scores are not those of the dataset's questions.\n"), EvalReport.markdown(r));
+        ObjectNode own = RunEvaluation.evaluate(new RunEvaluation.Request(runDir, null, null, null, 4, null), quiet);
+        assertEquals(0, own.path("unknown_words").path("items").asInt(), "the run's own items have none");
+        assertFalse(EvalReport.markdown(own).contains("<unk>"));
     }
 
     private static java.util.Set<String> names(JsonNode n) {
