@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,6 +29,7 @@ import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.Checkpoints;
+import org.racro4j.training.run.JsonFiles;
 import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Plots;
 import org.racro4j.training.sft.CaptionerSft;
@@ -49,7 +52,7 @@ import org.racro4j.training.text.TaskTokenizer;
  *
  * <p>The folder holds config.yaml (resolved), metrics.jsonl, plots/*.png, checkpoints/, models/ (each stage's
  * result as an HF-style directory), eval/*.json, report.json and report.md. With {@code resume}, finished stages
- * are loaded from models/ and eval/, and interrupted ones continue from their last checkpoints.
+ * are loaded from models/ and eval/, and interrupted ones continue from their last readable checkpoints.
  */
 public final class Pipeline {
     /** The stages, in the order a report lists their times. */
@@ -105,9 +108,8 @@ public final class Pipeline {
         models = new ModelStore(out);
         Checkpoints checkpoints = new Checkpoints(out);
         List<String> done = doneStages();
-        if (resume) truncateMetrics(checkpoints, done);
         metrics = new MetricsLog(out.resolve("metrics.jsonl"));
-        runner = new StageRunner(metrics, checkpoints, cfg.logging().logEvery(), cfg.logging().checkpointEvery());
+        runner = new StageRunner(metrics, checkpoints, cfg.logging().logEvery(), cfg.logging().checkpointEvery(), w -> say("warning: %s", w));
         try {
             say("racro4j %s run in %s on %s (%s)", cfg.rl().algorithm(), out, device, resume ? "resumed; done: " + done : "new");
             long t = System.nanoTime();
@@ -282,10 +284,11 @@ public final class Pipeline {
 
     private List<String> cachedCaptions(String model, WordLevelTokenizer tok, List<TaskItem> test, long seed) throws IOException {
         Path p = out.resolve("eval").resolve("captions_" + model + ".json");
-        if (Files.isRegularFile(p)) {
+        JsonNode cached = readCache(p);
+        if (cached != null && cached.isArray() && cached.size() == test.size()) {
             List<String> c = new ArrayList<>();
-            JSON.readTree(Files.readString(p)).forEach(n -> c.add(n.asText()));
-            if (c.size() == test.size()) return c;
+            cached.forEach(n -> c.add(n.asText()));
+            return c;
         }
         List<String> captions;
         try (Captioner cap = models.loadCaptioner(model, device)) {
@@ -300,10 +303,28 @@ public final class Pipeline {
 
     private Evaluator.Result cachedEval(String name, Reasoner reader, List<TaskItem> test, List<String> descriptions) throws IOException {
         Path p = out.resolve("eval").resolve(name + ".json");
-        if (Files.isRegularFile(p)) return JSON.readValue(Files.readString(p), Evaluator.Result.class);
+        JsonNode cached = readCache(p);
+        if (cached != null) {
+            try {
+                return JSON.treeToValue(cached, Evaluator.Result.class);
+            } catch (JsonProcessingException e) {
+                say("warning: %s: not an evaluation result (%s); evaluating again", p, e.getOriginalMessage().lines().findFirst().orElse(""));
+            }
+        }
         Evaluator.Result r = Evaluator.read(reader, test, descriptions, name);
         AtomicFiles.writeString(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
         return r;
+    }
+
+    /** An evaluation cache file, or null when there is none or it is damaged (it is then computed again, with a warning). */
+    private JsonNode readCache(Path p) {
+        if (!Files.isRegularFile(p)) return null;
+        try {
+            return JsonFiles.read(p);
+        } catch (IOException e) {
+            say("warning: %s; computing it again", e.getMessage());
+            return null;
+        }
     }
 
     // ------------------------------------------------------------------------------------------ bookkeeping
@@ -311,7 +332,13 @@ public final class Pipeline {
     private List<String> doneStages() throws IOException {
         Path p = out.resolve("stages.json");
         List<String> done = new ArrayList<>();
-        if (Files.isRegularFile(p)) JSON.readTree(Files.readString(p)).forEach(n -> done.add(n.asText()));
+        if (!Files.isRegularFile(p)) return done;
+        JsonNode stages = JsonFiles.read(p);
+        if (!stages.isArray()) throw new IOException(p + ": must be a JSON array of stage names");
+        for (JsonNode n : stages) {
+            if (!n.isTextual() || !STAGES.contains(n.asText())) throw new IOException(p + ": " + n + " is not a stage; stages: " + STAGES);
+            done.add(n.asText());
+        }
         return done;
     }
 
@@ -321,15 +348,6 @@ public final class Pipeline {
         ArrayNode arr = JSON.createArrayNode();
         done.forEach(arr::add);
         AtomicFiles.writeString(out.resolve("stages.json"), arr.toString() + "\n");
-    }
-
-    /** Keeps metrics of finished stages and of interrupted ones up to their checkpoints, so nothing is logged twice. */
-    private void truncateMetrics(Checkpoints checkpoints, List<String> done) throws IOException {
-        Map<String, Long> lastKept = new LinkedHashMap<>();
-        for (String s : STAGES) {
-            if (!done.contains(s)) lastKept.put(s, checkpoints.latest(s).map(Checkpoints.Loaded::step).orElse(-1L));
-        }
-        MetricsLog.truncate(out.resolve("metrics.jsonl"), lastKept);
     }
 
     private void writePlots() throws IOException {
