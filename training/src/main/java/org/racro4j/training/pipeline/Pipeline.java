@@ -32,6 +32,7 @@ import org.racro4j.training.run.Checkpoints;
 import org.racro4j.training.run.JsonFiles;
 import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Plots;
+import org.racro4j.training.run.RunLock;
 import org.racro4j.training.sft.CaptionerSft;
 import org.racro4j.training.sft.ReasonerSft;
 import org.racro4j.training.sft.VisionWarmStart;
@@ -51,8 +52,10 @@ import org.racro4j.training.text.TaskTokenizer;
  * are those of running the stages one after the other. On a GPU they run one after the other.
  *
  * <p>The folder holds config.yaml (resolved), metrics.jsonl, plots/*.png, checkpoints/, models/ (each stage's
- * result as an HF-style directory), eval/*.json, report.json and report.md. With {@code resume}, finished stages
- * are loaded from models/ and eval/, and interrupted ones continue from their last readable checkpoints.
+ * result as an HF-style directory), eval/*.json, report.json and report.md, and run.lock: one process at a time
+ * writes a folder, holding its lock ({@link RunLock}) from before it reads or writes anything there until it ends.
+ * With {@code resume}, finished stages are loaded from models/ and eval/, and interrupted ones continue from their
+ * last readable checkpoints.
  */
 public final class Pipeline {
     /** The stages, in the order a report lists their times. */
@@ -76,31 +79,65 @@ public final class Pipeline {
         this.console = console;
     }
 
-    /** Runs (or, with resume, continues) a run in {@code out}; returns report.json's content. */
+    /** Runs (or, with resume, continues with its own config.yaml) a run in {@code out}; returns report.json's content. */
     public static ObjectNode run(RunConfig cfg, Path out, boolean resume, PrintWriter console) throws IOException {
-        RunConfig effective = prepareFolder(cfg, out, resume);
-        Device device = Device.of(effective.device());
-        device.backend();   // fail now, with the reason, if the device cannot be used
-        return new Pipeline(effective, out, device, console).run(resume);
+        return resume ? resume(out, null, console) : start(cfg, out, console);
     }
 
-    /** Starts a new folder, or for resume reloads its config (the resumed run must be the same run). */
-    static RunConfig prepareFolder(RunConfig cfg, Path out, boolean resume) throws IOException {
+    /**
+     * Starts a new run in {@code out}. The config is checked whole first, so one that cannot run creates nothing; then
+     * the folder is locked for this process, and must be new, empty or a failed start (see {@link NewRunFolder}).
+     */
+    public static ObjectNode start(RunConfig cfg, Path out, PrintWriter console) throws IOException {
+        Device device = preflight(cfg, "config");
+        NewRunFolder.check(out);
+        try (RunLock lock = RunLock.acquire(out)) {
+            NewRunFolder.prepare(out, console);
+            AtomicFiles.writeString(out.resolve("config.yaml"), ConfigLoader.toYaml(cfg));
+            return new Pipeline(cfg, out, device, console).run(false);
+        }
+    }
+
+    /**
+     * Continues the run in {@code out} with its own config.yaml (the resumed run must be the same run), on
+     * {@code device} when it is not null: the device is where a run computes, not what it computes, so a run started
+     * on a GPU may go on on the CPU. The saved config is left as it was.
+     */
+    public static ObjectNode resume(Path out, String device, PrintWriter console) throws IOException {
         Path saved = out.resolve("config.yaml");
-        if (resume) {
-            if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
-            return ConfigLoader.load(saved);
+        if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
+        try (RunLock lock = RunLock.acquire(out)) {
+            RunConfig cfg = ConfigLoader.load(saved);
+            if (device != null) cfg = withDevice(cfg, device);
+            Device d = preflight(cfg, saved.toString());
+            return new Pipeline(cfg, out, d, console).run(true);
         }
-        if (Files.isDirectory(out)) {
-            try (var entries = Files.list(out)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException(out + " already holds a run; continue it with --resume or choose another --out");
-                }
-            }
+    }
+
+    /** The config with another device. */
+    public static RunConfig withDevice(RunConfig c, String device) {
+        return new RunConfig(c.seed(), device, c.tasks(), c.reasoner(), c.swapReasoner(), c.captioner(), c.rl(), c.logging());
+    }
+
+    /**
+     * What a config can get wrong that only building the run would show (model shapes, such as an image size the
+     * patch size does not divide; the task mix; the device), checked before anything is created or trained.
+     */
+    static Device preflight(RunConfig cfg, String where) {
+        try {
+            RunTasks.mix(cfg);
+            WordLevelTokenizer tok = TaskTokenizer.create();
+            decoderConfig(cfg.reasoner().model(), tok, READER_CONTEXT);
+            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, READER_CONTEXT);
+            VisionConfig vc = visionConfig(cfg);
+            decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
+            cfg.rl().toRlConfig(cfg.captioner().maxCaptionTokens());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
-        Files.createDirectories(out);
-        AtomicFiles.writeString(saved, ConfigLoader.toYaml(cfg));
-        return cfg;
+        Device device = Device.of(cfg.device());
+        device.backend();   // fail now, with the reason, if the device cannot be used
+        return device;
     }
 
     private ObjectNode run(boolean resume) throws IOException {
@@ -211,7 +248,7 @@ public final class Pipeline {
             return;
         }
         long t = System.nanoTime();
-        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, 160), seed, DType.F32, device)) {
+        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, READER_CONTEXT), seed, DType.F32, device)) {
             runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
             models.save(name, lm, tok);
         }
@@ -227,11 +264,8 @@ public final class Pipeline {
         }
         long t = System.nanoTime();
         RunConfig.CaptionerSpec c = cfg.captioner();
-        VisionConfig vc = VisionConfig.small(cfg.tasks().imageSize(), c.vision().patchSize(), c.vision().hidden(), c.vision().layers(),
-                c.vision().heads());
-        // Image tokens + the prompt (BOS, template, question: under 48 words) + the longest caption: sampled ones
-        // stop at max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
-        int context = vc.numPatches() + 48 + Math.max(c.maxCaptionTokens(), 40);
+        VisionConfig vc = visionConfig(cfg);
+        int context = captionerContext(vc, c);
         boolean visionDone = done.contains("vision_warm_start") && models.has("captioner_vision");
         try (Captioner cap = visionDone ? models.loadCaptioner("captioner_vision", device)
                 : Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
@@ -267,6 +301,22 @@ public final class Pipeline {
         }
         markDone(stage, done);
         stageSeconds.put(stage, secs(t));
+    }
+
+    /** The readers' context: the prompt (question and evidence) and the answer. */
+    private static final int READER_CONTEXT = 160;
+
+    private static VisionConfig visionConfig(RunConfig cfg) {
+        RunConfig.Vision v = cfg.captioner().vision();
+        return VisionConfig.small(cfg.tasks().imageSize(), v.patchSize(), v.hidden(), v.layers(), v.heads());
+    }
+
+    /**
+     * Image tokens + the prompt (BOS, template, question: under 48 words) + the longest caption: sampled ones stop at
+     * max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
+     */
+    private static int captionerContext(VisionConfig vc, RunConfig.CaptionerSpec c) {
+        return vc.numPatches() + 48 + Math.max(c.maxCaptionTokens(), 40);
     }
 
     static DecoderConfig decoderConfig(RunConfig.Decoder m, WordLevelTokenizer tok, int context) {
