@@ -66,12 +66,21 @@ class RunFilesTest {
         }
         Files.writeString(p, "{\"stage\": \"rl\", \"ste", java.nio.file.StandardOpenOption.APPEND);
         try (MetricsLog log = new MetricsLog(p)) {
+            log.log("sft", 2, Map.of("loss", 1.5));
+        }
+        assertEquals(List.of("sft:0", "rl:0", "rl:1", "sft:1", "sft:2"), keys(MetricsLog.read(p)));
+        try (MetricsLog log = new MetricsLog(p)) {
+            log.dropAfter("sft", 5);   // nothing to drop
             log.dropAfter("rl", 0);
             log.log("rl", 1, Map.of("reward", 0.75));
         }
-        assertEquals(List.of("sft:0", "rl:0", "sft:1", "rl:1"), MetricsLog.read(p).stream().map(r -> r.get("stage").asText() + ":" + r.get("step").asLong()).toList());
-        assertEquals(0.75, MetricsLog.read(p).get(3).get("reward").asDouble());
+        assertEquals(List.of("sft:0", "rl:0", "sft:1", "sft:2", "rl:1"), keys(MetricsLog.read(p)));
+        assertEquals(0.75, MetricsLog.read(p).get(4).get("reward").asDouble());
         assertTrue(Files.readString(p).endsWith("}\n"));
+    }
+
+    private static List<String> keys(List<JsonNode> records) {
+        return records.stream().map(r -> r.get("stage").asText() + ":" + r.get("step").asLong()).toList();
     }
 
     @Test

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -45,6 +48,23 @@ class RunLockTest {
         }
         try (ChildJvm other = ChildJvm.start(TryRunLock.class, folder.toString())) {
             assertEquals(0, other.awaitExit(), other.output());
+        }
+    }
+
+    /**
+     * Code in this process that locked run.lock by itself (not through RunLock) holds it too: the attempt is refused with
+     * the same line, and that lock stays in force for other processes.
+     */
+    @Test
+    void aLockTakenInThisProcessWithoutRunLockIsRespectedToo() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("run"));
+        try (FileChannel ch = FileChannel.open(folder.resolve(RunLock.FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = ch.lock()) {
+            IOException e = assertThrows(IOException.class, () -> RunLock.acquire(folder));
+            assertEquals(inUse(folder, ProcessHandle.current().pid()), e.getMessage());
+            try (ChildJvm other = ChildJvm.start(TryRunLock.class, folder.toString())) {
+                assertEquals(3, other.awaitExit(), other.output());
+            }
         }
     }
 
