@@ -202,28 +202,9 @@ public final class Pipeline {
         }
     }
 
-    /**
-     * Runs two independent parts of the run at the same time on the CPU (one after the other on other devices). If one
-     * fails, the other stops at its next step, keeping its last checkpoint for --resume.
-     */
+    /** Runs two independent parts of the run at the same time on the CPU (see {@link SideBySide}). */
     private void sideBySide(Parallel.Job<IOException> a, Parallel.Job<IOException> b) throws IOException {
-        if (!device.equals(Device.CPU)) {
-            a.run();
-            b.run();
-            return;
-        }
-        Parallel.concurrently(stopOthersOnFailure(a), stopOthersOnFailure(b));
-    }
-
-    private Parallel.Job<IOException> stopOthersOnFailure(Parallel.Job<IOException> job) {
-        return () -> {
-            try {
-                job.run();
-            } catch (IOException | RuntimeException | Error e) {
-                runner.abort("a stage running alongside failed: " + e);
-                throw e;
-            }
-        };
+        SideBySide.run(device.equals(Device.CPU), runner, a, b);
     }
 
     private Map<String, Double> orderedStageSeconds() {
