@@ -124,7 +124,7 @@ public final class Checkpoints {
         }
         if (damaged.isEmpty()) return -1;
         throw new IOException("no checkpoint of " + stage + " can be read: " + String.join("; ", damaged)
-                + "; move them out of " + root + " to train " + stage + " from its first step");
+                + "; move " + root.resolve(stage + "-*") + " aside to train " + stage + " again from its first step");
     }
 
     /** Reads a checkpoint directory whole: state.json, the model and the optimizer, each checked. */
