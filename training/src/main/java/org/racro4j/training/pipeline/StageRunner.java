@@ -17,8 +17,9 @@ import org.racro4j.training.run.Progress;
  * every {@code checkpointEvery} steps. On resume it reloads the stage's newest readable checkpoint (a damaged newest
  * one is skipped with a warning) and continues with the next step; because batches and seeds are functions of the
  * step number, the continuation is the same computation an uninterrupted run does. Only once the checkpoint has
- * loaded are the stage's metrics past it dropped, so a resume that fails leaves metrics.jsonl as it was. Stages may run at the same time on one runner: if one fails,
- * {@link #abort} makes the others stop at their next step (each keeps its last checkpoint).
+ * loaded are the stage's metrics past it dropped, so a resume that fails leaves metrics.jsonl as it was. Stages may
+ * run at the same time on one runner: if one fails, {@link #abort} makes the others stop at their next step (each
+ * keeps its last checkpoint).
  */
 public final class StageRunner {
     private final MetricsLog metrics;
