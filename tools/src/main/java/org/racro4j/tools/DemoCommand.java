@@ -21,7 +21,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Run folder. Default: ${DEFAULT-VALUE}.")
     Path out;
 
-    @Option(names = "--device", description = "cpu or cuda[:N] (default: the config's, cpu).")
+    @Option(names = "--device", description = "cpu or cuda[:N] (default: the config's, cpu; also on --resume).")
     String device;
 
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
@@ -32,7 +32,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (resume) return TrainCommand.resumePipeline(out, device, spec);
         RunConfig cfg = ConfigLoader.load(null);
-        return TrainCommand.runPipeline(cfg, device, out, resume, spec);
+        return TrainCommand.startPipeline(cfg, device, out, spec);
     }
 }

@@ -23,10 +23,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Run folder.")
     Path out;
 
-    @Option(names = "--device", description = "cpu or cuda[:N] (overrides the config).")
+    @Option(names = "--device", description = "cpu or cuda[:N] (overrides the config, also on --resume).")
     String device;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (its saved config is used).")
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (its saved config is used; "
+            + "--device still applies).")
     boolean resume;
 
     @CommandLine.Spec
@@ -35,13 +36,19 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (resume && config != null) throw new IllegalArgumentException("--resume uses the run's own config.yaml; drop --config");
-        return runPipeline(ConfigLoader.load(config), device, out, resume, spec);
+        if (resume) return resumePipeline(out, device, spec);
+        return startPipeline(ConfigLoader.load(config), device, out, spec);
     }
 
-    static int runPipeline(RunConfig cfg, String device, Path out, boolean resume, CommandLine.Model.CommandSpec spec) throws IOException {
-        RunConfig c = device == null ? cfg
-                : new RunConfig(cfg.seed(), device, cfg.tasks(), cfg.reasoner(), cfg.swapReasoner(), cfg.captioner(), cfg.rl(), cfg.logging());
-        Pipeline.run(c, out, resume, spec.commandLine().getOut());
+    /** A new run of {@code cfg}, on {@code device} when it is given. */
+    static int startPipeline(RunConfig cfg, String device, Path out, CommandLine.Model.CommandSpec spec) throws IOException {
+        Pipeline.start(device == null ? cfg : Pipeline.withDevice(cfg, device), out, spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The run in {@code out} continued with its own config, on {@code device} when it is given. */
+    static int resumePipeline(Path out, String device, CommandLine.Model.CommandSpec spec) throws IOException {
+        Pipeline.resume(out, device, spec.commandLine().getOut());
         return 0;
     }
 }

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,23 +17,20 @@ import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.racro4j.training.pipeline.ConfigLoader;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
  * `racro4j demo`. The demo takes no config: it runs the built-in defaults (about 12 minutes), and with --resume it
  * continues the run in --out with that run's own config.yaml. So the whole demo is run here on a tiny config by
- * resuming a folder that holds only a config.yaml, as a demo killed before its first checkpoint leaves it; and a
- * demo stopped before any stage (an impossible device) shows which config it starts from: the defaults.
+ * resuming a folder that holds only a config.yaml, as a demo killed before its first checkpoint leaves it. Which config
+ * a new demo starts from (the defaults) is checked in RunFolderCommandsTest, on a demo running in another process.
  */
 class DemoCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     @TempDir
     Path tmp;
@@ -62,51 +57,6 @@ class DemoCommandTest {
             rl: {steps: 3, warmup_steps: 1, prompts_per_step: 3, group_size: 4, minibatch: 12, lr: 0.01, std_normalize: true}
             logging: {checkpoint_every: 100, eval_samples: 3}
             """;
-
-    /**
-     * The config a new demo writes into its folder is defaults.yaml, read here directly: every value of the resource
-     * file, key by key (the device aside, which --device replaces).
-     */
-    @Test
-    void aNewDemoStartsFromTheBuiltInDefaults() throws IOException {
-        Path out = tmp.resolve("demo");
-        CommandLineTest.Run r = CommandLineTest.run("demo", "--out", out.toString(), "--device", "cpu:1");
-        assertEquals(2, r.exit(), r.out() + r.err());
-        assertEquals("racro4j demo: device 'cpu:1': there is one cpu device, cpu:0", r.err().strip());
-        JsonNode written = YAML.readTree(out.resolve("config.yaml").toFile());
-        JsonNode defaults;
-        try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.yaml")) {
-            assertNotNull(in, "defaults.yaml on the class path");
-            defaults = YAML.readTree(in);
-        }
-        Map<String, JsonNode> want = leaves(defaults, "");
-        Map<String, JsonNode> got = leaves(written, "");
-        assertTrue(want.size() > 40, "defaults.yaml has its settings: " + want.keySet());
-        for (Map.Entry<String, JsonNode> e : want.entrySet()) {
-            if (e.getKey().equals("device")) continue;
-            JsonNode w = e.getValue(), g = got.get(e.getKey());
-            assertNotNull(g, "the demo's config has " + e.getKey());
-            if (w.isNumber()) assertEquals(w.asDouble(), g.asDouble(), 0.0, e.getKey());
-            else assertEquals(w.asText(), g.asText(), e.getKey());
-        }
-        assertEquals("cpu:1", got.get("device").asText());
-    }
-
-    /** The leaves of a YAML tree by dotted path (list elements by index). */
-    private static Map<String, JsonNode> leaves(JsonNode node, String path) {
-        Map<String, JsonNode> out = new TreeMap<>();
-        if (node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                out.putAll(leaves(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey()));
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) out.putAll(leaves(node.get(i), path + "[" + i + "]"));
-        } else {
-            out.put(path, node);
-        }
-        return out;
-    }
 
     /**
      * demo --resume on a folder holding only a tiny config.yaml runs every stage: each stage logs exactly the steps the

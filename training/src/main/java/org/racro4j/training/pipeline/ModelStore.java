@@ -46,16 +46,32 @@ final class ModelStore {
     }
 
     void save(String name, CausalLM model, WordLevelTokenizer tok) throws IOException {
-        Path staged = stage(name);
-        model.save(staged, Map.of("racro4j_model", name));
-        tok.save(staged.resolve("tokenizer.json"));
-        AtomicFiles.replaceDirectory(staged, dir(name));
+        save(name, dir -> {
+            model.save(dir, Map.of("racro4j_model", name));
+            tok.save(dir.resolve("tokenizer.json"));
+        });
     }
 
     void save(String name, Captioner model, WordLevelTokenizer tok) throws IOException {
+        save(name, dir -> {
+            model.save(dir, Map.of("racro4j_model", name));
+            tok.save(dir.resolve("tokenizer.json"));
+        });
+    }
+
+    /** Writes the model into a staging directory, renamed into place when whole; a failed write leaves no staging behind. */
+    private void save(String name, AtomicFiles.Content files) throws IOException {
         Path staged = stage(name);
-        model.save(staged, Map.of("racro4j_model", name));
-        tok.save(staged.resolve("tokenizer.json"));
+        try {
+            AtomicFiles.write(staged, files);
+        } catch (IOException e) {
+            try {
+                AtomicFiles.deleteTree(staged);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         AtomicFiles.replaceDirectory(staged, dir(name));
     }
 

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,8 +29,10 @@ import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.Checkpoints;
+import org.racro4j.training.run.JsonFiles;
 import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Plots;
+import org.racro4j.training.run.RunLock;
 import org.racro4j.training.sft.CaptionerSft;
 import org.racro4j.training.sft.ReasonerSft;
 import org.racro4j.training.sft.VisionWarmStart;
@@ -48,8 +52,10 @@ import org.racro4j.training.text.TaskTokenizer;
  * are those of running the stages one after the other. On a GPU they run one after the other.
  *
  * <p>The folder holds config.yaml (resolved), metrics.jsonl, plots/*.png, checkpoints/, models/ (each stage's
- * result as an HF-style directory), eval/*.json, report.json and report.md. With {@code resume}, finished stages
- * are loaded from models/ and eval/, and interrupted ones continue from their last checkpoints.
+ * result as an HF-style directory), eval/*.json, report.json and report.md, and run.lock: one process at a time
+ * writes a folder, holding its lock ({@link RunLock}) from before it reads or writes anything there until it ends.
+ * With {@code resume}, finished stages are loaded from models/ and eval/, and interrupted ones continue from their
+ * last readable checkpoints.
  */
 public final class Pipeline {
     /** The stages, in the order a report lists their times. */
@@ -73,31 +79,65 @@ public final class Pipeline {
         this.console = console;
     }
 
-    /** Runs (or, with resume, continues) a run in {@code out}; returns report.json's content. */
+    /** Runs (or, with resume, continues with its own config.yaml) a run in {@code out}; returns report.json's content. */
     public static ObjectNode run(RunConfig cfg, Path out, boolean resume, PrintWriter console) throws IOException {
-        RunConfig effective = prepareFolder(cfg, out, resume);
-        Device device = Device.of(effective.device());
-        device.backend();   // fail now, with the reason, if the device cannot be used
-        return new Pipeline(effective, out, device, console).run(resume);
+        return resume ? resume(out, null, console) : start(cfg, out, console);
     }
 
-    /** Starts a new folder, or for resume reloads its config (the resumed run must be the same run). */
-    static RunConfig prepareFolder(RunConfig cfg, Path out, boolean resume) throws IOException {
+    /**
+     * Starts a new run in {@code out}. The config is checked whole first, so one that cannot run creates nothing; then
+     * the folder is locked for this process, and must be new, empty or a failed start (see {@link NewRunFolder}).
+     */
+    public static ObjectNode start(RunConfig cfg, Path out, PrintWriter console) throws IOException {
+        Device device = preflight(cfg, "config");
+        NewRunFolder.check(out);
+        try (RunLock lock = RunLock.acquire(out)) {
+            NewRunFolder.prepare(out, console);
+            AtomicFiles.writeString(out.resolve("config.yaml"), ConfigLoader.toYaml(cfg));
+            return new Pipeline(cfg, out, device, console).run(false);
+        }
+    }
+
+    /**
+     * Continues the run in {@code out} with its own config.yaml (the resumed run must be the same run), on
+     * {@code device} when it is not null: the device is where a run computes, not what it computes, so a run started
+     * on a GPU may go on on the CPU. The saved config is left as it was.
+     */
+    public static ObjectNode resume(Path out, String device, PrintWriter console) throws IOException {
         Path saved = out.resolve("config.yaml");
-        if (resume) {
-            if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
-            return ConfigLoader.load(saved);
+        if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
+        try (RunLock lock = RunLock.acquire(out)) {
+            RunConfig cfg = ConfigLoader.load(saved);
+            if (device != null) cfg = withDevice(cfg, device);
+            Device d = preflight(cfg, saved.toString());
+            return new Pipeline(cfg, out, d, console).run(true);
         }
-        if (Files.isDirectory(out)) {
-            try (var entries = Files.list(out)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException(out + " already holds a run; continue it with --resume or choose another --out");
-                }
-            }
+    }
+
+    /** The config with another device. */
+    public static RunConfig withDevice(RunConfig c, String device) {
+        return new RunConfig(c.seed(), device, c.tasks(), c.reasoner(), c.swapReasoner(), c.captioner(), c.rl(), c.logging());
+    }
+
+    /**
+     * What a config can get wrong that only building the run would show (model shapes, such as an image size the
+     * patch size does not divide; the task mix; the device), checked before anything is created or trained.
+     */
+    static Device preflight(RunConfig cfg, String where) {
+        try {
+            RunTasks.mix(cfg);
+            WordLevelTokenizer tok = TaskTokenizer.create();
+            decoderConfig(cfg.reasoner().model(), tok, READER_CONTEXT);
+            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, READER_CONTEXT);
+            VisionConfig vc = visionConfig(cfg);
+            decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
+            cfg.rl().toRlConfig(cfg.captioner().maxCaptionTokens());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
-        Files.createDirectories(out);
-        AtomicFiles.writeString(saved, ConfigLoader.toYaml(cfg));
-        return cfg;
+        Device device = Device.of(cfg.device());
+        device.backend();   // fail now, with the reason, if the device cannot be used
+        return device;
     }
 
     private ObjectNode run(boolean resume) throws IOException {
@@ -105,9 +145,8 @@ public final class Pipeline {
         models = new ModelStore(out);
         Checkpoints checkpoints = new Checkpoints(out);
         List<String> done = doneStages();
-        if (resume) truncateMetrics(checkpoints, done);
         metrics = new MetricsLog(out.resolve("metrics.jsonl"));
-        runner = new StageRunner(metrics, checkpoints, cfg.logging().logEvery(), cfg.logging().checkpointEvery());
+        runner = new StageRunner(metrics, checkpoints, cfg.logging().logEvery(), cfg.logging().checkpointEvery(), w -> say("warning: %s", w));
         try {
             say("racro4j %s run in %s on %s (%s)", cfg.rl().algorithm(), out, device, resume ? "resumed; done: " + done : "new");
             long t = System.nanoTime();
@@ -163,28 +202,9 @@ public final class Pipeline {
         }
     }
 
-    /**
-     * Runs two independent parts of the run at the same time on the CPU (one after the other on other devices). If one
-     * fails, the other stops at its next step, keeping its last checkpoint for --resume.
-     */
+    /** Runs two independent parts of the run at the same time on the CPU (see {@link SideBySide}). */
     private void sideBySide(Parallel.Job<IOException> a, Parallel.Job<IOException> b) throws IOException {
-        if (!device.equals(Device.CPU)) {
-            a.run();
-            b.run();
-            return;
-        }
-        Parallel.concurrently(stopOthersOnFailure(a), stopOthersOnFailure(b));
-    }
-
-    private Parallel.Job<IOException> stopOthersOnFailure(Parallel.Job<IOException> job) {
-        return () -> {
-            try {
-                job.run();
-            } catch (IOException | RuntimeException | Error e) {
-                runner.abort("a stage running alongside failed: " + e);
-                throw e;
-            }
-        };
+        SideBySide.run(device.equals(Device.CPU), runner, a, b);
     }
 
     private Map<String, Double> orderedStageSeconds() {
@@ -209,7 +229,7 @@ public final class Pipeline {
             return;
         }
         long t = System.nanoTime();
-        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, 160), seed, DType.F32, device)) {
+        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, READER_CONTEXT), seed, DType.F32, device)) {
             runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
             models.save(name, lm, tok);
         }
@@ -225,11 +245,8 @@ public final class Pipeline {
         }
         long t = System.nanoTime();
         RunConfig.CaptionerSpec c = cfg.captioner();
-        VisionConfig vc = VisionConfig.small(cfg.tasks().imageSize(), c.vision().patchSize(), c.vision().hidden(), c.vision().layers(),
-                c.vision().heads());
-        // Image tokens + the prompt (BOS, template, question: under 48 words) + the longest caption: sampled ones
-        // stop at max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
-        int context = vc.numPatches() + 48 + Math.max(c.maxCaptionTokens(), 40);
+        VisionConfig vc = visionConfig(cfg);
+        int context = captionerContext(vc, c);
         boolean visionDone = done.contains("vision_warm_start") && models.has("captioner_vision");
         try (Captioner cap = visionDone ? models.loadCaptioner("captioner_vision", device)
                 : Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
@@ -267,6 +284,22 @@ public final class Pipeline {
         stageSeconds.put(stage, secs(t));
     }
 
+    /** The readers' context: the prompt (question and evidence) and the answer. */
+    private static final int READER_CONTEXT = 160;
+
+    private static VisionConfig visionConfig(RunConfig cfg) {
+        RunConfig.Vision v = cfg.captioner().vision();
+        return VisionConfig.small(cfg.tasks().imageSize(), v.patchSize(), v.hidden(), v.layers(), v.heads());
+    }
+
+    /**
+     * Image tokens + the prompt (BOS, template, question: under 48 words) + the longest caption: sampled ones stop at
+     * max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
+     */
+    private static int captionerContext(VisionConfig vc, RunConfig.CaptionerSpec c) {
+        return vc.numPatches() + 48 + Math.max(c.maxCaptionTokens(), 40);
+    }
+
     static DecoderConfig decoderConfig(RunConfig.Decoder m, WordLevelTokenizer tok, int context) {
         String arch = m.architecture().equals("qwen2") ? DecoderConfig.QWEN2 : DecoderConfig.LLAMA;
         return new DecoderConfig(arch, tok.vocabSize(), m.hidden(), m.intermediate(), m.layers(), m.heads(), m.kvHeads(),
@@ -282,10 +315,11 @@ public final class Pipeline {
 
     private List<String> cachedCaptions(String model, WordLevelTokenizer tok, List<TaskItem> test, long seed) throws IOException {
         Path p = out.resolve("eval").resolve("captions_" + model + ".json");
-        if (Files.isRegularFile(p)) {
+        JsonNode cached = readCache(p);
+        if (cached != null && cached.isArray() && cached.size() == test.size()) {
             List<String> c = new ArrayList<>();
-            JSON.readTree(Files.readString(p)).forEach(n -> c.add(n.asText()));
-            if (c.size() == test.size()) return c;
+            cached.forEach(n -> c.add(n.asText()));
+            return c;
         }
         List<String> captions;
         try (Captioner cap = models.loadCaptioner(model, device)) {
@@ -300,10 +334,28 @@ public final class Pipeline {
 
     private Evaluator.Result cachedEval(String name, Reasoner reader, List<TaskItem> test, List<String> descriptions) throws IOException {
         Path p = out.resolve("eval").resolve(name + ".json");
-        if (Files.isRegularFile(p)) return JSON.readValue(Files.readString(p), Evaluator.Result.class);
+        JsonNode cached = readCache(p);
+        if (cached != null) {
+            try {
+                return JSON.treeToValue(cached, Evaluator.Result.class);
+            } catch (JsonProcessingException e) {
+                say("warning: %s: not an evaluation result (%s); evaluating again", p, e.getOriginalMessage().lines().findFirst().orElse(""));
+            }
+        }
         Evaluator.Result r = Evaluator.read(reader, test, descriptions, name);
         AtomicFiles.writeString(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
         return r;
+    }
+
+    /** An evaluation cache file, or null when there is none or it is damaged (it is then computed again, with a warning). */
+    private JsonNode readCache(Path p) {
+        if (!Files.isRegularFile(p)) return null;
+        try {
+            return JsonFiles.read(p);
+        } catch (IOException e) {
+            say("warning: %s; computing it again", e.getMessage());
+            return null;
+        }
     }
 
     // ------------------------------------------------------------------------------------------ bookkeeping
@@ -311,7 +363,13 @@ public final class Pipeline {
     private List<String> doneStages() throws IOException {
         Path p = out.resolve("stages.json");
         List<String> done = new ArrayList<>();
-        if (Files.isRegularFile(p)) JSON.readTree(Files.readString(p)).forEach(n -> done.add(n.asText()));
+        if (!Files.isRegularFile(p)) return done;
+        JsonNode stages = JsonFiles.read(p);
+        if (!stages.isArray()) throw new IOException(p + ": must be a JSON array of stage names");
+        for (JsonNode n : stages) {
+            if (!n.isTextual() || !STAGES.contains(n.asText())) throw new IOException(p + ": " + n + " is not a stage; stages: " + STAGES);
+            done.add(n.asText());
+        }
         return done;
     }
 
@@ -321,15 +379,6 @@ public final class Pipeline {
         ArrayNode arr = JSON.createArrayNode();
         done.forEach(arr::add);
         AtomicFiles.writeString(out.resolve("stages.json"), arr.toString() + "\n");
-    }
-
-    /** Keeps metrics of finished stages and of interrupted ones up to their checkpoints, so nothing is logged twice. */
-    private void truncateMetrics(Checkpoints checkpoints, List<String> done) throws IOException {
-        Map<String, Long> lastKept = new LinkedHashMap<>();
-        for (String s : STAGES) {
-            if (!done.contains(s)) lastKept.put(s, checkpoints.latest(s).map(Checkpoints.Loaded::step).orElse(-1L));
-        }
-        MetricsLog.truncate(out.resolve("metrics.jsonl"), lastKept);
     }
 
     private void writePlots() throws IOException {

@@ -2,35 +2,40 @@ package org.racro4j.training.pipeline;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.Consumer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.racro4j.core.Tensor;
 import org.racro4j.training.run.Checkpoints;
 import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Progress;
 
 /**
  * Runs a stage's steps with metrics, a progress bar, and checkpoints (model, optimizer moments and step count)
- * every {@code checkpointEvery} steps. On resume it reloads the stage's latest checkpoint and continues with the
- * next step; because batches and seeds are functions of the step number, the continuation is the same
- * computation an uninterrupted run does. Stages may run at the same time on one runner: if one fails,
- * {@link #abort} makes the others stop at their next step (each keeps its last checkpoint).
+ * every {@code checkpointEvery} steps. On resume it reloads the stage's newest readable checkpoint (a damaged newest
+ * one is skipped with a warning) and continues with the next step; because batches and seeds are functions of the
+ * step number, the continuation is the same computation an uninterrupted run does. Only once the checkpoint has
+ * loaded are the stage's metrics past it dropped, so a resume that fails leaves metrics.jsonl as it was. Stages may
+ * run at the same time on one runner: if one fails, {@link #abort} makes the others stop at their next step (each
+ * keeps its last checkpoint).
  */
 public final class StageRunner {
     private final MetricsLog metrics;
     private final Checkpoints checkpoints;
     private final int logEvery;
     private final int checkpointEvery;
+    private final Consumer<String> warn;
     private volatile String abortedBecause;
 
-    public StageRunner(MetricsLog metrics, Checkpoints checkpoints, int logEvery, int checkpointEvery) {
+    /** {@code warn} receives one line for each damaged checkpoint skipped. */
+    public StageRunner(MetricsLog metrics, Checkpoints checkpoints, int logEvery, int checkpointEvery, Consumer<String> warn) {
         this.metrics = metrics;
         this.checkpoints = checkpoints;
         this.logEvery = logEvery;
         this.checkpointEvery = checkpointEvery;
+        this.warn = warn;
     }
 
     /** Thrown by a test hook to simulate a run killed after a given step, and by stages stopped by {@link #abort}. */
@@ -54,21 +59,9 @@ public final class StageRunner {
      * time, so progress is printed as lines (two bars cannot redraw one terminal line).
      */
     public void run(Stage stage, boolean alongside) throws IOException {
-        int start = 0;
-        Optional<Checkpoints.Loaded> ck = checkpoints.latest(stage.name());
-        if (ck.isPresent()) {
-            Checkpoints.Loaded c = ck.get();
-            Map<String, Tensor> model = c.model();
-            Map<String, Tensor> opt = c.optimizer();
-            try {
-                stage.model().loadStateDict(model, true);
-                stage.optimizer().loadStateDict(opt, c.state().path("optimizer_steps").asLong());
-            } finally {
-                model.values().forEach(Tensor::close);
-                opt.values().forEach(Tensor::close);
-            }
-            start = (int) c.step() + 1;
-        }
+        long restored = checkpoints.restore(stage.name(), c -> restore(stage, c), warn);
+        metrics.dropAfter(stage.name(), restored);
+        int start = (int) restored + 1;
         try (Progress progress = new Progress(stage.name(), stage.steps(), !alongside)) {
             progress.step(start, start > 0 ? "resumed" : null);
             for (int s = start; s < stage.steps(); s++) {
@@ -84,6 +77,15 @@ public final class StageRunner {
                 }
             }
         }
+    }
+
+    private static void restore(Stage stage, Checkpoints.Loaded c) throws IOException {
+        JsonNode steps = c.state().get("optimizer_steps");
+        if (steps == null || !steps.isIntegralNumber() || steps.asLong() < 0) {
+            throw new IOException(c.dir().resolve("state.json") + ": \"optimizer_steps\" must be a whole number >= 0, got " + steps);
+        }
+        stage.model().loadStateDict(c.model(), true);
+        stage.optimizer().loadStateDict(c.optimizer(), steps.asLong());
     }
 
     private void save(Stage stage, int step) throws IOException {

@@ -1,7 +1,9 @@
 package org.racro4j.training.run;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,17 +18,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * metrics.jsonl: one JSON object per logged step, {"stage": .., "step": .., name: value, ...}, flushed line by
- * line so a killed run loses nothing it logged. On resume, lines past the checkpoint's step are dropped so the
- * continued run writes them again exactly once.
+ * line so a killed run loses nothing it logged. When a stage resumes from a checkpoint, its lines past the
+ * checkpoint's step are dropped ({@link #dropAfter}) so the continued run writes them again exactly once.
+ *
+ * <p>Each line goes to the file in one write, unbuffered: if a write fails (a full disk), at most the end of that
+ * line is missing, the log refuses every later line, and the torn last line is skipped on reading.
  */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path path;
-    private final BufferedWriter out;
+    private OutputStream out;
+    private IOException failed;
 
     public MetricsLog(Path path) throws IOException {
         this.path = path;
-        this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        dropTornLastLine(path);
+        this.out = open(path);
+    }
+
+    /** A line a killed run left half written would otherwise end up in the middle of the file, followed by new lines. */
+    private static void dropTornLastLine(Path path) throws IOException {
+        if (!Files.exists(path)) return;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long end = ch.size();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (end > 0) {
+                one.clear();
+                ch.read(one, end - 1);
+                if (one.get(0) == '\n') break;
+                end--;
+            }
+            if (end < ch.size()) ch.truncate(end);
+        }
+    }
+
+    private static OutputStream open(Path path) throws IOException {
+        return Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     public Path path() {
@@ -44,9 +71,27 @@ public final class MetricsLog implements AutoCloseable {
             if (v instanceof Float f && !Float.isFinite(f)) v = f.toString();
             rec.put(e.getKey(), v);
         }
-        out.write(JSON.writeValueAsString(rec));
-        out.write('\n');
-        out.flush();
+        if (failed != null) throw new IOException("metrics are no longer written after: " + failed.getMessage(), failed);
+        try {
+            out.write((JSON.writeValueAsString(rec) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            failed = new IOException("cannot write " + path + ": " + AtomicFiles.reason(e), e);
+            throw failed;
+        }
+    }
+
+    /**
+     * Drops {@code stage}'s lines past {@code lastKept} (-1: all of them), for a stage that continues from its
+     * checkpoint at that step (or starts over): the lines after it were logged by a run that stopped, and the
+     * continued run logs those steps again.
+     */
+    public synchronized void dropAfter(String stage, long lastKept) throws IOException {
+        boolean any = false;
+        for (JsonNode r : read(path)) any |= r.path("stage").asText().equals(stage) && r.path("step").asLong() > lastKept;
+        if (!any) return;
+        out.close();
+        truncate(path, Map.of(stage, lastKept));
+        out = open(path);
     }
 
     /** Reads every record of a metrics file. A torn last line (the process died mid-write) is skipped. */

@@ -1,6 +1,7 @@
 package org.racro4j.training.run;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +45,11 @@ public final class Plots {
             chart.getStyler().setLegendVisible(false);
             chart.addSeries(e.getKey(), x, y).setMarker(pts.size() > 60 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
             Path png = dir.resolve(stage + "_" + e.getKey() + ".png");
-            BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+            AtomicFiles.replace(png, p -> {
+                try (OutputStream o = Files.newOutputStream(p)) {
+                    BitmapEncoder.saveBitmap(chart, o, BitmapEncoder.BitmapFormat.PNG);
+                }
+            });
             files.add(png);
         }
         return files;

@@ -34,6 +34,12 @@ class PipelineTest {
     @TempDir
     Path tmp;
 
+    /** Runs several tests compare with, made once: the uninterrupted toy run, and one killed after RL step 3. */
+    @TempDir
+    static Path shared;
+    private static ObjectNode wholeReport;
+    private static Path killedAfterRl3;
+
     static final String TINY = """
             tasks: {train_items: 120, test_items: 24}
             reasoner:
@@ -65,6 +71,30 @@ class PipelineTest {
         return ConfigLoader.load(f);
     }
 
+    /** The toy run without interruption (in {@code shared}/whole). */
+    private ObjectNode uninterrupted() throws IOException {
+        if (wholeReport == null) wholeReport = run(config(""), shared.resolve("whole"), false);
+        return wholeReport;
+    }
+
+    /** A copy, at {@code to}, of the toy run killed after RL step 3 (its RL checkpoints are after steps 1 and 3). */
+    private void killedAfterRlStep3(Path to) throws IOException {
+        if (killedAfterRl3 == null) {
+            Path killed = shared.resolve("killed-rl-3");
+            StageRunner.stopStage = "rl";
+            StageRunner.stopStep = 3;
+            try {
+                assertThrows(StageRunner.Interrupted.class, () -> run(config(""), killed, false));
+            } finally {
+                StageRunner.resetTestHook();
+            }
+            killedAfterRl3 = killed;
+        }
+        try (var walk = Files.walk(killedAfterRl3)) {
+            for (Path p : walk.toList()) Files.copy(p, to.resolve(killedAfterRl3.relativize(p).toString()));
+        }
+    }
+
     private static ObjectNode run(RunConfig cfg, Path out, boolean resume) throws IOException {
         return Pipeline.run(cfg, out, resume, new PrintWriter(new StringWriter()));
     }
@@ -80,8 +110,8 @@ class PipelineTest {
             "captioner_sft, 3"})
     void aKilledAndResumedRunEndsExactlyAsAnUninterruptedRun(String stage, long step) throws IOException {
         RunConfig cfg = config("");
-        Path whole = tmp.resolve("whole");
-        ObjectNode a = run(cfg, whole, false);
+        Path whole = shared.resolve("whole");
+        ObjectNode a = uninterrupted();
 
         Path killed = tmp.resolve("killed");
         StageRunner.stopStage = stage;
@@ -113,11 +143,72 @@ class PipelineTest {
         }
         try (var dirs = Files.list(killed.resolve("checkpoints"))) {
             List<String> names = dirs.map(d -> d.getFileName().toString()).sorted().toList();
-            assertEquals(List.of("captioner_sft-000005", "reasoner_sft-000005", "rl-000004", "swap_reasoner_sft-000003",
-                    "vision_warm_start-000002"), names, "one whole checkpoint per stage, its last step");
+            assertEquals(List.of("captioner_sft-000003", "captioner_sft-000005", "reasoner_sft-000003", "reasoner_sft-000005", "rl-000003",
+                    "rl-000004", "swap_reasoner_sft-000001", "swap_reasoner_sft-000003", "vision_warm_start-000001", "vision_warm_start-000002"),
+                    names, "the last two whole checkpoints of each stage");
         }
         assertTrue(Files.isRegularFile(killed.resolve("report.md")));
         assertTrue(Files.list(killed.resolve("plots")).anyMatch(p -> p.toString().endsWith("rl_reward.png")));
+    }
+
+    /**
+     * A damaged newest checkpoint (a truncated file: a disk that filled up, a machine that lost power) is skipped with
+     * a warning naming it, and the stage resumes from the checkpoint before it: the run still ends exactly as the
+     * uninterrupted one. RL is killed after step 3, so its checkpoints are those after steps 1 and 3.
+     */
+    @ParameterizedTest(name = "{0} of the newest checkpoint truncated")
+    @CsvSource({"model.safetensors", "optimizer.safetensors", "state.json"})
+    void aResumeFallsBackToTheCheckpointBeforeADamagedNewestOne(String file) throws IOException {
+        RunConfig cfg = config("");
+        Path whole = shared.resolve("whole");
+        ObjectNode a = uninterrupted();
+
+        Path killed = tmp.resolve("killed");
+        killedAfterRlStep3(killed);
+        Path damaged = killed.resolve("checkpoints/rl-000003").resolve(file);
+        truncateToHalf(damaged);
+
+        StringWriter console = new StringWriter();
+        ObjectNode b = Pipeline.run(cfg, killed, true, new PrintWriter(console));
+        String warning = console.toString().lines().filter(l -> l.startsWith("warning:")).findFirst().orElse("no warning in:\n" + console);
+        assertTrue(warning.contains(damaged.toString()) && warning.contains("resuming rl from its step-1 checkpoint"), warning);
+        assertEquals(a.get("accuracy"), b.get("accuracy"));
+        Map<String, Tensor> x = Safetensors.read(whole.resolve("models/captioner_rl/model.safetensors"));
+        Map<String, Tensor> y = Safetensors.read(killed.resolve("models/captioner_rl/model.safetensors"));
+        for (String k : x.keySet()) assertArrayEquals(x.get(k).toFloatArray(), y.get(k).toFloatArray(), 0f, k);
+        Map<String, JsonNode> ma = byStageAndStep(MetricsLog.read(whole.resolve("metrics.jsonl")));
+        Map<String, JsonNode> mb = byStageAndStep(MetricsLog.read(killed.resolve("metrics.jsonl")));
+        assertEquals(ma.keySet(), mb.keySet());
+        for (String key : ma.keySet()) {
+            if (ma.get(key).has("reward")) assertEquals(ma.get(key).get("reward").asDouble(), mb.get(key).get("reward").asDouble(), 0.0, key);
+        }
+    }
+
+    /**
+     * When no checkpoint of a stage can be read the resume fails with one line naming the damaged file, and leaves
+     * metrics.jsonl as it was (the lines after the checkpoint are dropped only once a checkpoint has loaded).
+     */
+    @Test
+    void aResumeWithNoReadableCheckpointFailsAndKeepsTheMetrics() throws IOException {
+        RunConfig cfg = config("swap_reasoner: null\n");
+        Path killed = tmp.resolve("killed");
+        StageRunner.stopStage = "rl";
+        StageRunner.stopStep = 2;   // RL's one checkpoint is after step 1; step 2 is logged after it
+        assertThrows(StageRunner.Interrupted.class, () -> run(cfg, killed, false));
+        StageRunner.resetTestHook();
+        Path damaged = killed.resolve("checkpoints/rl-000001/model.safetensors");
+        truncateToHalf(damaged);
+        byte[] before = Files.readAllBytes(killed.resolve("metrics.jsonl"));
+
+        IOException e = assertThrows(IOException.class, () -> run(cfg, killed, true));
+        assertTrue(e.getMessage().contains(damaged.toString()), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(killed.resolve("metrics.jsonl")), "metrics.jsonl is unchanged");
+    }
+
+    private static void truncateToHalf(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
     }
 
     /** Records by "stage:step"; fails if a step was logged twice. */

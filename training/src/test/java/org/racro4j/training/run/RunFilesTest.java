@@ -3,6 +3,7 @@ package org.racro4j.training.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -49,24 +50,134 @@ class RunFilesTest {
         assertEquals(List.of("sft:1", "sft:2", "rl:1"), kept.stream().map(r -> r.get("stage").asText() + ":" + r.get("step").asLong()).toList());
     }
 
+    /**
+     * A run killed in the middle of a line leaves it torn at the end of the file; the log opened again by the resumed
+     * run drops it, so new lines do not follow half a line. A stage that continues from its checkpoint drops its own
+     * lines after it, and only those.
+     */
     @Test
-    void checkpointsAreWholeAndOnlyTheLatestOfAStageIsKept() throws IOException {
+    void aReopenedLogDropsATornLastLineAndAResumedStageItsLinesAfterItsCheckpoint() throws IOException {
+        Path p = tmp.resolve("metrics.jsonl");
+        try (MetricsLog log = new MetricsLog(p)) {
+            log.log("sft", 0, Map.of("loss", 2.5));
+            log.log("rl", 0, Map.of("reward", 0.25));
+            log.log("rl", 1, Map.of("reward", 0.5));
+            log.log("sft", 1, Map.of("loss", 2.0));
+        }
+        Files.writeString(p, "{\"stage\": \"rl\", \"ste", java.nio.file.StandardOpenOption.APPEND);
+        try (MetricsLog log = new MetricsLog(p)) {
+            log.log("sft", 2, Map.of("loss", 1.5));
+        }
+        assertEquals(List.of("sft:0", "rl:0", "rl:1", "sft:1", "sft:2"), keys(MetricsLog.read(p)));
+        try (MetricsLog log = new MetricsLog(p)) {
+            log.dropAfter("sft", 5);   // nothing to drop
+            log.dropAfter("rl", 0);
+            log.log("rl", 1, Map.of("reward", 0.75));
+        }
+        assertEquals(List.of("sft:0", "rl:0", "sft:1", "sft:2", "rl:1"), keys(MetricsLog.read(p)));
+        assertEquals(0.75, MetricsLog.read(p).get(4).get("reward").asDouble());
+        assertTrue(Files.readString(p).endsWith("}\n"));
+    }
+
+    private static List<String> keys(List<JsonNode> records) {
+        return records.stream().map(r -> r.get("stage").asText() + ":" + r.get("step").asLong()).toList();
+    }
+
+    @Test
+    void checkpointsAreWholeAndTheLastTwoOfAStageAreKept() throws IOException {
         Checkpoints ck = new Checkpoints(tmp);
         ObjectNode state = new ObjectMapper().createObjectNode().put("rng_offset", 1234L);
         ck.save("rl", 10, Map.of("w", Tensor.of(new float[] {1, 2, 3}, 3)), Map.of("m.0", Tensor.of(new float[] {4, 5, 6}, 3)), state);
         ck.save("swap_rl", 5, Map.of("w", Tensor.of(new float[] {0, 0, 1}, 3)), Map.of(), state);   // a stage alongside
         ck.save("rl", 20, Map.of("w", Tensor.of(new float[] {7, 8, 9}, 3)), Map.of(), state);
-        Checkpoints.Loaded l = ck.latest("rl").orElseThrow();
-        assertEquals(20, l.step());
-        assertEquals("rl", l.stage());
-        assertEquals(1234L, l.state().get("rng_offset").asLong());
-        assertArrayEquals(new float[] {7, 8, 9}, l.model().get("w").toFloatArray(), 0f);
-        assertFalse(Files.exists(ck.root().resolve("rl-000010")), "the older checkpoint of the stage is removed");
+        ck.save("rl", 30, Map.of("w", Tensor.of(new float[] {3, 2, 1}, 3)), Map.of("m.0", Tensor.of(new float[] {6, 5, 4}, 3)), state);
+        try (Checkpoints.Loaded l = ck.latest("rl").orElseThrow()) {
+            assertEquals(30, l.step());
+            assertEquals("rl", l.stage());
+            assertEquals(1234L, l.state().get("rng_offset").asLong());
+            assertArrayEquals(new float[] {3, 2, 1}, l.model().get("w").toFloatArray(), 0f);
+            assertArrayEquals(new float[] {6, 5, 4}, l.optimizer().get("m.0").toFloatArray(), 0f);
+        }
+        assertEquals(List.of(ck.root().resolve("rl-000030"), ck.root().resolve("rl-000020")), ck.newestFirst("rl"), "the oldest is removed");
+        try (Checkpoints.Loaded l = ck.read(ck.root().resolve("rl-000020"))) {
+            assertArrayEquals(new float[] {7, 8, 9}, l.model().get("w").toFloatArray(), 0f);
+            assertTrue(l.optimizer().isEmpty());
+        }
         assertEquals(5, ck.latest("swap_rl").orElseThrow().step(), "another stage's checkpoint stays");
         assertTrue(ck.latest("sft").isEmpty());
         try (var files = Files.list(ck.root())) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no staging directory left");
         }
+    }
+
+    /**
+     * A disk that fills up while a checkpoint is written: one line naming the file being written, no staging directory
+     * left behind, and the stage's previous checkpoints still load.
+     */
+    @Test
+    void aFullDiskWhileSavingIsOneLineNamingTheFileAndThePreviousCheckpointStaysWhole() throws IOException {
+        Checkpoints ck = new Checkpoints(tmp);
+        ObjectNode state = new ObjectMapper().createObjectNode();
+        ck.save("rl", 2, Map.of("w", Tensor.of(new float[] {1, 2, 3}, 3)), Map.of("m.0", Tensor.of(new float[] {4, 5, 6}, 3)), state);
+        AtomicFiles.Writer real = AtomicFiles.writer;
+        AtomicFiles.writer = (path, content) -> {
+            if (path.getFileName().toString().equals("optimizer.safetensors")) {
+                Files.write(path, new byte[] {1, 2, 3});   // part of it made it to the disk
+                throw new IOException("No space left on device");
+            }
+            real.write(path, content);
+        };
+        IOException e;
+        try {
+            e = assertThrows(IOException.class, () -> ck.save("rl", 4, Map.of("w", Tensor.of(new float[] {7, 8, 9}, 3)),
+                    Map.of("m.0", Tensor.of(new float[] {0, 0, 0}, 3)), state));
+        } finally {
+            AtomicFiles.writer = real;
+        }
+        assertEquals("cannot write " + ck.root().resolve("rl-000004.tmp/optimizer.safetensors") + ": No space left on device"
+                + " (checkpoint rl-000004 not saved; rl-000002 is kept)", e.getMessage());
+        try (var files = Files.list(ck.root())) {
+            assertEquals(List.of(ck.root().resolve("rl-000002")), files.toList(), "no staging directory left");
+        }
+        try (Checkpoints.Loaded l = ck.latest("rl").orElseThrow()) {
+            assertEquals(2, l.step());
+            assertArrayEquals(new float[] {1, 2, 3}, l.model().get("w").toFloatArray(), 0f);
+            assertArrayEquals(new float[] {4, 5, 6}, l.optimizer().get("m.0").toFloatArray(), 0f);
+        }
+    }
+
+    /** The same for any file written whole (config.yaml, stages.json, eval caches): the old content stays. */
+    @Test
+    void aFullDiskWhileReplacingAFileKeepsItsOldContent() throws IOException {
+        Path p = tmp.resolve("stages.json");
+        AtomicFiles.writeString(p, "[\"rl\"]\n");
+        AtomicFiles.Writer real = AtomicFiles.writer;
+        AtomicFiles.writer = (path, content) -> {
+            throw new IOException("No space left on device");
+        };
+        try {
+            IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(p, "[\"rl\", \"eval_after\"]\n"));
+            assertEquals("cannot write " + p + ": No space left on device", e.getMessage());
+        } finally {
+            AtomicFiles.writer = real;
+        }
+        assertEquals("[\"rl\"]\n", Files.readString(p));
+        try (var files = Files.list(tmp)) {
+            assertEquals(List.of(p), files.toList(), "no temporary file left");
+        }
+    }
+
+    /** A truncated state.json is one line naming the file, not a parser's stack trace. */
+    @Test
+    void aTruncatedStateJsonIsOneLineNamingTheFile() throws IOException {
+        Checkpoints ck = new Checkpoints(tmp);
+        ck.save("rl", 10, Map.of("w", Tensor.of(new float[] {1, 2, 3}, 3)), Map.of(), new ObjectMapper().createObjectNode().put("optimizer_steps", 0));
+        Path state = ck.root().resolve("rl-000010/state.json");
+        String text = Files.readString(state);
+        Files.writeString(state, text.substring(0, text.length() / 2));
+        IOException e = assertThrows(IOException.class, () -> ck.latest("rl"));
+        assertTrue(e.getMessage().startsWith(state + ": "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
     /**
