@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** A new run of {@code cfg}, on {@code device} when it is given. */
     static int startPipeline(RunConfig cfg, String device, Path out, CommandLine.Model.CommandSpec spec) throws IOException {
-        Pipeline.start(device == null ? cfg : Pipeline.withDevice(cfg, device), out, spec.commandLine().getOut());
+        Pipeline.start(device == null ? cfg : cfg.withDevice(device), out, spec.commandLine().getOut());
         return 0;
     }
 

@@ -108,16 +108,13 @@ public final class Pipeline {
         if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
         try (RunLock lock = RunLock.acquire(out)) {
             RunConfig cfg = ConfigLoader.load(saved);
-            if (device != null) cfg = withDevice(cfg, device);
+            if (device != null) cfg = cfg.withDevice(device);
             Device d = preflight(cfg, saved.toString());
             return new Pipeline(cfg, out, d, console).run(true);
         }
     }
 
     /** The config with another device. */
-    public static RunConfig withDevice(RunConfig c, String device) {
-        return new RunConfig(c.seed(), device, c.tasks(), c.reasoner(), c.swapReasoner(), c.captioner(), c.rl(), c.logging());
-    }
 
     /**
      * What a config can get wrong that only building the run would show (model shapes, such as an image size the
@@ -127,8 +124,8 @@ public final class Pipeline {
         try {
             RunTasks.mix(cfg);
             WordLevelTokenizer tok = TaskTokenizer.create();
-            decoderConfig(cfg.reasoner().model(), tok, READER_CONTEXT);
-            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, READER_CONTEXT);
+            decoderConfig(cfg.reasoner().model(), tok, RunConfig.READER_CONTEXT);
+            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, RunConfig.READER_CONTEXT);
             VisionConfig vc = visionConfig(cfg);
             decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
             cfg.rl().toRlConfig(cfg.captioner().maxCaptionTokens());
@@ -229,7 +226,7 @@ public final class Pipeline {
             return;
         }
         long t = System.nanoTime();
-        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, READER_CONTEXT), seed, DType.F32, device)) {
+        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, RunConfig.READER_CONTEXT), seed, DType.F32, device)) {
             runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
             models.save(name, lm, tok);
         }
@@ -284,20 +281,17 @@ public final class Pipeline {
         stageSeconds.put(stage, secs(t));
     }
 
-    /** The readers' context: the prompt (question and evidence) and the answer. */
-    private static final int READER_CONTEXT = 160;
-
     private static VisionConfig visionConfig(RunConfig cfg) {
         RunConfig.Vision v = cfg.captioner().vision();
         return VisionConfig.small(cfg.tasks().imageSize(), v.patchSize(), v.hidden(), v.layers(), v.heads());
     }
 
     /**
-     * Image tokens + the prompt (BOS, template, question: under 48 words) + the longest caption: sampled ones stop at
+     * Image tokens + the prompt (BOS, template, question) + the longest caption: sampled ones stop at
      * max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
      */
     private static int captionerContext(VisionConfig vc, RunConfig.CaptionerSpec c) {
-        return vc.numPatches() + 48 + Math.max(c.maxCaptionTokens(), 40);
+        return vc.numPatches() + RunConfig.PROMPT_TOKENS + Math.max(c.maxCaptionTokens(), 40);
     }
 
     static DecoderConfig decoderConfig(RunConfig.Decoder m, WordLevelTokenizer tok, int context) {

@@ -43,6 +43,11 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
         }
     }
 
+    /** This config on another device (the command line's --device wins over the file's). */
+    public RunConfig withDevice(String other) {
+        return new RunConfig(seed, other, tasks, reasoner, swapReasoner, captioner, rl, logging);
+    }
+
     /**
      * The device a config file names: Device.of names a malformed one (cuda:x, cpu:1), and a kind no backend provides
      * is named here. {@link ConfigLoader} checks it when it reads a file; a device given on the command line instead

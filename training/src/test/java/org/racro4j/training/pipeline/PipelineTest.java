@@ -190,7 +190,9 @@ class PipelineTest {
      */
     @Test
     void aResumeWithNoReadableCheckpointFailsAndKeepsTheMetrics() throws IOException {
-        RunConfig cfg = config("swap_reasoner: null\n");
+        Path f = tmp.resolve("without-swap.yaml");
+        Files.writeString(f, TINY_WITHOUT_SWAP);
+        RunConfig cfg = ConfigLoader.load(f);
         Path killed = tmp.resolve("killed");
         StageRunner.stopStage = "rl";
         StageRunner.stopStep = 2;   // RL's one checkpoint is after step 1; step 2 is logged after it

@@ -171,7 +171,8 @@ class RunFolderStartTest {
         assertTrue(e.getMessage().contains("patch_size"), e.getMessage());
         assertFalse(Files.exists(out), "nothing was created");
 
-        RunConfig cfg = ConfigLoader.load(yaml("device.yaml", PipelineTest.TINY + "device: \"cpu:1\"\n"));
+        // a device named in a file is refused when the file is read; one given on the command line when the run starts
+        RunConfig cfg = ConfigLoader.load(yaml("tiny.yaml", PipelineTest.TINY)).withDevice("cpu:1");
         e = assertThrows(Exception.class, () -> Pipeline.run(cfg, out, false, new PrintWriter(new StringWriter())));
         assertEquals("device 'cpu:1': there is one cpu device, cpu:0", e.getMessage());
         assertFalse(Files.exists(out), "nothing was created");
