@@ -47,17 +47,22 @@ class RunConfigFuzzTest {
     @Property
     void aConfigLoadsOnlyWhenEveryValueHasItsType(@ForAll("seeds") long seed, @ForAll("editCounts") int edits) throws IOException {
         ObjectNode config = ConfigLoader.defaults();
+        ObjectNode defaults = ConfigLoader.defaults();
         SplittableRandom r = new SplittableRandom(seed);
-        List<String> wrongTypes = new ArrayList<>();
+        java.util.Set<String> edited = new java.util.LinkedHashSet<>();
         for (int i = 0; i < edits; i++) {
             List<String> paths = new ArrayList<>();
             leaves(config, "", paths);
             String path = paths.get(r.nextInt(paths.size()));
-            JsonNode value = VALUES.get(r.nextInt(VALUES.size()));
-            JsonNode old = config.at(path);
-            if (!sameType(old, value)) wrongTypes.add(path.substring(1).replace('/', '.') + ": " + old + " -> " + value);
             ObjectNode parent = (ObjectNode) config.at(path.substring(0, path.lastIndexOf('/')));
-            parent.set(path.substring(path.lastIndexOf('/') + 1), value);
+            parent.set(path.substring(path.lastIndexOf('/') + 1), VALUES.get(r.nextInt(VALUES.size())));
+            edited.add(path);
+        }
+        List<String> wrongTypes = new ArrayList<>();
+        for (String path : edited) {
+            JsonNode old = defaults.at(path);
+            JsonNode now = config.at(path);
+            if (!sameType(old, now)) wrongTypes.add(path.substring(1).replace('/', '.') + ": " + old + " -> " + now);
         }
         RunConfig loaded = load(YAML.writeValueAsString(config).getBytes(StandardCharsets.UTF_8));
         if (loaded != null) assertNull(wrongTypes.isEmpty() ? null : wrongTypes, "a config loaded with values of the wrong type");
