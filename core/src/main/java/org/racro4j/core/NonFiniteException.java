@@ -31,6 +31,11 @@ public class NonFiniteException extends IllegalArgumentException {
         return row;
     }
 
+    /** The same error, its row renumbered by a caller that split its rows into batches (the message is unchanged). */
+    public NonFiniteException atRow(int row) {
+        return new NonFiniteException(getMessage(), row, this);
+    }
+
     /**
      * The same error seen from a caller: {@code context} (what it was doing, which item) goes in front of the
      * message, and the row becomes {@code row}, the caller's own numbering (-1 for none).
