@@ -22,6 +22,7 @@ import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.FormatReward;
 import org.racro4j.training.reward.WeightedReward;
 import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.roles.Rollout;
 import org.racro4j.training.tasks.TaskItem;
 
@@ -152,6 +153,31 @@ class NonFiniteUpdateTest {
                 + "was not finite (last: the loss is NaN); the checkpoints written before are kept and hold the weights of the last "
                 + "good step; check the learning rate and look for NaN or infinite weights or inputs", e.getMessage());
         assertSameBits(before, policy);
+    }
+
+    /**
+     * Non-finite logits while sampling captions (a NaN policy) or while the reader scores them (a NaN reader) are not
+     * skipped: they stop the step, which names itself and what it was doing.
+     */
+    @Test
+    void nanLogitsInRolloutsOrRewardsNameTheRlStep() {
+        List<TaskItem> tasks = TinyPolicy.tasks(3);
+        RlConfig cfg = config(0, 4, false);
+        CaptionPolicy nanPolicy = nanReference();
+        WeightedReward format = new WeightedReward(List.of(new WeightedReward.Term(1.0, new FormatReward())));
+        NonFiniteException sampling = assertThrows(NonFiniteException.class, () -> new RacroStep(nanPolicy, format,
+                new PolicyUpdate(nanPolicy, nanPolicy, StepReference.optimizer(nanPolicy, cfg), cfg), cfg).run(tasks, 3, 8));
+        assertTrue(sampling.getMessage().startsWith("rl step 3, sampling captions: generate: non-finite logits at the prefill (new "
+                + "token 1) in row 0 of 6 "), sampling.getMessage());
+
+        CaptionPolicy policy = TinyPolicy.create(14);
+        try (Reasoner nanReader = new Reasoner("nan-reader", nanReference().model().languageModel(), TinyPolicy.TOK, 3)) {
+            WeightedReward expected = new WeightedReward(List.of(new WeightedReward.Term(1.0, new CaptionUtilityReward(nanReader, 1, 0f, true))));
+            NonFiniteException rewarding = assertThrows(NonFiniteException.class, () -> new RacroStep(policy, expected,
+                    new PolicyUpdate(policy, policy, StepReference.optimizer(policy, cfg), cfg), cfg).run(tasks, 4, 9));
+            assertTrue(rewarding.getMessage().startsWith("rl step 4, rewarding caption 0: answer probability: answer token 0 of row 0 "
+                    + "of 6 has log-probability NaN"), rewarding.getMessage());
+        }
     }
 
     /** A finite step counts nothing: the metric is 0 and the guard's count of skipped steps in a row starts over. */
