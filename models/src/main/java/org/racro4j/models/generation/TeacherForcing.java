@@ -18,6 +18,27 @@ public final class TeacherForcing {
     /** Per-token results, [B, L] with L the longest target; {@code mask} is 1 on real target tokens. */
     public record Scores(Tensor logProbs, Tensor mask, Tensor entropy) {}
 
+    /** A non-finite log-probability: its row, the target token's index in the row's target, and the value. */
+    public record NonFinite(int row, int token, float value) {}
+
+    /**
+     * The first real target token (row by row) whose log-probability is NaN or infinite, or null when all are finite.
+     * It reads the scores back to the host: callers use it to say where, after a cheaper check (a loss, a row sum)
+     * found a non-finite value.
+     */
+    public static NonFinite firstNonFinite(Scores s) {
+        int b = s.logProbs().size(0);
+        int l = s.logProbs().size(1);
+        float[] lp = s.logProbs().toFloatArray();
+        float[] mask = s.mask().toFloatArray();
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < l; j++) {
+                if (mask[r * l + j] != 0f && !Float.isFinite(lp[r * l + j])) return new NonFinite(r, j, lp[r * l + j]);
+            }
+        }
+        return null;
+    }
+
     /**
      * @param prefix      null, or [B, P, D] embeddings before each context (image tokens)
      * @param temperature logits are divided by it (1 = the model's own distribution)

@@ -7,6 +7,7 @@ import org.racro4j.core.Autograd;
 import org.racro4j.core.Backend;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
+import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.random.Generator;
@@ -67,7 +68,7 @@ public final class TextGeneration {
                 Tensor h = model.hidden(embeds, cache.keyMask(t0), cache);
                 cache.advance(t0);
                 Tensor last = h.narrow(1, t0 - 1, 1).reshape(b, -1);
-                next = s.keep(sample(model.logits(last), cfg, gen, tokens, logps, produced, stopped));
+                next = s.keep(sample(model.logits(last), 0, cfg, gen, tokens, logps, produced, stopped));
             }
             if (deviceCursor(model)) {
                 next = decodeAtDeviceCursor(model, cache, capacity, next, graphs(device), cfg, gen, tokens, logps, produced, stopped);
@@ -79,7 +80,7 @@ public final class TextGeneration {
                         Tensor h = model.hidden(model.embed(next.reshape(b, 1)), cache.keyMask(len), cache);
                         cache.advance(1);
                         next.close();
-                        next = s.keep(sample(model.logits(h.reshape(b, -1)), cfg, gen, tokens, logps, produced, stopped));
+                        next = s.keep(sample(model.logits(h.reshape(b, -1)), step, cfg, gen, tokens, logps, produced, stopped));
                     }
                 }
             }
@@ -130,7 +131,7 @@ public final class TextGeneration {
                         logits = captured[0];
                     }
                     cache.advance(1);
-                    next = s.keep(sample(logits, cfg, gen, tokens, logps, produced, stopped));
+                    next = s.keep(sample(logits, step, cfg, gen, tokens, logps, produced, stopped));
                 }
             }
             return next;
@@ -180,8 +181,16 @@ public final class TextGeneration {
         return Tensor.cat(rows, 0);
     }
 
-    /** Draws the next token of every row and records it (and its log-probability) for rows still running. */
-    private static Tensor sample(Tensor logits, SamplingConfig cfg, Generator gen, int[][] tokens, float[][] logps,
+    /**
+     * Draws the next token of every row and records it (and its log-probability) for rows still running. {@code step}
+     * is 0 for the token the prefill predicts, then the decode step.
+     *
+     * <p>Non-finite logits are caught here at no extra cost: the log-probability of the drawn token, which is computed
+     * anyway, is log softmax over the whole row, so a NaN anywhere in the row, a +infinity, or a row of -infinity all
+     * make it NaN (or -infinity). Without this check such a row still yields a token (argmax of NaNs is token 0,
+     * which a byte-level tokenizer prints as a NUL byte) and the result looks like text.
+     */
+    private static Tensor sample(Tensor logits, int step, SamplingConfig cfg, Generator gen, int[][] tokens, float[][] logps,
                                  int[] produced, boolean[] stopped) {
         int b = logits.size(0);
         Tensor lf = logits.to(DType.F32).contiguous();
@@ -193,6 +202,7 @@ public final class TextGeneration {
         long[] chosen = ids.toLongArray();
         for (int r = 0; r < b; r++) {
             if (stopped[r] || produced[r] >= tokens[r].length) continue;
+            if (!Float.isFinite(lp[r])) throw nonFinite(step, r, b, lp[r]);
             int tok = (int) chosen[r];
             tokens[r][produced[r]] = tok;
             logps[r][produced[r]] = lp[r];
@@ -200,6 +210,13 @@ public final class TextGeneration {
             if (cfg.stopTokens().contains(tok)) stopped[r] = true;
         }
         return ids;
+    }
+
+    private static NonFiniteException nonFinite(int step, int row, int rows, float logProb) {
+        String where = step == 0 ? "the prefill (new token 1)" : "decode step " + step + " (new token " + (step + 1) + ")";
+        return new NonFiniteException("generate: non-finite logits at " + where + " in row " + row + " of " + rows
+                + " (the sampled token's log-probability is " + logProb + "): the model's weights or inputs hold NaN or infinity",
+                row);
     }
 
     private static boolean allStopped(boolean[] stopped) {

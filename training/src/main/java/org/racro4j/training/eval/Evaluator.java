@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.generation.Generated;
@@ -41,7 +42,13 @@ public final class Evaluator {
                 Tensor patches = policy.patches(part);
                 List<String> qs = new ArrayList<>(part.size());
                 for (TaskItem t : part) qs.add(t.question());
-                for (Generated g : policy.caption(patches, qs, 0f, seed)) out.add(policy.text(g.tokens()));
+                List<Generated> gen;
+                try {
+                    gen = policy.caption(patches, qs, 0f, seed);
+                } catch (NonFiniteException e) {
+                    throw at(e, "evaluation: captioning", items, start + e.row());
+                }
+                for (Generated g : gen) out.add(policy.text(g.tokens()));
             }
         }
         return out;
@@ -51,7 +58,12 @@ public final class Evaluator {
     public static Result read(AnswerSource reader, List<TaskItem> items, List<String> descriptions, String what) {
         List<String> qs = new ArrayList<>(items.size());
         for (TaskItem t : items) qs.add(t.question());
-        List<List<Answer>> answers = reader.answer(descriptions, qs, 1, 0f, 0);
+        List<List<Answer>> answers;
+        try {
+            answers = reader.answer(descriptions, qs, 1, 0f, 0);
+        } catch (NonFiniteException e) {
+            throw at(e, "evaluation: " + reader.name() + " reading " + what + " descriptions", items, e.row());
+        }
         Map<String, int[]> per = new TreeMap<>();
         List<ItemResult> results = new ArrayList<>(items.size());
         int correct = 0;
@@ -66,6 +78,15 @@ public final class Evaluator {
             results.add(new ItemResult(t.id(), t.category(), descriptions.get(i), a, t.answer(), ok));
         }
         return new Result(reader.name(), what, items.isEmpty() ? Double.NaN : correct / (double) items.size(), per, results);
+    }
+
+    /**
+     * Non-finite logits while evaluating stop the evaluation (an accuracy computed from the tokens of NaN logits would
+     * be a wrong number that looks like a real one); the error names the pass and the item it arose at.
+     */
+    private static NonFiniteException at(NonFiniteException e, String pass, List<TaskItem> items, int row) {
+        String item = row >= 0 && row < items.size() ? ", item " + items.get(row).id() + " (" + (row + 1) + " of " + items.size() + ")" : "";
+        return e.within(pass + item, row);
     }
 
     public static List<String> blind(List<TaskItem> items) {

@@ -6,6 +6,8 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.racro4j.core.NonFiniteException;
+
 /**
  * From a step's rewards to the rollouts that are trained on: groups with a NaN reward are skipped (counted and
  * logged — a broken reward must not silently steer training), zero-variance groups are dropped when dynamic
@@ -40,7 +42,8 @@ public final class Advantages {
         if (nan > 0) {
             LOG.warn("step {}: {} of {} {} groups skipped because their reward is NaN or infinite", step, nan, groups, what);
             if (nan == groups) {
-                throw new IllegalStateException("step " + step + ": every " + what + " reward is NaN or infinite; stopping rather "
+                // NonFiniteException: the command line reports it as one line (an IllegalStateException printed a stack trace)
+                throw new NonFiniteException(RacroStep.STAGE + " step " + step + ": every " + what + " reward is NaN or infinite; stopping rather "
                         + "than training on nothing (check the reward configuration)");
             }
         }

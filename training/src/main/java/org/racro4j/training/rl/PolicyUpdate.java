@@ -35,9 +35,12 @@ public final class PolicyUpdate {
         this.cfg = cfg;
     }
 
-    /** What one update did, averaged over its minibatches. */
+    /**
+     * What one update did, averaged over the minibatches it stepped on (NaN when it stepped on none); how many it skipped
+     * because their loss or gradient norm was not finite, and what was non-finite in the last of those (null if none).
+     */
     public record Stats(double loss, double clipFraction, double kl, double entropy, double ratio, double gradNorm, int optimizerSteps,
-                        long tokens) {}
+                        long tokens, int skippedNonFinite, String nonFinite) {}
 
     /**
      * @param patches    the step's images [N, P, F]; rollouts point into it with {@link Rollout#image()}
@@ -64,6 +67,8 @@ public final class PolicyUpdate {
         double lossSum = 0, clipSum = 0, klSum = 0, entSum = 0, ratioSum = 0, normSum = 0;
         long tokens = 0;
         int steps = 0;
+        int skipped = 0;
+        String nonFinite = null;
         try {
             for (int[] idx : minibatches(n, cfg.minibatch(), cfg.innerEpochs(), seed)) {
                 try (Scope scope = Scope.open()) {
@@ -75,13 +80,28 @@ public final class PolicyUpdate {
                     Tensor refT = cfg.loss().klCoef() > 0 ? stack(ref, idx, len) : null;
                     PolicyLoss.Result r = PolicyLoss.compute(sc.logProbs(), oldT, refT,
                             Tensor.of(adv, idx.length).to(sc.logProbs().device()), sc.mask(), cfg.loss(), maxLen);
+                    // A non-finite loss or gradient norm (NaN log-probs, an overflowing ratio) would make every weight and
+                    // both AdamW moments NaN: the minibatch is skipped instead, and the step's metrics count it.
+                    float loss = r.loss().item();
+                    if (!Float.isFinite(loss)) {   // no backward: its gradients would not be finite either
+                        skipped++;
+                        nonFinite = "the loss is " + loss;
+                        continue;
+                    }
                     r.loss().backward();
-                    normSum += GradClip.clipGradNorm(policy.model().parameters(), (float) cfg.maxGradNorm());
+                    float norm = GradClip.clipGradNorm(policy.model().parameters(), (float) cfg.maxGradNorm());
+                    if (!Float.isFinite(norm)) {   // clipGradNorm leaves a non-finite norm's gradients unscaled
+                        optimizer.zeroGrad();
+                        skipped++;
+                        nonFinite = "the gradient norm is " + norm + " (loss " + loss + ")";
+                        continue;
+                    }
+                    normSum += norm;
                     optimizer.step();
                     optimizer.zeroGrad();
                     double t = sc.mask().sum().item();
                     tokens += (long) t;
-                    lossSum += r.loss().item();
+                    lossSum += loss;
                     clipSum += r.clipFraction();
                     klSum += r.meanKl();
                     ratioSum += r.meanRatio();
@@ -93,7 +113,8 @@ public final class PolicyUpdate {
             for (Tensor t : old) if (t != null) t.close();
             for (Tensor t : ref) if (t != null) t.close();
         }
-        return new Stats(lossSum / steps, clipSum / steps, klSum / steps, entSum / steps, ratioSum / steps, normSum / steps, steps, tokens);
+        return new Stats(lossSum / steps, clipSum / steps, klSum / steps, entSum / steps, ratioSum / steps, normSum / steps, steps, tokens,
+                skipped, nonFinite);
     }
 
     /**

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.WeightedReward;
 import org.racro4j.training.roles.Answer;
@@ -34,6 +36,7 @@ public final class PrcoStep {
     private final WeightedReward solverReward;
     private final PolicyUpdate update;
     private final RlConfig cfg;
+    private final NonFiniteSteps nonFinite = new NonFiniteSteps(RacroStep.STAGE);
 
     /**
      * @param utilityWeight  weight of the Observer's utility (Solver accuracy on its caption)
@@ -66,14 +69,24 @@ public final class PrcoStep {
         }
         int g = cfg.groupSize();
         int k = cfg.readerSamples();
-        List<Rollout> observers = CaptionRollouts.sample(policy, tasks, patches, g, cfg.temperature(), seed);
+        List<Rollout> observers;
+        try {
+            observers = CaptionRollouts.sample(policy, tasks, patches, g, cfg.temperature(), seed);
+        } catch (NonFiniteException e) {
+            throw e.within(RacroStep.STAGE + " step " + step + ", Observer captions", e.row());
+        }
         List<String> captions = new ArrayList<>(observers.size());
         List<String> questions = new ArrayList<>(observers.size());
         for (Rollout o : observers) {
             captions.add(o.text());
             questions.add(o.task().question());
         }
-        List<List<Answer>> answers = policy.answer(captions, questions, k, cfg.readerTemperature(), seed + 1);
+        List<List<Answer>> answers;
+        try {
+            answers = policy.answer(captions, questions, k, cfg.readerTemperature(), seed + 1);
+        } catch (NonFiniteException e) {
+            throw e.within(RacroStep.STAGE + " step " + step + ", Solver answers to " + RacroStep.caption(e.row()), e.row());
+        }
         List<Rollout> solvers = new ArrayList<>(observers.size() * k);
         for (int i = 0; i < observers.size(); i++) {
             for (Answer a : answers.get(i)) {
@@ -120,6 +133,7 @@ public final class PrcoStep {
             for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
             PolicyUpdate.Stats s = update.apply(train, a, patches, seed + 4);
             RacroStep.putStats(m, s, System.nanoTime() - t2);
+            nonFinite.record(step, s.optimizerSteps(), s.skippedNonFinite(), s.nonFinite());
         }
         List<Rollout> generated = new ArrayList<>(observers);
         generated.addAll(solvers);

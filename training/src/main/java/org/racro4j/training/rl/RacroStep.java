@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.Reward;
 import org.racro4j.training.reward.WeightedReward;
@@ -24,6 +26,10 @@ public final class RacroStep {
     private final WeightedReward reward;
     private final PolicyUpdate update;
     private final RlConfig cfg;
+    private final NonFiniteSteps nonFinite = new NonFiniteSteps(STAGE);
+
+    /** The name of the stage that runs RL steps (RlStage's), for messages. */
+    static final String STAGE = "rl";
 
     public RacroStep(CaptionPolicy policy, WeightedReward reward, PolicyUpdate update, RlConfig cfg) {
         this.policy = policy;
@@ -50,9 +56,19 @@ public final class RacroStep {
         try (Autograd.Mode off = Autograd.noGrad()) {
             patches = policy.patches(tasks);
         }
-        List<Rollout> rollouts = CaptionRollouts.sample(policy, tasks, patches, cfg.groupSize(), cfg.temperature(), seed);
+        List<Rollout> rollouts;
+        try {
+            rollouts = CaptionRollouts.sample(policy, tasks, patches, cfg.groupSize(), cfg.temperature(), seed);
+        } catch (NonFiniteException e) {
+            throw e.within(STAGE + " step " + step + ", sampling captions", e.row());
+        }
         long t1 = System.nanoTime();
-        double[][] terms = reward.scoreTerms(rollouts, seed + 1);
+        double[][] terms;
+        try {
+            terms = reward.scoreTerms(rollouts, seed + 1);
+        } catch (NonFiniteException e) {
+            throw e.within(STAGE + " step " + step + ", rewarding " + caption(e.row()), e.row());   // the reader's logits
+        }
         double[] total = reward.combine(terms);
         long t2 = System.nanoTime();
         Advantages.Selection sel = Advantages.select(total, cfg.groupSize(), cfg.stdNormalize(), cfg.dynamicSampling(), "caption", step);
@@ -66,9 +82,15 @@ public final class RacroStep {
             for (int i : sel.kept()) kept.add(rollouts.get(i));
             PolicyUpdate.Stats s = update.apply(kept, sel.advantages(), patches, seed + 2);
             putStats(m, s, System.nanoTime() - t2);
+            nonFinite.record(step, s.optimizerSteps(), s.skippedNonFinite(), s.nonFinite());
         }
         putTimes(m, rollouts, t0, t1, t2);
         return m;
+    }
+
+    /** "caption i" for a rollout's row, "captions" where the error names none. */
+    static String caption(int row) {
+        return row >= 0 ? "caption " + row : "captions";
     }
 
     /** reward = the weighted total; accuracy = the caption-utility term (the reader's mean correctness). */
@@ -105,6 +127,7 @@ public final class RacroStep {
         m.put("ratio", s.ratio());
         m.put("grad_norm", s.gradNorm());
         m.put("optimizer_steps", s.optimizerSteps());
+        m.put("skipped_nonfinite", s.skippedNonFinite());
         m.put("train_tokens", s.tokens());
         m.put("train_seconds", nanos / 1e9);
         m.put("train_tokens_per_s", s.tokens() / (nanos / 1e9));

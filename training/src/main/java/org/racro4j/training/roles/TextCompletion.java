@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Set;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.generation.Generated;
 import org.racro4j.models.generation.SamplingConfig;
+import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.models.generation.TextGeneration;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.training.text.Prompts;
@@ -49,7 +51,11 @@ public final class TextCompletion {
             Tensor p = prefix == null ? null : prefix.narrow(0, start, end - start);
             SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed + 1_000_003L * start,
                     Set.of(tok.specialTokens().eos()));
-            out.addAll(TextGeneration.generate(lm, p, prompts.subList(start, end), cfg));
+            try {
+                out.addAll(TextGeneration.generate(lm, p, prompts.subList(start, end), cfg));
+            } catch (NonFiniteException e) {
+                throw e.atRow(start + e.row());   // the caller's row, not the batch's
+            }
         }
         return out;
     }
@@ -65,6 +71,8 @@ public final class TextCompletion {
         List<Generated> gen;
         try (Autograd.Mode off = Autograd.noGrad()) {
             gen = complete(lm, tok, null, prompts, maxTokens, temperature, seed);
+        } catch (NonFiniteException e) {
+            throw e.atRow(e.row() / k);   // the caption's row: each caption is answered k times
         }
         List<List<Answer>> out = new ArrayList<>();
         for (int i = 0; i < captions.size(); i++) {
@@ -78,7 +86,11 @@ public final class TextCompletion {
         return out;
     }
 
-    /** P(answer + EOS | BOS + reasoner prompt) under a text-only decoder, one teacher-forced forward per batch. */
+    /**
+     * P(answer + EOS | BOS + reasoner prompt) under a text-only decoder, one teacher-forced forward per batch. A row
+     * whose log-probability is not finite throws, naming the row and the answer token: exp would turn NaN into a NaN
+     * reward and -infinity into a probability of exactly 0, a wrong reward that looks like a real one.
+     */
     public static double[] answerProbabilities(CausalLM lm, Tokenizer tok, List<String> captions, List<String> questions,
                                                List<String> answers) {
         double[] out = new double[captions.size()];
@@ -94,11 +106,26 @@ public final class TextCompletion {
                 targets.add(t);
             }
             try (Autograd.Mode off = Autograd.noGrad(); org.racro4j.core.Scope s = org.racro4j.core.Scope.open()) {
-                Tensor lp = org.racro4j.models.generation.TeacherForcing.score(lm, null, contexts, targets, 1f, false).logProbs();
-                float[] rowSums = lp.sum(1, false).toFloatArray();
-                for (int i = start; i < end; i++) out[i] = Math.exp(rowSums[i - start]);
+                TeacherForcing.Scores scores = TeacherForcing.score(lm, null, contexts, targets, 1f, false);
+                float[] rowSums = scores.logProbs().sum(1, false).toFloatArray();
+                for (int i = start; i < end; i++) {
+                    if (!Float.isFinite(rowSums[i - start])) throw nonFinite(scores, i - start, start, captions.size(), rowSums[i - start]);
+                    out[i] = Math.exp(rowSums[i - start]);
+                }
             }
         }
         return out;
+    }
+
+    /** Where a row's non-finite sum came from: the first non-finite answer token of the batch (offset by start). */
+    private static NonFiniteException nonFinite(TeacherForcing.Scores scores, int batchRow, int start, int rows, float sum) {
+        TeacherForcing.NonFinite at = TeacherForcing.firstNonFinite(scores);
+        // the row's sum is non-finite because one of its answer tokens is, so `at` is found; the fallback is for a NaN
+        // that reached the sum some other way (a padding slot)
+        String where = at == null
+                ? "the log-probability of row " + (start + batchRow) + " of " + rows + " sums to " + sum
+                : "answer token " + at.token() + " of row " + (start + at.row()) + " of " + rows + " has log-probability " + at.value();
+        return new NonFiniteException("answer probability: " + where + ": the reader's weights or inputs hold NaN or infinity",
+                start + (at == null ? batchRow : at.row()));
     }
 }

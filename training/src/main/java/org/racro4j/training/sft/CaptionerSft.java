@@ -11,6 +11,7 @@ import org.racro4j.core.optim.AdamW;
 import org.racro4j.core.optim.LrSchedule;
 import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.training.pipeline.Batches;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.pipeline.RunConfig;
 import org.racro4j.training.pipeline.Stage;
 import org.racro4j.training.roles.CaptionPolicy;
@@ -30,6 +31,7 @@ public final class CaptionerSft implements Stage {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final long seed;
+    private final NonFiniteSteps nonFinite;
     private final Set<DescriptionViews.View> views;
 
     public CaptionerSft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, long seed) {
@@ -41,6 +43,7 @@ public final class CaptionerSft implements Stage {
         RunConfig.Sft s = cfg.sft();
         this.optimizer = AdamW.forTransformer(policy.model().parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
         this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
+        this.nonFinite = new NonFiniteSteps(name());
     }
 
     @Override
@@ -74,7 +77,7 @@ public final class CaptionerSft implements Stage {
             contexts.add(policy.captionPrompt(item.question()));
             targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r)));
         }
-        return SftSteps.step(() -> policy.score(policy.patches(batch), contexts, targets, 1f, false), policy.model().parameters(),
-                optimizer, schedule.lr(step), t0);
+        return SftSteps.step(nonFinite, step, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false),
+                policy.model().parameters(), optimizer, schedule.lr(step), t0);
     }
 }

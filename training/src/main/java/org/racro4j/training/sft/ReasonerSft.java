@@ -12,6 +12,7 @@ import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.training.pipeline.Batches;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.pipeline.RunConfig;
 import org.racro4j.training.pipeline.Stage;
 import org.racro4j.training.roles.TextCompletion;
@@ -34,6 +35,7 @@ public final class ReasonerSft implements Stage {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final long seed;
+    private final NonFiniteSteps nonFinite;
 
     public ReasonerSft(String name, CausalLM model, Tokenizer tok, List<TaskItem> train, RunConfig.Reader cfg, long seed) {
         this.name = name;
@@ -45,6 +47,7 @@ public final class ReasonerSft implements Stage {
         RunConfig.Sft s = cfg.sft();
         this.optimizer = AdamW.forTransformer(model.parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
         this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
+        this.nonFinite = new NonFiniteSteps(name);
     }
 
     @Override
@@ -86,8 +89,8 @@ public final class ReasonerSft implements Stage {
             contexts.add(TextCompletion.promptIds(tok, Prompts.reasoner(description(item, cfg, r), item.question())));
             targets.add(withEos(tok, item.answer()));
         }
-        return SftSteps.step(() -> TeacherForcing.score(model, null, contexts, targets, 1f, false), model.parameters(), optimizer,
-                schedule.lr(step), t0);
+        return SftSteps.step(nonFinite, step, () -> TeacherForcing.score(model, null, contexts, targets, 1f, false), model.parameters(),
+                optimizer, schedule.lr(step), t0);
     }
 
     static int[] withEos(Tokenizer tok, String text) {

@@ -10,28 +10,52 @@ import org.racro4j.core.Tensor;
 import org.racro4j.core.optim.AdamW;
 import org.racro4j.core.optim.GradClip;
 import org.racro4j.models.generation.TeacherForcing;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 
-/** One supervised step: mean negative log-likelihood of the target tokens, backward, clip at norm 1, AdamW. */
+/**
+ * One supervised step: mean negative log-likelihood of the target tokens, backward, clip at norm 1, AdamW. A step
+ * whose loss or gradient norm is not finite takes no optimizer step ({@link NonFiniteSteps}).
+ */
 final class SftSteps {
     private SftSteps() {}
 
-    /** {@code forward} scores the batch (inside this step's scope, so its activations are freed at the end). */
-    static Map<String, Object> step(Supplier<TeacherForcing.Scores> forward, List<Tensor> params, AdamW opt, float lr, long t0) {
+    /**
+     * {@code forward} scores the batch (inside this step's scope, so its activations are freed at the end).
+     *
+     * @param guard the stage's count of skipped steps (it throws when too many come in a row)
+     */
+    static Map<String, Object> step(NonFiniteSteps guard, int step, Supplier<TeacherForcing.Scores> forward, List<Tensor> params, AdamW opt,
+                                    float lr, long t0) {
         Map<String, Object> m = new LinkedHashMap<>();
         try (Scope s = Scope.open()) {
             TeacherForcing.Scores sc = forward.get();
             Tensor tokens = sc.mask().sum();
             Tensor loss = sc.logProbs().sum().div(tokens).neg();
-            loss.backward();
-            float norm = GradClip.clipGradNorm(params, 1f);
-            opt.setLr(lr);
-            opt.step();
+            float lossValue = loss.item();
+            float norm = Float.NaN;
+            String skipped = null;
+            if (!Float.isFinite(lossValue)) {
+                // no backward: the gradients of a non-finite loss are not finite either
+                TeacherForcing.NonFinite at = TeacherForcing.firstNonFinite(sc);
+                skipped = "the loss is " + lossValue + (at == null ? ""
+                        : " (the log-probability of target token " + at.token() + " of row " + at.row() + " is " + at.value() + ")");
+            } else {
+                loss.backward();
+                norm = GradClip.clipGradNorm(params, 1f);   // a non-finite norm comes back unclipped
+                if (!Float.isFinite(norm)) skipped = "the gradient norm is " + norm + " (loss " + lossValue + ")";
+            }
+            if (skipped == null) {
+                opt.setLr(lr);
+                opt.step();
+            }
             opt.zeroGrad();
+            guard.record(step, skipped == null ? 1 : 0, skipped == null ? 0 : 1, skipped);
             double n = tokens.item();
-            m.put("loss", (double) loss.item());
+            m.put("loss", (double) lossValue);
             m.put("grad_norm", (double) norm);
             m.put("lr", (double) lr);
             m.put("tokens_per_s", n / ((System.nanoTime() - t0) / 1e9));
+            m.put("skipped_nonfinite", skipped == null ? 0 : 1);
         }
         return m;
     }

@@ -10,12 +10,14 @@ import org.racro4j.core.Tensor;
 import org.racro4j.core.nn.Linear;
 import org.racro4j.core.nn.Module;
 import org.racro4j.core.optim.AdamW;
+import org.racro4j.core.optim.GradClip;
 import org.racro4j.core.optim.LrSchedule;
 import org.racro4j.core.random.Generator;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionEncoder;
 import org.racro4j.training.pipeline.Batches;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.pipeline.Stage;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.SceneLabels;
@@ -44,6 +46,7 @@ public final class VisionWarmStart implements Stage {
     private final int steps;
     private final int batch;
     private final long seed;
+    private final NonFiniteSteps nonFinite = new NonFiniteSteps(name());
 
     public VisionWarmStart(Captioner captioner, Tokenizer tok, List<TaskItem> train, int steps, int batch, double lr, long seed) {
         this.captioner = captioner;
@@ -113,10 +116,22 @@ public final class VisionWarmStart implements Stage {
             Tensor loss = Functional.crossEntropy(logits, target, SceneLabels.IGNORE);
             Tensor aligned = wordAlignmentLoss(items, features);
             if (aligned != null) loss = loss.add(aligned);
-            loss.backward();
-            optimizer.setLr(schedule.lr(step));
-            optimizer.step();
+            float lossValue = loss.item();
+            String skipped = null;
+            if (!Float.isFinite(lossValue)) {
+                skipped = "the loss is " + lossValue;   // no backward: its gradients would not be finite either
+            } else {
+                loss.backward();
+                // This stage does not clip; an infinite limit makes clipGradNorm only measure the norm (scale 1).
+                float norm = GradClip.clipGradNorm(probe.parameters(), Float.POSITIVE_INFINITY);
+                if (!Float.isFinite(norm)) skipped = "the gradient norm is " + norm + " (loss " + lossValue + ")";
+            }
+            if (skipped == null) {
+                optimizer.setLr(schedule.lr(step));
+                optimizer.step();
+            }
             optimizer.zeroGrad();
+            nonFinite.record(step, skipped == null ? 1 : 0, skipped == null ? 0 : 1, skipped);
             long[] pred = logits.argmax(-1, false).toLongArray();
             int right = 0;
             int counted = 0;
@@ -126,10 +141,11 @@ public final class VisionWarmStart implements Stage {
                 if (pred[i] == labels[i]) right++;
             }
             m = new java.util.LinkedHashMap<>();
-            m.put("loss", (double) loss.item());
+            m.put("loss", (double) lossValue);
             if (aligned != null) m.put("word_loss", (double) aligned.item());
             m.put("slot_accuracy", counted == 0 ? Double.NaN : right / (double) counted);
             m.put("images_per_s", items.size() / ((System.nanoTime() - t0) / 1e9));
+            m.put("skipped_nonfinite", skipped == null ? 0 : 1);
         }
         return m;
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
+import org.racro4j.core.NonFiniteException;
+
 class AdvantagesTest {
     @Test
     void nanGroupsAreSkippedAndCountedAndZeroVarianceGroupsDropped() {
@@ -21,9 +23,9 @@ class AdvantagesTest {
 
     @Test
     void aRewardThatIsNanEverywhereStopsTheRun() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        NonFiniteException e = assertThrows(NonFiniteException.class,
                 () -> Advantages.select(new double[] {Double.NaN, Double.NaN}, 2, true, true, "caption", 9));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("step 9") && e.getMessage().contains("NaN"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("rl step 9: ") && e.getMessage().contains("NaN"), e.getMessage());
     }
 
     /** A step without rollouts selects nothing; it is not "every reward is NaN". */

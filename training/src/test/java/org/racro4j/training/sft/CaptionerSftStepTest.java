@@ -30,8 +30,8 @@ import org.racro4j.training.text.TaskTokenizer;
  * as the training set covers every item once at step 0, so the reference needs no knowledge of the batch order.
  */
 class CaptionerSftStepTest {
-    private static final WordLevelTokenizer TOK = TaskTokenizer.create();
-    private static final List<TaskItem> ITEMS = new TaskGenerator(41).generate(Split.TRAIN, 3);
+    static final WordLevelTokenizer TOK = TaskTokenizer.create();
+    static final List<TaskItem> ITEMS = new TaskGenerator(41).generate(Split.TRAIN, 3);
 
     /** Focused fraction 1: every target is the question-focused evidence. */
     @Test
@@ -70,13 +70,13 @@ class CaptionerSftStepTest {
         }
     }
 
-    private static RunConfig.CaptionerSpec spec(double focusedFraction) {
+    static RunConfig.CaptionerSpec spec(double focusedFraction) {
         return new RunConfig.CaptionerSpec(new RunConfig.Vision(16, 24, 1, 2), new RunConfig.VisionWarmStart(0, 1, 1e-3),
                 new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40), new RunConfig.Sft(3, ITEMS.size(), 1e-3, 1, 0.0), focusedFraction,
                 List.of("full"), 12);
     }
 
-    private static Captioner captioner() {
+    static Captioner captioner() {
         Captioner cap = Captioner.create(VisionConfig.small(48, 16, 24, 1, 2), TinyModels.config(TOK.vocabSize(), true, 128), 42, DType.F32,
                 Device.CPU);
         TinyModels.randomize(cap.languageModel(), 43);

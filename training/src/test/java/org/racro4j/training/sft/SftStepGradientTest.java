@@ -14,6 +14,7 @@ import org.racro4j.core.Tensor;
 import org.racro4j.core.optim.AdamW;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.generation.TeacherForcing;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 
 /**
  * What reaches the gradient of a supervised step. The gradient is read back through the optimizer: AdamW with
@@ -28,8 +29,8 @@ class SftStepGradientTest {
 
     static Step step(CausalLM lm, List<int[]> contexts, List<int[]> targets) {
         try (AdamW opt = new AdamW(List.of(new AdamW.Group(lm.parameters(), 0f)), 0f, 0f, 0.999f, 1e-8f)) {
-            Map<String, Object> m = SftSteps.step(() -> TeacherForcing.score(lm, null, contexts, targets, 1f, false), lm.parameters(), opt, 0f,
-                    System.nanoTime());
+            Map<String, Object> m = SftSteps.step(new NonFiniteSteps("test"), 0, () -> TeacherForcing.score(lm, null, contexts, targets, 1f, false),
+                    lm.parameters(), opt, 0f, System.nanoTime());
             Map<String, Tensor> state = opt.stateDict();
             List<float[]> grads = new ArrayList<>();
             for (int i = 0; i < lm.parameters().size(); i++) {

@@ -14,6 +14,7 @@ import org.racro4j.core.optim.AdamW;
 import org.racro4j.core.random.Generator;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.generation.TeacherForcing;
+import org.racro4j.training.pipeline.NonFiniteSteps;
 
 /**
  * The loss of one supervised step is the mean, over the target tokens of the batch, of −log p(target token | all
@@ -70,7 +71,7 @@ class SftStepLossTest {
     /** One step at learning rate 0 (the weights stay as they are); its logged loss. */
     private static double step(CausalLM lm, java.util.function.Supplier<TeacherForcing.Scores> forward) {
         try (AdamW opt = new AdamW(lm.parameters(), 0f, 0f)) {
-            Map<String, Object> m = SftSteps.step(forward, lm.parameters(), opt, 0f, System.nanoTime());
+            Map<String, Object> m = SftSteps.step(new NonFiniteSteps("test"), 0, forward, lm.parameters(), opt, 0f, System.nanoTime());
             return (double) m.get("loss");
         }
     }

@@ -29,7 +29,7 @@ class SftUpdateTest {
     private static final int WARMUP = 4;
     private static final int STEPS = 8;
 
-    private static ReasonerSft stage(CausalLM lm) {
+    static ReasonerSft stage(CausalLM lm) {
         RunConfig.Reader cfg = new RunConfig.Reader(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40),
                 new RunConfig.Sft(STEPS, ITEMS.size(), PEAK, WARMUP, DECAY), 0.0, 0.0, 3);
         return new ReasonerSft("reasoner_sft", lm, ReasonerSftStepTest.TOK, ITEMS, cfg, 62);
