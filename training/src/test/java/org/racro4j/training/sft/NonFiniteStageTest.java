@@ -94,7 +94,7 @@ class NonFiniteStageTest {
         Checkpoints checkpoints = new Checkpoints(run);
         Path metrics = run.resolve("metrics.jsonl");
         try (MetricsLog log = new MetricsLog(metrics)) {
-            StageRunner runner = new StageRunner(log, checkpoints, 1, 2);
+            StageRunner runner = new StageRunner(log, checkpoints, 1, 2, w -> {});
             NonFiniteException e = assertThrows(NonFiniteException.class, () -> runner.run(stage, false));
             assertEquals("broken_input step 7: stopped after 5 steps in a row whose every update was skipped because the loss or gradient "
                     + "norm was not finite (last: the loss is NaN (the log-probability of target token 0 of row 0 is NaN)); the "
