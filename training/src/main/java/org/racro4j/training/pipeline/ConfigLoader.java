@@ -92,6 +92,14 @@ public final class ConfigLoader {
 
     /** The defaults, with {@code file} merged over them when it is not null. */
     public static RunConfig load(Path file) throws IOException {
+        return load(file, null);
+    }
+
+    /**
+     * The defaults with {@code file} merged over them, on {@code device} when it is not null (the command line's
+     * --device wins over the file's, and only the device that will be used is checked).
+     */
+    public static RunConfig load(Path file, String device) throws IOException {
         ObjectNode merged = defaults();
         String where = "defaults";
         if (file != null) {
@@ -108,6 +116,7 @@ public final class ConfigLoader {
                 merge(merged, (ObjectNode) user, "", file);
             }
         }
+        if (device != null) merged.put("device", device);
         return bind(merged, where);
     }
 

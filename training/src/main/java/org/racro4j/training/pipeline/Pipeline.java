@@ -107,14 +107,11 @@ public final class Pipeline {
         Path saved = out.resolve("config.yaml");
         if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
         try (RunLock lock = RunLock.acquire(out)) {
-            RunConfig cfg = ConfigLoader.load(saved);
-            if (device != null) cfg = cfg.withDevice(device);
+            RunConfig cfg = ConfigLoader.load(saved, device);
             Device d = preflight(cfg, saved.toString());
             return new Pipeline(cfg, out, d, console).run(true);
         }
     }
-
-    /** The config with another device. */
 
     /**
      * What a config can get wrong that only building the run would show (model shapes, such as an image size the
