@@ -42,15 +42,17 @@ public final class TextGeneration {
         for (int[] pr : prompts) longest = Math.max(longest, pr.length);
         int t0 = p + longest;
         if (t0 == 0) throw new IllegalArgumentException("generate: empty prompt and no prefix");
-        int capacity = t0 + cfg.maxNewTokens();
         int maxPos = model.config().maxPositions();
         if (t0 > maxPos) {
             throw new IllegalArgumentException("generate: the prompt has " + t0 + " tokens, more than the model's context of "
                     + maxPos + " (max_position_embeddings)");
         }
-        capacity = Math.min(capacity, maxPos);
-        int[][] tokens = new int[b][cfg.maxNewTokens()];
-        float[][] logps = new float[b][cfg.maxNewTokens()];
+        int capacity = (int) Math.min((long) t0 + cfg.maxNewTokens(), maxPos);
+        // the first new token comes from the prompt's logits, each later one needs a position: at most this many fit,
+        // whatever was asked for, so the buffers are sized by what the context can hold
+        int room = Math.min(cfg.maxNewTokens(), capacity - t0 + 1);
+        int[][] tokens = new int[b][room];
+        float[][] logps = new float[b][room];
         int[] produced = new int[b];
         boolean[] stopped = new boolean[b];
         Generator gen = new Generator(cfg.seed());

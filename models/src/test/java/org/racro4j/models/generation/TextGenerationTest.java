@@ -157,6 +157,20 @@ class TextGenerationTest {
     }
 
     /**
+     * Asking for more new tokens than the context holds (here 2^31 - 1 of a 48-position context) generates until the
+     * context is full — 48 - 5 + 1 tokens after a 5-token prompt, the first from the prompt's logits — and sizes
+     * nothing by the request: the same tokens as a request for exactly that many, no OutOfMemoryError.
+     */
+    @Test
+    void aRequestBeyondTheContextStopsWhereTheContextEnds() {
+        int[] prompt = ids(15, 5);
+        Generated all = TextGeneration.generate(model, List.of(prompt), SamplingConfig.greedy(Integer.MAX_VALUE, Set.of())).get(0);
+        assertEquals(48 - 5 + 1, all.tokens().length);
+        Generated exact = TextGeneration.generate(model, List.of(prompt), SamplingConfig.greedy(44, Set.of())).get(0);
+        assertArrayEquals(exact.tokens(), all.tokens());
+    }
+
+    /**
      * Top-k 1 leaves one candidate, so every row is the greedy continuation whatever the temperature and the uniforms
      * drawn; the same rows sampled without the filter must not all be greedy (at temperature 2 each of 8 tokens has
      * other likely candidates). How sampled tokens are distributed is checked in {@link SamplingDistributionTest}.
