@@ -155,6 +155,27 @@ class NonFiniteUpdateTest {
         assertSameBits(before, policy);
     }
 
+    /** The same for PRCO: both roles' updates skipped, counted, and the fifth skipped step in a row stops the stage. */
+    @Test
+    void prcoStepsThatKeepBeingSkippedStopTheStageToo() {
+        List<TaskItem> tasks = TinyPolicy.tasks(3);
+        RlConfig cfg = new RlConfig("prco", 10, 3, 2, 2f, TinyPolicy.MAX_CAPTION_TOKENS, 1e-3, 0, 0, 1, 4,
+                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), false, false, 1.0, 2, 1f);
+        CaptionPolicy policy = TinyPolicy.create(13);
+        List<float[]> before = weights(policy);
+        WeightedReward varied = new WeightedReward(List.of(new WeightedReward.Term(1, StepReference.TEXT_HASH)));
+        PrcoStep step = new PrcoStep(policy, 1, varied, varied, new PolicyUpdate(policy, nanReference(), StepReference.optimizer(policy, cfg), cfg),
+                cfg);
+        for (int s = 0; s < NonFiniteSteps.MAX_CONSECUTIVE - 1; s++) {
+            Map<String, Object> m = step.run(tasks, 30 + s, 200 + s);
+            assertEquals(0, m.get("optimizer_steps"), "step " + s);
+            assertTrue((int) m.get("skipped_nonfinite") > 0, "step " + s + " counted its skipped minibatches: " + m);
+        }
+        NonFiniteException e = assertThrows(NonFiniteException.class, () -> step.run(tasks, 34, 204));
+        assertTrue(e.getMessage().startsWith("rl step 34: stopped after 5 steps in a row"), e.getMessage());
+        assertSameBits(before, policy);
+    }
+
     /**
      * Non-finite logits while sampling captions (a NaN policy) or while the reader scores them (a NaN reader) are not
      * skipped: they stop the step, which names itself and what it was doing.
