@@ -127,6 +127,10 @@ class NonFiniteSftTest {
             assertEquals(1, m.get("skipped_nonfinite"));
             assertTrue(Double.isNaN((double) m.get("loss")), m.toString());
             assertUnchanged(before, stage);
+            for (int s = 1; s < NonFiniteSteps.MAX_CONSECUTIVE - 1; s++) stage.step(s);
+            NonFiniteException e = assertThrows(NonFiniteException.class, () -> stage.step(NonFiniteSteps.MAX_CONSECUTIVE - 1));
+            assertTrue(e.getMessage().startsWith("vision_warm_start step 4: stopped after 5 steps in a row"), e.getMessage());
+            assertUnchanged(before, stage);
         }
     }
 }
