@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
  * does so within a few seconds. Any other exception (a NullPointerException, an index out of bounds, an
  * OutOfMemoryError from a size read out of the file) is a bug the fuzz tests report with the input that caused it.
  */
-final class ParserContract {
+public final class ParserContract {
     private static final ExecutorService RUNNER = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "parser-under-fuzz");
         t.setDaemon(true);
@@ -31,7 +31,7 @@ final class ParserContract {
     private ParserContract() {}
 
     /** Runs {@code parse} on {@code file}; returns its result, or null when it refused the file properly. */
-    static <T> T check(Path file, Callable<T> parse) {
+    public static <T> T check(Path file, Callable<T> parse) {
         Future<T> f = RUNNER.submit(parse);
         try {
             return f.get(SECONDS, TimeUnit.SECONDS);

@@ -17,21 +17,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AfterContainer;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.Tensor;
 
 /**
- * Fuzzes the safetensors reader (jqwik; tries per property from junit-platform.properties, more with
- * -Djqwik.tries.default=N): arbitrary bytes, headers assembled from hostile pieces (duplicate names, unknown dtypes,
+ * Fuzzes the safetensors reader ({@link FuzzRuns}: 300 seeded tries per property, more with
+ * -Dracro4j.fuzz.tries=N): arbitrary bytes, headers assembled from hostile pieces (duplicate names, unknown dtypes,
  * negative or huge dimensions and offsets, wrong header lengths, overlapping and gapped data), and single-byte
  * corruptions of a valid file. Each input is either refused with the reader's own error naming the file, or loads
  * a file that is what the format promises: names unique, tensors tiling the data region exactly, and each tensor's
@@ -48,7 +44,7 @@ class SafetensorsFuzzTest {
         }
     }
 
-    @AfterContainer
+    @AfterAll
     static void removeFiles() throws IOException {
         try (var files = Files.list(DIR)) {
             for (Path p : files.toList()) Files.delete(p);
@@ -59,81 +55,74 @@ class SafetensorsFuzzTest {
     /** A generated file: its bytes, the tensor names its header lists (duplicates included) and its data size. */
     record Candidate(byte[] bytes, List<String> names) {}
 
-    @Property
-    void arbitraryBytesAreRefusedClearly(@ForAll @Size(max = 160) byte[] bytes) throws IOException {
-        readAndCheck(new Candidate(bytes, null));
+    @Test
+    void arbitraryBytesAreRefusedClearly() {
+        FuzzRuns.run("arbitrary bytes", r -> readAndCheck(new Candidate(FuzzRuns.bytes(r, 160), null)));
     }
 
-    @Property
-    void assembledHeadersLoadOnlyWhenTheyDescribeTheData(@ForAll("assembled") Candidate file) throws IOException {
-        readAndCheck(file);
+    @Test
+    void assembledHeadersLoadOnlyWhenTheyDescribeTheData() {
+        FuzzRuns.run("assembled headers", r -> readAndCheck(assembled(r)));
     }
 
-    @Property
-    void corruptedValidFilesAreRefusedOrStillConsistent(@ForAll("validFiles") byte[] valid, @ForAll("positions") int at,
-                                                        @ForAll byte value) throws IOException {
-        byte[] bytes = valid.clone();
-        bytes[Math.floorMod(at, bytes.length)] = value;
-        readAndCheck(new Candidate(bytes, null));
-    }
-
-    @Provide
-    Arbitrary<Integer> positions() {
-        return Arbitraries.integers().between(0, 1 << 16);
-    }
-
-    /** A file written by the writer: one to three small tensors of various dtypes. */
-    @Provide
-    Arbitrary<byte[]> validFiles() {
-        return Arbitraries.integers().between(1, 3).flatMap(n -> Arbitraries.longs().map(seed -> {
-            try {
-                Map<String, Tensor> tensors = new LinkedHashMap<>();
-                java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-                for (int i = 0; i < n; i++) {
-                    float[] v = new float[1 + r.nextInt(5)];
-                    for (int j = 0; j < v.length; j++) v[j] = (float) r.nextGaussian();
-                    Tensor t = Tensor.of(v, v.length);
-                    tensors.put("t" + i, i == 1 ? t.to(DType.BF16) : t);
-                }
-                Path p = Files.createTempFile(DIR, "valid", ".safetensors");
-                Safetensors.write(p, tensors, Map.of("format", "pt"));
-                byte[] bytes = Files.readAllBytes(p);
-                Files.delete(p);
-                return bytes;
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }));
-    }
-
-    @Provide
-    Arbitrary<Candidate> assembled() {
-        Arbitrary<String> name = Arbitraries.of("a", "b", "w.0", "", "__metadata__", "a");
-        Arbitrary<String> dtype = Arbitraries.of("\"F32\"", "\"BF16\"", "\"F16\"", "\"I32\"", "\"I64\"", "\"F64\"", "\"U8\"", "\"f32\"", "3", "null");
-        Arbitrary<String> dim = Arbitraries.oneOf(Arbitraries.longs().between(-2, 6).map(String::valueOf),
-                Arbitraries.of("2147483648", "9223372036854775807", "1e3", "\"2\"", "null", "2.5"));
-        Arbitrary<String> shape = dim.list().ofMaxSize(4).map(ds -> "[" + String.join(",", ds) + "]");
-        Arbitrary<String> offset = Arbitraries.oneOf(Arbitraries.longs().between(-4, 96).map(String::valueOf),
-                Arbitraries.of("9223372036854775807", "\"0\"", "1.5"));
-        Arbitrary<String> offsets = offset.list().ofMaxSize(3).map(os -> "[" + String.join(",", os) + "]");
-        Arbitrary<String[]> entry = Combinators.combine(name, dtype, shape, offsets)
-                .as((n, d, s, o) -> new String[] {n, "\"" + n + "\":{\"dtype\":" + d + ",\"shape\":" + s + ",\"data_offsets\":" + o + "}"});
-        Arbitrary<List<String[]>> entries = entry.list().ofMaxSize(4);
-        Arbitrary<byte[]> data = Arbitraries.bytes().array(byte[].class).ofMaxSize(96);
-        Arbitrary<Long> lengthSkew = Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(-9, 9),
-                Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE, 1L << 40));
-        return Combinators.combine(entries, data, lengthSkew).as((es, d, skew) -> {
-            List<String> names = new ArrayList<>();
-            List<String> parts = new ArrayList<>();
-            for (String[] e : es) {
-                parts.add(e[1]);
-                if (!e[0].equals("__metadata__")) names.add(e[0]);
-            }
-            byte[] header = ("{" + String.join(",", parts) + "}").getBytes(StandardCharsets.UTF_8);
-            ByteBuffer b = ByteBuffer.allocate(8 + header.length + d.length).order(ByteOrder.LITTLE_ENDIAN);
-            b.putLong(header.length + skew).put(header).put(d);
-            return new Candidate(b.array(), skew == 0 ? names : null);
+    @Test
+    void corruptedValidFilesAreRefusedOrStillConsistent() {
+        FuzzRuns.run("corrupted valid files", r -> {
+            byte[] bytes = validFile(r);
+            if (r.nextInt(4) == 0) bytes = java.util.Arrays.copyOf(bytes, r.nextInt(bytes.length));
+            else bytes[r.nextInt(bytes.length)] = (byte) r.nextInt(256);
+            readAndCheck(new Candidate(bytes, null));
         });
+    }
+
+    /** A file written by the writer: one to three small tensors of F32 and BF16. */
+    private static byte[] validFile(SplittableRandom r) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        int n = 1 + r.nextInt(3);
+        for (int i = 0; i < n; i++) {
+            float[] v = new float[1 + r.nextInt(5)];
+            for (int j = 0; j < v.length; j++) v[j] = (float) r.nextGaussian();
+            Tensor t = Tensor.of(v, v.length);
+            tensors.put("t" + i, i == 1 ? t.to(DType.BF16) : t);
+        }
+        Path p = Files.createTempFile(DIR, "valid", ".safetensors");
+        Safetensors.write(p, tensors, Map.of("format", "pt"));
+        byte[] bytes = Files.readAllBytes(p);
+        Files.delete(p);
+        return bytes;
+    }
+
+    /**
+     * A header assembled from hostile pieces: names that repeat, unknown or mistyped dtypes, dimensions and offsets
+     * that are negative, fractional, strings or beyond a long, then 0-96 bytes of data, and a header length that is
+     * right or off.
+     */
+    private static Candidate assembled(SplittableRandom r) {
+        List<String> names = new ArrayList<>();
+        List<String> parts = new ArrayList<>();
+        int entries = r.nextInt(5);
+        for (int e = 0; e < entries; e++) {
+            String name = FuzzRuns.oneOf(r, "a", "b", "w.0", "", "__metadata__", "a");
+            String dtype = FuzzRuns.oneOf(r, "\"F32\"", "\"BF16\"", "\"F16\"", "\"I32\"", "\"I64\"", "\"F64\"", "\"U8\"", "\"f32\"", "3", "null");
+            List<String> dims = new ArrayList<>();
+            for (int d = r.nextInt(5); d > 0; d--) {
+                dims.add(r.nextInt(4) > 0 ? String.valueOf(r.nextInt(9) - 2)
+                        : FuzzRuns.oneOf(r, "2147483648", "9223372036854775807", "1e3", "\"2\"", "null", "2.5"));
+            }
+            List<String> offsets = new ArrayList<>();
+            for (int o = r.nextInt(4); o > 0; o--) {
+                offsets.add(r.nextInt(4) > 0 ? String.valueOf(r.nextInt(101) - 4) : FuzzRuns.oneOf(r, "9223372036854775807", "\"0\"", "1.5"));
+            }
+            parts.add("\"" + name + "\":{\"dtype\":" + dtype + ",\"shape\":[" + String.join(",", dims) + "],\"data_offsets\":["
+                    + String.join(",", offsets) + "]}");
+            if (!name.equals("__metadata__")) names.add(name);
+        }
+        byte[] header = ("{" + String.join(",", parts) + "}").getBytes(StandardCharsets.UTF_8);
+        byte[] data = FuzzRuns.bytes(r, 96);
+        long skew = r.nextInt(2) == 0 ? 0 : r.nextInt(4) > 0 ? r.nextInt(19) - 9 : FuzzRuns.oneOf(r, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 40);
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length + skew).put(header).put(data);
+        return new Candidate(b.array(), skew == 0 ? names : null);
     }
 
     private static void readAndCheck(Candidate c) throws IOException {

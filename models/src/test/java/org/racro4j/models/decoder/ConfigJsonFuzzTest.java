@@ -14,15 +14,12 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import java.util.SplittableRandom;
 
-import org.racro4j.models.ParserContract;
+import org.junit.jupiter.api.Test;
+
+import org.racro4j.core.io.FuzzRuns;
+import org.racro4j.core.io.ParserContract;
 
 /**
  * Fuzzes config.json reading: arbitrary bytes, and configs whose keys are each kept, dropped, repeated or given a
@@ -44,13 +41,17 @@ class ConfigJsonFuzzTest {
         }
     }
 
-    @Property
-    void arbitraryBytesAreRefusedClearly(@ForAll @Size(max = 120) byte[] bytes) throws IOException {
-        read(bytes);
+    @Test
+    void arbitraryBytesAreRefusedClearly() {
+        FuzzRuns.run("arbitrary bytes", r -> read(FuzzRuns.bytes(r, 120)));
     }
 
-    @Property
-    void aConfigThatLoadsHoldsExactlyItsValues(@ForAll("configs") Candidate c) throws IOException {
+    @Test
+    void aConfigThatLoadsHoldsExactlyItsValues() {
+        FuzzRuns.run("edited configs", r -> check(config(r)));
+    }
+
+    private static void check(Candidate c) throws IOException {
         DecoderConfig cfg = read(c.text().getBytes(StandardCharsets.UTF_8));
         if (cfg == null) return;
         Map<String, JsonNode> given = new LinkedHashMap<>();
@@ -101,40 +102,41 @@ class ConfigJsonFuzzTest {
         }
     }
 
-    @Provide
-    Arbitrary<Candidate> configs() {
-        Map<String, String> valid = new LinkedHashMap<>();
-        valid.put("architectures", "[\"Qwen2ForCausalLM\"]");
-        valid.put("vocab_size", "37");
-        valid.put("hidden_size", "24");
-        valid.put("intermediate_size", "40");
-        valid.put("num_hidden_layers", "2");
-        valid.put("num_attention_heads", "4");
-        valid.put("num_key_value_heads", "2");
-        valid.put("max_position_embeddings", "64");
-        valid.put("rope_theta", "10000.0");
-        valid.put("rms_norm_eps", "1e-6");
-        valid.put("tie_word_embeddings", "true");
-        valid.put("bos_token_id", "1");
-        valid.put("eos_token_id", "[2]");
-        valid.put("hidden_act", "\"silu\"");
-        Arbitrary<String> other = Arbitraries.of("\"big\"", "\"12\"", "12.5", "-3", "0", "2147483648", "1e400", "null", "true", "[]", "[1, \"x\"]",
-                "{}", "[\"LlamaForCausalLM\"]", "\"Qwen2ForCausalLM\"", "1000000", "7");
-        List<Arbitrary<List<String[]>>> perKey = new ArrayList<>();
-        for (var e : valid.entrySet()) {
-            String key = e.getKey();
-            perKey.add(Arbitraries.frequencyOf(
-                    net.jqwik.api.Tuple.of(6, Arbitraries.just(List.<String[]>of(new String[] {key, e.getValue()}))),
-                    net.jqwik.api.Tuple.of(1, Arbitraries.just(List.<String[]>of())),
-                    net.jqwik.api.Tuple.of(2, other.map(v -> List.<String[]>of(new String[] {key, v}))),
-                    net.jqwik.api.Tuple.of(1, other.map(v -> List.<String[]>of(new String[] {key, e.getValue()}, new String[] {key, v})))));
+    private static final Map<String, String> VALID = new LinkedHashMap<>();
+    static {
+        VALID.put("architectures", "[\"Qwen2ForCausalLM\"]");
+        VALID.put("vocab_size", "37");
+        VALID.put("hidden_size", "24");
+        VALID.put("intermediate_size", "40");
+        VALID.put("num_hidden_layers", "2");
+        VALID.put("num_attention_heads", "4");
+        VALID.put("num_key_value_heads", "2");
+        VALID.put("max_position_embeddings", "64");
+        VALID.put("rope_theta", "10000.0");
+        VALID.put("rms_norm_eps", "1e-6");
+        VALID.put("tie_word_embeddings", "true");
+        VALID.put("bos_token_id", "1");
+        VALID.put("eos_token_id", "[2]");
+        VALID.put("hidden_act", "\"silu\"");
+    }
+    private static final String[] OTHER = {"\"big\"", "\"12\"", "12.5", "-3", "0", "2147483648", "1e400", "null", "true", "[]",
+            "[1, \"x\"]", "{}", "[\"LlamaForCausalLM\"]", "\"Qwen2ForCausalLM\"", "1000000", "7"};
+
+    /** Each key kept (most often), dropped, given another value, or given twice. */
+    private static Candidate config(SplittableRandom r) {
+        List<String[]> pairs = new ArrayList<>();
+        for (var e : VALID.entrySet()) {
+            int what = r.nextInt(10);
+            if (what < 6) pairs.add(new String[] {e.getKey(), e.getValue()});
+            else if (what < 7) continue;
+            else if (what < 9) pairs.add(new String[] {e.getKey(), FuzzRuns.oneOf(r, OTHER)});
+            else {
+                pairs.add(new String[] {e.getKey(), e.getValue()});
+                pairs.add(new String[] {e.getKey(), FuzzRuns.oneOf(r, OTHER)});
+            }
         }
-        return Combinators.combine(perKey).as(lists -> {
-            List<String[]> pairs = new ArrayList<>();
-            for (List<String[]> l : lists) pairs.addAll(l);
-            List<String> parts = new ArrayList<>();
-            for (String[] p : pairs) parts.add("\"" + p[0] + "\": " + p[1]);
-            return new Candidate("{" + String.join(", ", parts) + "}", pairs);
-        });
+        List<String> parts = new ArrayList<>();
+        for (String[] p : pairs) parts.add("\"" + p[0] + "\": " + p[1]);
+        return new Candidate("{" + String.join(", ", parts) + "}", pairs);
     }
 }

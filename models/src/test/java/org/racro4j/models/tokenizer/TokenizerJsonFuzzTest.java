@@ -16,14 +16,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
-import org.racro4j.models.ParserContract;
+import org.racro4j.core.io.FuzzRuns;
+import org.racro4j.core.io.ParserContract;
 
 /**
  * Fuzzes tokenizer.json loading: arbitrary bytes, and a valid byte-level BPE file (every byte has a token, a few
@@ -35,33 +31,24 @@ import org.racro4j.models.ParserContract;
 class TokenizerJsonFuzzTest {
     private static final List<String> TEXTS = List.of("hello world", "a\tb\n  c", "naïve 日本 🙂", "<|end|>x<|end|>", "", "   ", "12345 6");
 
-    @Property
-    void arbitraryBytesAreRefusedClearly(@ForAll @Size(max = 120) byte[] bytes) throws IOException {
-        load(bytes);
+    @Test
+    void arbitraryBytesAreRefusedClearly() {
+        FuzzRuns.run("arbitrary bytes", r -> load(FuzzRuns.bytes(r, 120)));
     }
 
-    @Property
-    void anEditedFileIsRefusedClearlyOrEncodesEveryText(@ForAll("edits") long seed, @ForAll("editCounts") int edits) throws IOException {
-        ObjectNode root = valid();
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < edits; i++) edit(root, r);
-        Tokenizer tok = load(TinyTokenizerJson.JSON.writeValueAsBytes(root));
-        if (tok == null) return;
-        for (String text : TEXTS) {
-            int[] ids = tok.encode(text);
-            for (int id : ids) assertTrue(id >= 0 && id < tok.vocabSize(), "id " + id + " of " + text + " outside [0, " + tok.vocabSize() + ")");
-            if (root.equals(valid())) assertEquals(text, tok.decode(ids), "round trip of " + text);
-        }
-    }
-
-    @Provide
-    Arbitrary<Long> edits() {
-        return Arbitraries.longs();
-    }
-
-    @Provide
-    Arbitrary<Integer> editCounts() {
-        return Arbitraries.integers().between(0, 4);
+    @Test
+    void anEditedFileIsRefusedClearlyOrEncodesEveryText() {
+        FuzzRuns.run("edited tokenizers", r -> {
+            ObjectNode root = valid();
+            for (int i = r.nextInt(5); i > 0; i--) edit(root, r);
+            Tokenizer tok = load(TinyTokenizerJson.JSON.writeValueAsBytes(root));
+            if (tok == null) return;
+            for (String text : TEXTS) {
+                int[] ids = tok.encode(text);
+                for (int id : ids) assertTrue(id >= 0 && id < tok.vocabSize(), "id " + id + " of " + text + " outside [0, " + tok.vocabSize() + ")");
+                if (root.equals(valid())) assertEquals(text, tok.decode(ids), "round trip of " + text);
+            }
+        });
     }
 
     /** A byte-level BPE file over all 256 byte tokens, four merges and two added tokens. */

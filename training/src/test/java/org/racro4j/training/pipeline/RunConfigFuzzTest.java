@@ -16,14 +16,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
-import org.racro4j.training.ParserContract;
+import org.racro4j.core.io.FuzzRuns;
+import org.racro4j.core.io.ParserContract;
 
 /**
  * Fuzzes run-config loading: arbitrary bytes, and the defaults with one to three values replaced anywhere in the
@@ -39,18 +35,22 @@ class RunConfigFuzzTest {
             F.numberNode(1_000_000_000_000L), F.numberNode(0.25), F.numberNode(1e300), TextNode.valueOf("x"), TextNode.valueOf("12"),
             TextNode.valueOf("qwen2"), F.booleanNode(true), F.nullNode(), F.arrayNode(), F.objectNode());
 
-    @Property
-    void arbitraryBytesAreRefusedClearly(@ForAll @Size(max = 120) byte[] bytes) throws IOException {
-        load(bytes);
+    @Test
+    void arbitraryBytesAreRefusedClearly() {
+        FuzzRuns.run("arbitrary bytes", r -> load(FuzzRuns.bytes(r, 120)));
     }
 
-    @Property
-    void aConfigLoadsOnlyWhenEveryValueHasItsType(@ForAll("seeds") long seed, @ForAll("editCounts") int edits) throws IOException {
+    @Test
+    void aConfigLoadsOnlyWhenEveryValueHasItsType() {
+        FuzzRuns.run("edited configs", RunConfigFuzzTest::editAndLoad);
+    }
+
+    /** One to three values replaced; a config that loads may hold no value of a type other than its default's. */
+    private static void editAndLoad(SplittableRandom r) throws IOException {
         ObjectNode config = ConfigLoader.defaults();
         ObjectNode defaults = ConfigLoader.defaults();
-        SplittableRandom r = new SplittableRandom(seed);
         java.util.Set<String> edited = new java.util.LinkedHashSet<>();
-        for (int i = 0; i < edits; i++) {
+        for (int i = 1 + r.nextInt(3); i > 0; i--) {
             List<String> paths = new ArrayList<>();
             leaves(config, "", paths);
             String path = paths.get(r.nextInt(paths.size()));
@@ -66,16 +66,6 @@ class RunConfigFuzzTest {
         }
         RunConfig loaded = load(YAML.writeValueAsString(config).getBytes(StandardCharsets.UTF_8));
         if (loaded != null) assertNull(wrongTypes.isEmpty() ? null : wrongTypes, "a config loaded with values of the wrong type");
-    }
-
-    @Provide
-    Arbitrary<Long> seeds() {
-        return Arbitraries.longs();
-    }
-
-    @Provide
-    Arbitrary<Integer> editCounts() {
-        return Arbitraries.integers().between(1, 3);
     }
 
     /** JSON pointers of the scalar leaves (and empty containers) under n. */

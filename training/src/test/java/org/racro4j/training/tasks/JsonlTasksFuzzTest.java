@@ -15,16 +15,11 @@ import java.util.SplittableRandom;
 
 import javax.imageio.ImageIO;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
-import org.racro4j.training.ParserContract;
+import org.racro4j.core.io.FuzzRuns;
+import org.racro4j.core.io.ParserContract;
 
 /**
  * Fuzzes the external dataset loader: arbitrary bytes as the JSONL file, lines assembled from fields of every
@@ -59,7 +54,7 @@ class JsonlTasksFuzzTest {
         }
     }
 
-    @AfterContainer
+    @AfterAll
     static void removeFiles() throws IOException {
         try (var files = Files.list(DIR)) {
             for (Path p : files.toList()) Files.delete(p);
@@ -67,52 +62,47 @@ class JsonlTasksFuzzTest {
         Files.delete(DIR);
     }
 
-    @Property
-    void arbitraryBytesAreRefusedClearly(@ForAll @Size(max = 120) byte[] bytes) throws IOException {
-        load(bytes);
+    @Test
+    void arbitraryBytesAreRefusedClearly() {
+        FuzzRuns.run("arbitrary bytes", r -> load(FuzzRuns.bytes(r, 120)));
     }
 
-    @Property
-    void assembledLinesLoadOnlyAsValidItems(@ForAll("lines") String jsonl) throws IOException {
+    @Test
+    void assembledLinesLoadOnlyAsValidItems() throws IOException {
         Files.write(DIR.resolve("img.png"), PNG);
-        load(jsonl.getBytes(StandardCharsets.UTF_8));
+        FuzzRuns.run("assembled lines", r -> load(lines(r).getBytes(StandardCharsets.UTF_8)));
     }
 
-    @Property
-    void corruptedImagesAreRefusedClearly(@ForAll("formats") boolean png, @ForAll("positions") int at, @ForAll byte value,
-                                          @ForAll("cuts") int cut) throws IOException {
-        byte[] valid = png ? PNG : JPEG;
-        byte[] bytes = java.util.Arrays.copyOf(valid, Math.max(1, valid.length - cut));
-        bytes[Math.floorMod(at, bytes.length)] = value;
-        Files.write(DIR.resolve("img.png"), bytes);
-        load("{\"image\": \"img.png\", \"question\": \"what colour ?\", \"answer\": \"red\"}\n".getBytes(StandardCharsets.UTF_8));
+    @Test
+    void corruptedImagesAreRefusedClearly() {
+        FuzzRuns.run("corrupted images", r -> {
+            byte[] valid = r.nextBoolean() ? PNG : JPEG;
+            int cut = r.nextInt(4) == 0 ? 1 + r.nextInt(200) : 0;
+            byte[] bytes = java.util.Arrays.copyOf(valid, Math.max(1, valid.length - cut));
+            bytes[r.nextInt(bytes.length)] = (byte) r.nextInt(256);
+            Files.write(DIR.resolve("img.png"), bytes);
+            load("{\"image\": \"img.png\", \"question\": \"what colour ?\", \"answer\": \"red\"}\n".getBytes(StandardCharsets.UTF_8));
+        });
     }
 
-    @Provide
-    Arbitrary<Boolean> formats() {
-        return Arbitraries.of(true, false);
-    }
+    private static final String[] VALUES = {"\"red\"", "\"\"", "\"  \"", "\"7\"", "7", "7.5", "-1", "null", "true", "[]", "{}",
+            "[\"red\", \"blue\"]", "[\"\", \"x\"]", "\"B\"", "\"(a)\"", "\"word\"", "\"yes_no\"", "\"number\"", "\"img.png\"",
+            "\"missing.png\"", "\"../img.png\""};
+    private static final String[] KEYS = {"image", "question", "answer", "choices", "description", "category", "answer_type", "id", "extra"};
 
-    @Provide
-    Arbitrary<Integer> positions() {
-        return Arbitraries.integers().between(0, 1 << 12);
-    }
-
-    @Provide
-    Arbitrary<Integer> cuts() {
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, Arbitraries.just(0)), net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 200)));
-    }
-
-    @Provide
-    Arbitrary<String> lines() {
-        Arbitrary<String> text = Arbitraries.of("\"red\"", "\"\"", "\"  \"", "\"7\"", "7", "7.5", "-1", "null", "true", "[]", "{}", "[\"red\", \"blue\"]",
-                "[\"\", \"x\"]", "\"B\"", "\"(a)\"", "\"word\"", "\"yes_no\"", "\"number\"", "\"img.png\"", "\"missing.png\"", "\"../img.png\"");
-        Arbitrary<String> key = Arbitraries.of("image", "question", "answer", "choices", "description", "category", "answer_type", "id", "extra");
-        Arbitrary<String> field = Combinators.combine(key, text).as((k, v) -> "\"" + k + "\": " + v);
-        Arbitrary<String> object = field.list().ofMaxSize(7).map(fs -> "{" + String.join(", ", fs) + "}");
-        Arbitrary<String> line = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, object),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of("", "{", "[1]", "{\"image\": \"img.png\", \"question\": \"q ?\", \"answer\": \"red\"} x")));
-        return line.list().ofMinSize(1).ofMaxSize(3).map(ls -> String.join("\n", ls) + "\n");
+    /** One to three lines: objects of 0-7 fields (any key, any value, repeats allowed), now and then not an object. */
+    private static String lines(SplittableRandom r) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int l = 1 + r.nextInt(3); l > 0; l--) {
+            if (r.nextInt(9) == 0) {
+                lines.add(FuzzRuns.oneOf(r, "", "{", "[1]", "{\"image\": \"img.png\", \"question\": \"q ?\", \"answer\": \"red\"} x"));
+                continue;
+            }
+            List<String> fields = new java.util.ArrayList<>();
+            for (int f = r.nextInt(8); f > 0; f--) fields.add("\"" + FuzzRuns.oneOf(r, KEYS) + "\": " + FuzzRuns.oneOf(r, VALUES));
+            lines.add("{" + String.join(", ", fields) + "}");
+        }
+        return String.join("\n", lines) + "\n";
     }
 
     private static void load(byte[] jsonl) throws IOException {
