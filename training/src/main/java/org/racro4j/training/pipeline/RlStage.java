@@ -15,14 +15,19 @@ import org.racro4j.training.reward.LeakagePenalty;
 import org.racro4j.training.reward.Reward;
 import org.racro4j.training.reward.WeightedReward;
 import org.racro4j.training.rl.PolicyUpdate;
+import org.racro4j.training.rl.OutcomeStep;
 import org.racro4j.training.rl.PrcoStep;
 import org.racro4j.training.rl.RacroStep;
+import org.racro4j.training.rl.RlAlgorithm;
 import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.roles.AnswerSource;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.tasks.TaskItem;
 
-/** The RL stage: RACRO (captioner + frozen reasoner) or PRCO (one policy as Observer and Solver). */
+/**
+ * The RL stage: the schedule, batches and optimizer around one {@link RlAlgorithm} — RACRO (captioner + frozen
+ * reasoner), PRCO (one policy as Observer and Solver) or outcome-only GRPO (the policy answering directly).
+ */
 public final class RlStage implements Stage {
     private final CaptionPolicy policy;
     private final List<TaskItem> train;
@@ -30,15 +35,25 @@ public final class RlStage implements Stage {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final long seed;
-    private final RacroStep racro;
-    private final PrcoStep prco;
+    private final RlAlgorithm algorithm;
+    private final String name;
 
     /**
-     * @param reasoner the frozen reader (RACRO); unused by PRCO, whose reader is the policy itself
+     * @param reasoner the frozen reasoner (RACRO); unused by PRCO and outcome-only GRPO, whose answers are the policy's
      * @param reference the frozen warm-start policy the KL term pulls towards
      */
     public RlStage(CaptionPolicy policy, CaptionPolicy reference, AnswerSource reasoner, List<TaskItem> train, RunConfig.Rl spec,
                    RlConfig cfg, long seed) {
+        this(RlAlgorithm.STAGE, policy, reference, reasoner, train, spec, cfg, seed);
+    }
+
+    /**
+     * A stage named {@code name} (its checkpoints' and metrics' name; a study runs one per arm). Its batches and
+     * sampling seeds do not depend on the name: every arm of a study sees the same tasks at every step.
+     */
+    public RlStage(String name, CaptionPolicy policy, CaptionPolicy reference, AnswerSource reasoner, List<TaskItem> train, RunConfig.Rl spec,
+                   RlConfig cfg, long seed) {
+        this.name = name;
         this.policy = policy;
         this.train = train;
         this.cfg = cfg;
@@ -47,17 +62,23 @@ public final class RlStage implements Stage {
         this.schedule = LrSchedule.warmupCosine((float) cfg.lr(), cfg.warmupSteps(), cfg.steps(), (float) cfg.lr());
         for (var p : reference.model().parameters()) p.requiresGrad(false);
         PolicyUpdate update = new PolicyUpdate(policy, reference, optimizer, cfg);
-        if (cfg.algorithm().equals("racro")) {
-            WeightedReward reward = captionRewards(spec.rewards(), reasoner, cfg, spec.expectedReaderReward());
-            this.racro = new RacroStep(policy, reward, update, cfg);
-            this.prco = null;
-        } else {
-            double utility = spec.rewards().getOrDefault("caption_utility", 1.0);
-            Map<String, Double> extras = new java.util.LinkedHashMap<>(spec.rewards());
-            extras.put("caption_utility", 0.0);
-            this.prco = new PrcoStep(policy, utility, captionRewards(extras, policy, cfg, false), solverRewards(spec.solverRewards()), update, cfg);
-            this.racro = null;
-        }
+        this.algorithm = algorithm(policy, reasoner, spec, cfg, update);
+    }
+
+    /** The algorithm rl.algorithm names, with the rewards the config gives it. */
+    static RlAlgorithm algorithm(CaptionPolicy policy, AnswerSource reasoner, RunConfig.Rl spec, RlConfig cfg, PolicyUpdate update) {
+        return switch (cfg.algorithm()) {
+            case "racro" -> new RacroStep(policy, captionRewards(spec.rewards(), reasoner, cfg, spec.expectedReaderReward()), update, cfg);
+            case "prco" -> {
+                // The Observer's utility comes from the step's own Solver answers; its other terms are caption rewards.
+                double utility = spec.rewards().getOrDefault("caption_utility", 1.0);
+                Map<String, Double> extras = new java.util.LinkedHashMap<>(spec.rewards());
+                extras.put("caption_utility", 0.0);   // a term of weight 0 is not computed
+                yield new PrcoStep(policy, utility, captionRewards(extras, policy, cfg, false), solverRewards(spec.solverRewards()), update, cfg);
+            }
+            case "outcome_grpo" -> new OutcomeStep(policy, solverRewards(spec.solverRewards()), update, cfg);
+            default -> throw new IllegalArgumentException("rl.algorithm: no algorithm named " + cfg.algorithm());
+        };
     }
 
     /** The caption reward named in the config: weights of caption_utility, format, leakage, grounded. */
@@ -91,7 +112,7 @@ public final class RlStage implements Stage {
 
     @Override
     public String name() {
-        return "rl";
+        return name;
     }
 
     @Override
@@ -113,8 +134,8 @@ public final class RlStage implements Stage {
     public Map<String, Object> step(int step) {
         optimizer.setLr(schedule.lr(step));
         List<TaskItem> batch = Batches.batch(train, cfg.promptsPerStep(), step, seed);
-        long s = Batches.stepSeed(seed, name(), step);
-        Map<String, Object> m = racro != null ? racro.run(batch, step, s) : prco.run(batch, step, s);
+        long s = Batches.stepSeed(seed, RlAlgorithm.STAGE, step);
+        Map<String, Object> m = algorithm.run(batch, step, s);
         m.put("lr", (double) schedule.lr(step));
         return m;
     }

@@ -10,7 +10,8 @@ import org.racro4j.training.verify.FormatCheck;
 
 /**
  * 1 when a rollout has the form its role requires, else 0. A caption must end by itself (EOS) and be a
- * sequence of sentences each closed by " ."; an answer must end by itself and read as exactly one answer line.
+ * sequence of sentences each closed by " ."; an answer (Solver's or Answerer's) must end by itself and read as exactly
+ * one answer line.
  */
 public final class FormatReward implements Reward {
     @Override
@@ -27,7 +28,7 @@ public final class FormatReward implements Reward {
 
     public static boolean wellFormed(Rollout r) {
         if (!r.stopped() || r.text().isBlank()) return false;
-        if (r.role() == Role.SOLVER) return FormatCheck.follows(Prompts.answerLine(r.text()), AnswerFormat.ANSWER_LINE);
+        if (r.role() != Role.CAPTIONER) return FormatCheck.follows(Prompts.answerLine(r.text()), AnswerFormat.ANSWER_LINE);
         String t = r.text().strip();
         return t.endsWith(" .") || t.equals(".");
     }

@@ -43,7 +43,7 @@ public final class Advantages {
             LOG.warn("step {}: {} of {} {} groups skipped because their reward is NaN or infinite", step, nan, groups, what);
             if (nan == groups) {
                 // NonFiniteException: the command line reports it as one line (an IllegalStateException printed a stack trace)
-                throw new NonFiniteException(RacroStep.STAGE + " step " + step + ": every " + what + " reward is NaN or infinite; stopping rather "
+                throw new NonFiniteException(RlAlgorithm.STAGE + " step " + step + ": every " + what + " reward is NaN or infinite; stopping rather "
                         + "than training on nothing (check the reward configuration)");
             }
         }

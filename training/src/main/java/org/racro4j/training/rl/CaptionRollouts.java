@@ -40,10 +40,4 @@ final class CaptionRollouts {
         }
         return out;
     }
-
-    static double meanLength(List<Rollout> rollouts) {
-        double s = 0;
-        for (Rollout r : rollouts) s += r.response().length;
-        return rollouts.isEmpty() ? 0 : s / rollouts.size();
-    }
 }

@@ -14,13 +14,14 @@ import org.racro4j.core.optim.AdamW;
 import org.racro4j.core.optim.GradClip;
 import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Role;
 import org.racro4j.training.roles.Rollout;
 
 /**
  * The optimisation half of a GRPO step: given rollouts with advantages, record π_old (and π_ref) log-probs, then
  * for each inner epoch shuffle the rollouts into minibatches and take one clipped policy-gradient step per
- * minibatch (with KL to the reference, global-norm clipping and AdamW). Image rollouts (captions) and text
- * rollouts (PRCO Solver answers) can share a minibatch.
+ * minibatch (with KL to the reference, global-norm clipping and AdamW). Rollouts of every role, with or without
+ * an image, can share a minibatch.
  */
 public final class PolicyUpdate {
     private final CaptionPolicy policy;
@@ -137,31 +138,45 @@ public final class PolicyUpdate {
     }
 
     /**
-     * Scores rows idx of the rollouts: image rows with their images first, text rows alone; result rows in idx order.
-     * Each row is scored at the temperature it was sampled with, so that π_old is the distribution that drew the
-     * tokens and the ratio and the KL estimate are about the policy that acts (as TRL and verl do): captions at
-     * rl.temperature, Solver answers at rl.reader_temperature (greedy answers, temperature 0, at 1).
+     * Scores rows idx of the rollouts, result rows in idx order. Rows are scored in groups that share an input shape
+     * and a temperature: image rows with their images first, text rows alone. Each row is scored at the temperature
+     * it was sampled with, so that π_old is the distribution that drew the tokens and the ratio and the KL estimate
+     * are about the policy that acts (as TRL and verl do): captions and the Answerer's answers at rl.temperature,
+     * Solver answers at rl.reader_temperature (greedy answers, temperature 0, at 1).
      */
     private TeacherForcing.Scores score(CaptionPolicy p, List<Rollout> rollouts, int[] idx, Tensor patches, boolean entropy) {
-        float captionT = cfg.temperature();
-        float answerT = cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
-        List<Integer> imageRows = new ArrayList<>();
-        List<Integer> textRows = new ArrayList<>();
-        for (int i = 0; i < idx.length; i++) (rollouts.get(idx[i]).image() >= 0 ? imageRows : textRows).add(i);
-        TeacherForcing.Scores a = imageRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, imageRows, patches, captionT, entropy);
-        TeacherForcing.Scores b = textRows.isEmpty() ? null : scoreGroup(p, rollouts, idx, textRows, null, answerT, entropy);
-        if (b == null) return a;
-        if (a == null) return b;
-        // Interleave back into idx order: concatenate, then gather rows by position.
-        int len = Math.max(a.logProbs().size(1), b.logProbs().size(1));
+        java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < idx.length; i++) {
+            Rollout r = rollouts.get(idx[i]);
+            groups.computeIfAbsent((r.image() >= 0 ? "image@" : "text@") + temperature(r.role()), k -> new ArrayList<>()).add(i);
+        }
+        List<TeacherForcing.Scores> scores = new ArrayList<>(groups.size());
         long[] position = new long[idx.length];
-        for (int i = 0; i < imageRows.size(); i++) position[imageRows.get(i)] = i;
-        for (int i = 0; i < textRows.size(); i++) position[textRows.get(i)] = imageRows.size() + i;
+        int at = 0;
+        for (List<Integer> rows : groups.values()) {
+            Rollout first = rollouts.get(idx[rows.get(0)]);
+            scores.add(scoreGroup(p, rollouts, idx, rows, first.image() >= 0 ? patches : null, temperature(first.role()), entropy));
+            for (int row : rows) position[row] = at++;
+        }
+        if (scores.size() == 1) return scores.get(0);
+        // Concatenate the groups, then gather rows back into idx order.
+        int len = 0;
+        for (TeacherForcing.Scores sc : scores) len = Math.max(len, sc.logProbs().size(1));
         Tensor order = Tensor.ofLongs(position, idx.length).to(patches.device());
-        Tensor lp = Tensor.cat(List.of(padTo(a.logProbs(), len), padTo(b.logProbs(), len)), 0).indexSelect(0, order);
-        Tensor mask = Tensor.cat(List.of(padTo(a.mask(), len), padTo(b.mask(), len)), 0).indexSelect(0, order);
-        Tensor ent = entropy ? Tensor.cat(List.of(padTo(a.entropy(), len), padTo(b.entropy(), len)), 0).indexSelect(0, order) : null;
-        return new TeacherForcing.Scores(lp, mask, ent);
+        List<Tensor> lp = new ArrayList<>(), mask = new ArrayList<>(), ent = new ArrayList<>();
+        for (TeacherForcing.Scores sc : scores) {
+            lp.add(padTo(sc.logProbs(), len));
+            mask.add(padTo(sc.mask(), len));
+            if (entropy) ent.add(padTo(sc.entropy(), len));
+        }
+        return new TeacherForcing.Scores(Tensor.cat(lp, 0).indexSelect(0, order), Tensor.cat(mask, 0).indexSelect(0, order),
+                entropy ? Tensor.cat(ent, 0).indexSelect(0, order) : null);
+    }
+
+    /** The temperature a role's rollouts are sampled at (a greedy Solver, temperature 0, is scored at 1). */
+    private float temperature(Role role) {
+        if (role != Role.SOLVER) return cfg.temperature();
+        return cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
     }
 
     private static TeacherForcing.Scores scoreGroup(CaptionPolicy p, List<Rollout> rollouts, int[] idx, List<Integer> rows,

@@ -22,21 +22,21 @@ import org.racro4j.training.tasks.TaskItem;
  * One step of PRCO (perception–reasoning co-evolution): a single shared policy plays both roles.
  * <ol>
  * <li>Observer: G evidence captions per task (image + question).</li>
- * <li>Solver: the same policy answers each caption m times (text only).</li>
+ * <li>Solver: the same policy answers each caption m times, reading image + question + caption.</li>
  * <li>Solver reward: its own outcome (+ format); Observer reward: utility — the Solver's mean accuracy over its
  * m answers to that caption — plus the observer terms (a leakage penalty keeps it from writing the answer).</li>
  * <li>Advantages are centred within each role's own groups (G captions of a task; m answers of a caption), and
  * both roles' rollouts update the same weights in one policy update.</li>
  * </ol>
  */
-public final class PrcoStep {
+public final class PrcoStep implements RlAlgorithm {
     private final CaptionPolicy policy;
     private final double utilityWeight;
     private final WeightedReward observerExtras;
     private final WeightedReward solverReward;
     private final PolicyUpdate update;
     private final RlConfig cfg;
-    private final NonFiniteSteps nonFinite = new NonFiniteSteps(RacroStep.STAGE);
+    private final NonFiniteSteps nonFinite = new NonFiniteSteps(STAGE);
 
     /**
      * @param utilityWeight  weight of the Observer's utility (Solver accuracy on its caption)
@@ -53,7 +53,12 @@ public final class PrcoStep {
         this.cfg = cfg;
     }
 
-    /** Runs the step on these tasks; returns the metrics it logs. What the step allocates goes back when it ends. */
+    @Override
+    public String name() {
+        return "prco";
+    }
+
+    @Override
     public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
         try (Scope scope = Scope.open()) {
             return runScoped(tasks, step, seed);
@@ -73,24 +78,29 @@ public final class PrcoStep {
         try {
             observers = CaptionRollouts.sample(policy, tasks, patches, g, cfg.temperature(), seed);
         } catch (NonFiniteException e) {
-            throw e.within(RacroStep.STAGE + " step " + step + ", Observer captions", e.row());
+            throw e.within(STAGE + " step " + step + ", Observer captions", e.row());
         }
         List<String> captions = new ArrayList<>(observers.size());
         List<String> questions = new ArrayList<>(observers.size());
-        for (Rollout o : observers) {
+        long[] images = new long[observers.size()];
+        for (int i = 0; i < observers.size(); i++) {
+            Rollout o = observers.get(i);
             captions.add(o.text());
             questions.add(o.task().question());
+            images[i] = o.image();
         }
         List<List<Answer>> answers;
         try {
-            answers = policy.answer(captions, questions, k, cfg.readerTemperature(), seed + 1);
+            Tensor observed = patches.indexSelect(0, Tensor.ofLongs(images, images.length).to(patches.device()));
+            answers = policy.solve(observed, captions, questions, k, cfg.readerTemperature(), seed + 1);
         } catch (NonFiniteException e) {
-            throw e.within(RacroStep.STAGE + " step " + step + ", Solver answers to " + RacroStep.caption(e.row()), e.row());
+            throw e.within(STAGE + " step " + step + ", Solver answers to " + RlAlgorithm.caption(e.row()), e.row());
         }
         List<Rollout> solvers = new ArrayList<>(observers.size() * k);
         for (int i = 0; i < observers.size(); i++) {
             for (Answer a : answers.get(i)) {
-                solvers.add(new Rollout(observers.get(i).task(), Role.SOLVER, -1, a.context(), a.tokens(), a.text(), a.stopped(), captions.get(i)));
+                solvers.add(new Rollout(observers.get(i).task(), Role.SOLVER, observers.get(i).image(), a.context(), a.tokens(), a.text(),
+                        a.stopped(), captions.get(i)));
             }
         }
         long t1 = System.nanoTime();
@@ -106,13 +116,12 @@ public final class PrcoStep {
         Advantages.Selection ss = k > 1
                 ? Advantages.select(solverRewards, k, cfg.stdNormalize(), cfg.dynamicSampling(), "solver", step)
                 : null;
-        m.put("reward", RacroStep.mean(observerReward));
-        m.put("accuracy", RacroStep.mean(utility));
-        m.put("solver_reward", RacroStep.mean(solverRewards));
-        m.put("response_length", CaptionRollouts.meanLength(observers));
-        m.put("groups_kept", os.kept().length / g);
+        m.put("reward", StepMetrics.mean(observerReward));
+        m.put("accuracy", StepMetrics.mean(utility));   // the Solver's accuracy, all its answers to all captions
+        m.put("solver_reward", StepMetrics.mean(solverRewards));
+        m.put("response_length", StepMetrics.meanLength(observers));
+        StepMetrics.putGroups(m, os, g);
         m.put("solver_groups_kept", ss == null ? 0 : ss.kept().length / k);
-        m.put("groups_zero_variance", os.zeroVariance());
         m.put("groups_nan", os.nan() + (ss == null ? 0 : ss.nan()));
 
         List<Rollout> train = new ArrayList<>();
@@ -132,12 +141,12 @@ public final class PrcoStep {
             double[] a = new double[adv.size()];
             for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
             PolicyUpdate.Stats s = update.apply(train, a, patches, seed + 4);
-            RacroStep.putStats(m, s, System.nanoTime() - t2);
+            StepMetrics.putStats(m, s, System.nanoTime() - t2);
             nonFinite.record(step, s.optimizerSteps(), s.skippedNonFinite(), s.nonFinite());
         }
         List<Rollout> generated = new ArrayList<>(observers);
         generated.addAll(solvers);
-        RacroStep.putTimes(m, generated, t0, t1, t2);
+        StepMetrics.putTimes(m, generated, t0, t1, t2);
         return m;
     }
 }

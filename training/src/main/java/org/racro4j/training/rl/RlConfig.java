@@ -3,7 +3,7 @@ package org.racro4j.training.rl;
 import org.racro4j.models.generation.SamplingConfig;
 
 /**
- * The knobs of a GRPO run (RACRO or PRCO). Published RACRO setting for 7B models: group size 4, lr 1e-6, k3 KL
+ * The knobs of a GRPO run (RACRO, PRCO or outcome-only). Published RACRO setting for 7B models: group size 4, lr 1e-6, k3 KL
  * 0.001, clip 0.2, token-mean; tiny models trained from scratch need a larger learning rate.
  *
  * @param promptsPerStep   tasks per step; each gets {@code groupSize} captions
@@ -18,9 +18,12 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
                        double lr, int warmupSteps, double weightDecay, int innerEpochs, int minibatch, LossConfig loss,
                        boolean stdNormalize, boolean dynamicSampling, double maxGradNorm, int readerSamples,
                        float readerTemperature) {
+    /** The values of rl.algorithm, each one {@link RlAlgorithm}. */
+    public static final java.util.List<String> ALGORITHMS = java.util.List.of("racro", "prco", "outcome_grpo");
+
     public RlConfig {
-        if (!algorithm.equals("racro") && !algorithm.equals("prco")) {
-            throw new IllegalArgumentException("rl.algorithm must be racro or prco, got " + algorithm);
+        if (!ALGORITHMS.contains(algorithm)) {
+            throw new IllegalArgumentException("rl.algorithm must be one of " + String.join(", ", ALGORITHMS) + ", got " + algorithm);
         }
         positive("rl.steps", steps);
         positive("rl.prompts_per_step", promptsPerStep);

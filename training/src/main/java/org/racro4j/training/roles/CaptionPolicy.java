@@ -14,8 +14,14 @@ import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.Prompts;
 
 /**
- * The trained policy: a captioner that sees the image and the question and writes a caption. In PRCO the same
- * weights also act as the Solver, reading a caption and answering (text only, no image tokens).
+ * The trained policy: a vision-language model (image tokens before a text prompt) that plays three roles.
+ * <ul>
+ * <li>{@link Role#CAPTIONER}: image + question → a caption (RACRO's captioner, PRCO's Observer);</li>
+ * <li>{@link Role#SOLVER}: image + question + a caption → the answer (PRCO's Solver, which reads the caption
+ *     first and can still look at the image);</li>
+ * <li>{@link Role#ANSWERER}: image + question → the answer directly (the usual VLM, trained with outcome-only RL).</li>
+ * </ul>
+ * As an {@link AnswerSource} it answers from captions without the image (a text-only reader like the reasoner).
  */
 public final class CaptionPolicy implements AnswerSource {
     private final Captioner model;
@@ -53,6 +59,15 @@ public final class CaptionPolicy implements AnswerSource {
         return TextCompletion.promptIds(tok, Prompts.captioner(question));
     }
 
+    /** The Solver's prompt: the reasoner's (caption, question), read after the image tokens. */
+    public int[] solverPrompt(String caption, String question) {
+        return TextCompletion.promptIds(tok, Prompts.reasoner(caption, question));
+    }
+
+    public int[] directPrompt(String question) {
+        return TextCompletion.promptIds(tok, Prompts.direct(question));
+    }
+
     /** One caption per row of patches [N, P, F] (no gradients; the image embeddings are freed before it returns). */
     public List<Generated> caption(Tensor patches, List<String> questions, float temperature, long seed) {
         List<int[]> prompts = new ArrayList<>(questions.size());
@@ -60,6 +75,53 @@ public final class CaptionPolicy implements AnswerSource {
         try (Autograd.Mode off = Autograd.noGrad(); Scope scope = Scope.open()) {
             return TextCompletion.complete(model.languageModel(), tok, model.embedImages(patches), prompts, maxCaptionTokens, temperature, seed);
         }
+    }
+
+    /**
+     * The Solver: k answers per (image row, caption, question), each row of patches [N, P, F] the image its caption
+     * describes. No gradients.
+     */
+    public List<List<Answer>> solve(Tensor patches, List<String> captions, List<String> questions, int k, float temperature, long seed) {
+        List<int[]> prompts = new ArrayList<>(captions.size());
+        for (int i = 0; i < captions.size(); i++) prompts.add(solverPrompt(captions.get(i), questions.get(i)));
+        return answers(patches, prompts, k, temperature, seed);
+    }
+
+    /** The Answerer: k answers per (image row, question) from the image alone, no caption. No gradients. */
+    public List<List<Answer>> answerDirectly(Tensor patches, List<String> questions, int k, float temperature, long seed) {
+        List<int[]> prompts = new ArrayList<>(questions.size());
+        for (String q : questions) prompts.add(directPrompt(q));
+        return answers(patches, prompts, k, temperature, seed);
+    }
+
+    /** k answers per prompt, each after its row of patches; NonFiniteException rows are the prompt's. */
+    private List<List<Answer>> answers(Tensor patches, List<int[]> prompts, int k, float temperature, long seed) {
+        int n = prompts.size();
+        long[] rows = new long[n * k];
+        List<int[]> repeated = new ArrayList<>(n * k);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                rows[i * k + j] = i;
+                repeated.add(prompts.get(i));
+            }
+        }
+        List<Generated> gen;
+        try (Autograd.Mode off = Autograd.noGrad(); Scope scope = Scope.open()) {
+            Tensor images = model.embedImages(k == 1 ? patches : patches.indexSelect(0, Tensor.ofLongs(rows, rows.length).to(patches.device())));
+            gen = TextCompletion.complete(model.languageModel(), tok, images, repeated, maxAnswerTokens, temperature, seed);
+        } catch (org.racro4j.core.NonFiniteException e) {
+            throw e.atRow(e.row() / k);
+        }
+        List<List<Answer>> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            List<Answer> row = new ArrayList<>(k);
+            for (int j = 0; j < k; j++) {
+                Generated g = gen.get(i * k + j);
+                row.add(new Answer(text(g.tokens()), prompts.get(i), g.tokens(), g.stopped()));
+            }
+            out.add(row);
+        }
+        return out;
     }
 
     public String text(int[] tokens) {

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <pre>
  *   captioner / Observer:  [image] describe the image for the question : {question} do not answer it . description :
- *   reasoner  / Solver:    description : {caption} question : {question} answer :
+ *   reasoner  / Solver:    question : {question} description : {caption} answer :    (the Solver after the image)
+ *   Answerer:              [image] question : {question} answer :
  * </pre>
  * The reasoner's completion is the answer itself ("7", "red", "yes"), so prompt + completion is an answer line
  * the verifiers read ("answer : 7").
@@ -27,6 +28,11 @@ public final class Prompts {
     public static String reasoner(String description, String question) {
         String d = description == null ? "" : description.strip();
         return "question : " + question + (d.isEmpty() ? " description :" : " description : " + d) + " answer :";
+    }
+
+    /** The prompt of the policy answering from the image alone (no caption). */
+    public static String direct(String question) {
+        return "question : " + question + " answer :";
     }
 
     /** The text the verifiers read for a reasoner completion: the prompt's answer line plus the completion. */

@@ -60,7 +60,7 @@ class ConfigLoaderTest {
     @Test
     void impossibleValuesSayWhatIsAllowed() throws IOException {
         assertTrue(error("rl:\n  group_size: 1\n").getMessage().contains("rl.group_size must be >= 2"));
-        assertTrue(error("rl:\n  algorithm: ppo\n").getMessage().contains("rl.algorithm must be racro or prco"));
+        assertTrue(error("rl:\n  algorithm: ppo\n").getMessage().contains("rl.algorithm must be one of racro, prco, outcome_grpo"));
         assertTrue(error("rl:\n  rewards: {speed: 1.0}\n").getMessage().contains("rl.rewards.speed is not a reward"));
         assertTrue(error("reasoner:\n  model: {hidden: 30, heads: 4}\n").getMessage().contains("must split into heads"));
         assertTrue(error("rl:\n  aggregation: median\n").getMessage().contains("rl.aggregation must be"));

@@ -70,8 +70,8 @@ class CaptionRolloutsTest {
             texts.add(rollouts.get(r).text());
         }
         assertTrue(texts.size() > tasks.size(), "sampling at temperature 1.5 varies captions within a group");
-        assertEquals(tokens / rollouts.size(), CaptionRollouts.meanLength(rollouts), 1e-12);
-        assertEquals(0, CaptionRollouts.meanLength(List.of()), 0);
+        assertEquals(tokens / rollouts.size(), StepMetrics.meanLength(rollouts), 1e-12);
+        assertEquals(0, StepMetrics.meanLength(List.of()), 0);
         patches.close();
     }
 }

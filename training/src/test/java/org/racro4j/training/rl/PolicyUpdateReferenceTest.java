@@ -35,32 +35,36 @@ class PolicyUpdateReferenceTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 // name, tasks, captions per task, Solver temperature, aggregation, kl estimator, kl coef, clip low, clip high,
-                // epochs, minibatch, max grad norm
+                // epochs, minibatch, max grad norm, every role (Solver rows with images and Answerer rows too)
                 // 32 rollouts: exactly one chunk of π_old scoring
                 Arguments.of("three epochs of one minibatch, k3", 4, 4, ANSWER_T, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3,
-                        0.3, 0.2, 0.2, 3, 100, 1e9),
+                        0.3, 0.2, 0.2, 3, 100, 1e9, false),
                 // its sixth of nine minibatches holds only Solver rows: the vision tower gets no gradient there
                 Arguments.of("uneven minibatches, one text-only, clipped gradients", 3, 2, ANSWER_T, LossConfig.Aggregation.TOKEN_MEAN,
-                        LossConfig.KlEstimator.K3, 0.3, 0.2, 0.2, 3, 5, 0.05),
+                        LossConfig.KlEstimator.K3, 0.3, 0.2, 0.2, 3, 5, 0.05, false),
                 // 36 rollouts: π_old and π_ref are scored in two chunks
                 Arguments.of("sequence mean, k1, clip higher", 3, 6, ANSWER_T, LossConfig.Aggregation.SEQUENCE_MEAN, LossConfig.KlEstimator.K1,
-                        0.2, 0.1, 0.28, 2, 8, 1e9),
+                        0.2, 0.1, 0.28, 2, 8, 1e9, false),
                 // greedy Solver answers are scored at temperature 1
                 Arguments.of("token sum norm, no KL, greedy answers", 3, 2, 0f, LossConfig.Aggregation.TOKEN_SUM_NORM, LossConfig.KlEstimator.K3,
-                        0.0, 0.2, 0.2, 2, 7, 1e9));
+                        0.0, 0.2, 0.2, 2, 7, 1e9, false),
+                // 40 rows of four kinds: captions, text-only and image Solver answers, Answerer answers (three temperatures)
+                Arguments.of("every role in one minibatch, k3", 4, 2, ANSWER_T, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3,
+                        0.2, 0.2, 0.28, 2, 16, 1e9, true));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void applyMatchesTheFloat64Reference(String name, int taskCount, int perTask, float answerT, LossConfig.Aggregation aggregation,
                                          LossConfig.KlEstimator kl, double klCoef, double clipLow, double clipHigh, int epochs, int minibatch,
-                                         double maxGradNorm) {
+                                         double maxGradNorm, boolean everyRole) {
         List<TaskItem> tasks = TinyPolicy.tasks(taskCount);
         CaptionPolicy policy = TinyPolicy.create(11);
         CaptionPolicy twin = TinyPolicy.create(11);
         CaptionPolicy frozen = TinyPolicy.create(29);
         Tensor patches = policy.patches(tasks);
-        List<Rollout> rollouts = TinyPolicy.mixedRollouts(policy, tasks, patches, perTask, CAPTION_T, answerT, 5);
+        List<Rollout> rollouts = everyRole ? TinyPolicy.everyRoleRollouts(policy, tasks, patches, perTask, CAPTION_T, answerT, 5)
+                : TinyPolicy.mixedRollouts(policy, tasks, patches, perTask, CAPTION_T, answerT, 5);
         assertTrue(rollouts.stream().mapToInt(r -> r.response().length).distinct().count() >= 2,
                 "responses of different lengths, so that rows are padded");
         double[] advantages = new double[rollouts.size()];

@@ -27,7 +27,7 @@ import org.racro4j.training.tasks.TaskItem;
 
 /**
  * One PRCO step against the test's own account of it. The shared policy writes G captions per task (Observer) and
- * answers each caption k times (Solver). The test recomputes every reward by hand: the Solver's is its accuracy
+ * answers each caption k times, looking at the caption's image too (Solver). The test recomputes every reward by hand: the Solver's is its accuracy
  * plus 0.25 × format; the Observer's is 0.7 × utility (the fraction of the Solver's k answers to that caption that
  * are right) plus 0.2 × format minus the leakage penalty plus a small text-hash term. It centres each role within its
  * own groups (G captions of a task; k answers of a caption), skips groups with a NaN reward, drops groups with one
@@ -86,7 +86,7 @@ class PrcoStepTest {
         CaptionPolicy twin = TinyPolicy.create(7);
         Tensor patches = twin.patches(tasks);
         List<Rollout> observers = CaptionRollouts.sample(twin, tasks, patches, G, cfg.temperature(), SEED);
-        List<List<Answer>> answers = answersOf(twin, observers, cfg);
+        List<List<Answer>> answers = answersOf(twin, patches, observers, cfg);
         double[] utility = new double[observers.size()];
         double[] observerReward = new double[observers.size()];
         List<Rollout> solvers = new ArrayList<>();
@@ -96,7 +96,7 @@ class PrcoStepTest {
             for (Answer a : answers.get(i)) {
                 boolean right = CaptionUtilityReward.isCorrect(o.task(), a.text());
                 utility[i] += right ? 1.0 / k : 0;
-                Rollout s = new Rollout(o.task(), Role.SOLVER, -1, a.context(), a.tokens(), a.text(), a.stopped(), o.text());
+                Rollout s = new Rollout(o.task(), Role.SOLVER, o.image(), a.context(), a.tokens(), a.text(), a.stopped(), o.text());
                 solvers.add(s);
                 double format = FormatReward.wellFormed(s) ? 1 : 0;
                 solverRewards.add(isPoisoned(s, tasks, poisoned) ? Double.NaN : (right ? 1 : 0) + 0.25 * format);
@@ -147,15 +147,21 @@ class PrcoStepTest {
         return r.role() == Role.SOLVER && r.task().id().equals(tasks.get(0).id()) && r.caption().equals(caption);
     }
 
-    /** The Solver's k answers to each caption, drawn as the step draws them (the seed after the captions'). */
-    static List<List<Answer>> answersOf(CaptionPolicy p, List<Rollout> observers, RlConfig cfg) {
+    /**
+     * The Solver's k answers to each caption, each after the caption's image, drawn as the step draws them (the seed
+     * after the captions').
+     */
+    static List<List<Answer>> answersOf(CaptionPolicy p, Tensor patches, List<Rollout> observers, RlConfig cfg) {
         List<String> captions = new ArrayList<>();
         List<String> questions = new ArrayList<>();
-        for (Rollout o : observers) {
-            captions.add(o.text());
-            questions.add(o.task().question());
+        long[] images = new long[observers.size()];
+        for (int i = 0; i < observers.size(); i++) {
+            captions.add(observers.get(i).text());
+            questions.add(observers.get(i).task().question());
+            images[i] = observers.get(i).image();
         }
-        return p.answer(captions, questions, cfg.readerSamples(), cfg.readerTemperature(), SEED + 1);
+        return p.solve(patches.indexSelect(0, Tensor.ofLongs(images, images.length)), captions, questions, cfg.readerSamples(),
+                cfg.readerTemperature(), SEED + 1);
     }
 
     /**
@@ -164,7 +170,7 @@ class PrcoStepTest {
      */
     static List<TaskItem> answerableTasks(CaptionPolicy p, List<TaskItem> tasks, RlConfig cfg) {
         Tensor patches = p.patches(tasks);
-        List<List<Answer>> answers = answersOf(p, CaptionRollouts.sample(p, tasks, patches, G, cfg.temperature(), SEED), cfg);
+        List<List<Answer>> answers = answersOf(p, patches, CaptionRollouts.sample(p, tasks, patches, G, cfg.temperature(), SEED), cfg);
         patches.close();
         List<TaskItem> out = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {

@@ -7,6 +7,7 @@ import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Role;
 import org.racro4j.training.roles.Rollout;
 
 /**
@@ -156,7 +157,7 @@ final class ReferenceGrpoUpdate {
 
     private static TeacherForcing.Scores scoreAlone(CaptionPolicy p, Rollout r, Tensor patches, RlConfig cfg, boolean entropy) {
         boolean image = r.image() >= 0;
-        float temperature = image ? cfg.temperature() : cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
+        float temperature = r.role() != Role.SOLVER ? cfg.temperature() : cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
         Tensor row = image ? patches.narrow(0, r.image(), 1) : null;
         return p.score(row, List.of(r.context()), List.of(r.response()), temperature, entropy);
     }

@@ -14,6 +14,7 @@ import org.racro4j.models.generation.Generated;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionConfig;
+import org.racro4j.training.roles.Answer;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Role;
 import org.racro4j.training.roles.Rollout;
@@ -82,6 +83,37 @@ final class TinyPolicy {
             Generated a = answers.get(i);
             out.add(new Rollout(task, Role.SOLVER, -1, answerPrompts.get(i), a.tokens(), p.text(a.tokens()), a.stopped(),
                     p.text(c.tokens())));
+        }
+        return out;
+    }
+
+    /**
+     * {@link #mixedRollouts}, then for each caption a Solver answer that also sees the caption's image (sampled at
+     * answerT) and, per task, {@code perTask} Answerer answers from the image alone (sampled at captionT, as
+     * outcome-only RL samples them): rows of four kinds, which PolicyUpdate scores in separate groups.
+     */
+    static List<Rollout> everyRoleRollouts(CaptionPolicy p, List<TaskItem> tasks, Tensor patches, int perTask, float captionT,
+                                           float answerT, long seed) {
+        List<Rollout> out = new ArrayList<>(mixedRollouts(p, tasks, patches, perTask, captionT, answerT, seed));
+        List<Rollout> captions = out.stream().filter(r -> r.role() == Role.CAPTIONER).toList();
+        List<String> texts = new ArrayList<>();
+        List<String> questions = new ArrayList<>();
+        long[] rows = new long[captions.size()];
+        for (int i = 0; i < rows.length; i++) {
+            texts.add(captions.get(i).text());
+            questions.add(captions.get(i).task().question());
+            rows[i] = captions.get(i).image();
+        }
+        List<List<Answer>> solved = p.solve(patches.indexSelect(0, Tensor.ofLongs(rows, rows.length)), texts, questions, 1, answerT, seed + 2);
+        List<String> taskQuestions = new ArrayList<>();
+        for (TaskItem t : tasks) taskQuestions.add(t.question());
+        List<List<Answer>> direct = p.answerDirectly(patches, taskQuestions, perTask, captionT, seed + 3);
+        for (int i = 0; i < rows.length; i++) {
+            Answer a = solved.get(i).get(0);
+            out.add(new Rollout(captions.get(i).task(), Role.SOLVER, (int) rows[i], a.context(), a.tokens(), a.text(), a.stopped(), texts.get(i)));
+        }
+        for (int t = 0; t < tasks.size(); t++) {
+            for (Answer a : direct.get(t)) out.add(new Rollout(tasks.get(t), Role.ANSWERER, t, a.context(), a.tokens(), a.text(), a.stopped(), null));
         }
         return out;
     }

@@ -1,0 +1,97 @@
+package org.racro4j.training.rl;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.NonFiniteException;
+import org.racro4j.core.Scope;
+import org.racro4j.core.Tensor;
+import org.racro4j.training.pipeline.NonFiniteSteps;
+import org.racro4j.training.reward.AnswerAccuracyReward;
+import org.racro4j.training.reward.Reward;
+import org.racro4j.training.reward.WeightedReward;
+import org.racro4j.training.roles.Answer;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Role;
+import org.racro4j.training.roles.Rollout;
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * One step of outcome-only GRPO, as RL on vision-language models is usually done (DAPO): for each task the policy
+ * answers G times from the image and the question alone; one reward on the final answer (accuracy + format) scores
+ * each answer; group-relative advantages; one policy update. Perception and reasoning share that single reward.
+ */
+public final class OutcomeStep implements RlAlgorithm {
+    private final CaptionPolicy policy;
+    private final WeightedReward reward;
+    private final PolicyUpdate update;
+    private final RlConfig cfg;
+    private final NonFiniteSteps nonFinite = new NonFiniteSteps(STAGE);
+
+    /** @param reward the answer's reward: accuracy and format terms (rl.solver_rewards) */
+    public OutcomeStep(CaptionPolicy policy, WeightedReward reward, PolicyUpdate update, RlConfig cfg) {
+        this.policy = policy;
+        this.reward = reward;
+        this.update = update;
+        this.cfg = cfg;
+    }
+
+    @Override
+    public String name() {
+        return "outcome_grpo";
+    }
+
+    @Override
+    public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
+        try (Scope scope = Scope.open()) {
+            return runScoped(tasks, step, seed);
+        }
+    }
+
+    private Map<String, Object> runScoped(List<TaskItem> tasks, long step, long seed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        Tensor patches;
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            patches = policy.patches(tasks);
+        }
+        int g = cfg.groupSize();
+        List<String> questions = new ArrayList<>(tasks.size());
+        for (TaskItem t : tasks) questions.add(t.question());
+        List<List<Answer>> answers;
+        try {
+            answers = policy.answerDirectly(patches, questions, g, cfg.temperature(), seed);
+        } catch (NonFiniteException e) {
+            throw e.within(STAGE + " step " + step + ", answers to task " + e.row(), e.row());
+        }
+        List<Rollout> rollouts = new ArrayList<>(tasks.size() * g);
+        for (int i = 0; i < tasks.size(); i++) {
+            for (Answer a : answers.get(i)) rollouts.add(new Rollout(tasks.get(i), Role.ANSWERER, i, a.context(), a.tokens(), a.text(), a.stopped(), null));
+        }
+        long t1 = System.nanoTime();
+        double[][] terms = reward.scoreTerms(rollouts, seed + 1);
+        double[] total = reward.combine(terms);
+        long t2 = System.nanoTime();
+        Advantages.Selection sel = Advantages.select(total, g, cfg.stdNormalize(), cfg.dynamicSampling(), "answer", step);
+        m.put("reward", StepMetrics.mean(total));
+        m.put("accuracy", StepMetrics.mean(new AnswerAccuracyReward().score(rollouts, seed)));
+        for (int t = 0; t < terms.length; t++) {
+            Reward r = reward.terms().get(t).reward();
+            if (!(r instanceof AnswerAccuracyReward)) m.put("reward_" + r.name(), StepMetrics.mean(terms[t]));
+        }
+        m.put("response_length", StepMetrics.meanLength(rollouts));
+        StepMetrics.putGroups(m, sel, g);
+        if (sel.kept().length > 0) {
+            List<Rollout> kept = new ArrayList<>(sel.kept().length);
+            for (int i : sel.kept()) kept.add(rollouts.get(i));
+            PolicyUpdate.Stats s = update.apply(kept, sel.advantages(), patches, seed + 2);
+            StepMetrics.putStats(m, s, System.nanoTime() - t2);
+            nonFinite.record(step, s.optimizerSteps(), s.skippedNonFinite(), s.nonFinite());
+        }
+        StepMetrics.putTimes(m, rollouts, t0, t1, t2);
+        return m;
+    }
+}
