@@ -26,11 +26,21 @@ final class SftSteps {
      */
     static Map<String, Object> step(NonFiniteSteps guard, int step, Supplier<TeacherForcing.Scores> forward, List<Tensor> params, AdamW opt,
                                     float lr, long t0) {
+        return step(guard, step, forward, params, opt, lr, t0, false);
+    }
+
+    /**
+     * @param rowMean the loss is the mean over rows of each row's mean NLL, so that a 2-token answer counts as much as
+     *                a 30-token caption (else the mean over all target tokens)
+     */
+    static Map<String, Object> step(NonFiniteSteps guard, int step, Supplier<TeacherForcing.Scores> forward, List<Tensor> params, AdamW opt,
+                                    float lr, long t0, boolean rowMean) {
         Map<String, Object> m = new LinkedHashMap<>();
         try (Scope s = Scope.open()) {
             TeacherForcing.Scores sc = forward.get();
             Tensor tokens = sc.mask().sum();
-            Tensor loss = sc.logProbs().sum().div(tokens).neg();
+            Tensor loss = rowMean ? sc.logProbs().sum(1, false).div(sc.mask().sum(1, false)).mean().neg()
+                    : sc.logProbs().sum().div(tokens).neg();
             float lossValue = loss.item();
             float norm = Float.NaN;
             String skipped = null;

@@ -1,0 +1,117 @@
+package org.racro4j.training.sft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import org.racro4j.core.nn.Module;
+import org.racro4j.core.optim.AdamW;
+import org.racro4j.core.optim.LrSchedule;
+import org.racro4j.models.tokenizer.Tokenizer;
+import org.racro4j.training.pipeline.Batches;
+import org.racro4j.training.pipeline.NonFiniteSteps;
+import org.racro4j.training.pipeline.RunConfig;
+import org.racro4j.training.pipeline.Stage;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Role;
+import org.racro4j.training.tasks.TaskItem;
+import org.racro4j.training.text.DescriptionViews;
+
+/**
+ * Warm start of the end-to-end policy in all three of its roles, with no download: each example of a batch is, in
+ * equal shares, a caption (image + question → a description, drawn as {@link CaptionerSft} draws them), a Solver
+ * answer (image + question + a description → the answer; PRCO's "caption-first warm-up": describe, then answer from
+ * the description) or a direct answer (image + question → the answer). The Solver's descriptions are what the policy
+ * itself writes after this warm start (the caption targets' mix of focused evidence and whole scenes), and sometimes
+ * a partial view or nothing, as the reasoner's are, so that it also answers from incomplete captions.
+ *
+ * <p>The loss is the mean over examples of each example's mean token NLL: with the usual mean over all target
+ * tokens, the 30-word captions would outweigh the 1-2-word answers fifteen to one.
+ */
+public final class PolicySft implements Stage {
+    /** The roles a warm-start example teaches, one third of the examples each. */
+    public static final List<Role> ROLES = List.of(Role.CAPTIONER, Role.SOLVER, Role.ANSWERER);
+
+    private final CaptionPolicy policy;
+    private final List<TaskItem> train;
+    private final RunConfig.CaptionerSpec cfg;
+    private final RunConfig.Reader solverDescriptions;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final long seed;
+    private final NonFiniteSteps nonFinite;
+    private final Set<DescriptionViews.View> views;
+
+    /** @param solverDescriptions the partial and empty fractions of the Solver's descriptions (the reasoner's) */
+    public PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.Reader solverDescriptions, long seed) {
+        this.policy = policy;
+        this.train = train;
+        this.cfg = cfg;
+        this.solverDescriptions = solverDescriptions;
+        this.seed = seed;
+        this.views = cfg.views();
+        RunConfig.Sft s = cfg.sft();
+        this.optimizer = AdamW.forTransformer(policy.model().parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
+        this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
+        this.nonFinite = new NonFiniteSteps(name());
+    }
+
+    @Override
+    public String name() {
+        return "policy_sft";
+    }
+
+    @Override
+    public int steps() {
+        return cfg.sft().steps();
+    }
+
+    @Override
+    public Module model() {
+        return policy.model();
+    }
+
+    @Override
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** One example: the role it teaches, its prompt (after the image) and its target. */
+    record Example(Role role, int[] context, int[] target) {}
+
+    /** The example {@code item} gives for {@code role}, its random choices drawn from r. */
+    Example example(TaskItem item, Role role, SplittableRandom r) {
+        Tokenizer tok = policy.tokenizer();
+        return switch (role) {
+            case CAPTIONER -> new Example(role, policy.captionPrompt(item.question()),
+                    ReasonerSft.withEos(tok, DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r)));
+            case SOLVER -> new Example(role, policy.solverPrompt(solverDescription(item, r), item.question()), ReasonerSft.withEos(tok, item.answer()));
+            case ANSWERER -> new Example(role, policy.directPrompt(item.question()), ReasonerSft.withEos(tok, item.answer()));
+        };
+    }
+
+    private String solverDescription(TaskItem item, SplittableRandom r) {
+        double u = r.nextDouble();
+        if (u < solverDescriptions.emptyFraction()) return "";
+        if (u < solverDescriptions.emptyFraction() + solverDescriptions.partialFraction()) return DescriptionViews.samplePartial(item, r);
+        return DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r);
+    }
+
+    @Override
+    public Map<String, Object> step(int step) {
+        long t0 = System.nanoTime();
+        List<TaskItem> batch = Batches.batch(train, cfg.sft().batch(), step, seed);
+        SplittableRandom r = new SplittableRandom(Batches.stepSeed(seed, name(), step));
+        List<int[]> contexts = new ArrayList<>(batch.size());
+        List<int[]> targets = new ArrayList<>(batch.size());
+        for (TaskItem item : batch) {
+            Example e = example(item, ROLES.get(r.nextInt(ROLES.size())), r);
+            contexts.add(e.context());
+            targets.add(e.target());
+        }
+        return SftSteps.step(nonFinite, step, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false),
+                policy.model().parameters(), optimizer, schedule.lr(step), t0, true);
+    }
+}
