@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DemoCommand.class,
                 TrainCommand.class,
+                StudyCommand.class,
                 EvalCommand.class,
                 SelfCheckCommand.class,
                 DevicesCommand.class,

@@ -54,6 +54,31 @@ public final class Evaluator {
         return out;
     }
 
+    /**
+     * The policy's own greedy answers, scored: from the image alone (captions null: the Answerer) or, as PRCO's Solver,
+     * from the image and the item's caption.
+     */
+    public static Result policyAnswers(CaptionPolicy policy, List<TaskItem> items, List<String> captions, String what) {
+        List<String> answers = new ArrayList<>(items.size());
+        for (int start = 0; start < items.size(); start += 128) {
+            List<TaskItem> part = items.subList(start, Math.min(items.size(), start + 128));
+            try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
+                Tensor patches = policy.patches(part);
+                List<String> qs = new ArrayList<>(part.size());
+                for (TaskItem t : part) qs.add(t.question());
+                List<List<Answer>> a;
+                try {
+                    a = captions == null ? policy.answerDirectly(patches, qs, 1, 0f, 0)
+                            : policy.solve(patches, captions.subList(start, start + part.size()), qs, 1, 0f, 0);
+                } catch (NonFiniteException e) {
+                    throw at(e, "evaluation: the policy answering " + what, items, start + e.row());
+                }
+                for (List<Answer> row : a) answers.add(row.get(0).text());
+            }
+        }
+        return score(captions == null ? "policy (direct)" : "policy (Solver)", items, captions == null ? blind(items) : captions, answers, what);
+    }
+
     /** The reader's greedy answers, scored, given one description per item ("" = blind). */
     public static Result read(AnswerSource reader, List<TaskItem> items, List<String> descriptions, String what) {
         List<String> qs = new ArrayList<>(items.size());
@@ -64,12 +89,19 @@ public final class Evaluator {
         } catch (NonFiniteException e) {
             throw at(e, "evaluation: " + reader.name() + " reading " + what + " descriptions", items, e.row());
         }
+        List<String> texts = new ArrayList<>(items.size());
+        for (List<Answer> a : answers) texts.add(a.get(0).text());
+        return score(reader.name(), items, descriptions, texts, what);
+    }
+
+    /** Scores one answer per item; {@code descriptions} are what each answer was written from ("" = none). */
+    public static Result score(String reader, List<TaskItem> items, List<String> descriptions, List<String> answers, String what) {
         Map<String, int[]> per = new TreeMap<>();
         List<ItemResult> results = new ArrayList<>(items.size());
         int correct = 0;
         for (int i = 0; i < items.size(); i++) {
             TaskItem t = items.get(i);
-            String a = answers.get(i).get(0).text();
+            String a = answers.get(i);
             boolean ok = CaptionUtilityReward.isCorrect(t, a);
             if (ok) correct++;
             int[] c = per.computeIfAbsent(t.category(), k -> new int[2]);
@@ -77,7 +109,7 @@ public final class Evaluator {
             c[1]++;
             results.add(new ItemResult(t.id(), t.category(), descriptions.get(i), a, t.answer(), ok));
         }
-        return new Result(reader.name(), what, items.isEmpty() ? Double.NaN : correct / (double) items.size(), per, results);
+        return new Result(reader, what, items.isEmpty() ? Double.NaN : correct / (double) items.size(), per, results);
     }
 
     /**

@@ -120,6 +120,18 @@ public final class ConfigLoader {
         return bind(merged, where);
     }
 
+    /**
+     * {@code cfg} with a YAML mapping merged over it, checked like a config file ({@code where} names the overlay in
+     * messages): how a study derives each arm's and its own settings from one config.
+     */
+    public static RunConfig override(RunConfig cfg, String overlay, String where) throws IOException {
+        ObjectNode tree = (ObjectNode) YAML.readTree(toYaml(cfg));
+        JsonNode user = YAML.readTree(overlay);
+        if (!(user instanceof ObjectNode o)) throw new IOException(where + ": the overlay must be a mapping of keys to values");
+        merge(tree, o, "", Path.of(where));
+        return bind(tree, where);
+    }
+
     /** A parse error of the YAML text: a duplicated key names the whole key and its line. */
     private static String yamlError(JsonProcessingException e) {
         String original = e.getOriginalMessage().lines().findFirst().orElse("");

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -71,6 +70,7 @@ public final class Pipeline {
     private ModelStore models;
     private MetricsLog metrics;
     private StageRunner runner;
+    private EvalCache evals;
 
     private Pipeline(RunConfig cfg, Path out, Device device, PrintWriter console) {
         this.cfg = cfg;
@@ -137,6 +137,7 @@ public final class Pipeline {
     private ObjectNode run(boolean resume) throws IOException {
         long seed = cfg.seed();
         models = new ModelStore(out);
+        evals = new EvalCache(out, w -> say("warning: %s", w));
         Checkpoints checkpoints = new Checkpoints(out);
         List<String> done = doneStages();
         metrics = new MetricsLog(out.resolve("metrics.jsonl"));
@@ -278,7 +279,7 @@ public final class Pipeline {
         stageSeconds.put(stage, secs(t));
     }
 
-    private static VisionConfig visionConfig(RunConfig cfg) {
+    static VisionConfig visionConfig(RunConfig cfg) {
         RunConfig.Vision v = cfg.captioner().vision();
         return VisionConfig.small(cfg.tasks().imageSize(), v.patchSize(), v.hidden(), v.layers(), v.heads());
     }
@@ -287,7 +288,7 @@ public final class Pipeline {
      * Image tokens + the prompt (BOS, template, question) + the longest caption: sampled ones stop at
      * max_caption_tokens, warm-start targets are full descriptions (up to 31 words with EOS).
      */
-    private static int captionerContext(VisionConfig vc, RunConfig.CaptionerSpec c) {
+    static int captionerContext(VisionConfig vc, RunConfig.CaptionerSpec c) {
         return vc.numPatches() + RunConfig.PROMPT_TOKENS + Math.max(c.maxCaptionTokens(), 40);
     }
 
@@ -305,71 +306,25 @@ public final class Pipeline {
     // ------------------------------------------------------------------------------------------ evaluation cache
 
     private List<String> cachedCaptions(String model, WordLevelTokenizer tok, List<TaskItem> test, long seed) throws IOException {
-        Path p = out.resolve("eval").resolve("captions_" + model + ".json");
-        JsonNode cached = readCache(p);
-        if (cached != null && cached.isArray() && cached.size() == test.size()) {
-            List<String> c = new ArrayList<>();
-            cached.forEach(n -> c.add(n.asText()));
-            return c;
-        }
-        List<String> captions;
-        try (Captioner cap = models.loadCaptioner(model, device)) {
-            captions = Evaluator.captions(new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()),
-                    test, seed);
-        }
-        ArrayNode arr = JSON.createArrayNode();
-        captions.forEach(arr::add);
-        AtomicFiles.writeString(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
-        return captions;
+        return evals.captions(model, test.size(), () -> {
+            try (Captioner cap = models.loadCaptioner(model, device)) {
+                return Evaluator.captions(new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), test, seed);
+            }
+        });
     }
 
     private Evaluator.Result cachedEval(String name, Reasoner reader, List<TaskItem> test, List<String> descriptions) throws IOException {
-        Path p = out.resolve("eval").resolve(name + ".json");
-        JsonNode cached = readCache(p);
-        if (cached != null) {
-            try {
-                return JSON.treeToValue(cached, Evaluator.Result.class);
-            } catch (JsonProcessingException e) {
-                say("warning: %s: not an evaluation result (%s); evaluating again", p, e.getOriginalMessage().lines().findFirst().orElse(""));
-            }
-        }
-        Evaluator.Result r = Evaluator.read(reader, test, descriptions, name);
-        AtomicFiles.writeString(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
-        return r;
-    }
-
-    /** An evaluation cache file, or null when there is none or it is damaged (it is then computed again, with a warning). */
-    private JsonNode readCache(Path p) {
-        if (!Files.isRegularFile(p)) return null;
-        try {
-            return JsonFiles.read(p);
-        } catch (IOException e) {
-            say("warning: %s; computing it again", e.getMessage());
-            return null;
-        }
+        return evals.result(name, () -> Evaluator.read(reader, test, descriptions, name));
     }
 
     // ------------------------------------------------------------------------------------------ bookkeeping
 
     private List<String> doneStages() throws IOException {
-        Path p = out.resolve("stages.json");
-        List<String> done = new ArrayList<>();
-        if (!Files.isRegularFile(p)) return done;
-        JsonNode stages = JsonFiles.read(p);
-        if (!stages.isArray()) throw new IOException(p + ": must be a JSON array of stage names");
-        for (JsonNode n : stages) {
-            if (!n.isTextual() || !STAGES.contains(n.asText())) throw new IOException(p + ": " + n + " is not a stage; stages: " + STAGES);
-            done.add(n.asText());
-        }
-        return done;
+        return StageMarks.read(out.resolve("stages.json"), STAGES);
     }
 
     private synchronized void markDone(String stage, List<String> done) throws IOException {
-        if (done.contains(stage)) return;
-        done.add(stage);
-        ArrayNode arr = JSON.createArrayNode();
-        done.forEach(arr::add);
-        AtomicFiles.writeString(out.resolve("stages.json"), arr.toString() + "\n");
+        StageMarks.add(out.resolve("stages.json"), done, stage);
     }
 
     private void writePlots() throws IOException {
