@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -29,6 +30,7 @@ import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.Checkpoints;
 import org.racro4j.training.run.JsonFiles;
 import org.racro4j.training.run.MetricsLog;
+import org.racro4j.training.run.Plots;
 import org.racro4j.training.run.RunLock;
 import org.racro4j.training.sft.PolicySft;
 import org.racro4j.training.sft.ReasonerSft;
@@ -159,11 +161,62 @@ public final class PrcoStudy {
         ObjectNode study = StudyReport.build("prco", seedList, arms, protocol());
         ObjectNode refs = study.putObject("references");
         references.forEach((k, v) -> refs.putPOJO(k, v));
-        StudyReport.write(out, study);
+        String more = referencesMarkdown(references) + examplesMarkdown(out.resolve("seed-" + seedList.get(0)), 8);
+        StudyReport.write(out, study, more);
         console.println();
-        console.print(StudyReport.markdown(study));
+        console.print(StudyReport.markdown(study) + more);
         console.flush();
         return study;
+    }
+
+    /** What the references mean, with their mean and spread over the seeds. */
+    private static final Map<String, String> REFERENCE_LABELS = referenceLabels();
+
+    private static Map<String, String> referenceLabels() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("reasoner_blind", "reasoner, question only (blind)");
+        m.put("reasoner_gold", "reasoner, gold evidence (oracle)");
+        m.put("sft_captions_reasoner", "warm-start captions, read by the reasoner");
+        m.put("sft_captions_solver", "warm-start captions, read by the warm start's own Solver");
+        m.put("sft_perception_score", "perception score of the warm-start captions");
+        m.put("prco_captions_reasoner", "PRCO Observer captions, read by the reasoner");
+        return m;
+    }
+
+    private static String referencesMarkdown(Map<String, List<Double>> refs) {
+        StringBuilder b = new StringBuilder("\n## References (held-out accuracy, mean ± std over seeds)\n\n| reference | value |\n|---|---|\n");
+        for (var e : REFERENCE_LABELS.entrySet()) {
+            List<Double> v = refs.get(e.getKey());
+            if (v == null) continue;
+            double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            double var = 0;
+            for (double x : v) var += (x - mean) * (x - mean);
+            double std = v.size() > 1 ? Math.sqrt(var / (v.size() - 1)) : 0;
+            b.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f |%n", e.getValue(), mean, std));
+        }
+        return b.toString();
+    }
+
+    /**
+     * The first {@code n} held-out items of one seed: what PRCO's Observer and RACRO's captioner write for them, and
+     * the answers read from those captions (from the seed's evaluation files).
+     */
+    private static String examplesMarkdown(Path seedDir, int n) throws IOException {
+        Path eval = seedDir.resolve("eval");
+        JsonNode prco = JsonFiles.read(eval.resolve("prco_solver.json")).get("items");
+        JsonNode racro = JsonFiles.read(eval.resolve("racro_reasoner.json")).get("items");
+        JsonNode direct = JsonFiles.read(eval.resolve("outcome_grpo_direct.json")).get("items");
+        StringBuilder b = new StringBuilder("\n## Examples (" + seedDir.getFileName() + ", first " + n + " held-out items)\n");
+        for (int i = 0; i < Math.min(n, prco.size()); i++) {
+            JsonNode p = prco.get(i);
+            b.append(String.format(Locale.ROOT, "%n**%s** (%s), expected `%s`%n%n", p.get("id").asText(), p.get("category").asText(),
+                    p.get("expected").asText()));
+            b.append(String.format(Locale.ROOT, "- outcome_grpo answers `%s`%n", direct.get(i).get("answer").asText()));
+            b.append(String.format(Locale.ROOT, "- prco Observer: \"%s\" → Solver `%s`%n", p.get("description").asText(), p.get("answer").asText()));
+            b.append(String.format(Locale.ROOT, "- racro captioner: \"%s\" → reasoner `%s`%n", racro.get(i).get("description").asText(),
+                    racro.get(i).get("answer").asText()));
+        }
+        return b.toString();
     }
 
     private ObjectNode protocol() throws IOException {
@@ -230,6 +283,7 @@ public final class PrcoStudy {
                                 rl("outcome_grpo", reasoner, tok, tasks.train(), true);
                             });
                     ObjectNode result = evaluate(reasoner, tok, tasks.test());
+                    writePlots();
                     AtomicFiles.writeString(resultFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
                     mark("eval");
                     return result;
@@ -284,6 +338,16 @@ public final class PrcoStudy {
                 models.save("policy_" + arm, policyModel, tok);
             }
             finish(stage, t);
+        }
+
+        /** The training curves of the seed's stages, plots/<stage>_<metric>.png. */
+        private void writePlots() throws IOException {
+            Path m = dir.resolve("metrics.jsonl");
+            for (String arm : ARM_SETTINGS.keySet()) {
+                Plots.write(m, "rl_" + arm, List.of("reward", "accuracy", "solver_reward", "reward_format", "kl", "entropy", "response_length",
+                        "groups_kept", "solver_groups_kept", "step_seconds"), dir.resolve("plots"));
+            }
+            for (String stage : List.of("reasoner_sft", "vision_warm_start", "policy_sft")) Plots.write(m, stage, List.of("loss"), dir.resolve("plots"));
         }
 
         private CaptionPolicy policy(Captioner cap, WordLevelTokenizer tok) {

@@ -276,9 +276,14 @@ public final class StudyReport {
 
     /** Writes {@code dir/study.json}, {@code dir/study.md} and {@code dir/study_per_category.png}, each atomically. */
     public static void write(Path dir, ObjectNode study) throws IOException {
+        write(dir, study, "");
+    }
+
+    /** {@link #write(Path, ObjectNode)}, with {@code moreMarkdown} (a study's own sections) at the end of study.md. */
+    public static void write(Path dir, ObjectNode study, String moreMarkdown) throws IOException {
         Files.createDirectories(dir);
         AtomicFiles.writeString(dir.resolve("study.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(study) + "\n");
-        AtomicFiles.writeString(dir.resolve("study.md"), markdown(study));
+        AtomicFiles.writeString(dir.resolve("study.md"), markdown(study) + moreMarkdown);
         writeChart(study, dir.resolve("study_per_category.png"));
     }
 }
