@@ -151,9 +151,12 @@ public final class ConfigLoader {
             cfg = YAML.treeToValue(tree, RunConfig.class);
         } catch (ValueInstantiationException e) {
             // a record refused its values; its message starts with its own key, so put the record's place in front
+            // unless the message names the full key already (RlConfig's do)
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             String place = path(e);
-            throw new IOException(where + ": " + (place.isEmpty() ? "" : place + ".") + cause.getMessage());
+            String message = cause.getMessage();
+            boolean placed = place.isEmpty() || message.startsWith(place + ".");
+            throw new IOException(where + ": " + (placed ? "" : place + ".") + message);
         } catch (MismatchedInputException e) {
             throw new IOException(where + ": " + typeError(path(e), e.getTargetType(), valueAt(tree, e), e.getOriginalMessage()));
         } catch (JsonMappingException e) {
@@ -172,11 +175,6 @@ public final class ConfigLoader {
         }
         checkRewardNames(cfg.rl().rewards(), CAPTION_REWARDS, "rl.rewards", where);
         checkRewardNames(cfg.rl().solverRewards(), SOLVER_REWARDS, "rl.solver_rewards", where);
-        try {
-            cfg.rl().toRlConfig(cfg.captioner().maxCaptionTokens());
-        } catch (IllegalArgumentException e) {
-            throw new IOException(where + ": " + e.getMessage());
-        }
         return cfg;
     }
 

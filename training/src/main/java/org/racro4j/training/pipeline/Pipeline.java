@@ -126,7 +126,6 @@ public final class Pipeline {
             if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, RunConfig.READER_CONTEXT);
             VisionConfig vc = visionConfig(cfg);
             decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
-            cfg.rl().toRlConfig(cfg.captioner().maxCaptionTokens());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -256,7 +255,7 @@ public final class Pipeline {
                  Captioner referenceModel = models.loadCaptioner("captioner_sft", device)) {
                 CaptionPolicy policy = new CaptionPolicy(policyModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
                 CaptionPolicy reference = new CaptionPolicy(referenceModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
-                runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), cfg.rl().toRlConfig(maxCaption), seed), cfg.swapReasoner() != null);
+                runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), seed), cfg.swapReasoner() != null);
                 models.save("captioner_rl", policyModel, tok);
             }
         });

@@ -24,6 +24,7 @@ import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.Checkpoints;
@@ -168,7 +169,7 @@ public final class PrcoStudy {
 
     private ObjectNode protocol() throws IOException {
         ObjectNode p = JSON.createObjectNode();
-        RunConfig.Rl rl = cfg.rl();
+        RlConfig rl = cfg.rl();
         p.put("tasks", cfg.tasks().mix());
         p.put("train_items", cfg.tasks().trainItems());
         p.put("test_items", cfg.tasks().testItems());
@@ -280,8 +281,7 @@ public final class PrcoStudy {
                 RunConfig a = armConfig(c, arm);
                 try (Captioner policyModel = models.loadCaptioner("policy_sft", device); Captioner referenceModel = models.loadCaptioner("policy_sft", device)) {
                     CaptionPolicy policy = policy(policyModel, tok);
-                    runner.run(new RlStage(stage, policy, policy(referenceModel, tok), reasoner, train, a.rl(),
-                            a.rl().toRlConfig(c.captioner().maxCaptionTokens()), seed + 3), alongside);
+                    runner.run(new RlStage(stage, policy, policy(referenceModel, tok), reasoner, train, a.rl(), seed + 3), alongside);
                     models.save("policy_" + arm, policyModel, tok);
                 }
             });

@@ -2,11 +2,9 @@ package org.racro4j.training.pipeline;
 
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.racro4j.core.Device;
-import org.racro4j.training.rl.LossConfig;
 import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.tasks.TaskMix;
 import org.racro4j.training.text.DescriptionViews;
@@ -17,11 +15,11 @@ import org.racro4j.training.text.DescriptionViews;
  * then checks the settings that must agree with each other, so that nothing a run needs fails minutes into it.
  *
  * <p>A nested record's messages start with its own key (e.g. "heads must be >= 1, got 0"); {@link ConfigLoader}
- * puts the record's place in the file in front ("reasoner.model.heads ..."). The messages of this top-level record
- * name the full keys themselves.
+ * puts the record's place in the file in front ("reasoner.model.heads ..."). The messages of this top-level record,
+ * and those of the rl section ({@link RlConfig}, which the RL code uses as it is), name the full keys themselves.
  */
 public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, Reader swapReasoner, CaptionerSpec captioner,
-                        Rl rl, Logging logging) {
+                        RlConfig rl, Logging logging) {
 
     /**
      * The context of the text readers (reasoner and swap reasoner) the pipeline creates: they read the prompt, the
@@ -178,37 +176,6 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
                 s.add(view);
             }
             return s;
-        }
-    }
-
-    public record Rl(String algorithm, int steps, int promptsPerStep, int groupSize, double temperature, double lr, int warmupSteps,
-                     double weightDecay, int innerEpochs, int minibatch, double clipLow, double clipHigh, String aggregation,
-                     String kl, double klCoef, boolean stdNormalize, boolean dynamicSampling, double maxGradNorm, int readerSamples,
-                     double readerTemperature, String readerReward, Map<String, Double> rewards, Map<String, Double> solverRewards) {
-        public boolean expectedReaderReward() {
-            return switch (readerReward) {
-                case "expected" -> true;
-                case "sampled" -> false;
-                default -> throw new IllegalArgumentException("rl.reader_reward must be expected or sampled, got " + readerReward);
-            };
-        }
-
-        public RlConfig toRlConfig(int maxCaptionTokens) {
-            expectedReaderReward();
-            LossConfig.Aggregation agg = switch (aggregation) {
-                case "token_mean" -> LossConfig.Aggregation.TOKEN_MEAN;
-                case "sequence_mean" -> LossConfig.Aggregation.SEQUENCE_MEAN;
-                case "token_sum_norm" -> LossConfig.Aggregation.TOKEN_SUM_NORM;
-                default -> throw new IllegalArgumentException("rl.aggregation must be token_mean, sequence_mean or token_sum_norm, got " + aggregation);
-            };
-            LossConfig.KlEstimator est = switch (kl) {
-                case "k1" -> LossConfig.KlEstimator.K1;
-                case "k3" -> LossConfig.KlEstimator.K3;
-                default -> throw new IllegalArgumentException("rl.kl must be k1 or k3, got " + kl);
-            };
-            return new RlConfig(algorithm, steps, promptsPerStep, groupSize, (float) temperature, maxCaptionTokens, lr, warmupSteps,
-                    weightDecay, innerEpochs, minibatch, new LossConfig(clipLow, clipHigh, agg, est, klCoef), stdNormalize,
-                    dynamicSampling, maxGradNorm, readerSamples, (float) readerTemperature);
         }
     }
 

@@ -52,7 +52,7 @@ public final class PolicyUpdate {
         if (n == 0 || advantages.length != n) {
             throw new IllegalArgumentException("policy update: " + n + " rollouts and " + advantages.length + " advantages (need one per rollout, at least one)");
         }
-        int maxLen = cfg.maxCaptionTokens();
+        int maxLen = policy.maxCaptionTokens();   // the constant length TOKEN_SUM_NORM divides by
         Tensor[] old;
         Tensor[] ref;
         if (cfg.loss().klCoef() > 0 && patches.device().equals(Device.CPU)) {

@@ -129,7 +129,10 @@ class ConfigStrictnessTest {
                 // sampling settings follow the rule `generate` applies to --temperature (SamplingConfig), in the same words
                 Arguments.of("rl:\n  reader_temperature: -1\n", "rl.reader_temperature must be finite and >= 0 (0 = greedy), got -1.0"),
                 Arguments.of("rl:\n  temperature: 1e999\n", "rl.temperature must be finite and >= 0 (0 = greedy), got Infinity"),
-                Arguments.of("rl:\n  temperature: 0\n", "rl.temperature must be > 0: RL samples its captions, got 0.0"));
+                Arguments.of("rl:\n  temperature: 0\n", "rl.temperature must be > 0: RL samples its captions, got 0.0"),
+                // the rl section names its full keys itself (the RL code uses it without a file); the loss settings' too
+                Arguments.of("rl:\n  lr: 0\n", "rl.lr must be > 0 (and finite), got 0.0"),
+                Arguments.of("rl:\n  kl_coef: -1\n", "rl.kl_coef must be >= 0 (and finite), got -1.0"));
     }
 
     @ParameterizedTest(name = "{1}")

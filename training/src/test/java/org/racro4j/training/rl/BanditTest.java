@@ -50,8 +50,8 @@ class BanditTest {
                 return out;
             }
         };
-        RlConfig cfg = new RlConfig("racro", 30, tasks.size(), 8, 1f, 3, 2e-2, 0, 0, 1, 64,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0), false, true, 1.0, 1, 0f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "racro", "steps", 30, "prompts_per_step", tasks.size(), "group_size", 8, "temperature", 1f,
+                "lr", 2e-2, "weight_decay", 0.0, "minibatch", 64, "kl_coef", 0.0, "reader_samples", 1, "reader_temperature", 0f);
         RacroStep step = new RacroStep(policy, new WeightedReward(List.of(new WeightedReward.Term(1, bandit))),
                 new PolicyUpdate(policy, policy, StepReference.optimizer(policy, cfg), cfg), cfg);
         double firstReward = Double.NaN;

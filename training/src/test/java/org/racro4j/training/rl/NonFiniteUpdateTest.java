@@ -36,9 +36,9 @@ class NonFiniteUpdateTest {
     private static final float CAPTION_T = 1.3f;
 
     private static RlConfig config(double klCoef, int minibatch, boolean dynamicSampling) {
-        return new RlConfig("racro", 10, 3, 2, CAPTION_T, TinyPolicy.MAX_CAPTION_TOKENS, 1e-2, 0, 0.01, 1, minibatch,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, klCoef), false, dynamicSampling, 1.0,
-                1, 0.8f);
+        return RlConfigs.rl("algorithm", "racro", "steps", 10, "prompts_per_step", 3, "group_size", 2, "temperature", CAPTION_T, "lr", 1e-2,
+                "weight_decay", 0.01, "minibatch", minibatch, "kl_coef", klCoef, "dynamic_sampling", dynamicSampling, "reader_samples", 1,
+                "reader_temperature", 0.8f);
     }
 
     /** A reference policy with one NaN weight: its log-probabilities, and so the KL term and the loss, are NaN. */
@@ -159,8 +159,8 @@ class NonFiniteUpdateTest {
     @Test
     void prcoStepsThatKeepBeingSkippedStopTheStageToo() {
         List<TaskItem> tasks = TinyPolicy.tasks(3);
-        RlConfig cfg = new RlConfig("prco", 10, 3, 2, 2f, TinyPolicy.MAX_CAPTION_TOKENS, 1e-3, 0, 0, 1, 4,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), false, false, 1.0, 2, 1f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "prco", "steps", 10, "prompts_per_step", 3, "group_size", 2, "temperature", 2f, "lr", 1e-3,
+                "weight_decay", 0.0, "minibatch", 4, "kl_coef", 0.05, "dynamic_sampling", false, "reader_samples", 2, "reader_temperature", 1f);
         CaptionPolicy policy = TinyPolicy.create(13);
         List<float[]> before = weights(policy);
         WeightedReward varied = new WeightedReward(List.of(new WeightedReward.Term(1, StepReference.TEXT_HASH)));

@@ -62,8 +62,8 @@ class PolicyUpdateTest {
         Collections.swap(rollouts, 1, 4);
         Collections.swap(sampled, 1, 4);
 
-        RlConfig cfg = new RlConfig("prco", 1, tasks.size(), 2, CAPTION_T, 7, 1e-3, 0, 0, 1, 8, LossConfig.racro(), false, true,
-                1.0, 1, ANSWER_T);
+        RlConfig cfg = RlConfigs.rl("algorithm", "prco", "steps", 1, "prompts_per_step", tasks.size(), "group_size", 2, "temperature", CAPTION_T,
+                "lr", 1e-3, "weight_decay", 0.0, "minibatch", 8, "loss", LossConfig.racro(), "reader_samples", 1, "reader_temperature", ANSWER_T);
         PolicyUpdate update = new PolicyUpdate(policy, policy, AdamW.forTransformer(cap.parameters(), 1e-3f, 0f, 0.9f, 0.95f, 1e-8f), cfg);
         Tensor[] old = update.logProbs(policy, rollouts, patches);
         int compared = 0;

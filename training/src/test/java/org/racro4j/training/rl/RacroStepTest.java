@@ -87,8 +87,9 @@ class RacroStepTest {
                 new WeightedReward.Term(0.3, new FormatReward()),
                 new WeightedReward.Term(0.5, new LeakagePenalty()),
                 new WeightedReward.Term(0.0, new DescriptionGroundedReward())));
-        RlConfig cfg = new RlConfig("racro", 10, tasks.size(), g, 2f, TinyPolicy.MAX_CAPTION_TOKENS, 2e-3, 0, 0.01, 1, 64,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), std, true, 1.0, k, 1f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "racro", "steps", 10, "prompts_per_step", tasks.size(), "group_size", g, "temperature", 2f,
+                "lr", 2e-3, "weight_decay", 0.01, "minibatch", 64, "kl_coef", 0.05, "std_normalize", std, "reader_samples", k,
+                "reader_temperature", 1f);
         long seed = 77;
         CaptionPolicy policy = TinyPolicy.create(3);
         CaptionPolicy frozen = TinyPolicy.create(5);

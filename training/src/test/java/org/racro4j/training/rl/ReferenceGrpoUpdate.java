@@ -70,7 +70,7 @@ final class ReferenceGrpoUpdate {
                         double weight = switch (loss.aggregation()) {
                             case TOKEN_MEAN -> 1.0 / batchTokens;
                             case SEQUENCE_MEAN -> 1.0 / (batch.length * (double) len);
-                            case TOKEN_SUM_NORM -> 1.0 / (batch.length * (double) cfg.maxCaptionTokens());
+                            case TOKEN_SUM_NORM -> 1.0 / (batch.length * (double) policy.maxCaptionTokens());
                         };
                         double ratio = Math.exp(lp[t] - old[i][t]);
                         double clippedRatio = Math.min(Math.max(ratio, 1 - loss.clipLow()), 1 + loss.clipHigh());
