@@ -41,6 +41,11 @@ import org.racro4j.training.text.Utf8Files;
 public final class ConfigLoader {
     /** Maps whose keys are names chosen by the user (checked against the known reward names instead). */
     private static final List<String> FREE_MAPS = List.of("rl.rewards", "rl.solver_rewards");
+    /** Keys that were renamed, with their new names: a file with an old one is told the new one. */
+    private static final Map<String, String> RENAMED = Map.of(
+            "rl.reader_samples", "rl.answer_samples",
+            "rl.reader_temperature", "rl.answer_temperature",
+            "rl.reader_reward", "rl.reasoner_reward");
     /** Sections that may be set to null to switch them off. */
     private static final List<String> NULLABLE = List.of("swap_reasoner");
     static final List<String> CAPTION_REWARDS = List.of("caption_utility", "format", "leakage", "grounded");
@@ -244,6 +249,7 @@ public final class ConfigLoader {
             var e = it.next();
             String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
             JsonNode def = base.get(e.getKey());
+            if (def == null && RENAMED.containsKey(key)) throw new IOException(file + ": " + key + " was renamed " + RENAMED.get(key));
             if (def == null) {
                 TreeSet<String> known = new TreeSet<>();
                 base.fieldNames().forEachRemaining(known::add);

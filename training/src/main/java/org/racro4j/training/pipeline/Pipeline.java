@@ -44,8 +44,8 @@ import org.racro4j.training.text.TaskTokenizer;
  *   tasks → reasoner SFT        ┐ side by side → evaluation before RL → RL                   ┐ side by side → evaluation after RL → report
  *           vision → captioner  ┘                                       swap reasoner SFT    ┘
  * </pre>
- * Stages that do not depend on each other run at the same time on the CPU, one core each: the reader and the
- * captioner's warm start; RL and the swap reader, which only the evaluations need. Each stage's kernels then run
+ * Stages that do not depend on each other run at the same time on the CPU, one core each: the reasoner and the
+ * captioner's warm start; RL and the swap reasoner, which only the evaluations need. Each stage's kernels then run
  * serially on its own core, which for these small models uses two cores better than splitting every kernel
  * (see Parallel.concurrently); every CPU kernel gives the same bits on any number of threads, so the results
  * are those of running the stages one after the other. On a GPU they run one after the other.
@@ -122,8 +122,8 @@ public final class Pipeline {
         try {
             RunTasks.mix(cfg);
             WordLevelTokenizer tok = TaskTokenizer.create();
-            decoderConfig(cfg.reasoner().model(), tok, RunConfig.READER_CONTEXT);
-            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, RunConfig.READER_CONTEXT);
+            decoderConfig(cfg.reasoner().model(), tok, RunConfig.REASONER_CONTEXT);
+            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, RunConfig.REASONER_CONTEXT);
             VisionConfig vc = visionConfig(cfg);
             decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
         } catch (IllegalArgumentException e) {
@@ -152,10 +152,10 @@ public final class Pipeline {
             stageSeconds.put("tasks", secs(t));
             say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(), cfg.tasks().mix(), tok.vocabSize());
 
-            sideBySide(() -> trainReader("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, seed, true),
+            sideBySide(() -> trainReasoner("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, seed, true),
                     () -> trainCaptioner(tok, train, seed + 2));
 
-            try (Reasoner reasoner = reader("reasoner", cfg.reasoner())) {
+            try (Reasoner reasoner = reasoner("reasoner", cfg.reasoner())) {
                 t = System.nanoTime();
                 List<String> sftCaptions = cachedCaptions("captioner_sft", tok, test, seed);
                 Evaluator.Result blind = cachedEval("blind", reasoner, test, Evaluator.blind(test));
@@ -164,9 +164,11 @@ public final class Pipeline {
                 stages.finish("eval_before", t);
                 say("before RL: blind %.3f, SFT captioner %.3f, oracle %.3f", blind.accuracy(), sft.accuracy(), oracle.accuracy());
 
-                // The swap reader is only read by the evaluations: it trains while RL does.
+                // The swap reasoner is only used by the evaluations: it trains while RL does.
                 sideBySide(() -> trainRl(reasoner, tok, train, seed + 3), () -> {
-                    if (cfg.swapReasoner() != null) trainReader("swap_reasoner_sft", "swap_reasoner", cfg.swapReasoner(), tok, train, seed + 1, false);
+                    if (cfg.swapReasoner() != null) {
+                        trainReasoner("swap_reasoner_sft", "swap_reasoner", cfg.swapReasoner(), tok, train, seed + 1, false);
+                    }
                 });
 
                 t = System.nanoTime();
@@ -174,7 +176,7 @@ public final class Pipeline {
                 Evaluator.Result rl = cachedEval("rl_captioner", reasoner, test, rlCaptions);
                 Report.Row swapRow = null;
                 if (cfg.swapReasoner() != null) {
-                    try (Reasoner swap = reader("swap_reasoner", cfg.swapReasoner())) {
+                    try (Reasoner swap = reasoner("swap_reasoner", cfg.swapReasoner())) {
                         swapRow = new Report.Row(cachedEval("swap_blind", swap, test, Evaluator.blind(test)),
                                 cachedEval("swap_sft_captioner", swap, test, sftCaptions), cachedEval("swap_rl_captioner", swap, test, rlCaptions),
                                 cachedEval("swap_oracle", swap, test, Evaluator.gold(test)));
@@ -215,10 +217,10 @@ public final class Pipeline {
 
     // ------------------------------------------------------------------------------------------ stages
 
-    private void trainReader(String stage, String name, RunConfig.Reader spec, WordLevelTokenizer tok, List<TaskItem> train, long seed,
+    private void trainReasoner(String stage, String name, RunConfig.ReasonerSpec spec, WordLevelTokenizer tok, List<TaskItem> train, long seed,
                              boolean alongside) throws IOException {
         stages.run(stage, name, () -> {
-            try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, RunConfig.READER_CONTEXT), seed, DType.F32, device)) {
+            try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, RunConfig.REASONER_CONTEXT), seed, DType.F32, device)) {
                 runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
                 models.save(name, lm, tok);
             }
@@ -281,7 +283,7 @@ public final class Pipeline {
                 tok.specialTokens().bos(), List.of(tok.specialTokens().eos()));
     }
 
-    private Reasoner reader(String name, RunConfig.Reader spec) throws IOException {
+    private Reasoner reasoner(String name, RunConfig.ReasonerSpec spec) throws IOException {
         return ModelStore.loadReasoner(name, models.dir(name), device, spec.maxAnswerTokens());
     }
 
@@ -295,8 +297,8 @@ public final class Pipeline {
         });
     }
 
-    private Evaluator.Result cachedEval(String name, Reasoner reader, List<TaskItem> test, List<String> descriptions) throws IOException {
-        return evals.result(name, () -> Evaluator.read(reader, test, descriptions, name));
+    private Evaluator.Result cachedEval(String name, Reasoner reasoner, List<TaskItem> test, List<String> descriptions) throws IOException {
+        return evals.result(name, () -> Evaluator.read(reasoner, test, descriptions, name));
     }
 
     // ------------------------------------------------------------------------------------------ bookkeeping

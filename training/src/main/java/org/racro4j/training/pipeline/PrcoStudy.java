@@ -19,12 +19,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
-import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.rl.RlConfig;
+import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.Checkpoints;
@@ -87,7 +88,7 @@ public final class PrcoStudy {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("outcome_grpo", "rl: {algorithm: outcome_grpo, clip_high: 0.28}");
         // the Solver samples 4 answers per caption (the PRCO figure's G_S), at temperature 1 so that they differ
-        m.put("prco", "rl: {algorithm: prco, clip_high: 0.28, reader_samples: 4, reader_temperature: 1.0}");
+        m.put("prco", "rl: {algorithm: prco, clip_high: 0.28, answer_samples: 4, answer_temperature: 1.0}");
         m.put("racro", "rl: {algorithm: racro}");
         return m;
     }
@@ -240,7 +241,8 @@ public final class PrcoStudy {
 
         private void trainReasoner(WordLevelTokenizer tok, List<TaskItem> train) throws IOException {
             stages.run("reasoner_sft", "reasoner", () -> {
-                try (CausalLM lm = CausalLM.create(Pipeline.decoderConfig(c.reasoner().model(), tok, RunConfig.READER_CONTEXT), seed, DType.F32, device)) {
+                DecoderConfig dc = Pipeline.decoderConfig(c.reasoner().model(), tok, RunConfig.REASONER_CONTEXT);
+                try (CausalLM lm = CausalLM.create(dc, seed, DType.F32, device)) {
                     runner.run(new ReasonerSft("reasoner_sft", lm, tok, train, c.reasoner(), seed), true);
                     models.save("reasoner", lm, tok);
                 }

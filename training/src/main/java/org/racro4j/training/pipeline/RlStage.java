@@ -67,7 +67,7 @@ public final class RlStage implements Stage {
     /** The algorithm rl.algorithm names, with the rewards the config gives it. */
     static RlAlgorithm algorithm(CaptionPolicy policy, AnswerSource reasoner, RlConfig cfg, PolicyUpdate update) {
         return switch (cfg.algorithm()) {
-            case "racro" -> new RacroStep(policy, captionRewards(cfg.rewards(), reasoner, cfg, cfg.expectedReaderReward()), update, cfg);
+            case "racro" -> new RacroStep(policy, captionRewards(cfg.rewards(), reasoner, cfg, cfg.expectedReasonerReward()), update, cfg);
             case "prco" -> {
                 // The Observer's utility comes from the step's own Solver answers; its other terms are caption rewards.
                 double utility = cfg.rewards().getOrDefault("caption_utility", 1.0);
@@ -81,11 +81,11 @@ public final class RlStage implements Stage {
     }
 
     /** The caption reward named in the config: weights of caption_utility, format, leakage, grounded. */
-    static WeightedReward captionRewards(Map<String, Double> weights, AnswerSource reader, RlConfig cfg, boolean expected) {
+    static WeightedReward captionRewards(Map<String, Double> weights, AnswerSource source, RlConfig cfg, boolean expected) {
         List<WeightedReward.Term> terms = new java.util.ArrayList<>();
         for (var e : weights.entrySet()) {
             Reward r = switch (e.getKey()) {
-                case "caption_utility" -> new CaptionUtilityReward(reader, cfg.readerSamples(), cfg.readerTemperature(), expected);
+                case "caption_utility" -> new CaptionUtilityReward(source, cfg.answerSamples(), cfg.answerTemperature(), expected);
                 case "format" -> new FormatReward();
                 case "leakage" -> new LeakagePenalty();
                 case "grounded" -> new DescriptionGroundedReward();

@@ -19,21 +19,21 @@ import org.racro4j.models.generation.SamplingConfig;
  * @param kl                the KL estimator: k1 or k3 ({@link #loss})
  * @param stdNormalize      GRPO (true) or Dr. GRPO (false) advantages
  * @param dynamicSampling   drop groups whose rewards are all equal (DAPO)
- * @param readerSamples     k: answers per caption (RACRO reasoner / PRCO Solver)
- * @param readerTemperature temperature of those answers (0 = greedy; then k should be 1)
- * @param readerReward      RACRO's caption reward: expected or sampled ({@link #expectedReaderReward})
+ * @param answerSamples     k: answers per caption, by whoever answers the captions (RACRO's reasoner, PRCO's Solver)
+ * @param answerTemperature temperature of those answers (0 = greedy; then k should be 1)
+ * @param reasonerReward    RACRO's caption reward: expected or sampled ({@link #expectedReasonerReward})
  * @param rewards           caption rewards and their weights, in the order they are summed
  * @param solverRewards     answer rewards (PRCO's Solver, outcome-only GRPO) and their weights
  */
 public record RlConfig(String algorithm, int steps, int promptsPerStep, int groupSize, float temperature, double lr, int warmupSteps,
                        double weightDecay, int innerEpochs, int minibatch, double clipLow, double clipHigh, String aggregation,
-                       String kl, double klCoef, boolean stdNormalize, boolean dynamicSampling, double maxGradNorm, int readerSamples,
-                       float readerTemperature, String readerReward, Map<String, Double> rewards, Map<String, Double> solverRewards) {
+                       String kl, double klCoef, boolean stdNormalize, boolean dynamicSampling, double maxGradNorm, int answerSamples,
+                       float answerTemperature, String reasonerReward, Map<String, Double> rewards, Map<String, Double> solverRewards) {
     /** The values of rl.algorithm, each one {@link RlAlgorithm}. */
     public static final List<String> ALGORITHMS = List.of("racro", "prco", "outcome_grpo");
 
     public RlConfig {
-        expectedReward(readerReward);
+        expectedReward(reasonerReward);
         LossConfig.Aggregation agg = aggregation(aggregation);
         LossConfig.KlEstimator estimator = klEstimator(kl);
         try {
@@ -58,8 +58,8 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
         positive("rl.inner_epochs", innerEpochs);
         positive("rl.minibatch", minibatch);
         if (!(maxGradNorm > 0)) throw new IllegalArgumentException("rl.max_grad_norm must be > 0, got " + maxGradNorm);
-        positive("rl.reader_samples", readerSamples);
-        SamplingConfig.checkTemperature("rl.reader_temperature", readerTemperature);
+        positive("rl.answer_samples", answerSamples);
+        SamplingConfig.checkTemperature("rl.answer_temperature", answerTemperature);
     }
 
     /** The clipped objective's settings: clip range, aggregation, KL estimator and coefficient. */
@@ -68,15 +68,15 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
     }
 
     /** RACRO's caption reward: the probability that the reasoner answers correctly (true), or k sampled answers' mean. */
-    public boolean expectedReaderReward() {
-        return expectedReward(readerReward);
+    public boolean expectedReasonerReward() {
+        return expectedReward(reasonerReward);
     }
 
-    private static boolean expectedReward(String readerReward) {
-        return switch (readerReward == null ? "" : readerReward) {
+    private static boolean expectedReward(String reasonerReward) {
+        return switch (reasonerReward == null ? "" : reasonerReward) {
             case "expected" -> true;
             case "sampled" -> false;
-            default -> throw new IllegalArgumentException("rl.reader_reward must be expected or sampled, got " + readerReward);
+            default -> throw new IllegalArgumentException("rl.reasoner_reward must be expected or sampled, got " + reasonerReward);
         };
     }
 

@@ -42,7 +42,7 @@ class OutcomeStepTest {
     void stepTrainsOnTheAnswersGroupsTheTestWorksOut(boolean dynamicSampling, boolean std) {
         RlConfig cfg = RlConfigs.rl("algorithm", "outcome_grpo", "steps", 10, "prompts_per_step", 3, "group_size", G, "temperature", 1.6f,
                 "lr", 2e-3, "weight_decay", 0.01, "minibatch", 200, "clip_high", 0.28, "kl_coef", 0.05, "std_normalize", std,
-                "dynamic_sampling", dynamicSampling, "reader_samples", 1, "reader_temperature", 0f);
+                "dynamic_sampling", dynamicSampling, "answer_samples", 1, "answer_temperature", 0f);
         List<TaskItem> tasks = answerable(TinyPolicy.create(3), TinyPolicy.tasks(3), cfg);
         WeightedReward reward = new WeightedReward(List.of(new WeightedReward.Term(1.0, new AnswerAccuracyReward()),
                 new WeightedReward.Term(0.3, new FormatReward()), new WeightedReward.Term(0.05, StepReference.TEXT_HASH)));

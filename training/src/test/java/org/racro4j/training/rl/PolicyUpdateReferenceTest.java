@@ -72,8 +72,8 @@ class PolicyUpdateReferenceTest {
         for (int i = 0; i < advantages.length; i++) advantages[i] = rng.nextDouble(-1.5, 1.5);
         RlConfig cfg = RlConfigs.rl("algorithm", "prco", "steps", 1, "prompts_per_step", tasks.size(), "group_size", 2, "temperature", CAPTION_T,
                 "lr", ADAM.lr(), "weight_decay", ADAM.weightDecay(), "inner_epochs", epochs, "minibatch", minibatch,
-                "loss", new LossConfig(clipLow, clipHigh, aggregation, kl, klCoef), "max_grad_norm", maxGradNorm, "reader_samples", 1,
-                "reader_temperature", answerT);
+                "loss", new LossConfig(clipLow, clipHigh, aggregation, kl, klCoef), "max_grad_norm", maxGradNorm, "answer_samples", 1,
+                "answer_temperature", answerT);
         long seed = 23;
         List<int[]> batches = PolicyUpdate.minibatches(rollouts.size(), minibatch, epochs, seed);
         if (name.contains("text-only")) {
@@ -124,7 +124,7 @@ class PolicyUpdateReferenceTest {
         Tensor patches = policy.patches(tasks);
         List<Rollout> captions = CaptionRollouts.sample(policy, tasks, patches, 6, CAPTION_T, 3);
         RlConfig cfg = RlConfigs.rl("algorithm", "racro", "steps", 1, "prompts_per_step", tasks.size(), "group_size", 2, "temperature", CAPTION_T,
-                "lr", 1e-3, "weight_decay", 0.0, "minibatch", 64, "kl_coef", 0.0, "reader_samples", 1, "reader_temperature", 0f);
+                "lr", 1e-3, "weight_decay", 0.0, "minibatch", 64, "kl_coef", 0.0, "answer_samples", 1, "answer_temperature", 0f);
 
         Rollout a = captions.get(0);
         Rollout b = captions.stream().filter(r -> r.image() == 0 && !java.util.Arrays.equals(r.response(), a.response())).findFirst().orElseThrow();

@@ -157,7 +157,7 @@ final class ReferenceGrpoUpdate {
 
     private static TeacherForcing.Scores scoreAlone(CaptionPolicy p, Rollout r, Tensor patches, RlConfig cfg, boolean entropy) {
         boolean image = r.image() >= 0;
-        float temperature = r.role() != Role.SOLVER ? cfg.temperature() : cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
+        float temperature = r.role() != Role.SOLVER ? cfg.temperature() : cfg.answerTemperature() > 0 ? cfg.answerTemperature() : 1f;
         Tensor row = image ? patches.narrow(0, r.image(), 1) : null;
         return p.score(row, List.of(r.context()), List.of(r.response()), temperature, entropy);
     }

@@ -28,9 +28,9 @@ final class RlConfigs {
         c.put("std_normalize", false);
         c.put("dynamic_sampling", true);
         c.put("max_grad_norm", 1.0);
-        c.put("reader_samples", 1);
-        c.put("reader_temperature", 0f);
-        c.put("reader_reward", "expected");
+        c.put("answer_samples", 1);
+        c.put("answer_temperature", 0f);
+        c.put("reasoner_reward", "expected");
         c.put("rewards", Map.of("caption_utility", 1.0));
         c.put("solver_rewards", Map.of("accuracy", 1.0));
         return c;
@@ -63,8 +63,8 @@ final class RlConfigs {
                 (float) c.get("temperature"), number(c, "lr"), (int) c.get("warmup_steps"), number(c, "weight_decay"),
                 (int) c.get("inner_epochs"), (int) c.get("minibatch"), number(c, "clip_low"), number(c, "clip_high"),
                 (String) c.get("aggregation"), (String) c.get("kl"), number(c, "kl_coef"), (boolean) c.get("std_normalize"),
-                (boolean) c.get("dynamic_sampling"), number(c, "max_grad_norm"), (int) c.get("reader_samples"),
-                (float) c.get("reader_temperature"), (String) c.get("reader_reward"), rewards(c, "rewards"), rewards(c, "solver_rewards"));
+                (boolean) c.get("dynamic_sampling"), number(c, "max_grad_norm"), (int) c.get("answer_samples"),
+                (float) c.get("answer_temperature"), (String) c.get("reasoner_reward"), rewards(c, "rewards"), rewards(c, "solver_rewards"));
     }
 
     /** A decimal key's value: a double, or a float widened as Java widens it. */

@@ -29,7 +29,7 @@ class StepMemoryTest {
 
     static RlConfig config(String algorithm) {
         return RlConfigs.rl("algorithm", algorithm, "steps", 10, "prompts_per_step", 3, "group_size", 4, "temperature", 2f, "lr", 1e-3,
-                "weight_decay", 0.0, "minibatch", 8, "kl_coef", 0.05, "reader_samples", 2, "reader_temperature", 1f);
+                "weight_decay", 0.0, "minibatch", 8, "kl_coef", 0.05, "answer_samples", 2, "answer_temperature", 1f);
     }
 
     @Test
