@@ -18,7 +18,7 @@ import org.racro4j.training.pipeline.RunTasks;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
- * Held-out accuracy counted by the tests themselves, independently of the Evaluator: each reader answer is compared
+ * Held-out accuracy counted by the tests themselves, independently of the Evaluator: each reasoner answer is compared
  * with the gold answer of its item by the tests' own check, and the right answers are counted overall and per
  * category. The items are the run's held-out split generated afresh from its config.yaml.
  */
@@ -26,7 +26,7 @@ record AccuracyRecount(double overall, Map<String, Integer> items, Map<String, D
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * The tests' answer check: the reader's answer, trimmed, is the gold answer, ignoring case. The toy readers answer
+     * The tests' answer check: the reasoner's answer, trimmed, is the gold answer, ignoring case. The toy reasoners answer
      * with one word or one digit, the form the gold answers have, so no more normalisation is needed.
      */
     static boolean sameAnswer(String answer, String gold) {

@@ -37,7 +37,7 @@ class DemoCommandTest {
 
     /**
      * Every stage runs a few steps; sizes are awkward (33 test items, 3 RL steps of 3 questions). With seed 3 the four
-     * accuracies of the main reader all differ, so a column printed or reported in another's place shows.
+     * accuracies of the main reasoner all differ, so a column printed or reported in another's place shows.
      */
     static final String TINY = """
             seed: 3

@@ -203,7 +203,7 @@ class EvalCommandTest {
      * Independent of the Evaluator's own counting: eval's per-item answers (its JSON lists every item here) are
      * compared with the gold answers of the regenerated split by the test's own check, and the accuracies recounted
      * here, overall and per category, must be eval's. Its blind and oracle columns are recounted the same way from
-     * the run's per-item files of the same reader, whose captioner answers must also be the ones eval just gave.
+     * the run's per-item files of the same reasoner, whose captioner answers must also be the ones eval just gave.
      */
     @Test
     void evalAccuraciesAreRecountedFromItsPerItemAnswers() throws IOException {
@@ -230,7 +230,7 @@ class EvalCommandTest {
     }
 
     /**
-     * report.json's accuracies, each column and the swap reader's row, recounted here from the run's per-item files
+     * report.json's accuracies, each column and the swap reasoner's row, recounted here from the run's per-item files
      * with the test's own answer check against the regenerated gold answers.
      */
     @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A config whose settings cannot work together is refused by `train` as one line with exit code 2 before the run
  * folder exists: the patch size that does not divide the image size used to fail in the captioner's stage, after the
- * folder, its config.yaml and the reader's first steps.
+ * folder, its config.yaml and the reasoner's first steps.
  */
 class TrainConfigErrorsTest {
     @TempDir

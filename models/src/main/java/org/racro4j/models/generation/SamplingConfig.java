@@ -7,7 +7,7 @@ import java.util.Set;
  * filters; generation of a row ends at any of {@code stopTokens} (which is kept in the output).
  *
  * <p>The static checks below are the one rule for sampling settings wherever a user gives them (racro4j generate's
- * options, a run config's rl.temperature and rl.reader_temperature): each names the setting the way the user wrote
+ * options, a run config's rl.temperature and rl.answer_temperature): each names the setting the way the user wrote
  * it, so the same mistake gets the same words on the command line and in a YAML file.
  */
 public record SamplingConfig(int maxNewTokens, float temperature, int topK, float topP, long seed, Set<Integer> stopTokens) {

@@ -17,7 +17,7 @@ import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
- * Held-out accuracy of a reader given some description of each image: none (blind), a captioner's greedy
+ * Held-out accuracy of a model answering from some description of each image: none (blind), a captioner's greedy
  * caption, or the gold description of what the question needs (the oracle: the item's needed facts, i.e. the
  * perfect question-focused caption). The perception gap is oracle − captioner.
  */
@@ -26,6 +26,7 @@ public final class Evaluator {
 
     public record ItemResult(String id, String category, String description, String answer, String expected, boolean correct) {}
 
+    /** @param reader who answered: a reasoner's name or the policy's role (the key eval/*.json files have) */
     public record Result(String reader, String descriptions, double accuracy, Map<String, int[]> perCategory, List<ItemResult> items) {
         public double categoryAccuracy(String category) {
             int[] c = perCategory.get(category);
@@ -79,19 +80,19 @@ public final class Evaluator {
         return score(captions == null ? "policy (direct)" : "policy (Solver)", items, captions == null ? blind(items) : captions, answers, what);
     }
 
-    /** The reader's greedy answers, scored, given one description per item ("" = blind). */
-    public static Result read(AnswerSource reader, List<TaskItem> items, List<String> descriptions, String what) {
+    /** The greedy answers of {@code source} (a reasoner), scored, given one description per item ("" = blind). */
+    public static Result read(AnswerSource source, List<TaskItem> items, List<String> descriptions, String what) {
         List<String> qs = new ArrayList<>(items.size());
         for (TaskItem t : items) qs.add(t.question());
         List<List<Answer>> answers;
         try {
-            answers = reader.answer(descriptions, qs, 1, 0f, 0);
+            answers = source.answer(descriptions, qs, 1, 0f, 0);
         } catch (NonFiniteException e) {
-            throw at(e, "evaluation: " + reader.name() + " reading " + what + " descriptions", items, e.row());
+            throw at(e, "evaluation: " + source.name() + " reading " + what + " descriptions", items, e.row());
         }
         List<String> texts = new ArrayList<>(items.size());
         for (List<Answer> a : answers) texts.add(a.get(0).text());
-        return score(reader.name(), items, descriptions, texts, what);
+        return score(source.name(), items, descriptions, texts, what);
     }
 
     /** Scores one answer per item; {@code descriptions} are what each answer was written from ("" = none). */

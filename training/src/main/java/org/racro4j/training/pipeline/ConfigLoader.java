@@ -41,6 +41,11 @@ import org.racro4j.training.text.Utf8Files;
 public final class ConfigLoader {
     /** Maps whose keys are names chosen by the user (checked against the known reward names instead). */
     private static final List<String> FREE_MAPS = List.of("rl.rewards", "rl.solver_rewards");
+    /** Keys that were renamed, with their new names: a file with an old one is told the new one. */
+    private static final Map<String, String> RENAMED = Map.of(
+            "rl.reader_samples", "rl.answer_samples",
+            "rl.reader_temperature", "rl.answer_temperature",
+            "rl.reader_reward", "rl.reasoner_reward");
     /** Sections that may be set to null to switch them off. */
     private static final List<String> NULLABLE = List.of("swap_reasoner");
     static final List<String> CAPTION_REWARDS = List.of("caption_utility", "format", "leakage", "grounded");
@@ -151,9 +156,12 @@ public final class ConfigLoader {
             cfg = YAML.treeToValue(tree, RunConfig.class);
         } catch (ValueInstantiationException e) {
             // a record refused its values; its message starts with its own key, so put the record's place in front
+            // unless the message names the full key already (RlConfig's do)
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             String place = path(e);
-            throw new IOException(where + ": " + (place.isEmpty() ? "" : place + ".") + cause.getMessage());
+            String message = cause.getMessage();
+            boolean placed = place.isEmpty() || message.startsWith(place + ".");
+            throw new IOException(where + ": " + (placed ? "" : place + ".") + message);
         } catch (MismatchedInputException e) {
             throw new IOException(where + ": " + typeError(path(e), e.getTargetType(), valueAt(tree, e), e.getOriginalMessage()));
         } catch (JsonMappingException e) {
@@ -172,11 +180,6 @@ public final class ConfigLoader {
         }
         checkRewardNames(cfg.rl().rewards(), CAPTION_REWARDS, "rl.rewards", where);
         checkRewardNames(cfg.rl().solverRewards(), SOLVER_REWARDS, "rl.solver_rewards", where);
-        try {
-            cfg.rl().toRlConfig(cfg.captioner().maxCaptionTokens());
-        } catch (IllegalArgumentException e) {
-            throw new IOException(where + ": " + e.getMessage());
-        }
         return cfg;
     }
 
@@ -246,6 +249,7 @@ public final class ConfigLoader {
             var e = it.next();
             String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
             JsonNode def = base.get(e.getKey());
+            if (def == null && RENAMED.containsKey(key)) throw new IOException(file + ": " + key + " was renamed " + RENAMED.get(key));
             if (def == null) {
                 TreeSet<String> known = new TreeSet<>();
                 base.fieldNames().forEachRemaining(known::add);

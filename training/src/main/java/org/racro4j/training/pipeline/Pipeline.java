@@ -44,8 +44,8 @@ import org.racro4j.training.text.TaskTokenizer;
  *   tasks → reasoner SFT        ┐ side by side → evaluation before RL → RL                   ┐ side by side → evaluation after RL → report
  *           vision → captioner  ┘                                       swap reasoner SFT    ┘
  * </pre>
- * Stages that do not depend on each other run at the same time on the CPU, one core each: the reader and the
- * captioner's warm start; RL and the swap reader, which only the evaluations need. Each stage's kernels then run
+ * Stages that do not depend on each other run at the same time on the CPU, one core each: the reasoner and the
+ * captioner's warm start; RL and the swap reasoner, which only the evaluations need. Each stage's kernels then run
  * serially on its own core, which for these small models uses two cores better than splitting every kernel
  * (see Parallel.concurrently); every CPU kernel gives the same bits on any number of threads, so the results
  * are those of running the stages one after the other. On a GPU they run one after the other.
@@ -71,6 +71,7 @@ public final class Pipeline {
     private MetricsLog metrics;
     private StageRunner runner;
     private EvalCache evals;
+    private ResumableStages stages;
 
     private Pipeline(RunConfig cfg, Path out, Device device, PrintWriter console) {
         this.cfg = cfg;
@@ -121,11 +122,10 @@ public final class Pipeline {
         try {
             RunTasks.mix(cfg);
             WordLevelTokenizer tok = TaskTokenizer.create();
-            decoderConfig(cfg.reasoner().model(), tok, RunConfig.READER_CONTEXT);
-            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, RunConfig.READER_CONTEXT);
+            decoderConfig(cfg.reasoner().model(), tok, RunConfig.REASONER_CONTEXT);
+            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, RunConfig.REASONER_CONTEXT);
             VisionConfig vc = visionConfig(cfg);
             decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
-            cfg.rl().toRlConfig(cfg.captioner().maxCaptionTokens());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -139,11 +139,11 @@ public final class Pipeline {
         models = new ModelStore(out);
         evals = new EvalCache(out, w -> say("warning: %s", w));
         Checkpoints checkpoints = new Checkpoints(out);
-        List<String> done = doneStages();
+        stages = ResumableStages.read(out, STAGES, models, stageSeconds, line -> say("%s", line), stage -> {});
         metrics = new MetricsLog(out.resolve("metrics.jsonl"));
         runner = new StageRunner(metrics, checkpoints, cfg.logging().logEvery(), cfg.logging().checkpointEvery(), w -> say("warning: %s", w));
         try {
-            say("racro4j %s run in %s on %s (%s)", cfg.rl().algorithm(), out, device, resume ? "resumed; done: " + done : "new");
+            say("racro4j %s run in %s on %s (%s)", cfg.rl().algorithm(), out, device, resume ? "resumed; done: " + stages.done() : "new");
             long t = System.nanoTime();
             RunTasks tasks = RunTasks.of(cfg);
             List<TaskItem> train = tasks.train();
@@ -152,22 +152,23 @@ public final class Pipeline {
             stageSeconds.put("tasks", secs(t));
             say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(), cfg.tasks().mix(), tok.vocabSize());
 
-            sideBySide(() -> trainReader("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, done, seed, true),
-                    () -> trainCaptioner(tok, train, done, seed + 2));
+            sideBySide(() -> trainReasoner("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, seed, true),
+                    () -> trainCaptioner(tok, train, seed + 2));
 
-            try (Reasoner reasoner = reader("reasoner", cfg.reasoner())) {
+            try (Reasoner reasoner = reasoner("reasoner", cfg.reasoner())) {
                 t = System.nanoTime();
                 List<String> sftCaptions = cachedCaptions("captioner_sft", tok, test, seed);
                 Evaluator.Result blind = cachedEval("blind", reasoner, test, Evaluator.blind(test));
                 Evaluator.Result oracle = cachedEval("oracle", reasoner, test, Evaluator.gold(test));
                 Evaluator.Result sft = cachedEval("sft_captioner", reasoner, test, sftCaptions);
-                markDone("eval_before", done);
-                stageSeconds.put("eval_before", secs(t));
+                stages.finish("eval_before", t);
                 say("before RL: blind %.3f, SFT captioner %.3f, oracle %.3f", blind.accuracy(), sft.accuracy(), oracle.accuracy());
 
-                // The swap reader is only read by the evaluations: it trains while RL does.
-                sideBySide(() -> trainRl(reasoner, tok, train, done, seed + 3), () -> {
-                    if (cfg.swapReasoner() != null) trainReader("swap_reasoner_sft", "swap_reasoner", cfg.swapReasoner(), tok, train, done, seed + 1, false);
+                // The swap reasoner is only used by the evaluations: it trains while RL does.
+                sideBySide(() -> trainRl(reasoner, tok, train, seed + 3), () -> {
+                    if (cfg.swapReasoner() != null) {
+                        trainReasoner("swap_reasoner_sft", "swap_reasoner", cfg.swapReasoner(), tok, train, seed + 1, false);
+                    }
                 });
 
                 t = System.nanoTime();
@@ -175,14 +176,13 @@ public final class Pipeline {
                 Evaluator.Result rl = cachedEval("rl_captioner", reasoner, test, rlCaptions);
                 Report.Row swapRow = null;
                 if (cfg.swapReasoner() != null) {
-                    try (Reasoner swap = reader("swap_reasoner", cfg.swapReasoner())) {
+                    try (Reasoner swap = reasoner("swap_reasoner", cfg.swapReasoner())) {
                         swapRow = new Report.Row(cachedEval("swap_blind", swap, test, Evaluator.blind(test)),
                                 cachedEval("swap_sft_captioner", swap, test, sftCaptions), cachedEval("swap_rl_captioner", swap, test, rlCaptions),
                                 cachedEval("swap_oracle", swap, test, Evaluator.gold(test)));
                     }
                 }
-                markDone("eval_after", done);
-                stageSeconds.put("eval_after", secs(t));
+                stages.finish("eval_after", t);
                 ObjectNode report = Report.build(cfg, new Report.Row(blind, sft, rl, oracle), swapRow, test.size(), orderedStageSeconds(),
                         cfg.logging().evalSamples());
                 Report.write(out, report);
@@ -217,66 +217,50 @@ public final class Pipeline {
 
     // ------------------------------------------------------------------------------------------ stages
 
-    private void trainReader(String stage, String name, RunConfig.Reader spec, WordLevelTokenizer tok, List<TaskItem> train,
-                             List<String> done, long seed, boolean alongside) throws IOException {
-        if (done.contains(stage) && models.has(name)) {
-            say("%s: done earlier (models/%s)", stage, name);
-            return;
-        }
-        long t = System.nanoTime();
-        try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, RunConfig.READER_CONTEXT), seed, DType.F32, device)) {
-            runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
-            models.save(name, lm, tok);
-        }
-        markDone(stage, done);
-        stageSeconds.put(stage, secs(t));
-    }
-
-    private void trainCaptioner(WordLevelTokenizer tok, List<TaskItem> train, List<String> done, long seed) throws IOException {
-        String stage = "captioner_sft";
-        if (done.contains(stage) && models.has(stage)) {
-            say("%s: done earlier (models/%s)", stage, stage);
-            return;
-        }
-        long t = System.nanoTime();
-        RunConfig.CaptionerSpec c = cfg.captioner();
-        VisionConfig vc = visionConfig(cfg);
-        int context = captionerContext(vc, c);
-        boolean visionDone = done.contains("vision_warm_start") && models.has("captioner_vision");
-        try (Captioner cap = visionDone ? models.loadCaptioner("captioner_vision", device)
-                : Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
-            if (!visionDone && c.visionWarmStart().steps() > 0) {
-                long tv = System.nanoTime();
-                RunConfig.VisionWarmStart w = c.visionWarmStart();
-                runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed), true);
-                models.save("captioner_vision", cap, tok);
-                markDone("vision_warm_start", done);
-                stageSeconds.put("vision_warm_start", secs(tv));
+    private void trainReasoner(String stage, String name, RunConfig.ReasonerSpec spec, WordLevelTokenizer tok, List<TaskItem> train, long seed,
+                             boolean alongside) throws IOException {
+        stages.run(stage, name, () -> {
+            try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, RunConfig.REASONER_CONTEXT), seed, DType.F32, device)) {
+                runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
+                models.save(name, lm, tok);
             }
-            runner.run(new CaptionerSft(new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), train, c, seed), true);
-            models.save(stage, cap, tok);
-        }
-        markDone(stage, done);
-        stageSeconds.put(stage, secs(t));
+        });
     }
 
-    private void trainRl(Reasoner reasoner, WordLevelTokenizer tok, List<TaskItem> train, List<String> done, long seed) throws IOException {
-        String stage = "rl";
-        if (done.contains(stage) && models.has("captioner_rl")) {
-            say("rl: done earlier (models/captioner_rl)");
-            return;
-        }
-        long t = System.nanoTime();
-        int maxCaption = cfg.captioner().maxCaptionTokens();
-        try (Captioner policyModel = models.loadCaptioner("captioner_sft", device);
-             Captioner referenceModel = models.loadCaptioner("captioner_sft", device)) {
-            CaptionPolicy policy = new CaptionPolicy(policyModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
-            CaptionPolicy reference = new CaptionPolicy(referenceModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
-            runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), cfg.rl().toRlConfig(maxCaption), seed), cfg.swapReasoner() != null);
-            models.save("captioner_rl", policyModel, tok);
-        }
-        markDone(stage, done);
-        stageSeconds.put(stage, secs(t));
+    private void trainCaptioner(WordLevelTokenizer tok, List<TaskItem> train, long seed) throws IOException {
+        stages.run("captioner_sft", "captioner_sft", () -> {
+            RunConfig.CaptionerSpec c = cfg.captioner();
+            VisionConfig vc = visionConfig(cfg);
+            int context = captionerContext(vc, c);
+            boolean visionDone = stages.finishedEarlier("vision_warm_start", "captioner_vision");
+            try (Captioner cap = visionDone ? models.loadCaptioner("captioner_vision", device)
+                    : Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
+                if (!visionDone && c.visionWarmStart().steps() > 0) {
+                    // a stage of its own inside this one: marked done once its model is saved, so that a run stopped
+                    // during the captioner's SFT resumes from the warm-started vision encoder
+                    long tv = System.nanoTime();
+                    RunConfig.VisionWarmStart w = c.visionWarmStart();
+                    runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed), true);
+                    models.save("captioner_vision", cap, tok);
+                    stages.finish("vision_warm_start", tv);
+                }
+                runner.run(new CaptionerSft(new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), train, c, seed), true);
+                models.save("captioner_sft", cap, tok);
+            }
+        });
+    }
+
+    private void trainRl(Reasoner reasoner, WordLevelTokenizer tok, List<TaskItem> train, long seed) throws IOException {
+        stages.run("rl", "captioner_rl", () -> {
+            int maxCaption = cfg.captioner().maxCaptionTokens();
+            try (Captioner policyModel = models.loadCaptioner("captioner_sft", device);
+                 Captioner referenceModel = models.loadCaptioner("captioner_sft", device)) {
+                CaptionPolicy policy = new CaptionPolicy(policyModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
+                CaptionPolicy reference = new CaptionPolicy(referenceModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
+                runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), seed), cfg.swapReasoner() != null);
+                models.save("captioner_rl", policyModel, tok);
+            }
+        });
     }
 
     static VisionConfig visionConfig(RunConfig cfg) {
@@ -299,7 +283,7 @@ public final class Pipeline {
                 tok.specialTokens().bos(), List.of(tok.specialTokens().eos()));
     }
 
-    private Reasoner reader(String name, RunConfig.Reader spec) throws IOException {
+    private Reasoner reasoner(String name, RunConfig.ReasonerSpec spec) throws IOException {
         return ModelStore.loadReasoner(name, models.dir(name), device, spec.maxAnswerTokens());
     }
 
@@ -313,19 +297,11 @@ public final class Pipeline {
         });
     }
 
-    private Evaluator.Result cachedEval(String name, Reasoner reader, List<TaskItem> test, List<String> descriptions) throws IOException {
-        return evals.result(name, () -> Evaluator.read(reader, test, descriptions, name));
+    private Evaluator.Result cachedEval(String name, Reasoner reasoner, List<TaskItem> test, List<String> descriptions) throws IOException {
+        return evals.result(name, () -> Evaluator.read(reasoner, test, descriptions, name));
     }
 
     // ------------------------------------------------------------------------------------------ bookkeeping
-
-    private List<String> doneStages() throws IOException {
-        return StageMarks.read(out.resolve("stages.json"), STAGES);
-    }
-
-    private synchronized void markDone(String stage, List<String> done) throws IOException {
-        StageMarks.add(out.resolve("stages.json"), done, stage);
-    }
 
     private void writePlots() throws IOException {
         Path dir = out.resolve("plots");

@@ -20,10 +20,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
+import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
@@ -88,7 +90,7 @@ public final class PrcoStudy {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("outcome_grpo", "rl: {algorithm: outcome_grpo, clip_high: 0.28}");
         // the Solver samples 4 answers per caption (the PRCO figure's G_S), at temperature 1 so that they differ
-        m.put("prco", "rl: {algorithm: prco, clip_high: 0.28, reader_samples: 4, reader_temperature: 1.0}");
+        m.put("prco", "rl: {algorithm: prco, clip_high: 0.28, answer_samples: 4, answer_temperature: 1.0}");
         m.put("racro", "rl: {algorithm: racro}");
         return m;
     }
@@ -221,7 +223,7 @@ public final class PrcoStudy {
 
     private ObjectNode protocol() throws IOException {
         ObjectNode p = JSON.createObjectNode();
-        RunConfig.Rl rl = cfg.rl();
+        RlConfig rl = cfg.rl();
         p.put("tasks", cfg.tasks().mix());
         p.put("train_items", cfg.tasks().trainItems());
         p.put("test_items", cfg.tasks().testItems());
@@ -244,8 +246,8 @@ public final class PrcoStudy {
         final RunConfig c;
         final ModelStore models;
         final EvalCache evals;
-        final List<String> done;
         final Map<String, Double> seconds = new LinkedHashMap<>();
+        final ResumableStages stages;
         StageRunner runner;
 
         Seed(long seed) throws IOException {
@@ -255,12 +257,12 @@ public final class PrcoStudy {
             this.c = ConfigLoader.override(cfg, "seed: " + seed, "study seed " + seed);
             this.models = new ModelStore(dir);
             this.evals = new EvalCache(dir, w -> say("warning: %s", w));
-            this.done = StageMarks.read(dir.resolve("stages.json"), STAGES);
-            stagesDone += done.size();
+            this.stages = ResumableStages.read(dir, STAGES, models, seconds, line -> say("seed %d: %s", seed, line), this::progress);
+            stagesDone += stages.done().size();
         }
 
         boolean finished() {
-            return done.contains("eval") && Files.isRegularFile(dir.resolve("result.json"));
+            return stages.isMarked("eval") && Files.isRegularFile(dir.resolve("result.json"));
         }
 
         ObjectNode run() throws IOException {
@@ -285,27 +287,32 @@ public final class PrcoStudy {
                     ObjectNode result = evaluate(reasoner, tok, tasks.test());
                     writePlots();
                     AtomicFiles.writeString(resultFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
-                    mark("eval");
+                    stages.mark("eval");   // its seconds are in result.json already
                     return result;
                 }
             }
         }
 
         private void trainReasoner(WordLevelTokenizer tok, List<TaskItem> train) throws IOException {
-            if (skip("reasoner_sft", "reasoner")) return;
-            long t = System.nanoTime();
-            try (CausalLM lm = CausalLM.create(Pipeline.decoderConfig(c.reasoner().model(), tok, RunConfig.READER_CONTEXT), seed, DType.F32, device)) {
-                runner.run(new ReasonerSft("reasoner_sft", lm, tok, train, c.reasoner(), seed), true);
-                models.save("reasoner", lm, tok);
-            }
-            finish("reasoner_sft", t);
+            stages.run("reasoner_sft", "reasoner", () -> {
+                DecoderConfig dc = Pipeline.decoderConfig(c.reasoner().model(), tok, RunConfig.REASONER_CONTEXT);
+                try (CausalLM lm = CausalLM.create(dc, seed, DType.F32, device)) {
+                    runner.run(new ReasonerSft("reasoner_sft", lm, tok, train, c.reasoner(), seed), true);
+                    models.save("reasoner", lm, tok);
+                }
+            });
         }
 
+        /**
+         * The vision warm start, then the policy's SFT on the same model: two stages, the first inside the second. The
+         * vision warm start is saved and marked done before the SFT starts, so that a study stopped during the SFT
+         * resumes from it; policy_sft's seconds begin where the vision warm start's end, so not {@link ResumableStages#run}.
+         */
         private void warmStart(WordLevelTokenizer tok, List<TaskItem> train) throws IOException {
-            if (skip("policy_sft", "policy_sft")) return;
+            if (stages.skip("policy_sft", "policy_sft")) return;
             RunConfig.CaptionerSpec spec = c.captioner();
             VisionConfig vc = Pipeline.visionConfig(c);
-            boolean visionDone = done.contains("vision_warm_start") && models.has("policy_vision");
+            boolean visionDone = stages.skip("vision_warm_start", "policy_vision");
             long t = System.nanoTime();
             try (Captioner cap = visionDone ? models.loadCaptioner("policy_vision", device)
                     : Captioner.create(vc, Pipeline.decoderConfig(spec.model(), tok, Pipeline.captionerContext(vc, spec)), seed + 2, DType.F32, device)) {
@@ -315,29 +322,25 @@ public final class PrcoStudy {
                         runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed + 2), true);
                     }
                     models.save("policy_vision", cap, tok);
-                    finish("vision_warm_start", t);
+                    stages.finish("vision_warm_start", t);
                     t = System.nanoTime();
-                } else {
-                    say("seed %d: vision_warm_start done earlier (models/policy_vision)", seed);
                 }
                 runner.run(new PolicySft(policy(cap, tok), train, spec, c.reasoner(), seed + 2), true);
                 models.save("policy_sft", cap, tok);
             }
-            finish("policy_sft", t);
+            stages.finish("policy_sft", t);
         }
 
         private void rl(String arm, Reasoner reasoner, WordLevelTokenizer tok, List<TaskItem> train, boolean alongside) throws IOException {
             String stage = "rl_" + arm;
-            if (skip(stage, "policy_" + arm)) return;
-            long t = System.nanoTime();
-            RunConfig a = armConfig(c, arm);
-            try (Captioner policyModel = models.loadCaptioner("policy_sft", device); Captioner referenceModel = models.loadCaptioner("policy_sft", device)) {
-                CaptionPolicy policy = policy(policyModel, tok);
-                runner.run(new RlStage(stage, policy, policy(referenceModel, tok), reasoner, train, a.rl(),
-                        a.rl().toRlConfig(c.captioner().maxCaptionTokens()), seed + 3), alongside);
-                models.save("policy_" + arm, policyModel, tok);
-            }
-            finish(stage, t);
+            stages.run(stage, "policy_" + arm, () -> {
+                RunConfig a = armConfig(c, arm);
+                try (Captioner policyModel = models.loadCaptioner("policy_sft", device); Captioner referenceModel = models.loadCaptioner("policy_sft", device)) {
+                    CaptionPolicy policy = policy(policyModel, tok);
+                    runner.run(new RlStage(stage, policy, policy(referenceModel, tok), reasoner, train, a.rl(), seed + 3), alongside);
+                    models.save("policy_" + arm, policyModel, tok);
+                }
+            });
         }
 
         /** The training curves of the seed's stages, plots/<stage>_<metric>.png. */
@@ -407,23 +410,9 @@ public final class PrcoStudy {
             return new StudyReport.ArmSeed(r.accuracy(), per, gap, score);
         }
 
-        /** Whether a stage finished earlier (its model is there); says so. */
-        private boolean skip(String stage, String model) {
-            if (!done.contains(stage) || !models.has(model)) return false;
-            say("seed %d: %s done earlier (models/%s)", seed, stage, model);
-            return true;
-        }
-
-        /** A stage that started at t0 has ended: its time, then its mark. */
-        private void finish(String stage, long t0) throws IOException {
-            double s = (System.nanoTime() - t0) / 1e9;
-            seconds.put(stage, s);
-            mark(stage);
-        }
-
-        private void mark(String stage) throws IOException {
-            synchronized (PrcoStudy.this) {   // two stages of a seed may end at the same time
-                StageMarks.add(dir.resolve("stages.json"), done, stage);
+        /** Called after each stage's mark: the study's progress, counted across its seeds. */
+        private void progress(String stage) {
+            synchronized (PrcoStudy.this) {
                 stagesDone++;
                 say("seed %d: %s done; study %d of %d stages, %s elapsed%s", seed, stage, stagesDone, stagesTotal,
                         minutes((System.nanoTime() - started) / 1e9), eta());

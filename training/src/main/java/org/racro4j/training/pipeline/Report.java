@@ -25,7 +25,7 @@ final class Report {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final double ROUNDING = 1e-9;
 
-    /** One reader's four accuracies. */
+    /** One reasoner's four accuracies. */
     record Row(Evaluator.Result blind, Evaluator.Result sft, Evaluator.Result rl, Evaluator.Result oracle) {
         ObjectNode json() {
             ObjectNode n = JSON.createObjectNode();

@@ -42,17 +42,16 @@ public final class RlStage implements Stage {
      * @param reasoner the frozen reasoner (RACRO); unused by PRCO and outcome-only GRPO, whose answers are the policy's
      * @param reference the frozen warm-start policy the KL term pulls towards
      */
-    public RlStage(CaptionPolicy policy, CaptionPolicy reference, AnswerSource reasoner, List<TaskItem> train, RunConfig.Rl spec,
-                   RlConfig cfg, long seed) {
-        this(RlAlgorithm.STAGE, policy, reference, reasoner, train, spec, cfg, seed);
+    public RlStage(CaptionPolicy policy, CaptionPolicy reference, AnswerSource reasoner, List<TaskItem> train, RlConfig cfg, long seed) {
+        this(RlAlgorithm.STAGE, policy, reference, reasoner, train, cfg, seed);
     }
 
     /**
      * A stage named {@code name} (its checkpoints' and metrics' name; a study runs one per arm). Its batches and
      * sampling seeds do not depend on the name: every arm of a study sees the same tasks at every step.
      */
-    public RlStage(String name, CaptionPolicy policy, CaptionPolicy reference, AnswerSource reasoner, List<TaskItem> train, RunConfig.Rl spec,
-                   RlConfig cfg, long seed) {
+    public RlStage(String name, CaptionPolicy policy, CaptionPolicy reference, AnswerSource reasoner, List<TaskItem> train, RlConfig cfg,
+                   long seed) {
         this.name = name;
         this.policy = policy;
         this.train = train;
@@ -62,31 +61,31 @@ public final class RlStage implements Stage {
         this.schedule = LrSchedule.warmupCosine((float) cfg.lr(), cfg.warmupSteps(), cfg.steps(), (float) cfg.lr());
         for (var p : reference.model().parameters()) p.requiresGrad(false);
         PolicyUpdate update = new PolicyUpdate(policy, reference, optimizer, cfg);
-        this.algorithm = algorithm(policy, reasoner, spec, cfg, update);
+        this.algorithm = algorithm(policy, reasoner, cfg, update);
     }
 
     /** The algorithm rl.algorithm names, with the rewards the config gives it. */
-    static RlAlgorithm algorithm(CaptionPolicy policy, AnswerSource reasoner, RunConfig.Rl spec, RlConfig cfg, PolicyUpdate update) {
+    static RlAlgorithm algorithm(CaptionPolicy policy, AnswerSource reasoner, RlConfig cfg, PolicyUpdate update) {
         return switch (cfg.algorithm()) {
-            case "racro" -> new RacroStep(policy, captionRewards(spec.rewards(), reasoner, cfg, spec.expectedReaderReward()), update, cfg);
+            case "racro" -> new RacroStep(policy, captionRewards(cfg.rewards(), reasoner, cfg, cfg.expectedReasonerReward()), update, cfg);
             case "prco" -> {
                 // The Observer's utility comes from the step's own Solver answers; its other terms are caption rewards.
-                double utility = spec.rewards().getOrDefault("caption_utility", 1.0);
-                Map<String, Double> extras = new java.util.LinkedHashMap<>(spec.rewards());
+                double utility = cfg.rewards().getOrDefault("caption_utility", 1.0);
+                Map<String, Double> extras = new java.util.LinkedHashMap<>(cfg.rewards());
                 extras.put("caption_utility", 0.0);   // a term of weight 0 is not computed
-                yield new PrcoStep(policy, utility, captionRewards(extras, policy, cfg, false), solverRewards(spec.solverRewards()), update, cfg);
+                yield new PrcoStep(policy, utility, captionRewards(extras, policy, cfg, false), solverRewards(cfg.solverRewards()), update, cfg);
             }
-            case "outcome_grpo" -> new OutcomeStep(policy, solverRewards(spec.solverRewards()), update, cfg);
+            case "outcome_grpo" -> new OutcomeStep(policy, solverRewards(cfg.solverRewards()), update, cfg);
             default -> throw new IllegalArgumentException("rl.algorithm: no algorithm named " + cfg.algorithm());
         };
     }
 
     /** The caption reward named in the config: weights of caption_utility, format, leakage, grounded. */
-    static WeightedReward captionRewards(Map<String, Double> weights, AnswerSource reader, RlConfig cfg, boolean expected) {
+    static WeightedReward captionRewards(Map<String, Double> weights, AnswerSource source, RlConfig cfg, boolean expected) {
         List<WeightedReward.Term> terms = new java.util.ArrayList<>();
         for (var e : weights.entrySet()) {
             Reward r = switch (e.getKey()) {
-                case "caption_utility" -> new CaptionUtilityReward(reader, cfg.readerSamples(), cfg.readerTemperature(), expected);
+                case "caption_utility" -> new CaptionUtilityReward(source, cfg.answerSamples(), cfg.answerTemperature(), expected);
                 case "format" -> new FormatReward();
                 case "leakage" -> new LeakagePenalty();
                 case "grounded" -> new DescriptionGroundedReward();

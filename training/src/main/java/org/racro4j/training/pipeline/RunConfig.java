@@ -2,11 +2,9 @@ package org.racro4j.training.pipeline;
 
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.racro4j.core.Device;
-import org.racro4j.training.rl.LossConfig;
 import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.tasks.TaskMix;
 import org.racro4j.training.text.DescriptionViews;
@@ -17,17 +15,17 @@ import org.racro4j.training.text.DescriptionViews;
  * then checks the settings that must agree with each other, so that nothing a run needs fails minutes into it.
  *
  * <p>A nested record's messages start with its own key (e.g. "heads must be >= 1, got 0"); {@link ConfigLoader}
- * puts the record's place in the file in front ("reasoner.model.heads ..."). The messages of this top-level record
- * name the full keys themselves.
+ * puts the record's place in the file in front ("reasoner.model.heads ..."). The messages of this top-level record,
+ * and those of the rl section ({@link RlConfig}, which the RL code uses as it is), name the full keys themselves.
  */
-public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, Reader swapReasoner, CaptionerSpec captioner,
-                        Rl rl, Logging logging) {
+public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reasoner, ReasonerSpec swapReasoner, CaptionerSpec captioner,
+                        RlConfig rl, Logging logging) {
 
     /**
-     * The context of the text readers (reasoner and swap reasoner) the pipeline creates: they read the prompt, the
+     * The context of the text-only reasoners (reasoner and swap reasoner) the pipeline creates: they read the prompt, the
      * question, a caption or gold description, and write the answer, all within these positions.
      */
-    public static final int READER_CONTEXT = 160;
+    public static final int REASONER_CONTEXT = 160;
     /** Room for BOS, a role's prompt template and the longest built-in question (the captioner's is the longer). */
     public static final int PROMPT_TOKENS = 48;
 
@@ -38,8 +36,8 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
                     + tasks.imageSize() + ")");
         }
         if (captioner != null) {
-            checkReaderContext(captioner, reasoner, "reasoner");
-            checkReaderContext(captioner, swapReasoner, "swap_reasoner");
+            checkReasonerContext(captioner, reasoner, "reasoner");
+            checkReasonerContext(captioner, swapReasoner, "swap_reasoner");
         }
     }
 
@@ -58,14 +56,14 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
         if (!"cpu".equals(kind) && !"cuda".equals(kind)) throw new IllegalArgumentException("device must be cpu or cuda[:N], got '" + device + "'");
     }
 
-    /** A caption longer than the reader's context leaves for it fails at the first evaluation, after all training. */
-    private static void checkReaderContext(CaptionerSpec captioner, Reader reader, String name) {
-        if (reader == null) return;
-        int room = READER_CONTEXT - PROMPT_TOKENS;
-        if (captioner.maxCaptionTokens() + reader.maxAnswerTokens() > room) {
+    /** A caption longer than the reasoner's context leaves for it fails at the first evaluation, after all training. */
+    private static void checkReasonerContext(CaptionerSpec captioner, ReasonerSpec reasoner, String name) {
+        if (reasoner == null) return;
+        int room = REASONER_CONTEXT - PROMPT_TOKENS;
+        if (captioner.maxCaptionTokens() + reasoner.maxAnswerTokens() > room) {
             throw new IllegalArgumentException("captioner.max_caption_tokens (" + captioner.maxCaptionTokens() + ") + " + name + ".max_answer_tokens ("
-                    + reader.maxAnswerTokens() + ") must be at most " + room + ": the reasoner reads the prompt and question (up to "
-                    + PROMPT_TOKENS + " tokens), the caption and its answer in a context of " + READER_CONTEXT + " tokens");
+                    + reasoner.maxAnswerTokens() + ") must be at most " + room + ": the reasoner reads the prompt and question (up to "
+                    + PROMPT_TOKENS + " tokens), the caption and its answer in a context of " + REASONER_CONTEXT + " tokens");
         }
     }
 
@@ -121,9 +119,9 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
         }
     }
 
-    /** A text-only reader trained on (description, question) → answer. */
-    public record Reader(Decoder model, Sft sft, double partialFraction, double emptyFraction, int maxAnswerTokens) {
-        public Reader {
+    /** A text-only reasoner trained on (description, question) → answer. */
+    public record ReasonerSpec(Decoder model, Sft sft, double partialFraction, double emptyFraction, int maxAnswerTokens) {
+        public ReasonerSpec {
             fraction("partial_fraction", partialFraction);
             fraction("empty_fraction", emptyFraction);
             if (partialFraction + emptyFraction > 1) {
@@ -178,37 +176,6 @@ public record RunConfig(long seed, String device, Tasks tasks, Reader reasoner, 
                 s.add(view);
             }
             return s;
-        }
-    }
-
-    public record Rl(String algorithm, int steps, int promptsPerStep, int groupSize, double temperature, double lr, int warmupSteps,
-                     double weightDecay, int innerEpochs, int minibatch, double clipLow, double clipHigh, String aggregation,
-                     String kl, double klCoef, boolean stdNormalize, boolean dynamicSampling, double maxGradNorm, int readerSamples,
-                     double readerTemperature, String readerReward, Map<String, Double> rewards, Map<String, Double> solverRewards) {
-        public boolean expectedReaderReward() {
-            return switch (readerReward) {
-                case "expected" -> true;
-                case "sampled" -> false;
-                default -> throw new IllegalArgumentException("rl.reader_reward must be expected or sampled, got " + readerReward);
-            };
-        }
-
-        public RlConfig toRlConfig(int maxCaptionTokens) {
-            expectedReaderReward();
-            LossConfig.Aggregation agg = switch (aggregation) {
-                case "token_mean" -> LossConfig.Aggregation.TOKEN_MEAN;
-                case "sequence_mean" -> LossConfig.Aggregation.SEQUENCE_MEAN;
-                case "token_sum_norm" -> LossConfig.Aggregation.TOKEN_SUM_NORM;
-                default -> throw new IllegalArgumentException("rl.aggregation must be token_mean, sequence_mean or token_sum_norm, got " + aggregation);
-            };
-            LossConfig.KlEstimator est = switch (kl) {
-                case "k1" -> LossConfig.KlEstimator.K1;
-                case "k3" -> LossConfig.KlEstimator.K3;
-                default -> throw new IllegalArgumentException("rl.kl must be k1 or k3, got " + kl);
-            };
-            return new RlConfig(algorithm, steps, promptsPerStep, groupSize, (float) temperature, maxCaptionTokens, lr, warmupSteps,
-                    weightDecay, innerEpochs, minibatch, new LossConfig(clipLow, clipHigh, agg, est, klCoef), stdNormalize,
-                    dynamicSampling, maxGradNorm, readerSamples, (float) readerTemperature);
         }
     }
 

@@ -81,7 +81,7 @@ public final class RunEvaluation {
                     items, cfg.seed());
         }
         boolean hasGold = gold.stream().anyMatch(d -> !d.isBlank());
-        try (Reasoner reasoner = ModelStore.loadReasoner(reaRef.name(), reaRef.dir(), device, run.readerSpec(reaRef).maxAnswerTokens())) {
+        try (Reasoner reasoner = ModelStore.loadReasoner(reaRef.name(), reaRef.dir(), device, run.reasonerSpec(reaRef).maxAnswerTokens())) {
             say(progress, "reading with %s", reasoner.name());
             Evaluator.Result blind = Evaluator.read(reasoner, items, Evaluator.blind(items), "blind");
             Evaluator.Result captioned = Evaluator.read(reasoner, items, captions, capRef.name());

@@ -66,10 +66,10 @@ public final class RunFolder {
     }
 
     /**
-     * The reader settings the run used for a reasoner: the swap reasoner's for the run's own swap reasoner, the
+     * The settings the run used for a reasoner: the swap reasoner's for the run's own swap reasoner, the
      * main reasoner's for any other (a decoder from elsewhere answers as the run's reasoner did).
      */
-    public RunConfig.Reader readerSpec(ModelRef reasoner) {
+    public RunConfig.ReasonerSpec reasonerSpec(ModelRef reasoner) {
         boolean swap = config.swapReasoner() != null
                 && reasoner.dir().toAbsolutePath().normalize().equals(models.dir("swap_reasoner").toAbsolutePath().normalize());
         return swap ? config.swapReasoner() : config.reasoner();

@@ -12,27 +12,28 @@ import org.racro4j.training.verify.AnswerVerifier;
 
 /**
  * How useful a caption is: someone reads only the caption and the question, answers k times, and the reward is
- * the fraction of correct answers. With the frozen reasoner as the reader this is RACRO's caption reward; with
+ * the fraction of correct answers. With the frozen reasoner answering this is RACRO's caption reward; with
  * the policy's own Solver role it is PRCO's Observer utility. k = 1 at temperature 0 is "accuracy only".
  *
  * <p>With {@code expected}, the reward is that fraction's k → ∞ limit, computed exactly: the probability the
- * reader gives the gold answer (sampling at temperature 1). Same expectation, none of the sampling noise — with
- * a small reader whose blind guesses are right a quarter of the time, a sampled reward barely tells a useful
+ * answering model gives the gold answer (sampling at temperature 1). Same expectation, none of the sampling noise — with
+ * a small reasoner whose blind guesses are right a quarter of the time, a sampled reward barely tells a useful
  * caption from a lucky one.
  */
 public final class CaptionUtilityReward implements Reward {
-    private final AnswerSource reader;
+    private final AnswerSource source;
     private final int k;
     private final float temperature;
     private final boolean expected;
 
-    public CaptionUtilityReward(AnswerSource reader, int k, float temperature) {
-        this(reader, k, temperature, false);
+    /** @param source whoever answers from the captions: the frozen reasoner (RACRO) or the policy's Solver (PRCO) */
+    public CaptionUtilityReward(AnswerSource source, int k, float temperature) {
+        this(source, k, temperature, false);
     }
 
-    public CaptionUtilityReward(AnswerSource reader, int k, float temperature, boolean expected) {
+    public CaptionUtilityReward(AnswerSource source, int k, float temperature, boolean expected) {
         if (k < 1) throw new IllegalArgumentException("caption utility: k must be >= 1, got " + k);
-        this.reader = reader;
+        this.source = source;
         this.k = k;
         this.temperature = temperature;
         this.expected = expected;
@@ -40,7 +41,7 @@ public final class CaptionUtilityReward implements Reward {
 
     @Override
     public String name() {
-        return "caption_utility(" + reader.name() + (expected ? ", expected" : ", k=" + k) + ")";
+        return "caption_utility(" + source.name() + (expected ? ", expected" : ", k=" + k) + ")";
     }
 
     @Override
@@ -53,8 +54,8 @@ public final class CaptionUtilityReward implements Reward {
             questions.add(r.task().question());
             golds.add(r.task().answer());
         }
-        if (expected) return reader.answerProbability(captions, questions, golds);
-        List<List<Answer>> answers = reader.answer(captions, questions, k, temperature, seed);
+        if (expected) return source.answerProbability(captions, questions, golds);
+        List<List<Answer>> answers = source.answer(captions, questions, k, temperature, seed);
         double[] out = new double[rollouts.size()];
         for (int i = 0; i < out.length; i++) out[i] = meanCorrect(rollouts.get(i).task(), answers.get(i));
         return out;

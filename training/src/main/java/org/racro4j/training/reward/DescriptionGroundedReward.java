@@ -9,7 +9,7 @@ import org.racro4j.training.roles.Rollout;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
- * Rewards captions by how well they are grounded in the gold description rather than by the reader's answer:
+ * Rewards captions by how well they are grounded in the gold description rather than by the reasoner's answer:
  * recall of the facts the question needs (each fact sentence present in the caption), minus half the share of
  * the caption's fact-shaped sentences that are false (not among the gold facts). Items without facts score 0.
  */

@@ -8,7 +8,7 @@ import org.racro4j.training.roles.Rollout;
 
 /**
  * −1 when a caption states an answer instead of describing the image: it contains an answer marker (the word
- * "answer" in any case, as in "the answer is 3" or "Answer: 3", or "\boxed"), which would let the reader copy
+ * "answer" in any case, as in "the answer is 3" or "Answer: 3", or "\boxed"), which would let the reasoner copy
  * rather than reason. 0 otherwise (and for Solver rollouts, whose job is to answer). Used with a positive weight,
  * it subtracts.
  */

@@ -52,7 +52,7 @@ public final class PolicyUpdate {
         if (n == 0 || advantages.length != n) {
             throw new IllegalArgumentException("policy update: " + n + " rollouts and " + advantages.length + " advantages (need one per rollout, at least one)");
         }
-        int maxLen = cfg.maxCaptionTokens();
+        int maxLen = policy.maxCaptionTokens();   // the constant length TOKEN_SUM_NORM divides by
         Tensor[] old;
         Tensor[] ref;
         if (cfg.loss().klCoef() > 0 && patches.device().equals(Device.CPU)) {
@@ -142,7 +142,7 @@ public final class PolicyUpdate {
      * and a temperature: image rows with their images first, text rows alone. Each row is scored at the temperature
      * it was sampled with, so that π_old is the distribution that drew the tokens and the ratio and the KL estimate
      * are about the policy that acts (as TRL and verl do): captions and the Answerer's answers at rl.temperature,
-     * Solver answers at rl.reader_temperature (greedy answers, temperature 0, at 1).
+     * Solver answers at rl.answer_temperature (greedy answers, temperature 0, at 1).
      */
     private TeacherForcing.Scores score(CaptionPolicy p, List<Rollout> rollouts, int[] idx, Tensor patches, boolean entropy) {
         java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
@@ -176,7 +176,7 @@ public final class PolicyUpdate {
     /** The temperature a role's rollouts are sampled at (a greedy Solver, temperature 0, is scored at 1). */
     private float temperature(Role role) {
         if (role != Role.SOLVER) return cfg.temperature();
-        return cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
+        return cfg.answerTemperature() > 0 ? cfg.answerTemperature() : 1f;
     }
 
     private static TeacherForcing.Scores scoreGroup(CaptionPolicy p, List<Rollout> rollouts, int[] idx, List<Integer> rows,

@@ -73,7 +73,7 @@ public final class PrcoStep implements RlAlgorithm {
             patches = policy.patches(tasks);
         }
         int g = cfg.groupSize();
-        int k = cfg.readerSamples();
+        int k = cfg.answerSamples();
         List<Rollout> observers;
         try {
             observers = CaptionRollouts.sample(policy, tasks, patches, g, cfg.temperature(), seed);
@@ -92,7 +92,7 @@ public final class PrcoStep implements RlAlgorithm {
         List<List<Answer>> answers;
         try {
             Tensor observed = patches.indexSelect(0, Tensor.ofLongs(images, images.length).to(patches.device()));
-            answers = policy.solve(observed, captions, questions, k, cfg.readerTemperature(), seed + 1);
+            answers = policy.solve(observed, captions, questions, k, cfg.answerTemperature(), seed + 1);
         } catch (NonFiniteException e) {
             throw e.within(STAGE + " step " + step + ", Solver answers to " + RlAlgorithm.caption(e.row()), e.row());
         }

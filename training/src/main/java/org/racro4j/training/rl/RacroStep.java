@@ -65,7 +65,7 @@ public final class RacroStep implements RlAlgorithm {
         try {
             terms = reward.scoreTerms(rollouts, seed + 1);
         } catch (NonFiniteException e) {
-            throw e.within(STAGE + " step " + step + ", rewarding " + RlAlgorithm.caption(e.row()), e.row());   // the reader's logits
+            throw e.within(STAGE + " step " + step + ", rewarding " + RlAlgorithm.caption(e.row()), e.row());   // the reasoner's logits
         }
         double[] total = reward.combine(terms);
         long t2 = System.nanoTime();
@@ -84,7 +84,7 @@ public final class RacroStep implements RlAlgorithm {
         return m;
     }
 
-    /** reward = the weighted total; accuracy = the caption-utility term (the reader's mean correctness). */
+    /** reward = the weighted total; accuracy = the caption-utility term (the reasoner's mean correctness). */
     private void logRewards(Map<String, Object> m, double[] total, double[][] terms, List<Rollout> rollouts) {
         m.put("reward", StepMetrics.mean(total));
         for (int t = 0; t < terms.length; t++) {

@@ -12,7 +12,7 @@ public interface AnswerSource {
     List<List<Answer>> answer(List<String> captions, List<String> questions, int k, float temperature, long seed);
 
     /**
-     * The probability that this reader, sampling at temperature 1, writes exactly {@code answers[i]} (then stops)
+     * The probability that this source, sampling at temperature 1, writes exactly {@code answers[i]} (then stops)
      * after caption i and question i: the k → ∞ limit of the fraction of correct answers among k samples.
      */
     double[] answerProbability(List<String> captions, List<String> questions, List<String> answers);

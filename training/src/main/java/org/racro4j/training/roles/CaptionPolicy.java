@@ -21,7 +21,7 @@ import org.racro4j.training.text.Prompts;
  *     first and can still look at the image);</li>
  * <li>{@link Role#ANSWERER}: image + question → the answer directly (the usual VLM, trained with outcome-only RL).</li>
  * </ul>
- * As an {@link AnswerSource} it answers from captions without the image (a text-only reader like the reasoner).
+ * As an {@link AnswerSource} it answers from captions without the image (text only, like the reasoner).
  */
 public final class CaptionPolicy implements AnswerSource {
     private final Captioner model;

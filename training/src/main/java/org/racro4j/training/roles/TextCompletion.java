@@ -125,7 +125,7 @@ public final class TextCompletion {
         String where = at == null
                 ? "the log-probability of row " + (start + batchRow) + " of " + rows + " sums to " + sum
                 : "answer token " + at.token() + " of row " + (start + at.row()) + " of " + rows + " has log-probability " + at.value();
-        return new NonFiniteException("answer probability: " + where + ": the reader's weights or inputs hold NaN or infinity",
+        return new NonFiniteException("answer probability: " + where + ": the answering model's weights or inputs hold NaN or infinity",
                 start + (at == null ? batchRow : at.row()));
     }
 }

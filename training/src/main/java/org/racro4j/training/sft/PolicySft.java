@@ -37,7 +37,7 @@ public final class PolicySft implements Stage {
     private final CaptionPolicy policy;
     private final List<TaskItem> train;
     private final RunConfig.CaptionerSpec cfg;
-    private final RunConfig.Reader solverDescriptions;
+    private final RunConfig.ReasonerSpec solverDescriptions;
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final long seed;
@@ -45,7 +45,7 @@ public final class PolicySft implements Stage {
     private final Set<DescriptionViews.View> views;
 
     /** @param solverDescriptions the partial and empty fractions of the Solver's descriptions (the reasoner's) */
-    public PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.Reader solverDescriptions, long seed) {
+    public PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions, long seed) {
         this.policy = policy;
         this.train = train;
         this.cfg = cfg;

@@ -21,9 +21,9 @@ import org.racro4j.training.text.DescriptionViews;
 import org.racro4j.training.text.Prompts;
 
 /**
- * Warm start of a text-only reader with no download: (description, question) → answer, supervised. Most
+ * Warm start of a text-only reasoner with no download: (description, question) → answer, supervised. Most
  * descriptions are the question-focused gold evidence (the facts the answer needs); some are partial views of
- * the scene and some empty, so the reader also answers sensibly from incomplete captions and, blind, from the
+ * the scene and some empty, so the reasoner also answers sensibly from incomplete captions and, blind, from the
  * question alone.
  */
 public final class ReasonerSft implements Stage {
@@ -31,13 +31,13 @@ public final class ReasonerSft implements Stage {
     private final CausalLM model;
     private final Tokenizer tok;
     private final List<TaskItem> train;
-    private final RunConfig.Reader cfg;
+    private final RunConfig.ReasonerSpec cfg;
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final long seed;
     private final NonFiniteSteps nonFinite;
 
-    public ReasonerSft(String name, CausalLM model, Tokenizer tok, List<TaskItem> train, RunConfig.Reader cfg, long seed) {
+    public ReasonerSft(String name, CausalLM model, Tokenizer tok, List<TaskItem> train, RunConfig.ReasonerSpec cfg, long seed) {
         this.name = name;
         this.model = model;
         this.tok = tok;
@@ -70,8 +70,8 @@ public final class ReasonerSft implements Stage {
         return optimizer;
     }
 
-    /** The description a training example shows the reader: the focused gold evidence, a partial view, or none. */
-    static String description(TaskItem item, RunConfig.Reader cfg, SplittableRandom r) {
+    /** The description a training example shows the reasoner: the focused gold evidence, a partial view, or none. */
+    static String description(TaskItem item, RunConfig.ReasonerSpec cfg, SplittableRandom r) {
         double u = r.nextDouble();
         if (u < cfg.emptyFraction()) return "";
         if (u < cfg.emptyFraction() + cfg.partialFraction()) return DescriptionViews.samplePartial(item, r);

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Text-level overlap between splits. Two items overlap when their {@link TaskItem#contentKey()} (question
- * and gold description) are equal: a reader that memorised one would answer the other. Images are not
+ * and gold description) are equal: a reasoner that memorised one would answer the other. Images are not
  * part of the key: two overlapping items may differ in jitter, and still count as the same item.
  */
 public final class SplitOverlap {

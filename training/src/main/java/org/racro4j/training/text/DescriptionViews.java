@@ -12,7 +12,7 @@ import org.racro4j.training.tasks.TaskItem;
 /**
  * Descriptions of a built-in task's image. The FOCUSED view is the question-focused gold evidence: exactly the
  * facts the answer needs (what RACRO's "describe the image for this question" and PRCO's evidence caption aim
- * at, and what the reader is trained to read). The other views are what a generic captioner writes — the whole
+ * at, and what the reasoner is trained to read). The other views are what a generic captioner writes — the whole
  * scene, or the scene without some detail — true, but not focused on the question. The warm-start captioner
  * learns mostly those, and the focused one only sometimes; RL has to teach it to give the evidence the question
  * needs.

@@ -16,20 +16,20 @@ import org.racro4j.training.tasks.AnswerType;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
- * Evaluator.read on hand-made items and a scripted reader whose answers are right or wrong by construction (the
+ * Evaluator.read on hand-made items and a scripted reasoner whose answers are right or wrong by construction (the
  * verdict of each is written next to it): accuracy, per-category counts and the per-item record are checked against
  * those hand counts.
  */
 class EvaluatorTest {
-    /** A reader that gives the scripted answer for each question and records what it was asked. */
-    static final class ScriptedReader implements AnswerSource {
+    /** A reasoner that gives the scripted answer for each question and records what it was asked. */
+    static final class ScriptedReasoner implements AnswerSource {
         final List<String> answers;
         List<String> seenCaptions;
         List<String> seenQuestions;
         int seenK;
         float seenTemperature = Float.NaN;
 
-        ScriptedReader(List<String> answers) {
+        ScriptedReasoner(List<String> answers) {
             this.answers = answers;
         }
 
@@ -60,7 +60,7 @@ class EvaluatorTest {
                 List.of(), "", List.of(), List.of(), 0);
     }
 
-    // item, reader's answer, and whether that answer is right (decided by hand)
+    // item, reasoner's answer, and whether that answer is right (decided by hand)
     private static final List<TaskItem> ITEMS = List.of(
             item("i0", "count", "3", AnswerType.NUMBER),
             item("i1", "count", "4", AnswerType.NUMBER),
@@ -74,9 +74,9 @@ class EvaluatorTest {
 
     @Test
     void accuracyAndPerCategoryCountsMatchTheHandVerdicts() {
-        ScriptedReader reader = new ScriptedReader(ANSWERS);
+        ScriptedReasoner reasoner = new ScriptedReasoner(ANSWERS);
         List<String> descriptions = List.of("d0", "d1", "", "d3", "d4", "d5", "d6");
-        Evaluator.Result r = Evaluator.read(reader, ITEMS, descriptions, "some captions");
+        Evaluator.Result r = Evaluator.read(reasoner, ITEMS, descriptions, "some captions");
 
         assertEquals(4 / 7.0, r.accuracy(), 1e-15);
         assertEquals("scripted", r.reader());
@@ -99,16 +99,16 @@ class EvaluatorTest {
             assertEquals(ITEMS.get(i).answer(), it.expected());
             assertEquals(RIGHT[i], it.correct(), "item " + i + ": " + ANSWERS.get(i) + " for " + ITEMS.get(i).answer());
         }
-        // the reader sees each item's own description and question, once, greedily
-        assertEquals(descriptions, reader.seenCaptions);
-        assertEquals(ITEMS.stream().map(TaskItem::question).toList(), reader.seenQuestions);
-        assertEquals(1, reader.seenK);
-        assertEquals(0f, reader.seenTemperature);
+        // the reasoner sees each item's own description and question, once, greedily
+        assertEquals(descriptions, reasoner.seenCaptions);
+        assertEquals(ITEMS.stream().map(TaskItem::question).toList(), reasoner.seenQuestions);
+        assertEquals(1, reasoner.seenK);
+        assertEquals(0f, reasoner.seenTemperature);
     }
 
     @Test
     void noItemsGiveNoAccuracy() {
-        Evaluator.Result r = Evaluator.read(new ScriptedReader(List.of()), List.of(), List.of(), "blind");
+        Evaluator.Result r = Evaluator.read(new ScriptedReasoner(List.of()), List.of(), List.of(), "blind");
         assertTrue(Double.isNaN(r.accuracy()));
         assertTrue(r.perCategory().isEmpty());
     }

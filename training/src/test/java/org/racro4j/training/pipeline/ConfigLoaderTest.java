@@ -49,6 +49,25 @@ class ConfigLoaderTest {
         assertTrue(top.getMessage().contains("unknown key 'learning_rate'"), top.getMessage());
     }
 
+    /** A key that was renamed is one line naming its new name, not the unknown-key list. */
+    @Test
+    void aRenamedKeyNamesItsNewName() throws IOException {
+        String[][] oldKeys = {{"reader_samples: 2", "rl.reader_samples was renamed rl.answer_samples"},
+                {"reader_temperature: 1.0", "rl.reader_temperature was renamed rl.answer_temperature"},
+                {"reader_reward: sampled", "rl.reader_reward was renamed rl.reasoner_reward"}};
+        for (String[] r : oldKeys) assertEquals(tmp.resolve("c.yaml") + ": " + r[1], error("rl:\n  " + r[0] + "\n").getMessage());
+        RunConfig renamed = ConfigLoader.load(write("rl: {answer_samples: 2, answer_temperature: 1.0, reasoner_reward: sampled}\n"));
+        assertEquals(2, renamed.rl().answerSamples());
+        assertEquals(1f, renamed.rl().answerTemperature());
+        assertEquals(false, renamed.rl().expectedReasonerReward());
+    }
+
+    private Path write(String yaml) throws IOException {
+        Path f = tmp.resolve("ok.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
     @Test
     void wrongTypesNameTheKey() throws IOException {
         IOException e = error("rl:\n  steps: ten\n");

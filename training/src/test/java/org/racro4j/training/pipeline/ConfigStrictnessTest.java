@@ -127,9 +127,12 @@ class ConfigStrictnessTest {
                 Arguments.of("device: tpu\n", "device must be cpu or cuda[:N], got 'tpu'"),
                 Arguments.of("device: 'cuda:x'\n", "device 'cuda:x': expected KIND or KIND:INDEX, e.g. cpu or cuda:0"),
                 // sampling settings follow the rule `generate` applies to --temperature (SamplingConfig), in the same words
-                Arguments.of("rl:\n  reader_temperature: -1\n", "rl.reader_temperature must be finite and >= 0 (0 = greedy), got -1.0"),
+                Arguments.of("rl:\n  answer_temperature: -1\n", "rl.answer_temperature must be finite and >= 0 (0 = greedy), got -1.0"),
                 Arguments.of("rl:\n  temperature: 1e999\n", "rl.temperature must be finite and >= 0 (0 = greedy), got Infinity"),
-                Arguments.of("rl:\n  temperature: 0\n", "rl.temperature must be > 0: RL samples its captions, got 0.0"));
+                Arguments.of("rl:\n  temperature: 0\n", "rl.temperature must be > 0: RL samples its captions, got 0.0"),
+                // the rl section names its full keys itself (the RL code uses it without a file); the loss settings' too
+                Arguments.of("rl:\n  lr: 0\n", "rl.lr must be > 0 (and finite), got 0.0"),
+                Arguments.of("rl:\n  kl_coef: -1\n", "rl.kl_coef must be >= 0 (and finite), got -1.0"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -54,7 +54,7 @@ class PipelineTest {
               model: {hidden: 16, layers: 1, heads: 2, kv_heads: 1, intermediate: 32}
               sft: {steps: 6, batch: 4, warmup: 1}
               max_caption_tokens: 12
-            rl: {steps: 5, warmup_steps: 1, prompts_per_step: 3, minibatch: 4, reader_samples: 2, reader_temperature: 1.0}
+            rl: {steps: 5, warmup_steps: 1, prompts_per_step: 3, minibatch: 4, answer_samples: 2, answer_temperature: 1.0}
             logging: {checkpoint_every: 2, eval_samples: 2}
             """;
     /** TINY with the swap reasoner switched off (in place: a second swap_reasoner key would be a duplicate, an error). */
@@ -105,7 +105,7 @@ class PipelineTest {
      */
     @ParameterizedTest(name = "killed after {0} step {1}")
     @CsvSource({
-            "rl, 2",             // the last RL checkpoint is after step 1; the swap reader trains alongside
+            "rl, 2",             // the last RL checkpoint is after step 1; the swap reasoner trains alongside
             "reasoner_sft, 2",   // the captioner's warm start runs alongside
             "captioner_sft, 3"})
     void aKilledAndResumedRunEndsExactlyAsAnUninterruptedRun(String stage, long step) throws IOException {
@@ -250,7 +250,7 @@ class PipelineTest {
         Path f = tmp.resolve("prco.yaml");
         Files.writeString(f, TINY_WITHOUT_SWAP.replace("test_items: 24}", "test_items: 24, mix: \"chart_value=1\"}")
                 .replaceAll("rl: \\{.*\\}", "rl: {algorithm: prco, steps: 3, warmup_steps: 1, prompts_per_step: " + p + ", group_size: " + g
-                        + ", minibatch: " + minibatch + ", reader_samples: " + k + ", reader_temperature: 1.0, "
+                        + ", minibatch: " + minibatch + ", answer_samples: " + k + ", answer_temperature: 1.0, "
                         + "rewards: {caption_utility: 1.7, leakage: 0.3}, solver_rewards: {accuracy: 1.0, format: 0.2}}"));
         Path out = tmp.resolve("prco");
         ObjectNode report = run(ConfigLoader.load(f), out, false);

@@ -23,7 +23,7 @@ import org.racro4j.training.eval.Evaluator;
  */
 class ReportGoalTest {
     static Evaluator.Result result(int correct, int n) {
-        return new Evaluator.Result("reader", "x", correct / (double) n, Map.of(), List.of());
+        return new Evaluator.Result("reasoner", "x", correct / (double) n, Map.of(), List.of());
     }
 
     static ObjectNode report(int sft, int rl, int oracle, int n) throws IOException {

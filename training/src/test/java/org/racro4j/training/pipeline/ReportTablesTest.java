@@ -35,7 +35,7 @@ class ReportTablesTest {
             right += c[0];
             n += c[1];
         }
-        return new Evaluator.Result("reader", what, right / (double) n, perCategory, items);
+        return new Evaluator.Result("reasoner", what, right / (double) n, perCategory, items);
     }
 
     static Map<String, int[]> counts(Object... categoryRightTotal) {
@@ -115,12 +115,12 @@ class ReportTablesTest {
             assertEquals("e" + i, r.path("examples").get(i).path("expected").asText());
         }
         String md = EvalReport.markdown(r);
-        assertTrue(md.contains("| reader | 0.125 | 0.250 | 0.625 | 0.375 |"), md);
+        assertTrue(md.contains("| reasoner | 0.125 | 0.250 | 0.625 | 0.375 |"), md);
         assertTrue(md.contains("| category | items | blind | captioner_rl | oracle |\n|---|---|---|---|---|\n| attribute | 3 | 0.00 | 0.33 | 1.00 |\n"), md);
         assertTrue(md.contains("Examples (caption → answer):\n\n- t0 (count), answer e0: \"caption 0\" → a0\n"), md);
     }
 
-    /** The swap reader's row and the stage times, in report.json and report.md (values by hand). */
+    /** The swap reasoner's row and the stage times, in report.json and report.md (values by hand). */
     @Test
     void reportHasTheSwapRowAndStageTimes() throws IOException {
         Evaluator.Result zero = result("x", counts("count", 0, 8), List.of());
@@ -137,7 +137,8 @@ class ReportTablesTest {
         assertEquals(0.75, r.path("reasoner_swap").path("oracle").asDouble(), 0.0);
         assertEquals(12.6, r.path("stage_seconds").path("reasoner_sft").asDouble(), 0.0);
         String md = Report.markdown(r);
-        assertTrue(md.contains("| reader | 0.000 | 0.000 | 0.500 | 1.000 |\n| reader (swapped in, not trained with) | 0.125 | 0.250 | 0.375 | 0.750 |\n"), md);
+        assertTrue(md.contains("| reasoner | 0.000 | 0.000 | 0.500 | 1.000 |\n"
+                + "| reasoner (swapped in, not trained with) | 0.125 | 0.250 | 0.375 | 0.750 |\n"), md);
         assertTrue(md.contains("Stage times (s): tasks 0, reasoner_sft 13\n"), md);
     }
 
@@ -154,7 +155,7 @@ class ReportTablesTest {
         assertEquals(0.75, r.path("per_category").path("count").path("captioner").asDouble(), 0.0);
         assertEquals(4, r.path("examples").size());
         String md = EvalReport.markdown(r);
-        assertTrue(md.contains("| reader | 0.250 | 0.750 | — | — |"), md);
+        assertTrue(md.contains("| reasoner | 0.250 | 0.750 | — | — |"), md);
         assertTrue(md.contains("No oracle"), md);
     }
 

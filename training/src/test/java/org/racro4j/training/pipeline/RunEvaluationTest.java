@@ -51,7 +51,7 @@ class RunEvaluationTest {
     static ObjectNode report;
 
     @BeforeAll
-    static void evaluateARunWithAReaderThatAlwaysSaysTwo() throws IOException {
+    static void evaluateARunWithAReasonerThatAlwaysSaysTwo() throws IOException {
         Path yaml = tmp.resolve("c.yaml");
         Files.writeString(yaml, PipelineTest.TINY_WITHOUT_SWAP.replace("train_items: 120", "train_items: 30"));
         cfg = ConfigLoader.load(yaml);
@@ -207,7 +207,7 @@ class RunEvaluationTest {
         assertEquals(2, unknown.path("items").asInt());
         assertEquals(4, unknown.path("occurrences").asInt());
         assertEquals("[\"purple\",\"hexagons\",\"teal\",\"star\"]", unknown.path("words").toString());
-        // the reader that always says "2" still gets the two items whose answer is 2: nothing else changes
+        // the reasoner that always says "2" still gets the two items whose answer is 2: nothing else changes
         assertEquals(2 / 3.0, r.path("accuracy").path("blind").asDouble(), 0.0);
         assertTrue(EvalReport.markdown(r).contains("\n2 of 3 items have words the models do not know, read as <unk> (4 in all: 'purple', "
                 + "'hexagons', 'teal', 'star'); their scores are not those of the dataset's questions.\n"), EvalReport.markdown(r));

@@ -75,7 +75,7 @@ class RunFolderStartTest {
         assertFalse(hasCheckpoint(out), "the killed run wrote no checkpoint");
         assertTrue(MetricsLog.read(metrics).size() >= 3);
 
-        // the new run, stopped after its second reader step (as if killed there) to keep the test short
+        // the new run, stopped after its second reasoner step (as if killed there) to keep the test short
         StringWriter console = new StringWriter();
         StageRunner.stopStage = "reasoner_sft";
         StageRunner.stopStep = 1;
@@ -160,7 +160,7 @@ class RunFolderStartTest {
 
     /**
      * A config that cannot run (image size not a multiple of the patch size: found when the captioner is built, after
-     * the reader has trained) or a device that cannot be used is an error before the folder exists.
+     * the reasoner has trained) or a device that cannot be used is an error before the folder exists.
      */
     @Test
     void aConfigThatCannotRunIsRefusedBeforeTheFolderIsCreated() throws IOException {

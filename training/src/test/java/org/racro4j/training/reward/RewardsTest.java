@@ -33,12 +33,12 @@ class RewardsTest {
         return new Rollout(t, Role.CAPTIONER, 0, new int[] {2}, new int[] {4, 5}, text, stopped, null);
     }
 
-    /** A reader that answers each caption with answers fixed by the test, recording what it was asked. */
-    static final class ScriptedReader implements AnswerSource {
+    /** A reasoner that answers each caption with answers fixed by the test, recording what it was asked. */
+    static final class ScriptedReasoner implements AnswerSource {
         final List<List<String>> script;
         final List<String> seenCaptions = new ArrayList<>();
 
-        ScriptedReader(List<List<String>> script) {
+        ScriptedReasoner(List<List<String>> script) {
             this.script = script;
         }
 
@@ -72,17 +72,17 @@ class RewardsTest {
     }
 
     @Test
-    void captionUtilityIsTheReadersMeanCorrectnessOverKAnswers() {
+    void captionUtilityIsTheReasonersMeanCorrectnessOverKAnswers() {
         String right = COUNT.answer();
         String wrong = right.equals("1") ? "2" : "1";
-        ScriptedReader reader = new ScriptedReader(List.of(List.of(right, right, wrong, right), List.of(wrong, wrong, wrong, wrong)));
-        CaptionUtilityReward r = new CaptionUtilityReward(reader, 4, 1f);
+        ScriptedReasoner reasoner = new ScriptedReasoner(List.of(List.of(right, right, wrong, right), List.of(wrong, wrong, wrong, wrong)));
+        CaptionUtilityReward r = new CaptionUtilityReward(reasoner, 4, 1f);
         double[] v = r.score(List.of(caption(COUNT, "caption a .", true), caption(COUNT, "caption b .", true)), 0);
         assertArrayEquals(new double[] {0.75, 0}, v, 1e-12);
-        assertEquals(List.of("caption a .", "caption b ."), reader.seenCaptions, "the reader sees only the captions");
-        double[] e = new CaptionUtilityReward(reader, 1, 1f, true).score(
+        assertEquals(List.of("caption a .", "caption b ."), reasoner.seenCaptions, "the reasoner sees only the captions");
+        double[] e = new CaptionUtilityReward(reasoner, 1, 1f, true).score(
                 List.of(caption(COUNT, "caption a .", true), caption(COUNT, "caption b .", true)), 0);
-        assertArrayEquals(new double[] {0.75, 0}, e, 1e-12, "the expected reward asks the reader for P(gold answer)");
+        assertArrayEquals(new double[] {0.75, 0}, e, 1e-12, "the expected reward asks the reasoner for P(gold answer)");
     }
 
     @Test
@@ -203,14 +203,14 @@ class RewardsTest {
     /** The names are the keys of the run's metrics (reward_format, reward_leakage, ...) and of the report. */
     @Test
     void rewardNamesAreTheMetricKeys() {
-        ScriptedReader reader = new ScriptedReader(List.of());
-        assertEquals("caption_utility(scripted, k=3)", new CaptionUtilityReward(reader, 3, 1f).name());
-        assertEquals("caption_utility(scripted, expected)", new CaptionUtilityReward(reader, 1, 1f, true).name());
+        ScriptedReasoner reasoner = new ScriptedReasoner(List.of());
+        assertEquals("caption_utility(scripted, k=3)", new CaptionUtilityReward(reasoner, 3, 1f).name());
+        assertEquals("caption_utility(scripted, expected)", new CaptionUtilityReward(reasoner, 1, 1f, true).name());
         assertEquals("format", new FormatReward().name());
         assertEquals("leakage", new LeakagePenalty().name());
         assertEquals("grounded", new DescriptionGroundedReward().name());
         assertEquals("accuracy", new AnswerAccuracyReward().name());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CaptionUtilityReward(reader, 0, 1f));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CaptionUtilityReward(reasoner, 0, 1f));
         assertTrue(e.getMessage().contains("k must be >= 1"), e.getMessage());
     }
 

@@ -21,7 +21,7 @@ import org.racro4j.training.tasks.TaskItem;
 /**
  * RL reaches a known optimum: a bandit over the caption's first word. Three words the untrained policy already
  * says first pay 0.25, 0.5 and 1 (the least likely of them pays most), every other word 0, so the best policy
- * opens every caption with that one word. RacroStep, with the reward behind the same interface as the reader's,
+ * opens every caption with that one word. RacroStep, with the reward behind the same interface as the reasoner's,
  * must move its probability from where it starts to near 1; a wrong sign in the advantages or the loss, a
  * mis-grouped batch or an update that does not reach the weights would leave it there or push it down.
  */
@@ -50,8 +50,8 @@ class BanditTest {
                 return out;
             }
         };
-        RlConfig cfg = new RlConfig("racro", 30, tasks.size(), 8, 1f, 3, 2e-2, 0, 0, 1, 64,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0), false, true, 1.0, 1, 0f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "racro", "steps", 30, "prompts_per_step", tasks.size(), "group_size", 8, "temperature", 1f,
+                "lr", 2e-2, "weight_decay", 0.0, "minibatch", 64, "kl_coef", 0.0, "answer_samples", 1, "answer_temperature", 0f);
         RacroStep step = new RacroStep(policy, new WeightedReward(List.of(new WeightedReward.Term(1, bandit))),
                 new PolicyUpdate(policy, policy, StepReference.optimizer(policy, cfg), cfg), cfg);
         double firstReward = Double.NaN;

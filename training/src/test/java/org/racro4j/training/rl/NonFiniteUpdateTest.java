@@ -36,9 +36,9 @@ class NonFiniteUpdateTest {
     private static final float CAPTION_T = 1.3f;
 
     private static RlConfig config(double klCoef, int minibatch, boolean dynamicSampling) {
-        return new RlConfig("racro", 10, 3, 2, CAPTION_T, TinyPolicy.MAX_CAPTION_TOKENS, 1e-2, 0, 0.01, 1, minibatch,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, klCoef), false, dynamicSampling, 1.0,
-                1, 0.8f);
+        return RlConfigs.rl("algorithm", "racro", "steps", 10, "prompts_per_step", 3, "group_size", 2, "temperature", CAPTION_T, "lr", 1e-2,
+                "weight_decay", 0.01, "minibatch", minibatch, "kl_coef", klCoef, "dynamic_sampling", dynamicSampling, "answer_samples", 1,
+                "answer_temperature", 0.8f);
     }
 
     /** A reference policy with one NaN weight: its log-probabilities, and so the KL term and the loss, are NaN. */
@@ -136,7 +136,7 @@ class NonFiniteUpdateTest {
         List<String> golds = new ArrayList<>();
         for (TaskItem t : tasks) for (int i = 0; i < 2; i++) golds.add(t.answer());
         WeightedReward reward = new WeightedReward(List.of(
-                new WeightedReward.Term(1.0, new CaptionUtilityReward(new RacroStepTest.ScriptedReader(golds), 2, 1f)),
+                new WeightedReward.Term(1.0, new CaptionUtilityReward(new RacroStepTest.ScriptedReasoner(golds), 2, 1f)),
                 new WeightedReward.Term(0.3, new FormatReward())));
         RlConfig cfg = config(0.05, 4, false);
         CaptionPolicy policy = TinyPolicy.create(13);
@@ -159,8 +159,8 @@ class NonFiniteUpdateTest {
     @Test
     void prcoStepsThatKeepBeingSkippedStopTheStageToo() {
         List<TaskItem> tasks = TinyPolicy.tasks(3);
-        RlConfig cfg = new RlConfig("prco", 10, 3, 2, 2f, TinyPolicy.MAX_CAPTION_TOKENS, 1e-3, 0, 0, 1, 4,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), false, false, 1.0, 2, 1f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "prco", "steps", 10, "prompts_per_step", 3, "group_size", 2, "temperature", 2f, "lr", 1e-3,
+                "weight_decay", 0.0, "minibatch", 4, "kl_coef", 0.05, "dynamic_sampling", false, "answer_samples", 2, "answer_temperature", 1f);
         CaptionPolicy policy = TinyPolicy.create(13);
         List<float[]> before = weights(policy);
         WeightedReward varied = new WeightedReward(List.of(new WeightedReward.Term(1, StepReference.TEXT_HASH)));
@@ -177,7 +177,7 @@ class NonFiniteUpdateTest {
     }
 
     /**
-     * Non-finite logits while sampling captions (a NaN policy) or while the reader scores them (a NaN reader) are not
+     * Non-finite logits while sampling captions (a NaN policy) or while the reasoner scores them (a NaN reasoner) are not
      * skipped: they stop the step, which names itself and what it was doing.
      */
     @Test
@@ -192,8 +192,8 @@ class NonFiniteUpdateTest {
                 + "token 1) in row 0 of 6 "), sampling.getMessage());
 
         CaptionPolicy policy = TinyPolicy.create(14);
-        try (Reasoner nanReader = new Reasoner("nan-reader", nanReference().model().languageModel(), TinyPolicy.TOK, 3)) {
-            WeightedReward expected = new WeightedReward(List.of(new WeightedReward.Term(1.0, new CaptionUtilityReward(nanReader, 1, 0f, true))));
+        try (Reasoner nanReasoner = new Reasoner("nan-reasoner", nanReference().model().languageModel(), TinyPolicy.TOK, 3)) {
+            WeightedReward expected = new WeightedReward(List.of(new WeightedReward.Term(1.0, new CaptionUtilityReward(nanReasoner, 1, 0f, true))));
             NonFiniteException rewarding = assertThrows(NonFiniteException.class, () -> new RacroStep(policy, expected,
                     new PolicyUpdate(policy, policy, StepReference.optimizer(policy, cfg), cfg), cfg).run(tasks, 4, 9));
             assertTrue(rewarding.getMessage().startsWith("rl step 4, rewarding caption 0: answer probability: answer token 0 of row 0 "

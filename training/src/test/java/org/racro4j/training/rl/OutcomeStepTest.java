@@ -40,8 +40,9 @@ class OutcomeStepTest {
     @ParameterizedTest(name = "dynamic sampling {0}, std {1}")
     @CsvSource({"true, false", "false, true"})
     void stepTrainsOnTheAnswersGroupsTheTestWorksOut(boolean dynamicSampling, boolean std) {
-        RlConfig cfg = new RlConfig("outcome_grpo", 10, 3, G, 1.6f, TinyPolicy.MAX_CAPTION_TOKENS, 2e-3, 0, 0.01, 1, 200,
-                new LossConfig(0.2, 0.28, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), std, dynamicSampling, 1.0, 1, 0f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "outcome_grpo", "steps", 10, "prompts_per_step", 3, "group_size", G, "temperature", 1.6f,
+                "lr", 2e-3, "weight_decay", 0.01, "minibatch", 200, "clip_high", 0.28, "kl_coef", 0.05, "std_normalize", std,
+                "dynamic_sampling", dynamicSampling, "answer_samples", 1, "answer_temperature", 0f);
         List<TaskItem> tasks = answerable(TinyPolicy.create(3), TinyPolicy.tasks(3), cfg);
         WeightedReward reward = new WeightedReward(List.of(new WeightedReward.Term(1.0, new AnswerAccuracyReward()),
                 new WeightedReward.Term(0.3, new FormatReward()), new WeightedReward.Term(0.05, StepReference.TEXT_HASH)));

@@ -70,8 +70,10 @@ class PolicyUpdateReferenceTest {
         double[] advantages = new double[rollouts.size()];
         SplittableRandom rng = new SplittableRandom(17);
         for (int i = 0; i < advantages.length; i++) advantages[i] = rng.nextDouble(-1.5, 1.5);
-        RlConfig cfg = new RlConfig("prco", 1, tasks.size(), 2, CAPTION_T, TinyPolicy.MAX_CAPTION_TOKENS, ADAM.lr(), 0, ADAM.weightDecay(),
-                epochs, minibatch, new LossConfig(clipLow, clipHigh, aggregation, kl, klCoef), false, true, maxGradNorm, 1, answerT);
+        RlConfig cfg = RlConfigs.rl("algorithm", "prco", "steps", 1, "prompts_per_step", tasks.size(), "group_size", 2, "temperature", CAPTION_T,
+                "lr", ADAM.lr(), "weight_decay", ADAM.weightDecay(), "inner_epochs", epochs, "minibatch", minibatch,
+                "loss", new LossConfig(clipLow, clipHigh, aggregation, kl, klCoef), "max_grad_norm", maxGradNorm, "answer_samples", 1,
+                "answer_temperature", answerT);
         long seed = 23;
         List<int[]> batches = PolicyUpdate.minibatches(rollouts.size(), minibatch, epochs, seed);
         if (name.contains("text-only")) {
@@ -121,8 +123,8 @@ class PolicyUpdateReferenceTest {
         CaptionPolicy policy = TinyPolicy.create(19);
         Tensor patches = policy.patches(tasks);
         List<Rollout> captions = CaptionRollouts.sample(policy, tasks, patches, 6, CAPTION_T, 3);
-        RlConfig cfg = new RlConfig("racro", 1, tasks.size(), 2, CAPTION_T, TinyPolicy.MAX_CAPTION_TOKENS, 1e-3, 0, 0, 1, 64,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0), false, true, 1.0, 1, 0f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "racro", "steps", 1, "prompts_per_step", tasks.size(), "group_size", 2, "temperature", CAPTION_T,
+                "lr", 1e-3, "weight_decay", 0.0, "minibatch", 64, "kl_coef", 0.0, "answer_samples", 1, "answer_temperature", 0f);
 
         Rollout a = captions.get(0);
         Rollout b = captions.stream().filter(r -> r.image() == 0 && !java.util.Arrays.equals(r.response(), a.response())).findFirst().orElseThrow();

@@ -24,7 +24,7 @@ import org.racro4j.training.text.Prompts;
 /**
  * π_old, as PolicyUpdate records it by teacher forcing, is the distribution that sampled the tokens: equal to the
  * log-probabilities the sampler itself wrote down, for captions drawn at rl.temperature and Solver answers drawn at
- * rl.reader_temperature in the same minibatch (two independent code paths: cached decoding, batched scoring).
+ * rl.answer_temperature in the same minibatch (two independent code paths: cached decoding, batched scoring).
  * Scoring at temperature 1 instead gives other values, so the test fails if the temperature is dropped.
  */
 class PolicyUpdateTest {
@@ -62,8 +62,8 @@ class PolicyUpdateTest {
         Collections.swap(rollouts, 1, 4);
         Collections.swap(sampled, 1, 4);
 
-        RlConfig cfg = new RlConfig("prco", 1, tasks.size(), 2, CAPTION_T, 7, 1e-3, 0, 0, 1, 8, LossConfig.racro(), false, true,
-                1.0, 1, ANSWER_T);
+        RlConfig cfg = RlConfigs.rl("algorithm", "prco", "steps", 1, "prompts_per_step", tasks.size(), "group_size", 2, "temperature", CAPTION_T,
+                "lr", 1e-3, "weight_decay", 0.0, "minibatch", 8, "loss", LossConfig.racro(), "answer_samples", 1, "answer_temperature", ANSWER_T);
         PolicyUpdate update = new PolicyUpdate(policy, policy, AdamW.forTransformer(cap.parameters(), 1e-3f, 0f, 0.9f, 0.95f, 1e-8f), cfg);
         Tensor[] old = update.logProbs(policy, rollouts, patches);
         int compared = 0;

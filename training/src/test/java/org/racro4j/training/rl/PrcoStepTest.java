@@ -49,9 +49,9 @@ class PrcoStepTest {
     @ParameterizedTest(name = "k {0}, dynamic sampling {1}, std {2}")
     @CsvSource({"3, true, false", "1, false, true"})
     void stepTrainsBothRolesOnTheirOwnGroupsInOneUpdate(int k, boolean dynamicSampling, boolean std) {
-        RlConfig cfg = new RlConfig("prco", 10, 3, G, 1.8f, TinyPolicy.MAX_CAPTION_TOKENS, 2e-3, 0, 0.01, 1, 200,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), std, dynamicSampling, 1.0, k,
-                1.5f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "prco", "steps", 10, "prompts_per_step", 3, "group_size", G, "temperature", 1.8f, "lr", 2e-3,
+                "weight_decay", 0.01, "minibatch", 200, "kl_coef", 0.05, "std_normalize", std, "dynamic_sampling", dynamicSampling,
+                "answer_samples", k, "answer_temperature", 1.5f);
         CaptionPolicy probe = TinyPolicy.create(7);
         List<TaskItem> tasks = answerableTasks(probe, TinyPolicy.tasks(3), cfg);
         // the Solver's reward is NaN for the answers to the first caption (a broken reward): their groups are skipped
@@ -160,8 +160,8 @@ class PrcoStepTest {
             questions.add(observers.get(i).task().question());
             images[i] = observers.get(i).image();
         }
-        return p.solve(patches.indexSelect(0, Tensor.ofLongs(images, images.length)), captions, questions, cfg.readerSamples(),
-                cfg.readerTemperature(), SEED + 1);
+        return p.solve(patches.indexSelect(0, Tensor.ofLongs(images, images.length)), captions, questions, cfg.answerSamples(),
+                cfg.answerTemperature(), SEED + 1);
     }
 
     /**

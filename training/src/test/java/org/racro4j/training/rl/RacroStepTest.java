@@ -30,14 +30,14 @@ import org.racro4j.training.tasks.TaskItem;
  */
 class RacroStepTest {
     /**
-     * A frozen reader scripted by the test: for caption i it answers k times, answer j right (the gold answer of
+     * A frozen reasoner scripted by the test: for caption i it answers k times, answer j right (the gold answer of
      * row i) when bit j of the caption's hash is set, so that different captions of one group score differently;
      * rows without a gold answer (null) are always answered wrongly.
      */
-    static final class ScriptedReader implements AnswerSource {
+    static final class ScriptedReasoner implements AnswerSource {
         final List<String> golds;
 
-        ScriptedReader(List<String> golds) {
+        ScriptedReasoner(List<String> golds) {
             this.golds = golds;
         }
 
@@ -52,7 +52,7 @@ class RacroStepTest {
 
         @Override
         public List<List<Answer>> answer(List<String> captions, List<String> questions, int k, float temperature, long seed) {
-            assertEquals(golds.size(), captions.size(), "the reader is asked about every caption of the step at once");
+            assertEquals(golds.size(), captions.size(), "the reasoner is asked about every caption of the step at once");
             List<List<Answer>> out = new ArrayList<>();
             for (int i = 0; i < captions.size(); i++) {
                 List<Answer> row = new ArrayList<>();
@@ -78,17 +78,18 @@ class RacroStepTest {
         int k = 3;
         List<TaskItem> tasks = TinyPolicy.tasks(4);
         List<String> golds = new ArrayList<>();
-        // the reader never gets the last two tasks right: one of their groups scores the same everywhere and is dropped,
+        // the reasoner never gets the last two tasks right: one of their groups scores the same everywhere and is dropped,
         // the other keeps a caption that the leakage penalty scores (it says "answer")
         for (int t = 0; t < tasks.size(); t++) for (int i = 0; i < g; i++) golds.add(t >= 2 ? null : tasks.get(t).answer());
-        ScriptedReader reader = new ScriptedReader(golds);
+        ScriptedReasoner reasoner = new ScriptedReasoner(golds);
         WeightedReward reward = new WeightedReward(List.of(
-                new WeightedReward.Term(1.0, new CaptionUtilityReward(reader, k, 1f)),
+                new WeightedReward.Term(1.0, new CaptionUtilityReward(reasoner, k, 1f)),
                 new WeightedReward.Term(0.3, new FormatReward()),
                 new WeightedReward.Term(0.5, new LeakagePenalty()),
                 new WeightedReward.Term(0.0, new DescriptionGroundedReward())));
-        RlConfig cfg = new RlConfig("racro", 10, tasks.size(), g, 2f, TinyPolicy.MAX_CAPTION_TOKENS, 2e-3, 0, 0.01, 1, 64,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), std, true, 1.0, k, 1f);
+        RlConfig cfg = RlConfigs.rl("algorithm", "racro", "steps", 10, "prompts_per_step", tasks.size(), "group_size", g, "temperature", 2f,
+                "lr", 2e-3, "weight_decay", 0.01, "minibatch", 64, "kl_coef", 0.05, "std_normalize", std, "answer_samples", k,
+                "answer_temperature", 1f);
         long seed = 77;
         CaptionPolicy policy = TinyPolicy.create(3);
         CaptionPolicy frozen = TinyPolicy.create(5);
@@ -106,7 +107,7 @@ class RacroStepTest {
         double[] total = new double[captions.size()];
         for (int i = 0; i < total.length; i++) {
             String text = captions.get(i).text();
-            for (int j = 0; j < k; j++) utility[i] += golds.get(i) != null && ScriptedReader.right(text, j) ? 1.0 / k : 0;
+            for (int j = 0; j < k; j++) utility[i] += golds.get(i) != null && ScriptedReasoner.right(text, j) ? 1.0 / k : 0;
             format[i] = captions.get(i).stopped() && (text.endsWith(" .") || text.equals(".")) ? 1 : 0;
             leakage[i] = LeakagePenalty.leaks(text) ? -1 : 0;
             total[i] = utility[i] + 0.3 * format[i] + 0.5 * leakage[i];

@@ -70,7 +70,7 @@ final class ReferenceGrpoUpdate {
                         double weight = switch (loss.aggregation()) {
                             case TOKEN_MEAN -> 1.0 / batchTokens;
                             case SEQUENCE_MEAN -> 1.0 / (batch.length * (double) len);
-                            case TOKEN_SUM_NORM -> 1.0 / (batch.length * (double) cfg.maxCaptionTokens());
+                            case TOKEN_SUM_NORM -> 1.0 / (batch.length * (double) policy.maxCaptionTokens());
                         };
                         double ratio = Math.exp(lp[t] - old[i][t]);
                         double clippedRatio = Math.min(Math.max(ratio, 1 - loss.clipLow()), 1 + loss.clipHigh());
@@ -157,7 +157,7 @@ final class ReferenceGrpoUpdate {
 
     private static TeacherForcing.Scores scoreAlone(CaptionPolicy p, Rollout r, Tensor patches, RlConfig cfg, boolean entropy) {
         boolean image = r.image() >= 0;
-        float temperature = r.role() != Role.SOLVER ? cfg.temperature() : cfg.readerTemperature() > 0 ? cfg.readerTemperature() : 1f;
+        float temperature = r.role() != Role.SOLVER ? cfg.temperature() : cfg.answerTemperature() > 0 ? cfg.answerTemperature() : 1f;
         Tensor row = image ? patches.narrow(0, r.image(), 1) : null;
         return p.score(row, List.of(r.context()), List.of(r.response()), temperature, entropy);
     }

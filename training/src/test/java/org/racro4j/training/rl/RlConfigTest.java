@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -21,21 +19,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * before it starts instead of training with a silently wrong setting.
  */
 class RlConfigTest {
-    /** The valid base configuration with some values replaced (keys as in the run config). */
-    static RlConfig rl(Map<String, Object> v) {
-        Map<String, Object> c = new HashMap<>(Map.ofEntries(Map.entry("algorithm", "racro"), Map.entry("steps", 10),
-                Map.entry("prompts_per_step", 4), Map.entry("group_size", 4), Map.entry("temperature", 0.7f), Map.entry("max_caption_tokens", 8),
-                Map.entry("lr", 1e-4), Map.entry("warmup_steps", 0), Map.entry("weight_decay", 0.0), Map.entry("inner_epochs", 1),
-                Map.entry("minibatch", 16), Map.entry("std_normalize", false), Map.entry("dynamic_sampling", true),
-                Map.entry("max_grad_norm", 1.0), Map.entry("reader_samples", 1), Map.entry("reader_temperature", 0f)));
-        c.putAll(v);
-        return new RlConfig((String) c.get("algorithm"), (int) c.get("steps"), (int) c.get("prompts_per_step"), (int) c.get("group_size"),
-                (float) c.get("temperature"), (int) c.get("max_caption_tokens"), (double) c.get("lr"), (int) c.get("warmup_steps"),
-                (double) c.get("weight_decay"), (int) c.get("inner_epochs"), (int) c.get("minibatch"), LossConfig.racro(),
-                (boolean) c.get("std_normalize"), (boolean) c.get("dynamic_sampling"), (double) c.get("max_grad_norm"),
-                (int) c.get("reader_samples"), (float) c.get("reader_temperature"));
-    }
-
     static Stream<Arguments> limits() {
         return Stream.of(
                 // key, last valid value, first invalid value
@@ -46,7 +29,6 @@ class RlConfigTest {
                 Arguments.of("temperature", Float.MIN_VALUE, 0f),
                 Arguments.of("temperature", 5f, Float.NaN),
                 Arguments.of("temperature", Float.MAX_VALUE, Float.POSITIVE_INFINITY),
-                Arguments.of("max_caption_tokens", 1, 0),
                 Arguments.of("lr", Double.MIN_VALUE, 0.0),
                 Arguments.of("lr", 1.0, Double.NaN),
                 Arguments.of("lr", Double.MAX_VALUE, Double.POSITIVE_INFINITY),
@@ -59,18 +41,23 @@ class RlConfigTest {
                 Arguments.of("minibatch", 1, 0),
                 Arguments.of("max_grad_norm", Double.MIN_VALUE, 0.0),
                 Arguments.of("max_grad_norm", 1.0, Double.NaN),
-                Arguments.of("reader_samples", 1, 0),
-                Arguments.of("reader_temperature", 0f, -Float.MIN_VALUE),
-                Arguments.of("reader_temperature", 2f, Float.NaN),
-                Arguments.of("reader_temperature", Float.MAX_VALUE, Float.POSITIVE_INFINITY));
+                Arguments.of("answer_samples", 1, 0),
+                Arguments.of("answer_temperature", 0f, -Float.MIN_VALUE),
+                Arguments.of("answer_temperature", 2f, Float.NaN),
+                Arguments.of("answer_temperature", Float.MAX_VALUE, Float.POSITIVE_INFINITY),
+                Arguments.of("reasoner_reward", "sampled", "mean"),
+                Arguments.of("aggregation", "token_sum_norm", "median"),
+                Arguments.of("kl", "k1", "k2"),
+                Arguments.of("kl_coef", 0.0, -Double.MIN_VALUE),
+                Arguments.of("kl_coef", Double.MAX_VALUE, Double.POSITIVE_INFINITY));
     }
 
     @ParameterizedTest(name = "{0}: {1} accepted, {2} refused")
     @MethodSource("limits")
     void eachLimitAcceptsTheLastValidValueAndNamesTheKeyOfTheFirstInvalidOne(String key, Object valid, Object invalid) {
-        RlConfig ok = assertDoesNotThrow(() -> rl(Map.of(key, valid)));
+        RlConfig ok = assertDoesNotThrow(() -> RlConfigs.rl(key, valid));
         assertNotNull(ok);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rl(Map.of(key, invalid)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RlConfigs.rl(key, invalid));
         String name = key.equals("algorithm") ? "rl.algorithm" : "rl." + key;
         assertTrue(e.getMessage().startsWith(name + " must"), e.getMessage());
         assertTrue(e.getMessage().endsWith(String.valueOf(invalid)), e.getMessage());

@@ -28,8 +28,8 @@ import org.racro4j.training.tasks.TaskItem;
 class StepMemoryTest {
 
     static RlConfig config(String algorithm) {
-        return new RlConfig(algorithm, 10, 3, 4, 2f, TinyPolicy.MAX_CAPTION_TOKENS, 1e-3, 0, 0, 1, 8,
-                new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.05), false, true, 1.0, 2, 1f);
+        return RlConfigs.rl("algorithm", algorithm, "steps", 10, "prompts_per_step", 3, "group_size", 4, "temperature", 2f, "lr", 1e-3,
+                "weight_decay", 0.0, "minibatch", 8, "kl_coef", 0.05, "answer_samples", 2, "answer_temperature", 1f);
     }
 
     @Test

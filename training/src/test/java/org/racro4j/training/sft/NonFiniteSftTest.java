@@ -51,9 +51,9 @@ class NonFiniteSftTest {
         for (Tensor p : stage.model().parameters()) assertEquals(null, p.grad(), "no gradient is left behind");
     }
 
-    /** A reader with one NaN weight: four steps are skipped and counted, the fifth stops the stage. */
+    /** A reasoner with one NaN weight: four steps are skipped and counted, the fifth stops the stage. */
     @Test
-    void readerStepsWithANanLossAreSkippedThenTheStageStops() {
+    void reasonerStepsWithANanLossAreSkippedThenTheStageStops() {
         try (CausalLM lm = TinyModels.decoder(ReasonerSftStepTest.TOK.vocabSize(), true, 160, 63)) {
             poison(lm.stateDict().get("model.norm.weight"), 5, Float.NaN);
             ReasonerSft stage = SftUpdateTest.stage(lm);

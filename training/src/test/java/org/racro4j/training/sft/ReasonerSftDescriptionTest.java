@@ -16,7 +16,7 @@ import org.racro4j.training.tasks.TaskGenerator;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
- * What the reader is shown during SFT: nothing (empty_fraction of the examples), a partial view of the scene
+ * What the reasoner is shown during SFT: nothing (empty_fraction of the examples), a partial view of the scene
  * (partial_fraction) or the focused gold evidence (the rest). 20000 draws, each share within 6 binomial standard
  * deviations of the configured one; a partial view is never empty and never the focused evidence itself.
  */
@@ -24,8 +24,8 @@ class ReasonerSftDescriptionTest {
     private static final List<TaskItem> ITEMS = new TaskGenerator(31).generate(Split.TRAIN, 60).stream()
             .filter(t -> !t.neededDescription().isEmpty()).toList();
 
-    static RunConfig.Reader config(double partial, double empty, int steps) {
-        return new RunConfig.Reader(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40), new RunConfig.Sft(steps, 4, 1e-3, 1, 0.0), partial,
+    static RunConfig.ReasonerSpec config(double partial, double empty, int steps) {
+        return new RunConfig.ReasonerSpec(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40), new RunConfig.Sft(steps, 4, 1e-3, 1, 0.0), partial,
                 empty, 3);
     }
 
@@ -33,7 +33,7 @@ class ReasonerSftDescriptionTest {
     void descriptionsAreEmptyPartialOrFocusedInTheConfiguredShares() {
         double empty = 0.1;
         double partial = 0.25;
-        RunConfig.Reader cfg = config(partial, empty, 3);
+        RunConfig.ReasonerSpec cfg = config(partial, empty, 3);
         SplittableRandom r = new SplittableRandom(5);
         int n = 20000;
         int[] kinds = new int[3];

@@ -17,8 +17,8 @@ import org.racro4j.training.text.Prompts;
 import org.racro4j.training.text.TaskTokenizer;
 
 /**
- * The reader's SFT loss is the mean NLL of answer + EOS after BOS + the reasoner prompt (question and the
- * description the reader is shown), nothing else. Reference: {@link TinyModels#targetNll} per item, in float64.
+ * The reasoner's SFT loss is the mean NLL of answer + EOS after BOS + the reasoner prompt (question and the
+ * description the reasoner is shown), nothing else. Reference: {@link TinyModels#targetNll} per item, in float64.
  * A batch as large as the training set covers every item once at step 0, in some order, so the reference is a
  * sum over all items and needs no knowledge of the batch order.
  */
@@ -27,7 +27,7 @@ class ReasonerSftStepTest {
 
     @Test
     void lossScoresAnswerAndEosAfterThePromptWithTheNeededEvidence() {
-        assertTrue(ITEMS.stream().anyMatch(t -> !t.neededDescription().isEmpty()), "some item shows the reader evidence");
+        assertTrue(ITEMS.stream().anyMatch(t -> !t.neededDescription().isEmpty()), "some item shows the reasoner evidence");
         assertEquals(reference(false), loggedLoss(0.0), 1e-5 * reference(false));
     }
 
@@ -43,7 +43,7 @@ class ReasonerSftStepTest {
     }
 
     private static double loggedLoss(double emptyFraction) {
-        RunConfig.Reader cfg = new RunConfig.Reader(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40),
+        RunConfig.ReasonerSpec cfg = new RunConfig.ReasonerSpec(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40),
                 new RunConfig.Sft(3, ITEMS.size(), 1e-3, 1, 0.0), 0.0, emptyFraction, 3);
         try (CausalLM lm = model()) {
             return (double) new ReasonerSft("reasoner_sft", lm, TOK, ITEMS, cfg, 33).step(0).get("loss");

@@ -17,7 +17,7 @@ import org.racro4j.training.tasks.TaskGenerator;
 import org.racro4j.training.tasks.TaskItem;
 
 /**
- * What one step of the reader's SFT does to the weights. Reference: AdamW's first step from zero moments moves each
+ * What one step of the reasoner's SFT does to the weights. Reference: AdamW's first step from zero moments moves each
  * coordinate by lr · g / (|g| + eps), i.e. by the learning rate itself wherever the gradient is not tiny, plus the
  * decoupled decay lr · wd · w on matrices (not on norms and biases); the learning rate follows a linear warm-up,
  * then a cosine from the peak to a tenth of it. After the step the float64 loss of the same batch is lower.
@@ -30,7 +30,7 @@ class SftUpdateTest {
     private static final int STEPS = 8;
 
     static ReasonerSft stage(CausalLM lm) {
-        RunConfig.Reader cfg = new RunConfig.Reader(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40),
+        RunConfig.ReasonerSpec cfg = new RunConfig.ReasonerSpec(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40),
                 new RunConfig.Sft(STEPS, ITEMS.size(), PEAK, WARMUP, DECAY), 0.0, 0.0, 3);
         return new ReasonerSft("reasoner_sft", lm, ReasonerSftStepTest.TOK, ITEMS, cfg, 62);
     }

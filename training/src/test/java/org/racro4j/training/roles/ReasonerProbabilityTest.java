@@ -25,7 +25,7 @@ import org.racro4j.training.text.TaskTokenizer;
  * The expected caption reward's P(answer + stop) equals exp(Σ log-probs) that cached generation records for the
  * same tokens — two independent code paths (left-padded cached decoding, right-padded teacher forcing).
  */
-class ReaderProbabilityTest {
+class ReasonerProbabilityTest {
     @Test
     void answerProbabilityIsTheProbabilityOfTheGeneratedAnswerAndStop() {
         WordLevelTokenizer tok = TaskTokenizer.create();
