@@ -43,9 +43,17 @@ public final class PolicySft implements Stage {
     private final long seed;
     private final NonFiniteSteps nonFinite;
     private final Set<DescriptionViews.View> views;
+    private final List<Role> roles;
 
     /** @param solverDescriptions the partial and empty fractions of the Solver's descriptions (the reasoner's) */
     public PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions, long seed) {
+        this(policy, train, cfg, solverDescriptions, seed, ROLES);
+    }
+
+    /** For tests: examples teach only {@code roles} (drawn uniformly). */
+    PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions, long seed,
+              List<Role> roles) {
+        this.roles = List.copyOf(roles);
         this.policy = policy;
         this.train = train;
         this.cfg = cfg;
@@ -107,7 +115,7 @@ public final class PolicySft implements Stage {
         List<int[]> contexts = new ArrayList<>(batch.size());
         List<int[]> targets = new ArrayList<>(batch.size());
         for (TaskItem item : batch) {
-            Example e = example(item, ROLES.get(r.nextInt(ROLES.size())), r);
+            Example e = example(item, roles.get(r.nextInt(roles.size())), r);
             contexts.add(e.context());
             targets.add(e.target());
         }
