@@ -5,11 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.racro4j.core.Autograd;
 import org.racro4j.core.NonFiniteException;
-import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
-import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.reward.AnswerAccuracyReward;
 import org.racro4j.training.reward.Reward;
 import org.racro4j.training.reward.WeightedReward;
@@ -24,19 +21,13 @@ import org.racro4j.training.tasks.TaskItem;
  * answers G times from the image and the question alone; one reward on the final answer (accuracy + format) scores
  * each answer; group-relative advantages; one policy update. Perception and reasoning share that single reward.
  */
-public final class OutcomeStep implements RlAlgorithm {
-    private final CaptionPolicy policy;
+public final class OutcomeStep extends PolicyStep {
     private final WeightedReward reward;
-    private final PolicyUpdate update;
-    private final RlConfig cfg;
-    private final NonFiniteSteps nonFinite = new NonFiniteSteps(STAGE);
 
     /** @param reward the answer's reward: accuracy and format terms (rl.solver_rewards) */
     public OutcomeStep(CaptionPolicy policy, WeightedReward reward, PolicyUpdate update, RlConfig cfg) {
-        this.policy = policy;
+        super(policy, update, cfg);
         this.reward = reward;
-        this.update = update;
-        this.cfg = cfg;
     }
 
     @Override
@@ -45,19 +36,8 @@ public final class OutcomeStep implements RlAlgorithm {
     }
 
     @Override
-    public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
-        try (Scope scope = Scope.open()) {
-            return runScoped(tasks, step, seed);
-        }
-    }
-
-    private Map<String, Object> runScoped(List<TaskItem> tasks, long step, long seed) {
+    protected Map<String, Object> step(List<TaskItem> tasks, Tensor patches, long t0, long step, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
-        long t0 = System.nanoTime();
-        Tensor patches;
-        try (Autograd.Mode off = Autograd.noGrad()) {
-            patches = policy.patches(tasks);
-        }
         int g = cfg.groupSize();
         List<String> questions = new ArrayList<>(tasks.size());
         for (TaskItem t : tasks) questions.add(t.question());
@@ -84,13 +64,7 @@ public final class OutcomeStep implements RlAlgorithm {
         }
         m.put("response_length", StepMetrics.meanLength(rollouts));
         StepMetrics.putGroups(m, sel, g);
-        if (sel.kept().length > 0) {
-            List<Rollout> kept = new ArrayList<>(sel.kept().length);
-            for (int i : sel.kept()) kept.add(rollouts.get(i));
-            PolicyUpdate.Stats s = update.apply(kept, sel.advantages(), patches, seed + 2);
-            StepMetrics.putStats(m, s, System.nanoTime() - t2);
-            nonFinite.record(step, s.optimizerSteps(), s.skippedNonFinite(), s.nonFinite());
-        }
+        update(m, select(rollouts, sel.kept()), sel.advantages(), patches, step, seed + 2, t2);
         StepMetrics.putTimes(m, rollouts, t0, t1, t2);
         return m;
     }

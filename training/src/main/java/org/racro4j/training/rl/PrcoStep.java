@@ -5,11 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.racro4j.core.Autograd;
 import org.racro4j.core.NonFiniteException;
-import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
-import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.WeightedReward;
 import org.racro4j.training.roles.Answer;
@@ -29,14 +26,10 @@ import org.racro4j.training.tasks.TaskItem;
  * both roles' rollouts update the same weights in one policy update.</li>
  * </ol>
  */
-public final class PrcoStep implements RlAlgorithm {
-    private final CaptionPolicy policy;
+public final class PrcoStep extends PolicyStep {
     private final double utilityWeight;
     private final WeightedReward observerExtras;
     private final WeightedReward solverReward;
-    private final PolicyUpdate update;
-    private final RlConfig cfg;
-    private final NonFiniteSteps nonFinite = new NonFiniteSteps(STAGE);
 
     /**
      * @param utilityWeight  weight of the Observer's utility (Solver accuracy on its caption)
@@ -45,12 +38,10 @@ public final class PrcoStep implements RlAlgorithm {
      */
     public PrcoStep(CaptionPolicy policy, double utilityWeight, WeightedReward observerExtras, WeightedReward solverReward,
                     PolicyUpdate update, RlConfig cfg) {
-        this.policy = policy;
+        super(policy, update, cfg);
         this.utilityWeight = utilityWeight;
         this.observerExtras = observerExtras;
         this.solverReward = solverReward;
-        this.update = update;
-        this.cfg = cfg;
     }
 
     @Override
@@ -59,19 +50,8 @@ public final class PrcoStep implements RlAlgorithm {
     }
 
     @Override
-    public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
-        try (Scope scope = Scope.open()) {
-            return runScoped(tasks, step, seed);
-        }
-    }
-
-    private Map<String, Object> runScoped(List<TaskItem> tasks, long step, long seed) {
+    protected Map<String, Object> step(List<TaskItem> tasks, Tensor patches, long t0, long step, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
-        long t0 = System.nanoTime();
-        Tensor patches;
-        try (Autograd.Mode off = Autograd.noGrad()) {
-            patches = policy.patches(tasks);
-        }
         int g = cfg.groupSize();
         int k = cfg.answerSamples();
         List<Rollout> observers;
@@ -124,26 +104,15 @@ public final class PrcoStep implements RlAlgorithm {
         m.put("solver_groups_kept", ss == null ? 0 : ss.kept().length / k);
         m.put("groups_nan", os.nan() + (ss == null ? 0 : ss.nan()));
 
-        List<Rollout> train = new ArrayList<>();
-        List<Double> adv = new ArrayList<>();
-        for (int i = 0; i < os.kept().length; i++) {
-            train.add(observers.get(os.kept()[i]));
-            adv.add(os.advantages()[i]);
-        }
+        // both roles' kept rollouts, Observer's first, in one update
+        List<Rollout> train = new ArrayList<>(select(observers, os.kept()));
+        double[] adv = os.advantages();
         if (ss != null) {
-            for (int i = 0; i < ss.kept().length; i++) {
-                train.add(solvers.get(ss.kept()[i]));
-                adv.add(ss.advantages()[i]);
-            }
+            train.addAll(select(solvers, ss.kept()));
+            adv = java.util.stream.DoubleStream.concat(java.util.Arrays.stream(adv), java.util.Arrays.stream(ss.advantages())).toArray();
         }
         long t2 = System.nanoTime();
-        if (!train.isEmpty()) {
-            double[] a = new double[adv.size()];
-            for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
-            PolicyUpdate.Stats s = update.apply(train, a, patches, seed + 4);
-            StepMetrics.putStats(m, s, System.nanoTime() - t2);
-            nonFinite.record(step, s.optimizerSteps(), s.skippedNonFinite(), s.nonFinite());
-        }
+        update(m, train, adv, patches, step, seed + 4, t2);
         List<Rollout> generated = new ArrayList<>(observers);
         generated.addAll(solvers);
         StepMetrics.putTimes(m, generated, t0, t1, t2);

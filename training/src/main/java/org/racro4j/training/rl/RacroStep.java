@@ -1,15 +1,11 @@
 package org.racro4j.training.rl;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.racro4j.core.Autograd;
 import org.racro4j.core.NonFiniteException;
-import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
-import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.Reward;
 import org.racro4j.training.reward.WeightedReward;
@@ -21,18 +17,12 @@ import org.racro4j.training.tasks.TaskItem;
  * One GRPO step of RACRO: for each task, G captions from the policy (image + question); the reward (by default
  * the frozen reasoner's accuracy reading the caption) scores them; group-relative advantages; one policy update.
  */
-public final class RacroStep implements RlAlgorithm {
-    private final CaptionPolicy policy;
+public final class RacroStep extends PolicyStep {
     private final WeightedReward reward;
-    private final PolicyUpdate update;
-    private final RlConfig cfg;
-    private final NonFiniteSteps nonFinite = new NonFiniteSteps(STAGE);
 
     public RacroStep(CaptionPolicy policy, WeightedReward reward, PolicyUpdate update, RlConfig cfg) {
-        this.policy = policy;
+        super(policy, update, cfg);
         this.reward = reward;
-        this.update = update;
-        this.cfg = cfg;
     }
 
     @Override
@@ -41,19 +31,8 @@ public final class RacroStep implements RlAlgorithm {
     }
 
     @Override
-    public Map<String, Object> run(List<TaskItem> tasks, long step, long seed) {
-        try (Scope scope = Scope.open()) {
-            return runScoped(tasks, step, seed);
-        }
-    }
-
-    private Map<String, Object> runScoped(List<TaskItem> tasks, long step, long seed) {
+    protected Map<String, Object> step(List<TaskItem> tasks, Tensor patches, long t0, long step, long seed) {
         Map<String, Object> m = new LinkedHashMap<>();
-        long t0 = System.nanoTime();
-        Tensor patches;
-        try (Autograd.Mode off = Autograd.noGrad()) {
-            patches = policy.patches(tasks);
-        }
         List<Rollout> rollouts;
         try {
             rollouts = CaptionRollouts.sample(policy, tasks, patches, cfg.groupSize(), cfg.temperature(), seed);
@@ -73,13 +52,7 @@ public final class RacroStep implements RlAlgorithm {
         logRewards(m, total, terms, rollouts);
         m.put("response_length", StepMetrics.meanLength(rollouts));
         StepMetrics.putGroups(m, sel, cfg.groupSize());
-        if (sel.kept().length > 0) {
-            List<Rollout> kept = new ArrayList<>(sel.kept().length);
-            for (int i : sel.kept()) kept.add(rollouts.get(i));
-            PolicyUpdate.Stats s = update.apply(kept, sel.advantages(), patches, seed + 2);
-            StepMetrics.putStats(m, s, System.nanoTime() - t2);
-            nonFinite.record(step, s.optimizerSteps(), s.skippedNonFinite(), s.nonFinite());
-        }
+        update(m, select(rollouts, sel.kept()), sel.advantages(), patches, step, seed + 2, t2);
         StepMetrics.putTimes(m, rollouts, t0, t1, t2);
         return m;
     }
