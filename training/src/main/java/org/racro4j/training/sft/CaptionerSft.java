@@ -6,14 +6,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
-import org.racro4j.core.nn.Module;
-import org.racro4j.core.optim.AdamW;
-import org.racro4j.core.optim.LrSchedule;
-import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.training.pipeline.Batches;
-import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.pipeline.RunConfig;
-import org.racro4j.training.pipeline.Stage;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.DescriptionViews;
@@ -24,46 +18,20 @@ import org.racro4j.training.text.DescriptionViews;
  * evidence the question needs), a few the question-focused gold evidence; the captioner learns to perceive
  * everything but, by default, to describe generically — exactly what RL with the reasoner's reward must change.
  */
-public final class CaptionerSft implements Stage {
+public final class CaptionerSft extends SftStage {
     private final CaptionPolicy policy;
     private final List<TaskItem> train;
     private final RunConfig.CaptionerSpec cfg;
-    private final AdamW optimizer;
-    private final LrSchedule schedule;
     private final long seed;
-    private final NonFiniteSteps nonFinite;
     private final Set<DescriptionViews.View> views;
 
     public CaptionerSft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, long seed) {
+        super("captioner_sft", policy.model(), cfg.sft());
         this.policy = policy;
         this.train = train;
         this.cfg = cfg;
         this.seed = seed;
         this.views = cfg.views();
-        RunConfig.Sft s = cfg.sft();
-        this.optimizer = AdamW.forTransformer(policy.model().parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
-        this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
-        this.nonFinite = new NonFiniteSteps(name());
-    }
-
-    @Override
-    public String name() {
-        return "captioner_sft";
-    }
-
-    @Override
-    public int steps() {
-        return cfg.sft().steps();
-    }
-
-    @Override
-    public Module model() {
-        return policy.model();
-    }
-
-    @Override
-    public AdamW optimizer() {
-        return optimizer;
     }
 
     @Override
@@ -77,7 +45,6 @@ public final class CaptionerSft implements Stage {
             contexts.add(policy.captionPrompt(item.question()));
             targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r)));
         }
-        return SftSteps.step(nonFinite, step, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false),
-                policy.model().parameters(), optimizer, schedule.lr(step), t0);
+        return update(step, t0, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false), false);
     }
 }

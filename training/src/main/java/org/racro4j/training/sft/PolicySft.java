@@ -6,14 +6,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
-import org.racro4j.core.nn.Module;
-import org.racro4j.core.optim.AdamW;
-import org.racro4j.core.optim.LrSchedule;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.training.pipeline.Batches;
-import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.pipeline.RunConfig;
-import org.racro4j.training.pipeline.Stage;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Role;
 import org.racro4j.training.tasks.TaskItem;
@@ -30,7 +25,7 @@ import org.racro4j.training.text.DescriptionViews;
  * <p>The loss is the mean over examples of each example's mean token NLL: with the usual mean over all target
  * tokens, the 30-word captions would outweigh the 1-2-word answers fifteen to one.
  */
-public final class PolicySft implements Stage {
+public final class PolicySft extends SftStage {
     /** The roles a warm-start example teaches, one third of the examples each. */
     public static final List<Role> ROLES = List.of(Role.CAPTIONER, Role.SOLVER, Role.ANSWERER);
 
@@ -38,10 +33,7 @@ public final class PolicySft implements Stage {
     private final List<TaskItem> train;
     private final RunConfig.CaptionerSpec cfg;
     private final RunConfig.ReasonerSpec solverDescriptions;
-    private final AdamW optimizer;
-    private final LrSchedule schedule;
     private final long seed;
-    private final NonFiniteSteps nonFinite;
     private final Set<DescriptionViews.View> views;
     private final List<Role> roles;
 
@@ -53,6 +45,7 @@ public final class PolicySft implements Stage {
     /** For tests: examples teach only {@code roles} (drawn uniformly). */
     PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions, long seed,
               List<Role> roles) {
+        super("policy_sft", policy.model(), cfg.sft());
         this.roles = List.copyOf(roles);
         this.policy = policy;
         this.train = train;
@@ -60,30 +53,6 @@ public final class PolicySft implements Stage {
         this.solverDescriptions = solverDescriptions;
         this.seed = seed;
         this.views = cfg.views();
-        RunConfig.Sft s = cfg.sft();
-        this.optimizer = AdamW.forTransformer(policy.model().parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
-        this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
-        this.nonFinite = new NonFiniteSteps(name());
-    }
-
-    @Override
-    public String name() {
-        return "policy_sft";
-    }
-
-    @Override
-    public int steps() {
-        return cfg.sft().steps();
-    }
-
-    @Override
-    public Module model() {
-        return policy.model();
-    }
-
-    @Override
-    public AdamW optimizer() {
-        return optimizer;
     }
 
     /** One example: the role it teaches, its prompt (after the image) and its target. */
@@ -119,7 +88,6 @@ public final class PolicySft implements Stage {
             contexts.add(e.context());
             targets.add(e.target());
         }
-        return SftSteps.step(nonFinite, step, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false),
-                policy.model().parameters(), optimizer, schedule.lr(step), t0, true);
+        return update(step, t0, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false), true);
     }
 }

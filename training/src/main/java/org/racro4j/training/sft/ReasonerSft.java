@@ -5,16 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import org.racro4j.core.nn.Module;
-import org.racro4j.core.optim.AdamW;
-import org.racro4j.core.optim.LrSchedule;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.training.pipeline.Batches;
-import org.racro4j.training.pipeline.NonFiniteSteps;
 import org.racro4j.training.pipeline.RunConfig;
-import org.racro4j.training.pipeline.Stage;
 import org.racro4j.training.roles.TextCompletion;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.DescriptionViews;
@@ -26,48 +21,20 @@ import org.racro4j.training.text.Prompts;
  * the scene and some empty, so the reasoner also answers sensibly from incomplete captions and, blind, from the
  * question alone.
  */
-public final class ReasonerSft implements Stage {
-    private final String name;
+public final class ReasonerSft extends SftStage {
     private final CausalLM model;
     private final Tokenizer tok;
     private final List<TaskItem> train;
     private final RunConfig.ReasonerSpec cfg;
-    private final AdamW optimizer;
-    private final LrSchedule schedule;
     private final long seed;
-    private final NonFiniteSteps nonFinite;
 
     public ReasonerSft(String name, CausalLM model, Tokenizer tok, List<TaskItem> train, RunConfig.ReasonerSpec cfg, long seed) {
-        this.name = name;
+        super(name, model, cfg.sft());
         this.model = model;
         this.tok = tok;
         this.train = train;
         this.cfg = cfg;
         this.seed = seed;
-        RunConfig.Sft s = cfg.sft();
-        this.optimizer = AdamW.forTransformer(model.parameters(), (float) s.lr(), (float) s.weightDecay(), 0.9f, 0.95f, 1e-8f);
-        this.schedule = LrSchedule.warmupCosine((float) s.lr(), s.warmup(), s.steps(), (float) (s.lr() * 0.1));
-        this.nonFinite = new NonFiniteSteps(name);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int steps() {
-        return cfg.sft().steps();
-    }
-
-    @Override
-    public Module model() {
-        return model;
-    }
-
-    @Override
-    public AdamW optimizer() {
-        return optimizer;
     }
 
     /** The description a training example shows the reasoner: the focused gold evidence, a partial view, or none. */
@@ -82,15 +49,14 @@ public final class ReasonerSft implements Stage {
     public Map<String, Object> step(int step) {
         long t0 = System.nanoTime();
         List<TaskItem> batch = Batches.batch(train, cfg.sft().batch(), step, seed);
-        SplittableRandom r = new SplittableRandom(Batches.stepSeed(seed, name, step));
+        SplittableRandom r = new SplittableRandom(Batches.stepSeed(seed, name(), step));
         List<int[]> contexts = new ArrayList<>(batch.size());
         List<int[]> targets = new ArrayList<>(batch.size());
         for (TaskItem item : batch) {
             contexts.add(TextCompletion.promptIds(tok, Prompts.reasoner(description(item, cfg, r), item.question())));
             targets.add(withEos(tok, item.answer()));
         }
-        return SftSteps.step(nonFinite, step, () -> TeacherForcing.score(model, null, contexts, targets, 1f, false), model.parameters(),
-                optimizer, schedule.lr(step), t0);
+        return update(step, t0, () -> TeacherForcing.score(model, null, contexts, targets, 1f, false), false);
     }
 
     static int[] withEos(Tokenizer tok, String text) {
