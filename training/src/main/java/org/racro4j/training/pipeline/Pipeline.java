@@ -33,6 +33,7 @@ import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Plots;
 import org.racro4j.training.run.RunLock;
 import org.racro4j.training.sft.CaptionerSft;
+import org.racro4j.training.sft.PolicySft;
 import org.racro4j.training.sft.ReasonerSft;
 import org.racro4j.training.sft.VisionWarmStart;
 import org.racro4j.training.tasks.TaskItem;
@@ -161,6 +162,7 @@ public final class Pipeline {
                 Evaluator.Result blind = cachedEval("blind", reasoner, test, Evaluator.blind(test));
                 Evaluator.Result oracle = cachedEval("oracle", reasoner, test, Evaluator.gold(test));
                 Evaluator.Result sft = cachedEval("sft_captioner", reasoner, test, sftCaptions);
+                Evaluator.Result policySft = policyAnswers("captioner_sft", tok, test, sftCaptions);
                 stages.finish("eval_before", t);
                 say("before RL: blind %.3f, SFT captioner %.3f, oracle %.3f", blind.accuracy(), sft.accuracy(), oracle.accuracy());
 
@@ -174,6 +176,7 @@ public final class Pipeline {
                 t = System.nanoTime();
                 List<String> rlCaptions = cachedCaptions("captioner_rl", tok, test, seed);
                 Evaluator.Result rl = cachedEval("rl_captioner", reasoner, test, rlCaptions);
+                Evaluator.Result policyRl = policyAnswers("captioner_rl", tok, test, rlCaptions);
                 Report.Row swapRow = null;
                 if (cfg.swapReasoner() != null) {
                     try (Reasoner swap = reasoner("swap_reasoner", cfg.swapReasoner())) {
@@ -185,6 +188,7 @@ public final class Pipeline {
                 stages.finish("eval_after", t);
                 ObjectNode report = Report.build(cfg, new Report.Row(blind, sft, rl, oracle), swapRow, test.size(), orderedStageSeconds(),
                         cfg.logging().evalSamples());
+                if (policySft != null) Report.addPolicyAnswers(report, policySft, policyRl);
                 Report.write(out, report);
                 writePlots();
                 console.println();
@@ -244,7 +248,10 @@ public final class Pipeline {
                     models.save("captioner_vision", cap, tok);
                     stages.finish("vision_warm_start", tv);
                 }
-                runner.run(new CaptionerSft(new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), train, c, seed), true);
+                CaptionPolicy policy = new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens());
+                // RACRO's captioner only captions; PRCO's and outcome-only GRPO's policy also answers, so it learns every role
+                runner.run(cfg.rl().algorithm().equals("racro") ? new CaptionerSft(policy, train, c, seed)
+                        : new PolicySft(policy, train, c, cfg.reasoner(), seed), true);
                 models.save("captioner_sft", cap, tok);
             }
         });
@@ -297,6 +304,21 @@ public final class Pipeline {
         });
     }
 
+    /**
+     * The policy's own greedy answers when it is trained to answer (PRCO: its Solver reading its own captions;
+     * outcome-only GRPO: from the image alone); null for RACRO, whose captioner only captions.
+     */
+    private Evaluator.Result policyAnswers(String model, WordLevelTokenizer tok, List<TaskItem> test, List<String> captions) throws IOException {
+        String algorithm = cfg.rl().algorithm();
+        if (algorithm.equals("racro")) return null;
+        return evals.result("policy_" + model, () -> {
+            try (Captioner cap = models.loadCaptioner(model, device)) {
+                CaptionPolicy p = new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens());
+                return Evaluator.policyAnswers(p, test, algorithm.equals("prco") ? captions : null, model);
+            }
+        });
+    }
+
     private Evaluator.Result cachedEval(String name, Reasoner reasoner, List<TaskItem> test, List<String> descriptions) throws IOException {
         return evals.result(name, () -> Evaluator.read(reasoner, test, descriptions, name));
     }
@@ -308,7 +330,7 @@ public final class Pipeline {
         Path m = out.resolve("metrics.jsonl");
         Plots.write(m, "rl", List.of("reward", "accuracy", "kl", "entropy", "clip_fraction", "response_length", "rollout_tokens_per_s",
                 "step_seconds", "groups_kept"), dir);
-        for (String s : List.of("reasoner_sft", "swap_reasoner_sft", "vision_warm_start", "captioner_sft")) Plots.write(m, s, List.of("loss"), dir);
+        for (String s : List.of("reasoner_sft", "swap_reasoner_sft", "vision_warm_start", "captioner_sft", "policy_sft")) Plots.write(m, s, List.of("loss"), dir);
     }
 
     private void say(String fmt, Object... args) {

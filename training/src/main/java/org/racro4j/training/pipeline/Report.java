@@ -87,6 +87,17 @@ final class Report {
         return r;
     }
 
+    /**
+     * The policy's own held-out accuracy before and after RL, for the algorithms whose policy answers (PRCO: Observer
+     * caption, then its Solver; outcome-only GRPO: directly from the image).
+     */
+    static void addPolicyAnswers(ObjectNode report, Evaluator.Result sft, Evaluator.Result rl) {
+        ObjectNode p = report.putObject("policy_answers");
+        p.put("answers", sft.reader());
+        p.put("sft", sft.accuracy());
+        p.put("rl", rl.accuracy());
+    }
+
     /** Accuracy per category of results over the same items: the category's item count, then one entry per column. */
     static ObjectNode perCategory(Map<String, Evaluator.Result> columns) {
         ObjectNode per = JSON.createObjectNode();
@@ -120,6 +131,11 @@ final class Report {
                         + "%.0f%% of the gap closed. Goal (>= 15 points and >= half the gap): %s.%n",
                 g.path("before").asDouble(), g.path("after").asDouble(), goal.path("rl_gain_points").asDouble(),
                 100 * goal.path("gap_closed_fraction").asDouble(), goal.path("met").asBoolean() ? "met" : "NOT met"));
+        if (r.has("policy_answers")) {
+            var p = r.path("policy_answers");
+            sb.append(String.format(Locale.ROOT, "%nThe policy's own answers (%s): %.3f after the warm start, %.3f after RL.%n", p.path("answers").asText(),
+                    p.path("sft").asDouble(), p.path("rl").asDouble()));
+        }
         sb.append('\n').append(categoryTable(r.path("per_category"), List.of("blind", "sft_captioner", "rl_captioner", "oracle"),
                 List.of("blind", "SFT captioner", "RL captioner", "oracle")));
         sb.append("\nExamples (SFT caption → RL caption):\n\n");

@@ -280,6 +280,21 @@ class PipelineTest {
         }
         assertTrue(accuracySum > 0, "the checks above need some correct answers");
 
+        // the warm start taught every role (PolicySft), and the report gives the policy's own Observer → Solver accuracy
+        assertTrue(MetricsLog.read(out.resolve("metrics.jsonl")).stream().anyMatch(r -> r.get("stage").asText().equals("policy_sft")),
+                "the policy's warm start ran");
+        JsonNode answers = report.get("policy_answers");
+        for (String when : List.of("sft", "rl")) {
+            JsonNode eval = org.racro4j.training.run.JsonFiles.read(out.resolve("eval/policy_captioner_" + when + ".json"));
+            assertEquals(eval.get("accuracy").asDouble(), answers.get(when).asDouble(), 0, when);
+            // the Solver answered from the same captions the reasoner read
+            JsonNode read = org.racro4j.training.run.JsonFiles.read(out.resolve("eval/" + when + "_captioner.json"));
+            for (int i = 0; i < 24; i++) {
+                assertEquals(read.get("items").get(i).get("description"), eval.get("items").get(i).get("description"), when + " item " + i);
+            }
+        }
+        assertTrue(Files.readString(out.resolve("report.md")).contains("The policy's own answers"), "report.md shows them");
+
         Map<String, Tensor> sft = Safetensors.read(out.resolve("models/captioner_sft/model.safetensors"));
         Map<String, Tensor> trained = Safetensors.read(out.resolve("models/captioner_rl/model.safetensors"));
         assertEquals(sft.keySet(), trained.keySet());
