@@ -36,23 +36,11 @@ public final class Evaluator {
 
     /** Greedy captions of a captioner for the items, in batches. */
     public static List<String> captions(CaptionPolicy policy, List<TaskItem> items, long seed) {
-        List<String> out = new ArrayList<>(items.size());
-        for (int start = 0; start < items.size(); start += 128) {
-            List<TaskItem> part = items.subList(start, Math.min(items.size(), start + 128));
-            try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
-                Tensor patches = policy.patches(part);
-                List<String> qs = new ArrayList<>(part.size());
-                for (TaskItem t : part) qs.add(t.question());
-                List<Generated> gen;
-                try {
-                    gen = policy.caption(patches, qs, 0f, seed);
-                } catch (NonFiniteException e) {
-                    throw at(e, "evaluation: captioning", items, start + e.row());
-                }
-                for (Generated g : gen) out.add(policy.text(g.tokens()));
-            }
-        }
-        return out;
+        return policyTexts(policy, items, "evaluation: captioning", (patches, questions, start) -> {
+            List<String> out = new ArrayList<>();
+            for (Generated g : policy.caption(patches, questions, 0f, seed)) out.add(policy.text(g.tokens()));
+            return out;
+        });
     }
 
     /**
@@ -60,24 +48,35 @@ public final class Evaluator {
      * from the image and the item's caption.
      */
     public static Result policyAnswers(CaptionPolicy policy, List<TaskItem> items, List<String> captions, String what) {
-        List<String> answers = new ArrayList<>(items.size());
+        List<String> answers = policyTexts(policy, items, "evaluation: the policy answering " + what, (patches, questions, start) -> {
+            List<List<Answer>> a = captions == null ? policy.answerDirectly(patches, questions, 1, 0f, 0)
+                    : policy.solve(patches, captions.subList(start, start + questions.size()), questions, 1, 0f, 0);
+            List<String> out = new ArrayList<>();
+            for (List<Answer> row : a) out.add(row.get(0).text());
+            return out;
+        });
+        return score(captions == null ? "policy (direct)" : "policy (Solver)", items, captions == null ? blind(items) : captions, answers, what);
+    }
+
+    /** What the policy writes for one batch of items: their images [n, P, F], their questions, the batch's first index. */
+    private interface PolicyBatch {
+        List<String> texts(Tensor patches, List<String> questions, int start);
+    }
+
+    /** One text per item from the policy, 128 items at a time, each batch's tensors freed after it; {@code pass} names it in errors. */
+    private static List<String> policyTexts(CaptionPolicy policy, List<TaskItem> items, String pass, PolicyBatch batch) {
+        List<String> out = new ArrayList<>(items.size());
         for (int start = 0; start < items.size(); start += 128) {
             List<TaskItem> part = items.subList(start, Math.min(items.size(), start + 128));
             try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
-                Tensor patches = policy.patches(part);
                 List<String> qs = new ArrayList<>(part.size());
                 for (TaskItem t : part) qs.add(t.question());
-                List<List<Answer>> a;
-                try {
-                    a = captions == null ? policy.answerDirectly(patches, qs, 1, 0f, 0)
-                            : policy.solve(patches, captions.subList(start, start + part.size()), qs, 1, 0f, 0);
-                } catch (NonFiniteException e) {
-                    throw at(e, "evaluation: the policy answering " + what, items, start + e.row());
-                }
-                for (List<Answer> row : a) answers.add(row.get(0).text());
+                out.addAll(batch.texts(policy.patches(part), qs, start));
+            } catch (NonFiniteException e) {
+                throw at(e, pass, items, start + e.row());
             }
         }
-        return score(captions == null ? "policy (direct)" : "policy (Solver)", items, captions == null ? blind(items) : captions, answers, what);
+        return out;
     }
 
     /** The greedy answers of {@code source} (a reasoner), scored, given one description per item ("" = blind). */
