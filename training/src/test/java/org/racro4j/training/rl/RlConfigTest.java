@@ -2,6 +2,7 @@ package org.racro4j.training.rl;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,5 +98,30 @@ class RlConfigTest {
     @Test
     void racroLossIsThePublishedSetting() {
         assertEquals(new LossConfig(0.2, 0.2, LossConfig.Aggregation.TOKEN_MEAN, LossConfig.KlEstimator.K3, 0.001), LossConfig.racro());
+    }
+
+    /** The strings of the config become the loss's and the reward's settings, each value to its own meaning. */
+    @Test
+    void namedSettingsBecomeWhatTheyName() {
+        assertEquals(LossConfig.KlEstimator.K1, RlConfigs.rl("kl", "k1").loss().kl());
+        assertEquals(LossConfig.KlEstimator.K3, RlConfigs.rl("kl", "k3").loss().kl());
+        assertEquals(LossConfig.Aggregation.SEQUENCE_MEAN, RlConfigs.rl("aggregation", "sequence_mean").loss().aggregation());
+        assertEquals(LossConfig.Aggregation.TOKEN_SUM_NORM, RlConfigs.rl("aggregation", "token_sum_norm").loss().aggregation());
+        assertEquals(LossConfig.Aggregation.TOKEN_MEAN, RlConfigs.rl("aggregation", "token_mean").loss().aggregation());
+        assertTrue(RlConfigs.rl("reasoner_reward", "expected").expectedReasonerReward());
+        assertFalse(RlConfigs.rl("reasoner_reward", "sampled").expectedReasonerReward());
+    }
+
+    /** Each algorithm answers to the rl.algorithm value that selects it. */
+    @Test
+    void eachAlgorithmIsNamedByItsConfigValue() {
+        org.racro4j.training.roles.CaptionPolicy p = TinyPolicy.create(3);
+        RlConfig cfg = RlConfigs.rl();
+        PolicyUpdate update = new PolicyUpdate(p, p, StepReference.optimizer(p, cfg), cfg);
+        org.racro4j.training.reward.WeightedReward reward = new org.racro4j.training.reward.WeightedReward(
+                java.util.List.of(new org.racro4j.training.reward.WeightedReward.Term(1, new org.racro4j.training.reward.FormatReward())));
+        java.util.List<RlAlgorithm> all = java.util.List.of(new RacroStep(p, reward, update, cfg), new PrcoStep(p, 1, reward, reward, update, cfg),
+                new OutcomeStep(p, reward, update, cfg));
+        assertEquals(RlConfig.ALGORITHMS, all.stream().map(RlAlgorithm::name).toList());
     }
 }
