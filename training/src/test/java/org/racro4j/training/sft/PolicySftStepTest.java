@@ -43,6 +43,14 @@ class PolicySftStepTest {
         assertEquals(want, loggedLoss(Role.SOLVER), 1e-5 * want);
     }
 
+    /** With no empty or partial descriptions and focused fraction 1, the Solver reads the question's gold evidence. */
+    @Test
+    void solverExamplesReadTheDescriptionsTheCaptionerIsTaughtToWrite() {
+        double want = reference(Role.SOLVER, true);
+        assertEquals(want, loggedLoss(Role.SOLVER, fullDescriptions()), 1e-5 * want);
+        assertTrue(Math.abs(want - reference(Role.SOLVER, false)) > 1e-4, "the description changes the answer's NLL");
+    }
+
     @Test
     void answererExamplesScoreTheAnswerAfterImageAndQuestionAlone() {
         double want = reference(Role.ANSWERER);
@@ -65,24 +73,38 @@ class PolicySftStepTest {
         return new RunConfig.ReasonerSpec(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40), new RunConfig.Sft(3, 3, 1e-3, 1, 0.0), 0.0, 1.0, 3);
     }
 
+    /** The Solver's descriptions are never empty nor partial: with focused fraction 1, always the gold evidence. */
+    private static RunConfig.ReasonerSpec fullDescriptions() {
+        return new RunConfig.ReasonerSpec(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40), new RunConfig.Sft(3, 3, 1e-3, 1, 0.0), 0.0, 0.0, 3);
+    }
+
     private static double loggedLoss(Role role) {
+        return loggedLoss(role, emptyDescriptions());
+    }
+
+    private static double loggedLoss(Role role, RunConfig.ReasonerSpec solverDescriptions) {
         try (Captioner cap = CaptionerSftStepTest.captioner()) {
             PolicySft stage = new PolicySft(new CaptionPolicy(cap, CaptionerSftStepTest.TOK, 12, 3), ITEMS, CaptionerSftStepTest.spec(1.0),
-                    emptyDescriptions(), 44, List.of(role));
+                    solverDescriptions, 44, List.of(role));
             return (double) stage.step(0).get("loss");
         }
     }
 
     private static double reference(Role role) {
+        return reference(role, false);
+    }
+
+    /** @param evidence whether the Solver's description is the item's focused evidence (else empty) */
+    private static double reference(Role role, boolean evidence) {
         double sum = 0;
-        for (double[] nll : perItem(role)) sum += nll[0] / nll[1];
+        for (double[] nll : perItem(role, evidence)) sum += nll[0] / nll[1];
         return sum / ITEMS.size();
     }
 
     private static double tokenMean(Role role) {
         double sum = 0;
         double tokens = 0;
-        for (double[] nll : perItem(role)) {
+        for (double[] nll : perItem(role, false)) {
             sum += nll[0];
             tokens += nll[1];
         }
@@ -90,14 +112,14 @@ class PolicySftStepTest {
     }
 
     /** Each item's summed target NLL and target length. */
-    private static double[][] perItem(Role role) {
+    private static double[][] perItem(Role role, boolean evidence) {
         double[][] out = new double[ITEMS.size()][];
         try (Captioner cap = CaptionerSftStepTest.captioner()) {
             for (int i = 0; i < ITEMS.size(); i++) {
                 TaskItem item = ITEMS.get(i);
                 String prompt = switch (role) {
                     case CAPTIONER -> Prompts.captioner(item.question());
-                    case SOLVER -> "question : " + item.question() + " description : answer :";
+                    case SOLVER -> "question : " + item.question() + " description :" + (evidence ? " " + item.neededDescription() : "") + " answer :";
                     case ANSWERER -> "question : " + item.question() + " answer :";
                 };
                 int[] body = CaptionerSftStepTest.TOK.encode(role == Role.CAPTIONER ? item.neededDescription() : item.answer());
