@@ -16,7 +16,7 @@ import org.racro4j.training.pipeline.RunConfig;
         description = "The main job: train a captioner with RL so that a frozen text-only reasoner answers visual questions "
                 + "from its captions (RACRO), on procedurally rendered tasks, with no download. Trains the reasoners and the "
                 + "warm-start captioner, runs GRPO, evaluates blind / SFT captioner / RL captioner / oracle and a reasoner "
-                + "swap, and prints the results table. About 15 minutes on a 2-core CPU.")
+                + "swap, and prints the results table. About 8 minutes on a 2-core CPU.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Run folder. Default: ${DEFAULT-VALUE}.")
     Path out;
