@@ -70,10 +70,10 @@ public final class RlStage implements Stage {
             case "racro" -> new RacroStep(policy, captionRewards(cfg.rewards(), reasoner, cfg, cfg.expectedReasonerReward()), update, cfg);
             case "prco" -> {
                 // The Observer's utility comes from the step's own Solver answers; its other terms are caption rewards.
-                double utility = cfg.rewards().getOrDefault("caption_utility", 1.0);
                 Map<String, Double> extras = new java.util.LinkedHashMap<>(cfg.rewards());
-                extras.put("caption_utility", 0.0);   // a term of weight 0 is not computed
-                yield new PrcoStep(policy, utility, captionRewards(extras, policy, cfg, false), solverRewards(cfg.solverRewards()), update, cfg);
+                Double utility = extras.remove("caption_utility");
+                yield new PrcoStep(policy, utility == null ? 1.0 : utility, extras.isEmpty() ? null : captionRewards(extras, null, cfg, false),
+                        solverRewards(cfg.solverRewards()), update, cfg);
             }
             case "outcome_grpo" -> new OutcomeStep(policy, solverRewards(cfg.solverRewards()), update, cfg);
             default -> throw new IllegalArgumentException("rl.algorithm: no algorithm named " + cfg.algorithm());

@@ -33,7 +33,7 @@ public final class PrcoStep extends PolicyStep {
 
     /**
      * @param utilityWeight  weight of the Observer's utility (Solver accuracy on its caption)
-     * @param observerExtras further Observer terms (leakage, format, grounded), may have all-zero weights
+     * @param observerExtras further Observer terms (leakage, format, grounded), or null for none
      * @param solverReward   the Solver's reward (accuracy + format)
      */
     public PrcoStep(CaptionPolicy policy, double utilityWeight, WeightedReward observerExtras, WeightedReward solverReward,
@@ -87,7 +87,7 @@ public final class PrcoStep extends PolicyStep {
 
         double[] utility = new double[observers.size()];
         for (int i = 0; i < utility.length; i++) utility[i] = CaptionUtilityReward.meanCorrect(observers.get(i).task(), answers.get(i));
-        double[] extras = observerExtras.score(observers, seed + 2);
+        double[] extras = observerExtras == null ? new double[observers.size()] : observerExtras.score(observers, seed + 2);
         double[] observerReward = new double[observers.size()];
         for (int i = 0; i < observerReward.length; i++) observerReward[i] = utilityWeight * utility[i] + extras[i];
         double[] solverRewards = solverReward.score(solvers, seed + 3);

@@ -21,9 +21,8 @@ import org.racro4j.training.text.Prompts;
  *     first and can still look at the image);</li>
  * <li>{@link Role#ANSWERER}: image + question → the answer directly (the usual VLM, trained with outcome-only RL).</li>
  * </ul>
- * As an {@link AnswerSource} it answers from captions without the image (text only, like the reasoner).
  */
-public final class CaptionPolicy implements AnswerSource {
+public final class CaptionPolicy {
     private final Captioner model;
     private final Tokenizer tok;
     private final int maxCaptionTokens;
@@ -130,26 +129,10 @@ public final class CaptionPolicy implements AnswerSource {
 
     /**
      * Per-token log-probabilities (with autograd) of responses after contexts; image rows [N, P, F] go before each
-     * context when given (CAPTIONER rollouts), none for text-only rows (SOLVER).
+     * context when given, none for text-only rows.
      */
     public TeacherForcing.Scores score(Tensor patches, List<int[]> contexts, List<int[]> responses, float temperature, boolean entropy) {
         Tensor prefix = patches == null ? null : model.embedImages(patches);
         return TeacherForcing.score(model.languageModel(), prefix, contexts, responses, temperature, entropy);
-    }
-
-    @Override
-    public String name() {
-        return "policy-solver";
-    }
-
-    /** The Solver role (PRCO): answers from a caption with the policy's own weights, text only. */
-    @Override
-    public List<List<Answer>> answer(List<String> captions, List<String> questions, int k, float temperature, long seed) {
-        return TextCompletion.answers(model.languageModel(), tok, captions, questions, k, maxAnswerTokens, temperature, seed);
-    }
-
-    @Override
-    public double[] answerProbability(List<String> captions, List<String> questions, List<String> answers) {
-        return TextCompletion.answerProbabilities(model.languageModel(), tok, captions, questions, answers);
     }
 }
