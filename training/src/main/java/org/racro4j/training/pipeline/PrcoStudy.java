@@ -190,11 +190,8 @@ public final class PrcoStudy {
         for (var e : REFERENCE_LABELS.entrySet()) {
             List<Double> v = refs.get(e.getKey());
             if (v == null) continue;
-            double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-            double var = 0;
-            for (double x : v) var += (x - mean) * (x - mean);
-            double std = v.size() > 1 ? Math.sqrt(var / (v.size() - 1)) : 0;
-            b.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f |%n", e.getValue(), mean, std));
+            double[] x = v.stream().mapToDouble(Double::doubleValue).toArray();
+            b.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f |%n", e.getValue(), StudyReport.mean(x), StudyReport.std(x)));
         }
         return b.toString();
     }

@@ -139,14 +139,15 @@ public final class StudyReport {
         for (double v : values) array.add(v);
     }
 
-    static double mean(double[] values) {
+    /** The mean over seeds. */
+    public static double mean(double[] values) {
         double sum = 0;
         for (double v : values) sum += v;
         return sum / values.length;
     }
 
     /** The sample standard deviation (dividing by n - 1), 0 for a single value. */
-    static double std(double[] values) {
+    public static double std(double[] values) {
         if (values.length < 2) return 0;
         double mean = mean(values);
         double squares = 0;
