@@ -49,7 +49,7 @@ public final class ConfigLoader {
     /** Sections that may be set to null to switch them off. */
     private static final List<String> NULLABLE = List.of("swap_reasoner");
     static final List<String> CAPTION_REWARDS = List.of("caption_utility", "format", "leakage", "grounded");
-    static final List<String> SOLVER_REWARDS = List.of("accuracy", "format");
+    static final List<String> SOLVER_REWARDS = List.of("accuracy", "format", "description", "facts", "evidence_utility");
 
     private static final ObjectMapper YAML = strictYaml();
 

@@ -10,6 +10,9 @@ import org.racro4j.core.optim.LrSchedule;
 import org.racro4j.training.reward.AnswerAccuracyReward;
 import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.reward.DescriptionGroundedReward;
+import org.racro4j.training.reward.DescriptionScoreReward;
+import org.racro4j.training.reward.EvidenceUtilityReward;
+import org.racro4j.training.reward.FactCountReward;
 import org.racro4j.training.reward.FormatReward;
 import org.racro4j.training.reward.LeakagePenalty;
 import org.racro4j.training.reward.Reward;
@@ -73,9 +76,9 @@ public final class RlStage implements Stage {
                 Map<String, Double> extras = new java.util.LinkedHashMap<>(cfg.rewards());
                 Double utility = extras.remove("caption_utility");
                 yield new PrcoStep(policy, utility == null ? 1.0 : utility, extras.isEmpty() ? null : captionRewards(extras, null, cfg, false),
-                        solverRewards(cfg.solverRewards()), update, cfg);
+                        solverRewards(cfg.solverRewards(), reasoner), update, cfg);
             }
-            case "outcome_grpo" -> new OutcomeStep(policy, solverRewards(cfg.solverRewards()), update, cfg);
+            case "outcome_grpo" -> new OutcomeStep(policy, cfg.responseRole(), solverRewards(cfg.solverRewards(), reasoner), update, cfg);
             default -> throw new IllegalArgumentException("rl.algorithm: no algorithm named " + cfg.algorithm());
         };
     }
@@ -96,12 +99,19 @@ public final class RlStage implements Stage {
         return new WeightedReward(terms);
     }
 
-    static WeightedReward solverRewards(Map<String, Double> weights) {
+    /**
+     * The answer rewards named in the config: weights of accuracy, format, and for responses with evidence description,
+     * facts and evidence_utility (read by {@code reader}, the frozen reasoner).
+     */
+    static WeightedReward solverRewards(Map<String, Double> weights, AnswerSource reader) {
         List<WeightedReward.Term> terms = new java.util.ArrayList<>();
         for (var e : weights.entrySet()) {
             Reward r = switch (e.getKey()) {
                 case "accuracy" -> new AnswerAccuracyReward();
                 case "format" -> new FormatReward();
+                case "description" -> new DescriptionScoreReward();
+                case "facts" -> new FactCountReward();
+                case "evidence_utility" -> new EvidenceUtilityReward(reader);
                 default -> throw new IllegalArgumentException("rl.solver_rewards." + e.getKey() + " is not a solver reward");
             };
             terms.add(new WeightedReward.Term(e.getValue(), r));

@@ -20,13 +20,23 @@ import org.racro4j.training.tasks.TaskItem;
  * One step of outcome-only GRPO, as RL on vision-language models is usually done (DAPO): for each task the policy
  * answers G times from the image and the question alone; one reward on the final answer (accuracy + format) scores
  * each answer; group-relative advantages; one policy update. Perception and reasoning share that single reward.
+ *
+ * <p>The response may also give evidence before its answer (rl.response think or describe: the Thinker's and the
+ * Describer's form); the reward study's designs then add terms that score the evidence (description, facts, evidence
+ * utility) to the answer's.
  */
 public final class OutcomeStep extends PolicyStep {
+    private final Role role;
     private final WeightedReward reward;
 
-    /** @param reward the answer's reward: accuracy and format terms (rl.solver_rewards) */
-    public OutcomeStep(CaptionPolicy policy, WeightedReward reward, PolicyUpdate update, RlConfig cfg) {
+    /**
+     * @param role   what the policy writes: the Answerer's answer, or the Thinker's or Describer's evidence and answer
+     * @param reward the response's reward (rl.solver_rewards)
+     */
+    public OutcomeStep(CaptionPolicy policy, Role role, WeightedReward reward, PolicyUpdate update, RlConfig cfg) {
         super(policy, update, cfg);
+        if (role != Role.ANSWERER && !role.explains()) throw new IllegalArgumentException(role + " does not answer from the image");
+        this.role = role;
         this.reward = reward;
     }
 
@@ -43,13 +53,13 @@ public final class OutcomeStep extends PolicyStep {
         for (TaskItem t : tasks) questions.add(t.question());
         List<List<Answer>> answers;
         try {
-            answers = policy.answerDirectly(patches, questions, g, cfg.temperature(), seed);
+            answers = policy.respond(patches, role, questions, g, cfg.temperature(), seed);
         } catch (NonFiniteException e) {
             throw e.within(STAGE + " step " + step + ", answers to task " + e.row(), e.row());
         }
         List<Rollout> rollouts = new ArrayList<>(tasks.size() * g);
         for (int i = 0; i < tasks.size(); i++) {
-            for (Answer a : answers.get(i)) rollouts.add(new Rollout(tasks.get(i), Role.ANSWERER, i, a.context(), a.tokens(), a.text(), a.stopped(), null));
+            for (Answer a : answers.get(i)) rollouts.add(new Rollout(tasks.get(i), role, i, a.context(), a.tokens(), a.text(), a.stopped(), null));
         }
         long t1 = System.nanoTime();
         double[][] terms = reward.scoreTerms(rollouts, seed + 1);

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.racro4j.models.generation.SamplingConfig;
+import org.racro4j.training.roles.Role;
 
 /**
  * The knobs of a GRPO run (RACRO, PRCO or outcome-only): the rl section of a run config as YAML binds it (see
@@ -24,16 +25,21 @@ import org.racro4j.models.generation.SamplingConfig;
  * @param reasonerReward    RACRO's caption reward: expected or sampled ({@link #expectedReasonerReward})
  * @param rewards           caption rewards and their weights, in the order they are summed
  * @param solverRewards     answer rewards (PRCO's Solver, outcome-only GRPO) and their weights
+ * @param response          what outcome-only GRPO's policy writes from the image: answer (the answer alone), think or
+ *                          describe (evidence, then the answer line: {@link org.racro4j.training.roles.Role#THINKER},
+ *                          {@link org.racro4j.training.roles.Role#DESCRIBER})
  */
 public record RlConfig(String algorithm, int steps, int promptsPerStep, int groupSize, float temperature, double lr, int warmupSteps,
                        double weightDecay, int innerEpochs, int minibatch, double clipLow, double clipHigh, String aggregation,
                        String kl, double klCoef, boolean stdNormalize, boolean dynamicSampling, double maxGradNorm, int answerSamples,
-                       float answerTemperature, String reasonerReward, Map<String, Double> rewards, Map<String, Double> solverRewards) {
+                       float answerTemperature, String reasonerReward, Map<String, Double> rewards, Map<String, Double> solverRewards,
+                       String response) {
     /** The values of rl.algorithm, each one {@link RlAlgorithm}. */
     public static final List<String> ALGORITHMS = List.of("racro", "prco", "outcome_grpo");
 
     public RlConfig {
         expectedReward(reasonerReward);
+        responseRole(response);
         LossConfig.Aggregation agg = aggregation(aggregation);
         LossConfig.KlEstimator estimator = klEstimator(kl);
         try {
@@ -77,6 +83,20 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
             case "expected" -> true;
             case "sampled" -> false;
             default -> throw new IllegalArgumentException("rl.reasoner_reward must be expected or sampled, got " + reasonerReward);
+        };
+    }
+
+    /** The role outcome-only GRPO's rollouts play, from rl.response. */
+    public Role responseRole() {
+        return responseRole(response);
+    }
+
+    private static Role responseRole(String response) {
+        return switch (response == null ? "" : response) {
+            case "answer" -> Role.ANSWERER;
+            case "think" -> Role.THINKER;
+            case "describe" -> Role.DESCRIBER;
+            default -> throw new IllegalArgumentException("rl.response must be answer, think or describe, got " + response);
         };
     }
 

@@ -19,7 +19,9 @@ import org.racro4j.training.text.Prompts;
  * <li>{@link Role#CAPTIONER}: image + question → a caption (RACRO's captioner, PRCO's Observer);</li>
  * <li>{@link Role#SOLVER}: image + question + a caption → the answer (PRCO's Solver, which reads the caption
  *     first and can still look at the image);</li>
- * <li>{@link Role#ANSWERER}: image + question → the answer directly (the usual VLM, trained with outcome-only RL).</li>
+ * <li>{@link Role#ANSWERER}: image + question → the answer directly (the usual VLM, trained with outcome-only RL);</li>
+ * <li>{@link Role#READER}: question + a description, no image → the answer;</li>
+ * <li>{@link Role#THINKER} and {@link Role#DESCRIBER}: image + question → evidence, then the answer line.</li>
  * </ul>
  */
 public final class CaptionPolicy {
@@ -67,6 +69,30 @@ public final class CaptionPolicy {
         return TextCompletion.promptIds(tok, Prompts.direct(question));
     }
 
+    /** The prompt of a role that answers from the image and the question alone: Answerer, Thinker or Describer. */
+    public int[] prompt(Role role, String question) {
+        return TextCompletion.promptIds(tok, switch (role) {
+            case ANSWERER -> Prompts.direct(question);
+            case THINKER -> Prompts.think(question);
+            case DESCRIBER -> Prompts.describeThenAnswer(question);
+            default -> throw new IllegalArgumentException(role + " does not answer from the image and the question alone");
+        });
+    }
+
+    /** The Reader's prompt: a description and the question, read without the image (the reasoner's prompt). */
+    public int[] readerPrompt(String description, String question) {
+        return TextCompletion.promptIds(tok, Prompts.reasoner(description, question));
+    }
+
+    /** How many tokens a role may write: a caption's, an answer's, or for evidence + answer line both and the marker. */
+    public int maxTokens(Role role) {
+        return switch (role) {
+            case CAPTIONER -> maxCaptionTokens;
+            case THINKER, DESCRIBER -> maxCaptionTokens + 2 + maxAnswerTokens;
+            default -> maxAnswerTokens;
+        };
+    }
+
     /** One caption per row of patches [N, P, F] (no gradients; the image embeddings are freed before it returns). */
     public List<Generated> caption(Tensor patches, List<String> questions, float temperature, long seed) {
         List<int[]> prompts = new ArrayList<>(questions.size());
@@ -83,18 +109,31 @@ public final class CaptionPolicy {
     public List<List<Answer>> solve(Tensor patches, List<String> captions, List<String> questions, int k, float temperature, long seed) {
         List<int[]> prompts = new ArrayList<>(captions.size());
         for (int i = 0; i < captions.size(); i++) prompts.add(solverPrompt(captions.get(i), questions.get(i)));
-        return answers(patches, prompts, k, temperature, seed);
+        return answers(patches, prompts, k, maxAnswerTokens, temperature, seed);
     }
 
     /** The Answerer: k answers per (image row, question) from the image alone, no caption. No gradients. */
     public List<List<Answer>> answerDirectly(Tensor patches, List<String> questions, int k, float temperature, long seed) {
-        List<int[]> prompts = new ArrayList<>(questions.size());
-        for (String q : questions) prompts.add(directPrompt(q));
-        return answers(patches, prompts, k, temperature, seed);
+        return respond(patches, Role.ANSWERER, questions, k, temperature, seed);
     }
 
-    /** k answers per prompt, each after its row of patches; NonFiniteException rows are the prompt's. */
-    private List<List<Answer>> answers(Tensor patches, List<int[]> prompts, int k, float temperature, long seed) {
+    /**
+     * k responses per (image row, question) in a role that answers from them alone: the Answerer's answers, the
+     * Thinker's or the Describer's evidence and answer line. No gradients.
+     */
+    public List<List<Answer>> respond(Tensor patches, Role role, List<String> questions, int k, float temperature, long seed) {
+        List<int[]> prompts = new ArrayList<>(questions.size());
+        for (String q : questions) prompts.add(prompt(role, q));
+        return answers(patches, prompts, k, maxTokens(role), temperature, seed);
+    }
+
+    /** The Reader: k answers per (description, question), text only (the policy's language model without the image). */
+    public List<List<Answer>> read(List<String> descriptions, List<String> questions, int k, float temperature, long seed) {
+        return TextCompletion.answers(model.languageModel(), tok, descriptions, questions, k, maxAnswerTokens, temperature, seed);
+    }
+
+    /** k responses of at most maxTokens per prompt, each after its row of patches; NonFiniteException rows are the prompt's. */
+    private List<List<Answer>> answers(Tensor patches, List<int[]> prompts, int k, int maxTokens, float temperature, long seed) {
         int n = prompts.size();
         long[] rows = new long[n * k];
         List<int[]> repeated = new ArrayList<>(n * k);
@@ -107,7 +146,7 @@ public final class CaptionPolicy {
         List<Generated> gen;
         try (Autograd.Mode off = Autograd.noGrad(); Scope scope = Scope.open()) {
             Tensor images = model.embedImages(k == 1 ? patches : patches.indexSelect(0, Tensor.ofLongs(rows, rows.length).to(patches.device())));
-            gen = TextCompletion.complete(model.languageModel(), tok, images, repeated, maxAnswerTokens, temperature, seed);
+            gen = TextCompletion.complete(model.languageModel(), tok, images, repeated, maxTokens, temperature, seed);
         } catch (org.racro4j.core.NonFiniteException e) {
             throw e.atRow(e.row() / k);
         }

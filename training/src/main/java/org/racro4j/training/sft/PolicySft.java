@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
+import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.training.pipeline.Batches;
 import org.racro4j.training.pipeline.RunConfig;
@@ -13,20 +14,24 @@ import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Role;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.DescriptionViews;
+import org.racro4j.training.text.Explained;
 
 /**
- * Warm start of the end-to-end policy in all three of its roles, with no download: each example of a batch is, in
- * equal shares, a caption (image + question → a description, drawn as {@link CaptionerSft} draws them), a Solver
- * answer (image + question + a description → the answer; PRCO's "caption-first warm-up": describe, then answer from
- * the description) or a direct answer (image + question → the answer). The Solver's descriptions are what the policy
- * itself writes after this warm start (the caption targets' mix of focused evidence and whole scenes), and sometimes
- * a partial view or nothing, as the reasoner's are, so that it also answers from incomplete captions.
+ * Warm start of the end-to-end policy in its roles, with no download: each example of a batch is, in equal shares, one
+ * of the roles asked for. PRCO's study teaches three: a caption (image + question → a description, drawn as
+ * {@link CaptionerSft} draws them), a Solver answer (image + question + a description → the answer; PRCO's
+ * "caption-first warm-up": describe, then answer from the description) and a direct answer (image + question → the
+ * answer). The Solver's descriptions are what the policy itself writes after this warm start (the caption targets' mix
+ * of focused evidence and whole scenes), and sometimes a partial view or nothing, as the reasoner's are, so that it
+ * also answers from incomplete captions. The reward study adds the Reader (a description of that kind and the question,
+ * no image → the answer) and the Thinker and Describer (image + question → a caption target, then the answer line): at
+ * this scale a "thought" is the evidence restated, so the two differ in their prompt, and in the study in their reward.
  *
  * <p>The loss is the mean over examples of each example's mean token NLL: with the usual mean over all target
  * tokens, the 30-word captions would outweigh the 1-2-word answers fifteen to one.
  */
 public final class PolicySft extends SftStage {
-    /** The roles a warm-start example teaches, one third of the examples each. */
+    /** The roles a warm-start example teaches in PRCO's study, one third of the examples each. */
     public static final List<Role> ROLES = List.of(Role.CAPTIONER, Role.SOLVER, Role.ANSWERER);
 
     private final CaptionPolicy policy;
@@ -42,8 +47,8 @@ public final class PolicySft extends SftStage {
         this(policy, train, cfg, solverDescriptions, seed, ROLES);
     }
 
-    /** For tests: examples teach only {@code roles} (drawn uniformly). */
-    PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions, long seed,
+    /** Examples teach only {@code roles}, drawn uniformly. */
+    public PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions, long seed,
               List<Role> roles) {
         super("policy_sft", policy.model(), cfg.sft());
         this.roles = List.copyOf(roles);
@@ -66,6 +71,9 @@ public final class PolicySft extends SftStage {
                     ReasonerSft.withEos(tok, DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r)));
             case SOLVER -> new Example(role, policy.solverPrompt(solverDescription(item, r), item.question()), ReasonerSft.withEos(tok, item.answer()));
             case ANSWERER -> new Example(role, policy.directPrompt(item.question()), ReasonerSft.withEos(tok, item.answer()));
+            case READER -> new Example(role, policy.readerPrompt(solverDescription(item, r), item.question()), ReasonerSft.withEos(tok, item.answer()));
+            case THINKER, DESCRIBER -> new Example(role, policy.prompt(role, item.question()), ReasonerSft.withEos(tok,
+                    Explained.of(DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r), item.answer())));
         };
     }
 
@@ -81,13 +89,28 @@ public final class PolicySft extends SftStage {
         long t0 = System.nanoTime();
         List<TaskItem> batch = Batches.batch(train, cfg.sft().batch(), step, seed);
         SplittableRandom r = new SplittableRandom(Batches.stepSeed(seed, name(), step));
-        List<int[]> contexts = new ArrayList<>(batch.size());
-        List<int[]> targets = new ArrayList<>(batch.size());
+        // rows after the image's tokens and rows without them (the Reader's) are scored apart, as one loss
+        List<TaskItem> seen = new ArrayList<>();
+        List<int[]> seenContexts = new ArrayList<>();
+        List<int[]> seenTargets = new ArrayList<>();
+        List<int[]> readContexts = new ArrayList<>();
+        List<int[]> readTargets = new ArrayList<>();
         for (TaskItem item : batch) {
             Example e = example(item, roles.get(r.nextInt(roles.size())), r);
-            contexts.add(e.context());
-            targets.add(e.target());
+            if (e.role().seesImage()) {
+                seen.add(item);
+                seenContexts.add(e.context());
+                seenTargets.add(e.target());
+            } else {
+                readContexts.add(e.context());
+                readTargets.add(e.target());
+            }
         }
-        return update(step, t0, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false), true);
+        return updateParts(step, t0, () -> {
+            List<TeacherForcing.Scores> parts = new ArrayList<>(2);
+            if (!seen.isEmpty()) parts.add(policy.score(policy.patches(seen), seenContexts, seenTargets, 1f, false));
+            if (!readContexts.isEmpty()) parts.add(policy.score(null, readContexts, readTargets, 1f, false));
+            return parts;
+        }, true);
     }
 }

@@ -56,4 +56,9 @@ abstract class SftStage implements Stage {
     final Map<String, Object> update(int step, long t0, Supplier<TeacherForcing.Scores> forward, boolean rowMean) {
         return SftSteps.step(nonFinite, step, forward, model.parameters(), optimizer, schedule.lr(step), t0, rowMean);
     }
+
+    /** As {@link #update}, for a batch scored in parts ({@link SftSteps#stepParts}). */
+    final Map<String, Object> updateParts(int step, long t0, Supplier<java.util.List<TeacherForcing.Scores>> forward, boolean rowMean) {
+        return SftSteps.stepParts(nonFinite, step, forward, model.parameters(), optimizer, schedule.lr(step), t0, rowMean);
+    }
 }

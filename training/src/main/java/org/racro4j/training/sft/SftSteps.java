@@ -35,18 +35,44 @@ final class SftSteps {
      */
     static Map<String, Object> step(NonFiniteSteps guard, int step, Supplier<TeacherForcing.Scores> forward, List<Tensor> params, AdamW opt,
                                     float lr, long t0, boolean rowMean) {
+        return stepParts(guard, step, () -> List.of(forward.get()), params, opt, lr, t0, rowMean);
+    }
+
+    /**
+     * As {@link #step}, for a batch scored in parts (rows after image tokens and rows without them, say): the loss is
+     * the one the parts' rows would have as one batch.
+     */
+    static Map<String, Object> stepParts(NonFiniteSteps guard, int step, Supplier<List<TeacherForcing.Scores>> forward, List<Tensor> params,
+                                         AdamW opt, float lr, long t0, boolean rowMean) {
         Map<String, Object> m = new LinkedHashMap<>();
         try (Scope s = Scope.open()) {
-            TeacherForcing.Scores sc = forward.get();
-            Tensor tokens = sc.mask().sum();
-            Tensor loss = rowMean ? sc.logProbs().sum(1, false).div(sc.mask().sum(1, false)).mean().neg()
-                    : sc.logProbs().sum().div(tokens).neg();
+            List<TeacherForcing.Scores> parts = forward.get();
+            Tensor tokens = null;
+            Tensor sum = null;
+            int rows = 0;
+            for (TeacherForcing.Scores sc : parts) {
+                Tensor partTokens = sc.mask().sum();
+                Tensor partSum = rowMean ? sc.logProbs().sum(1, false).div(sc.mask().sum(1, false)).sum() : sc.logProbs().sum();
+                tokens = tokens == null ? partTokens : tokens.add(partTokens);
+                sum = sum == null ? partSum : sum.add(partSum);
+                rows += sc.mask().size(0);
+            }
+            Tensor loss = (rowMean ? sum.div((float) rows) : sum.div(tokens)).neg();
             float lossValue = loss.item();
             float norm = Float.NaN;
             String skipped = null;
             if (!Float.isFinite(lossValue)) {
                 // no backward: the gradients of a non-finite loss are not finite either
-                TeacherForcing.NonFinite at = TeacherForcing.firstNonFinite(sc);
+                TeacherForcing.NonFinite at = null;
+                int offset = 0;
+                for (TeacherForcing.Scores sc : parts) {
+                    TeacherForcing.NonFinite partAt = TeacherForcing.firstNonFinite(sc);
+                    if (partAt != null) {
+                        at = new TeacherForcing.NonFinite(offset + partAt.row(), partAt.token(), partAt.value());
+                        break;
+                    }
+                    offset += sc.mask().size(0);
+                }
                 skipped = "the loss is " + lossValue + (at == null ? ""
                         : " (the log-probability of target token " + at.token() + " of row " + at.row() + " is " + at.value() + ")");
             } else {

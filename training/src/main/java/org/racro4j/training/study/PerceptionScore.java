@@ -89,7 +89,7 @@ public final class PerceptionScore {
      * The caption's sentences in order, words separated by single spaces: each ends at a {@code "."} token, and words
      * after the last one form a final sentence of their own.
      */
-    static List<String> sentences(String caption) {
+    public static List<String> sentences(String caption) {
         List<String> out = new ArrayList<>();
         StringBuilder sentence = new StringBuilder();
         for (String word : caption.strip().split("\\s+")) {

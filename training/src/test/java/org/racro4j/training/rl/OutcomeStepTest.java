@@ -49,7 +49,7 @@ class OutcomeStepTest {
         CaptionPolicy policy = TinyPolicy.create(3);
         CaptionPolicy frozen = TinyPolicy.create(4);
         long start = System.nanoTime();
-        Map<String, Object> m = new OutcomeStep(policy, reward, new PolicyUpdate(policy, frozen, StepReference.optimizer(policy, cfg), cfg), cfg)
+        Map<String, Object> m = new OutcomeStep(policy, Role.ANSWERER, reward, new PolicyUpdate(policy, frozen, StepReference.optimizer(policy, cfg), cfg), cfg)
                 .run(tasks, 1, SEED);
         double wall = (System.nanoTime() - start) / 1e9;
 

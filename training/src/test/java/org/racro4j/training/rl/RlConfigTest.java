@@ -121,7 +121,7 @@ class RlConfigTest {
         org.racro4j.training.reward.WeightedReward reward = new org.racro4j.training.reward.WeightedReward(
                 java.util.List.of(new org.racro4j.training.reward.WeightedReward.Term(1, new org.racro4j.training.reward.FormatReward())));
         java.util.List<RlAlgorithm> all = java.util.List.of(new RacroStep(p, reward, update, cfg), new PrcoStep(p, 1, reward, reward, update, cfg),
-                new OutcomeStep(p, reward, update, cfg));
+                new OutcomeStep(p, org.racro4j.training.roles.Role.ANSWERER, reward, update, cfg));
         assertEquals(RlConfig.ALGORITHMS, all.stream().map(RlAlgorithm::name).toList());
     }
 }

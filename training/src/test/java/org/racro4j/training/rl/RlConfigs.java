@@ -33,6 +33,7 @@ final class RlConfigs {
         c.put("reasoner_reward", "expected");
         c.put("rewards", Map.of("caption_utility", 1.0));
         c.put("solver_rewards", Map.of("accuracy", 1.0));
+        c.put("response", "answer");
         return c;
     }
 
@@ -64,7 +65,8 @@ final class RlConfigs {
                 (int) c.get("inner_epochs"), (int) c.get("minibatch"), number(c, "clip_low"), number(c, "clip_high"),
                 (String) c.get("aggregation"), (String) c.get("kl"), number(c, "kl_coef"), (boolean) c.get("std_normalize"),
                 (boolean) c.get("dynamic_sampling"), number(c, "max_grad_norm"), (int) c.get("answer_samples"),
-                (float) c.get("answer_temperature"), (String) c.get("reasoner_reward"), rewards(c, "rewards"), rewards(c, "solver_rewards"));
+                (float) c.get("answer_temperature"), (String) c.get("reasoner_reward"), rewards(c, "rewards"), rewards(c, "solver_rewards"),
+                (String) c.get("response"));
     }
 
     /** A decimal key's value: a double, or a float widened as Java widens it. */

@@ -58,6 +58,58 @@ class PolicySftStepTest {
         assertTrue(Math.abs(want - reference(Role.SOLVER)) > 1e-4, "the two answer prompts differ");
     }
 
+    /** The Reader answers from the description with no image tokens before its prompt. */
+    @Test
+    void readerExamplesScoreTheAnswerAfterTheDescriptionWithoutTheImage() {
+        double want = reference(Role.READER, true);
+        assertEquals(want, loggedLoss(Role.READER, fullDescriptions()), 1e-5 * want);
+        assertTrue(Math.abs(want - reference(Role.SOLVER, true)) > 1e-4, "the image changes the answer's NLL");
+    }
+
+    /** Thinker and Describer: the focused evidence, then the answer line, after the image and their own prompts. */
+    @Test
+    void thinkerAndDescriberExamplesScoreEvidenceThenAnswerLine() {
+        double think = reference(Role.THINKER);
+        double describe = reference(Role.DESCRIBER);
+        assertEquals(think, loggedLoss(Role.THINKER), 1e-5 * think);
+        assertEquals(describe, loggedLoss(Role.DESCRIBER), 1e-5 * describe);
+        assertTrue(Math.abs(think - describe) > 1e-4, "the two prompts differ");
+    }
+
+    /**
+     * A batch mixing rows with and without the image is scored in two parts as one loss: the logged loss is the mean,
+     * over the items, of each item's reference in the role it drew (which role each drew is the stage's random choice;
+     * exactly one of the 2^3 assignments matches, and it uses both roles).
+     */
+    @Test
+    void aBatchOfReaderAndCaptionerRowsIsOneMeanOverItsExamples() {
+        double[][] per = {perItemMeans(Role.READER), perItemMeans(Role.CAPTIONER)};
+        double logged;
+        try (Captioner cap = CaptionerSftStepTest.captioner()) {
+            logged = (double) new PolicySft(new CaptionPolicy(cap, CaptionerSftStepTest.TOK, 12, 3), ITEMS, CaptionerSftStepTest.spec(1.0),
+                    fullDescriptions(), 45, List.of(Role.READER, Role.CAPTIONER)).step(0).get("loss");
+        }
+        int matches = 0;
+        boolean mixed = false;
+        for (int mask = 0; mask < 1 << ITEMS.size(); mask++) {
+            double sum = 0;
+            for (int i = 0; i < ITEMS.size(); i++) sum += per[(mask >> i) & 1][i];
+            if (Math.abs(sum / ITEMS.size() - logged) <= 1e-5 * logged) {
+                matches++;
+                mixed = mask != 0 && mask != (1 << ITEMS.size()) - 1;
+            }
+        }
+        assertEquals(1, matches, "assignments matching loss " + logged);
+        assertTrue(mixed, "seed 45 draws both roles");
+    }
+
+    private static double[] perItemMeans(Role role) {
+        double[][] nll = perItem(role, true);
+        double[] out = new double[nll.length];
+        for (int i = 0; i < nll.length; i++) out[i] = nll[i][0] / nll[i][1];
+        return out;
+    }
+
     @Test
     void theStageIsNamedPolicySftAndTeachesThreeRoles() {
         try (Captioner cap = CaptionerSftStepTest.captioner()) {
@@ -119,14 +171,21 @@ class PolicySftStepTest {
                 TaskItem item = ITEMS.get(i);
                 String prompt = switch (role) {
                     case CAPTIONER -> Prompts.captioner(item.question());
-                    case SOLVER -> "question : " + item.question() + " description :" + (evidence ? " " + item.neededDescription() : "") + " answer :";
+                    case SOLVER, READER -> "question : " + item.question() + " description :" + (evidence ? " " + item.neededDescription() : "") + " answer :";
                     case ANSWERER -> "question : " + item.question() + " answer :";
+                    case THINKER -> "question : " + item.question() + " think :";
+                    case DESCRIBER -> "describe the image , then answer the question : " + item.question() + " description :";
                 };
-                int[] body = CaptionerSftStepTest.TOK.encode(role == Role.CAPTIONER ? item.neededDescription() : item.answer());
+                String said = switch (role) {
+                    case CAPTIONER -> item.neededDescription();
+                    case THINKER, DESCRIBER -> item.neededDescription() + " answer : " + item.answer();
+                    default -> item.answer();
+                };
+                int[] body = CaptionerSftStepTest.TOK.encode(said);
                 int[] target = Arrays.copyOf(body, body.length + 1);
                 target[body.length] = CaptionerSftStepTest.TOK.specialTokens().eos();
                 try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
-                    Tensor image = cap.embedImages(cap.processor().patches(List.of(item.image())));
+                    Tensor image = role == Role.READER ? null : cap.embedImages(cap.processor().patches(List.of(item.image())));
                     double nll = TinyModels.targetNll(cap.languageModel(), image, ReasonerSftStepTest.withBos(CaptionerSftStepTest.TOK.encode(prompt)), target);
                     out[i] = new double[] {nll, target.length};
                 }
