@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "study", mixinStandardHelpOptions = true,
         description = "Studies: every arm of a published comparison on one protocol (same tasks, split, seeds and RL budget), "
                 + "written as study.json, study.md and a per-category chart.",
-        subcommands = {StudyPrcoCommand.class})
+        subcommands = {StudyPrcoCommand.class, StudyRewardsCommand.class})
 final class StudyCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

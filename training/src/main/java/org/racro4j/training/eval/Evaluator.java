@@ -14,7 +14,9 @@ import org.racro4j.training.reward.CaptionUtilityReward;
 import org.racro4j.training.roles.Answer;
 import org.racro4j.training.roles.AnswerSource;
 import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.Role;
 import org.racro4j.training.tasks.TaskItem;
+import org.racro4j.training.text.Explained;
 
 /**
  * Held-out accuracy of a model answering from some description of each image: none (blind), a captioner's greedy
@@ -56,6 +58,28 @@ public final class Evaluator {
             return out;
         });
         return score(captions == null ? "policy (direct)" : "policy (Solver)", items, captions == null ? blind(items) : captions, answers, what);
+    }
+
+    /**
+     * The policy's greedy responses in a role that answers from the image and the question alone (Answerer, Thinker,
+     * Describer), scored on their answers; each item's description is the evidence the response wrote before its
+     * answer ("" for the Answerer).
+     */
+    public static Result policyResponses(CaptionPolicy policy, List<TaskItem> items, Role role, String what) {
+        List<String> texts = policyTexts(policy, items, "evaluation: the policy as " + role.name().toLowerCase(java.util.Locale.ROOT) + " (" + what + ")",
+                (patches, questions, start) -> {
+                    List<String> out = new ArrayList<>();
+                    for (List<Answer> row : policy.respond(patches, role, questions, 1, 0f, 0)) out.add(row.get(0).text());
+                    return out;
+                });
+        List<String> evidence = new ArrayList<>(texts.size());
+        List<String> answers = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            Explained e = role.explains() ? Explained.parse(t) : new Explained("", t, 0);
+            evidence.add(e.evidence());
+            answers.add(e.answer());
+        }
+        return score("policy (" + role.name().toLowerCase(java.util.Locale.ROOT) + ")", items, evidence, answers, what);
     }
 
     /** What the policy writes for one batch of items: their images [n, P, F], their questions, the batch's first index. */

@@ -72,12 +72,7 @@ public final class PrcoStudy {
     private final Path out;
     private final Device device;
     private final PrintWriter console;
-    private final long started = System.nanoTime();
-    private int stagesDone;
-    private int stagesTotal;
-    /** Seeds run to their end by this process, and the time they took: the ETA's basis. */
-    private int seedsRunHere;
-    private double secondsRunHere;
+    private StudyProgress progress;
 
     private PrcoStudy(RunConfig cfg, Path out, Device device, PrintWriter console) {
         this.cfg = cfg;
@@ -143,7 +138,7 @@ public final class PrcoStudy {
     private ObjectNode run(int seeds) throws IOException {
         List<Long> seedList = new ArrayList<>();
         for (long s = 1; s <= seeds; s++) seedList.add(s);
-        stagesTotal = seeds * STAGES.size();
+        progress = new StudyProgress(console, seeds, STAGES.size());
         say("racro4j study prco in %s on %s: arms %s, seeds %s", out, device, ARMS, seedList);
         Map<String, List<StudyReport.ArmSeed>> arms = new LinkedHashMap<>();
         for (String a : ARMS) arms.put(a, new ArrayList<>());
@@ -153,10 +148,7 @@ public final class PrcoStudy {
             Seed s = new Seed(seed);
             boolean ranHere = !s.finished();
             ObjectNode result = s.run();
-            if (ranHere) {
-                seedsRunHere++;
-                secondsRunHere += (System.nanoTime() - t) / 1e9;
-            }
+            if (ranHere) progress.seedRan((System.nanoTime() - t) / 1e9);
             for (String a : ARMS) arms.get(a).add(JSON.treeToValue(result.get("arms").get(a), StudyReport.ArmSeed.class));
             result.get("references").fields().forEachRemaining(e -> references.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().asDouble()));
         }
@@ -165,9 +157,7 @@ public final class PrcoStudy {
         references.forEach((k, v) -> refs.putPOJO(k, v));
         String more = referencesMarkdown(references) + examplesMarkdown(out.resolve("seed-" + seedList.get(0)), 8);
         StudyReport.write(out, study, more);
-        console.println();
-        console.print(StudyReport.markdown(study) + more);
-        console.flush();
+        progress.print(StudyReport.markdown(study) + more);
         return study;
     }
 
@@ -254,8 +244,8 @@ public final class PrcoStudy {
             this.c = ConfigLoader.override(cfg, "seed: " + seed, "study seed " + seed);
             this.models = new ModelStore(dir);
             this.evals = new EvalCache(dir, w -> say("warning: %s", w));
-            this.stages = ResumableStages.read(dir, STAGES, models, seconds, line -> say("seed %d: %s", seed, line), this::progress);
-            stagesDone += stages.done().size();
+            this.stages = ResumableStages.read(dir, STAGES, models, seconds, line -> say("seed %d: %s", seed, line), stage -> progress.stageDone(seed, stage));
+            progress.doneEarlier(stages.done().size());
         }
 
         boolean finished() {
@@ -406,34 +396,9 @@ public final class PrcoStudy {
             r.perCategory().forEach((cat, n) -> per.put(cat, n[1] == 0 ? Double.NaN : n[0] / (double) n[1]));
             return new StudyReport.ArmSeed(r.accuracy(), per, gap, score);
         }
-
-        /** Called after each stage's mark: the study's progress, counted across its seeds. */
-        private void progress(String stage) {
-            synchronized (PrcoStudy.this) {
-                stagesDone++;
-                say("seed %d: %s done; study %d of %d stages, %s elapsed%s", seed, stage, stagesDone, stagesTotal,
-                        minutes((System.nanoTime() - started) / 1e9), eta());
-            }
-        }
-    }
-
-    /**
-     * The remaining time, from the seeds this process ran to their end (every seed does the same work); before the
-     * first one ends, none: the stages differ too much in length to extrapolate from a count of them (each stage
-     * shows its own ETA while it runs).
-     */
-    private String eta() {
-        if (seedsRunHere == 0 || stagesDone >= stagesTotal) return "";
-        double remainingSeeds = (stagesTotal - stagesDone) / (double) STAGES.size();
-        return ", ETA " + minutes(secondsRunHere / seedsRunHere * remainingSeeds);
-    }
-
-    private static String minutes(double s) {
-        return String.format(Locale.ROOT, "%d min %02d s", (long) s / 60, (long) s % 60);
     }
 
     private void say(String fmt, Object... args) {
-        console.println(String.format(Locale.ROOT, fmt, args));
-        console.flush();
+        progress.say(fmt, args);
     }
 }
