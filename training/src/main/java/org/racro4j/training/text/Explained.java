@@ -6,8 +6,8 @@ package org.racro4j.training.text;
  * answer : 2". The answer is what follows the last answer marker; the evidence is what precedes the first one. A
  * response without a marker has evidence and no answer.
  *
- * @param evidence what the response states before answering (stripped)
- * @param answer   the words after the last marker (stripped); "" when there is no marker
+ * @param evidence what the response states before answering, words separated by single spaces
+ * @param answer   the words after the last marker, single-spaced; "" when there is no marker
  * @param markers  how many answer markers the response has (a well-formed one has exactly one)
  */
 public record Explained(String evidence, String answer, int markers) {
@@ -26,7 +26,7 @@ public record Explained(String evidence, String answer, int markers) {
                 markers++;
             }
         }
-        if (markers == 0) return new Explained(response.strip(), "", 0);
+        if (markers == 0) return new Explained(join(words, 0, words.length), "", 0);
         return new Explained(join(words, 0, first), join(words, last + 2, words.length), markers);
     }
 
