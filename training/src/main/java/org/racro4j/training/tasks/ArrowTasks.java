@@ -19,6 +19,8 @@ final class ArrowTasks implements FamilyTasks {
                 turns == 1 ? "turn" : "turns", "clockwise");
         TaskQuestion question = new TaskQuestion(text, direction.turned(turns).word(), AnswerType.WORD, List.of(0));
         List<String> facts = List.of(Sentences.fact("the", "arrow", "points", direction.word()));
-        return new TaskContent(ArrowRenderer.render(direction, imageSize), facts, question);
+        double length = 0.3 + 0.15 * random.nextDouble();
+        boolean thick = random.nextBoolean();
+        return new TaskContent(ArrowRenderer.render(direction, length, thick, imageSize), facts, question);
     }
 }
