@@ -17,7 +17,8 @@ public final class DescriptionGroundedReward implements Reward {
     /** Sentences of the full fact forms; partial-view sentences ("circle at top left .") are never counted false. */
     private static final Pattern FACT_SHAPED = Pattern.compile(
             "\\w+ (circle|square|triangle) at \\w+ \\w+ \\.|the \\w+ bar is \\d+ \\.|the clock shows \\d+ o'clock \\."
-                    + "|the \\w+ cell is at row \\d+ column \\d+ \\.");
+                    + "|the \\w+ cell is at row \\d+ column \\d+ \\.|a wall is at row \\d+ column \\d+ \\."
+                    + "|the arrow points \\w+ \\.");
 
     @Override
     public String name() {

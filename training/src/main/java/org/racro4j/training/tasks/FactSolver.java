@@ -22,6 +22,13 @@ public final class FactSolver {
     private record Rule(String template, BiFunction<List<String>, SceneFacts, Optional<String>> solve) {
     }
 
+    /** Grid paths, mazes and knight boards are 4×4, rows and columns 1–4. */
+    private static final int GRID = 4;
+    private static final int[][] STEPS = {{-1, 0}, {1, 0}, {0, -1}, {0, 1}};
+    private static final int[][] KNIGHT_MOVES = {{-2, -1}, {-2, 1}, {-1, -2}, {-1, 2}, {1, -2}, {1, 2}, {2, -1}, {2, 1}};
+    /** Arrow directions in clockwise order. */
+    private static final List<String> DIRECTIONS = List.of("up", "right", "down", "left");
+
     private static final List<Rule> RULES = List.of(
             new Rule("how many {color} shapes are there ?",
                     (a, f) -> count(f, a.get(0), null)),
@@ -55,7 +62,15 @@ public final class FactSolver {
                     (a, f) -> f.clockHours().stream().findFirst()
                             .map(h -> String.valueOf(Math.floorMod(h - 1 + Integer.parseInt(a.get(0)), 12) + 1))),
             new Rule("how many steps from the {cell} cell to the {cell} cell ?",
-                    (a, f) -> steps(f, a.get(0), a.get(1))));
+                    (a, f) -> steps(f, a.get(0), a.get(1))),
+            new Rule("how many steps from the {cell} cell to the {cell} cell around the walls ?",
+                    (a, f) -> gridDistance(f, a.get(0), a.get(1), STEPS, true)),
+            new Rule("how many knight moves from the {cell} cell to the {cell} cell ?",
+                    (a, f) -> gridDistance(f, a.get(0), a.get(1), KNIGHT_MOVES, false)),
+            new Rule("where will the arrow point after {number} quarter {turns} clockwise ?",
+                    (a, f) -> f.arrowDirections().stream().findFirst()
+                            .map(d -> DIRECTIONS.get(Math.floorMod(DIRECTIONS.indexOf(d) + Integer.parseInt(a.get(0)), 4)))));
+
 
     private FactSolver() {
     }
@@ -95,13 +110,14 @@ public final class FactSolver {
                 case "{extreme}" -> w.equals("tallest") || w.equals("shortest");
                 case "{number}" -> w.matches("[0-9]{1,3}");
                 case "{hours}" -> w.equals("hour") || w.equals("hours");
+                case "{turns}" -> w.equals("turn") || w.equals("turns");
                 case "{cell}" -> w.equals("green") || w.equals("red");
                 default -> t.equals(w);
             };
             if (!fits) {
                 return null;
             }
-            if (t.startsWith("{") && !t.equals("{hours}")) {
+            if (t.startsWith("{") && !t.equals("{hours}") && !t.equals("{turns}")) {
                 slots.add(w);
             }
         }
@@ -228,5 +244,59 @@ public final class FactSolver {
             return Optional.empty();
         }
         return Optional.of(String.valueOf(Math.abs(a.row() - b.row()) + Math.abs(a.column() - b.column())));
+    }
+
+    /**
+     * Fewest moves from the {@code from} cell to the {@code to} cell on the 4×4 grid, each move one of {@code moves},
+     * never entering a wall the text names when {@code aroundWalls} (the text is taken as complete: walls it does not
+     * name are not there). Empty when a cell is missing, off the grid or a wall, or the target cannot be reached.
+     */
+    private static Optional<String> gridDistance(SceneFacts facts, String from, String to, int[][] moves, boolean aroundWalls) {
+        Optional<SceneFacts.CellFact> a = cell(facts, from);
+        Optional<SceneFacts.CellFact> b = cell(facts, to);
+        if (a.isEmpty() || b.isEmpty() || !onGrid(a.get().row(), a.get().column()) || !onGrid(b.get().row(), b.get().column())) {
+            return Optional.empty();
+        }
+        boolean[][] blocked = new boolean[GRID + 1][GRID + 1];
+        if (aroundWalls) {
+            for (SceneFacts.WallFact wall : facts.walls()) {
+                if (onGrid(wall.row(), wall.column())) {
+                    blocked[wall.row()][wall.column()] = true;
+                }
+            }
+        }
+        if (blocked[a.get().row()][a.get().column()] || blocked[b.get().row()][b.get().column()]) {
+            return Optional.empty();
+        }
+        // breadth-first search from the start cell
+        int[][] distance = new int[GRID + 1][GRID + 1];
+        for (int[] row : distance) {
+            java.util.Arrays.fill(row, -1);
+        }
+        java.util.ArrayDeque<int[]> queue = new java.util.ArrayDeque<>();
+        distance[a.get().row()][a.get().column()] = 0;
+        queue.add(new int[] {a.get().row(), a.get().column()});
+        while (!queue.isEmpty()) {
+            int[] at = queue.poll();
+            for (int[] move : moves) {
+                int r = at[0] + move[0];
+                int c = at[1] + move[1];
+                if (onGrid(r, c) && !blocked[r][c] && distance[r][c] < 0) {
+                    distance[r][c] = distance[at[0]][at[1]] + 1;
+                    queue.add(new int[] {r, c});
+                }
+            }
+        }
+        int d = distance[b.get().row()][b.get().column()];
+        return d < 0 ? Optional.empty() : Optional.of(String.valueOf(d));
+    }
+
+    private static boolean onGrid(int row, int column) {
+        return row >= 1 && row <= GRID && column >= 1 && column <= GRID;
+    }
+
+    /** The grid cell of this colour (the first one stated). */
+    private static Optional<SceneFacts.CellFact> cell(SceneFacts facts, String color) {
+        return facts.cells().stream().filter(c -> c.color().equals(color)).findFirst();
     }
 }

@@ -10,12 +10,12 @@ import java.util.Set;
  * The facts of the built-in families read back from text, by their word patterns alone. Reading is
  * lenient so it also works on captions: patterns are found anywhere in the text (e.g. "there is a red
  * circle at top left"), unrelated words are ignored, and a repeated or contradicting statement about the
- * same cell, bar, clock or coloured grid cell keeps the first one.
+ * same cell, bar, clock, coloured grid cell, wall or arrow keeps the first one.
  *
  * <p>Rows and columns of shapes are 0-based (top/left = 0); grid cells are 1-based, as in the text.
  */
 public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Integer> clockHours,
-                         List<CellFact> cells) {
+                         List<CellFact> cells, List<WallFact> walls, List<String> arrowDirections) {
 
     public record ObjectFact(String color, String shape, int row, int column) {
     }
@@ -26,8 +26,13 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
     public record CellFact(String color, int row, int column) {
     }
 
+    /** A maze wall cell, 1-based like the grid cells. */
+    public record WallFact(int row, int column) {
+    }
+
     static final Set<String> COLORS = Set.of("red", "green", "blue", "yellow");
     static final Set<String> SHAPES = Set.of("circle", "square", "triangle");
+    static final Set<String> DIRECTIONS = Set.of("up", "right", "down", "left");
     private static final Map<String, Integer> ROWS = Map.of("top", 0, "middle", 1, "bottom", 2);
     private static final Map<String, Integer> COLUMNS = Map.of("left", 0, "center", 1, "right", 2);
 
@@ -36,6 +41,8 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
         bars = List.copyOf(bars);
         clockHours = List.copyOf(clockHours);
         cells = List.copyOf(cells);
+        walls = List.copyOf(walls);
+        arrowDirections = List.copyOf(arrowDirections);
     }
 
     public static SceneFacts parse(String text) {
@@ -47,6 +54,8 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
         List<Integer> clockHours = new ArrayList<>();
         List<CellFact> cells = new ArrayList<>();
         Set<String> cellColors = new HashSet<>();
+        List<WallFact> walls = new ArrayList<>();
+        List<String> arrowDirections = new ArrayList<>();
         for (int i = 0; i < w.length; i++) {
             // <color> <shape> at <row> <column>
             if (i + 4 < w.length && COLORS.contains(w[i]) && SHAPES.contains(w[i + 1]) && w[i + 2].equals("at")
@@ -74,8 +83,21 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
                     && cellColors.add(w[i])) {
                 cells.add(new CellFact(w[i], Integer.parseInt(w[i + 5]), Integer.parseInt(w[i + 7])));
             }
+            // wall is at row <r> column <c>
+            if (i + 6 < w.length && w[i].equals("wall") && w[i + 1].equals("is") && w[i + 2].equals("at")
+                    && w[i + 3].equals("row") && isNumber(w[i + 4]) && w[i + 5].equals("column") && isNumber(w[i + 6])) {
+                WallFact wall = new WallFact(Integer.parseInt(w[i + 4]), Integer.parseInt(w[i + 6]));
+                if (!walls.contains(wall)) {
+                    walls.add(wall);
+                }
+            }
+            // arrow points <direction>
+            if (i + 2 < w.length && w[i].equals("arrow") && w[i + 1].equals("points") && DIRECTIONS.contains(w[i + 2])
+                    && arrowDirections.isEmpty()) {
+                arrowDirections.add(w[i + 2]);
+            }
         }
-        return new SceneFacts(objects, bars, clockHours, cells);
+        return new SceneFacts(objects, bars, clockHours, cells, walls, arrowDirections);
     }
 
     private static boolean isNumber(String word) {

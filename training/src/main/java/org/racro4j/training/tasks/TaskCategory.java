@@ -17,7 +17,10 @@ public enum TaskCategory {
     CHART_SUM(TaskFamily.BAR_CHART),
     CLOCK_HOUR(TaskFamily.CLOCK),
     CLOCK_LATER(TaskFamily.CLOCK),
-    GRID_STEPS(TaskFamily.GRID_PATH);
+    GRID_STEPS(TaskFamily.GRID_PATH),
+    MAZE_STEPS(TaskFamily.MAZE),
+    KNIGHT_MOVES(TaskFamily.KNIGHT),
+    ARROW_TURN(TaskFamily.ARROW);
 
     private final TaskFamily family;
 

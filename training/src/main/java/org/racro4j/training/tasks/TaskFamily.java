@@ -7,7 +7,10 @@ public enum TaskFamily {
     SHAPES,
     BAR_CHART,
     CLOCK,
-    GRID_PATH;
+    GRID_PATH,
+    MAZE,
+    KNIGHT,
+    ARROW;
 
     /** The id stored in {@link TaskItem#family()}, e.g. "bar_chart". */
     public String id() {

@@ -9,7 +9,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * Generates the built-in visual tasks procedurally: shapes scenes, bar charts, clocks and grid paths.
+ * Generates the built-in visual tasks procedurally: shapes scenes, bar charts, clocks, grid paths,
+ * mazes, knight moves and arrows.
  *
  * <p><b>Determinism.</b> {@code item(split, index)} depends only on (config seed, image size, mix, split,
  * index): the item's own generator is a {@link SplittableRandom} seeded with a seed derived from those, so
@@ -38,6 +39,9 @@ public final class TaskGenerator {
         families.put(TaskFamily.BAR_CHART, new BarChartTasks());
         families.put(TaskFamily.CLOCK, new ClockTasks());
         families.put(TaskFamily.GRID_PATH, new GridPathTasks());
+        families.put(TaskFamily.MAZE, new MazeTasks());
+        families.put(TaskFamily.KNIGHT, new KnightTasks());
+        families.put(TaskFamily.ARROW, new ArrowTasks());
     }
 
     public TaskGenerator(long seed) {

@@ -25,16 +25,16 @@ public final class TaskVocabulary {
             "how", "many", "shapes", "are", "there", "more", "than", "what", "color", "is", "the", "shape",
             "object", "left", "right", "of", "above", "below", "and", "in", "total", "value", "bar", "which",
             "tallest", "shortest", "sum", "hour", "hours", "does", "clock", "show", "will", "it", "be",
-            "steps", "from", "to", "cell",
+            "steps", "from", "to", "cell", "around", "walls", "knight", "moves", "where", "arrow", "point", "after",
+            "quarter", "turn", "turns", "clockwise",
             // facts
-            "at", "top", "middle", "bottom", "center", "shows", "o'clock", "row", "column",
+            "at", "top", "middle", "bottom", "center", "shows", "o'clock", "row", "column", "a", "wall", "points",
             // answers
-            "yes", "no");
+            "yes", "no", "up", "down");
 
     /** Generic words for captions such as "the image shows a clock ." and the answer line "answer : 7". */
     private static final List<String> CAPTION_WORDS = List.of(
-            "image", "a", "scene", "with", "chart", "grid", "some", "objects", "bars", "cells", "hand",
-            "points", "answer");
+            "image", "scene", "with", "chart", "grid", "some", "objects", "bars", "cells", "hand", "answer");
 
     private static final List<String> WORDS = build();
     private static final Set<String> WORD_SET = Collections.unmodifiableSet(new HashSet<>(WORDS));

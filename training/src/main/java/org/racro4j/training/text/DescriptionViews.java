@@ -22,7 +22,8 @@ import org.racro4j.training.tasks.TaskItem;
  * ("red object at top left ."), without positions ("red circle ."), or a summary ("the image shows a scene
  * with 3 shapes .")</li>
  * <li>bar charts: "the red bar is 7 ." per bar, or without values ("there is a red bar ."), or a summary</li>
- * <li>clocks and grids: the facts, or a summary that names no time or position</li>
+ * <li>clocks, grids, mazes, knight boards and arrows: the facts, or a summary that names no time, position or
+ * direction</li>
  * </ul>
  */
 public final class DescriptionViews {
@@ -47,7 +48,7 @@ public final class DescriptionViews {
         return switch (family) {
             case "shapes" -> List.of(View.FULL, View.NO_COLOR, View.NO_SHAPE, View.NO_POSITION, View.SUMMARY);
             case "bar_chart" -> List.of(View.FULL, View.NO_VALUE, View.SUMMARY);
-            case "clock", "grid_path" -> List.of(View.FULL, View.SUMMARY);
+            case "clock", "grid_path", "maze", "knight", "arrow" -> List.of(View.FULL, View.SUMMARY);
             default -> List.of();
         };
     }
@@ -102,8 +103,14 @@ public final class DescriptionViews {
             case "clock" -> {
                 return "the image shows a clock .";
             }
-            case "grid_path" -> {
+            case "grid_path", "knight" -> {
                 return "the image shows a grid with a green cell and a red cell .";
+            }
+            case "maze" -> {
+                return "the image shows a grid with a green cell , a red cell and " + (item.facts().size() - 2) + " walls .";
+            }
+            case "arrow" -> {
+                return "the image shows a blue arrow .";
             }
             default -> {
                 return item.goldDescription();

@@ -9,17 +9,19 @@ import org.racro4j.training.tasks.TaskItem;
 
 /**
  * The structure of a built-in scene as classification targets, read from its facts: what the vision encoder is
- * pre-trained to see before it learns to caption. 16 slots, each with up to 16 classes (0 = nothing there):
+ * pre-trained to see before it learns to caption. 33 slots, each with up to 16 classes (0 = nothing there):
  * <ul>
  * <li>slots 0–8, shapes: the object in each cell of the 3×3 grid (row-major): 1 + 3·colour + shape</li>
  * <li>slots 9–12, bar charts: the value (1–9) of the red, green, blue and yellow bar</li>
  * <li>slot 13, clocks: the hour (1–12)</li>
- * <li>slots 14–15, grid paths: the green and the red cell (1 + 4·(row−1) + column−1)</li>
+ * <li>slots 14–15, grid paths, mazes and knight boards: the green and the red cell (1 + 4·(row−1) + column−1)</li>
+ * <li>slots 16–31, mazes: each cell of the 4×4 grid (row-major), 1 for a wall, 0 for a free cell</li>
+ * <li>slot 32, arrows: the direction, 1–4 for up, right, down, left</li>
  * </ul>
  * Slots of other families are -100 (ignored by the loss).
  */
 public final class SceneLabels {
-    public static final int SLOTS = 16;
+    public static final int SLOTS = 33;
     public static final int CLASSES = 17;
     public static final int IGNORE = -100;
 
@@ -31,10 +33,13 @@ public final class SceneLabels {
     private static final Pattern BAR = Pattern.compile("the (\\w+) bar is (\\d+) \\.");
     private static final Pattern CLOCK = Pattern.compile("the clock shows (\\d+) o'clock \\.");
     private static final Pattern CELL = Pattern.compile("the (green|red) cell is at row (\\d) column (\\d) \\.");
+    private static final Pattern WALL = Pattern.compile("a wall is at row (\\d) column (\\d) \\.");
+    private static final Pattern ARROW = Pattern.compile("the arrow points (up|right|down|left) \\.");
+    private static final List<String> DIRECTIONS = List.of("up", "right", "down", "left");
 
     private SceneLabels() {}
 
-    /** The 16 slot labels of an item (all IGNORE for items without built-in facts). */
+    /** The 33 slot labels of an item (all IGNORE for items without built-in facts). */
     public static long[] of(TaskItem item) {
         long[] y = new long[SLOTS];
         Arrays.fill(y, IGNORE);
@@ -54,12 +59,22 @@ public final class SceneLabels {
                 }
             }
             case "clock" -> y[13] = Integer.parseInt(match(CLOCK, item.facts().get(0)).group(1));
-            case "grid_path" -> {
+            case "grid_path", "knight" -> {
+                for (String f : item.facts()) gridCell(y, match(CELL, f));
+            }
+            case "maze" -> {
+                for (int s = 16; s < 32; s++) y[s] = 0;
                 for (String f : item.facts()) {
-                    Matcher m = match(CELL, f);
-                    y[m.group(1).equals("green") ? 14 : 15] = 1 + 4 * (Integer.parseInt(m.group(2)) - 1) + Integer.parseInt(m.group(3)) - 1;
+                    Matcher cell = CELL.matcher(f);
+                    if (cell.matches()) {
+                        gridCell(y, cell);
+                    } else {
+                        Matcher m = match(WALL, f);
+                        y[16 + 4 * (Integer.parseInt(m.group(1)) - 1) + Integer.parseInt(m.group(2)) - 1] = 1;
+                    }
                 }
             }
+            case "arrow" -> y[32] = 1 + DIRECTIONS.indexOf(match(ARROW, item.facts().get(0)).group(1));
             default -> {
                 // external items: nothing to learn from here
             }
@@ -80,6 +95,12 @@ public final class SceneLabels {
             cells[cell(m)] = new String[] {m.group(1), m.group(2), m.group(2) + "s", m.group(3), m.group(4)};
         }
         return cells;
+    }
+
+    /** Sets slot 14 (green) or 15 (red) from a matched grid cell fact. */
+    private static void gridCell(long[] y, Matcher cellFact) {
+        y[cellFact.group(1).equals("green") ? 14 : 15] =
+                1 + 4 * (Integer.parseInt(cellFact.group(2)) - 1) + Integer.parseInt(cellFact.group(3)) - 1;
     }
 
     /** The row-major index in the 3×3 grid of a matched shape fact's cell. */

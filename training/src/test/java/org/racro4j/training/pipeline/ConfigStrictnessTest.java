@@ -84,8 +84,8 @@ class ConfigStrictnessTest {
         assertEquals("tasks.mix: count_color is named twice in \"count_color=1,count_color=2\"",
                 error("tasks:\n  mix: \"count_color=1,count_color=2\"\n"));
         assertEquals("tasks.mix: unknown task category or family 'count_colour'; categories: count_color, count_shape, compare_counts, "
-                        + "attribute, spatial, arithmetic, chart_value, chart_compare, chart_sum, clock_hour, clock_later, grid_steps; "
-                        + "families: shapes, bar_chart, clock, grid_path",
+                        + "attribute, spatial, arithmetic, chart_value, chart_compare, chart_sum, clock_hour, clock_later, grid_steps, "
+                        + "maze_steps, knight_moves, arrow_turn; families: shapes, bar_chart, clock, grid_path, maze, knight, arrow",
                 error("tasks:\n  mix: \"count_colour=1\"\n"));
         assertEquals("tasks.mix: the weight of count_color must be a number, got '2x'", error("tasks:\n  mix: \"count_color=2x\"\n"));
         assertEquals("tasks.mix: expected name=weight, got '' in \"count_color=1,\"", error("tasks:\n  mix: \"count_color=1,\"\n"));

@@ -181,7 +181,7 @@ class PerceptionScoreTest {
             String summary = DescriptionViews.render(item, DescriptionViews.View.SUMMARY);
             assertEquals(-1, PerceptionScore.of(item, summary).score(), 0, id + ": " + summary);
         }
-        assertEquals(Set.of("shapes", "bar_chart", "clock", "grid_path"), families);
+        assertEquals(Set.of("shapes", "bar_chart", "clock", "grid_path", "maze", "knight", "arrow"), families);
         assertTrue(scored > 100 && unscored > 0, scored + " scored, " + unscored + " unscored");
         assertEquals(1, PerceptionScore.mean(BUILT_IN, gold), 0);
         assertEquals(wrongSum / scored, PerceptionScore.mean(BUILT_IN, wrongCaptions), 1e-12);

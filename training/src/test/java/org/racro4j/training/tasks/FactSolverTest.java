@@ -60,6 +60,25 @@ class FactSolverTest {
     }
 
     @Test
+    void mazeKnightAndArrowQuestions() {
+        String maze = "the green cell is at row 1 column 1 . the red cell is at row 1 column 3 . "
+                + "a wall is at row 1 column 2 . a wall is at row 2 column 2 .";
+        String around = "how many steps from the green cell to the red cell around the walls ?";
+        assertAnswer("6", maze, around); // down to row 3, across, and back up
+        assertAnswer("2", "the green cell is at row 1 column 1 . the red cell is at row 1 column 3 .", around);
+        assertAnswer(null, "the green cell is at row 1 column 1 . the red cell is at row 4 column 4 . "
+                + "a wall is at row 1 column 2 . a wall is at row 2 column 1 .", around); // the green cell is walled in
+        assertAnswer(null, "the green cell is at row 1 column 1 .", around);
+        String knight = "how many knight moves from the green cell to the red cell ?";
+        assertAnswer("1", "the green cell is at row 1 column 1 . the red cell is at row 2 column 3 .", knight);
+        assertAnswer("3", "the green cell is at row 1 column 1 . the red cell is at row 1 column 2 .", knight);
+        assertAnswer("up", "the arrow points left .", "where will the arrow point after 1 quarter turn clockwise ?");
+        assertAnswer("right", "the arrow points left .", "where will the arrow point after 6 quarter turns clockwise ?");
+        assertAnswer("down", "the arrow points down .", "where will the arrow point after 4 quarter turns clockwise ?");
+        assertAnswer(null, "the clock shows 3 o'clock .", "where will the arrow point after 2 quarter turns clockwise ?");
+    }
+
+    @Test
     void captionsAreReadLeniently() {
         String caption = "the image shows a scene with shapes . there is a red circle at top left and a "
                 + "blue square at top right . Red Circle at top left .";

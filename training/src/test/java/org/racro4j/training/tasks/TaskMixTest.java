@@ -78,7 +78,7 @@ class TaskMixTest {
         assertThrows(IllegalArgumentException.class, () -> TaskMix.parse("count_color=1=2"));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> TaskMix.parse("count_colour=1"));
         assertTrue(unknown.getMessage().startsWith("unknown task category or family 'count_colour'; categories: count_color, "), unknown.getMessage());
-        assertTrue(unknown.getMessage().endsWith("; families: shapes, bar_chart, clock, grid_path"), unknown.getMessage());
+        assertTrue(unknown.getMessage().endsWith("; families: shapes, bar_chart, clock, grid_path, maze, knight, arrow"), unknown.getMessage());
         // a family and one of its own categories are different names: their weights add up, as documented
         assertEquals(1.0 / 6 + 1, TaskMix.parse("shapes=1,count_color=1").weights().get(TaskCategory.COUNT_COLOR), 1e-12);
         assertEquals(TaskMix.parse("count_color=0.5, clock_hour=1e1"), TaskMix.parse("count_color=.5,clock_hour=10"));

@@ -85,8 +85,30 @@ class SceneLabelsTest {
                     }
                 }
                 case "clock" -> assertEquals(Long.parseLong(t.facts().get(0).split(" ")[3]), y[13]);
-                case "grid_path" -> {
+                case "grid_path", "knight" -> {
                     assertTrue(y[14] >= 1 && y[14] <= 16 && y[15] >= 1 && y[15] <= 16 && y[14] != y[15]);
+                    for (int s = 16; s < SceneLabels.SLOTS; s++) assertEquals(SceneLabels.IGNORE, y[s]);
+                }
+                case "maze" -> {
+                    assertTrue(y[14] >= 1 && y[14] <= 16 && y[15] >= 1 && y[15] <= 16 && y[14] != y[15]);
+                    int walls = 0;
+                    for (int s = 16; s < 32; s++) {
+                        assertTrue(y[s] == 0 || y[s] == 1, t.id());
+                        if (y[s] == 1) {
+                            walls++;
+                            assertTrue(s - 15 != y[14] && s - 15 != y[15], t.id() + ": a wall on the green or red cell");
+                        }
+                    }
+                    assertEquals(t.facts().size() - 2, walls, t.goldDescription());
+                    for (String f : t.facts().subList(2, t.facts().size())) {
+                        String[] w = f.split(" ");
+                        assertEquals(1, y[16 + 4 * (Integer.parseInt(w[5]) - 1) + Integer.parseInt(w[7]) - 1], f);
+                    }
+                    assertEquals(SceneLabels.IGNORE, y[32]);
+                }
+                case "arrow" -> {
+                    assertEquals(1 + List.of("up", "right", "down", "left").indexOf(t.facts().get(0).split(" ")[3]), y[32]);
+                    for (int s = 0; s < 32; s++) assertEquals(SceneLabels.IGNORE, y[s]);
                 }
                 default -> { }
             }

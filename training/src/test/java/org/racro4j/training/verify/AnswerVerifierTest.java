@@ -147,6 +147,7 @@ class AnswerVerifierTest {
             "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty");
     private static final List<String> COLOURS = List.of("red", "green", "blue", "yellow");
     private static final List<String> SHAPES = List.of("circle", "square", "triangle");
+    private static final List<String> DIRECTIONS = List.of("up", "right", "down", "left");
 
     /**
      * Generated items of every category against responses the test writes from the item's answer: the same value in
@@ -180,8 +181,8 @@ class AnswerVerifierTest {
                     wrong.addAll(List.of(yes ? "answer : no ." : "answer : yes .", yes ? "\\boxed{false}" : "\\boxed{true}", "maybe , hard to say from here"));
                 }
                 case WORD -> {
-                    List<String> kind = COLOURS.contains(a) ? COLOURS : SHAPES;
-                    assertTrue(kind.contains(a), "a colour or a shape: " + a);
+                    List<String> kind = COLOURS.contains(a) ? COLOURS : SHAPES.contains(a) ? SHAPES : DIRECTIONS;
+                    assertTrue(kind.contains(a), "a colour, a shape or a direction: " + a);
                     right.addAll(List.of("\\boxed{\\text{" + a.toUpperCase(java.util.Locale.ROOT) + "}}", "answer : The " + a + " .",
                             "**Answer:** \"" + a + "\""));
                     wrong.addAll(List.of("answer : " + a + "s .", "answer : dark " + a + " .", "\\boxed{" + kind.get((kind.indexOf(a) + 1) % kind.size()) + "}"));
