@@ -420,8 +420,8 @@ public final class RewardStudy {
                     Map<String, Double> after = perFamily(r);
                     ObjectNode change = o.putObject("change");
                     for (String f : after.keySet()) change.put(f, after.get(f) - before.get(f));
-                    o.put("in_domain", meanOver(change, IN_DOMAIN));
-                    o.put("out_of_domain", meanOver(change, OUT_OF_DOMAIN));
+                    putFinite(o, "in_domain", meanOver(change, IN_DOMAIN));
+                    putFinite(o, "out_of_domain", meanOver(change, OUT_OF_DOMAIN));
                     ds.set(d.name(), o);
                 }
             }
@@ -446,10 +446,16 @@ public final class RewardStudy {
             perFamily(r).forEach(per::put);
             if (form != Form.ANSWER) {
                 List<String> evidence = r.items().stream().map(Evaluator.ItemResult::description).toList();
-                o.put("perception_score", PerceptionScore.mean(test, evidence));
+                putFinite(o, "perception_score", PerceptionScore.mean(test, evidence));
             }
             return o;
         }
+    }
+
+    /** JSON has no NaN: a value that is not finite (no item to average over) is written as null. */
+    private static void putFinite(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) o.put(key, v);
+        else o.putNull(key);
     }
 
     /** The gold description of the whole puzzle (every fact), what "image versus description" gives the Reader. */

@@ -52,20 +52,20 @@ public final class RewardReport {
         ObjectNode perception = study.putObject("perception");
         putMean(perception, "image", results, r -> r.path("perception").path("image"));
         putMean(perception, "description", results, r -> r.path("perception").path("description"));
-        perception.put("gap", perception.get("description").asDouble() - perception.get("image").asDouble());
+        putNumber(perception, "gap", number(perception.get("description")) - number(perception.get("image")));
         ObjectNode perceptionFamilies = perception.putObject("per_family");
         for (String f : families) {
             ObjectNode o = perceptionFamilies.putObject(f);
             putMean(o, "image", results, r -> r.path("perception").path("per_family").path(f).path("image"));
             putMean(o, "description", results, r -> r.path("perception").path("per_family").path(f).path("description"));
-            o.put("gap", o.get("description").asDouble() - o.get("image").asDouble());
+            putNumber(o, "gap", number(o.get("description")) - number(o.get("image")));
         }
         ArrayNode perceptionSeeds = perception.putArray("per_seed");
         for (int i = 0; i < seeds.size(); i++) {
             ObjectNode o = perceptionSeeds.addObject();
             o.put("seed", seeds.get(i));
-            o.put("image", results.get(i).path("perception").path("image").asDouble());
-            o.put("description", results.get(i).path("perception").path("description").asDouble());
+            putNumber(o, "image", number(results.get(i).path("perception").path("image")));
+            putNumber(o, "description", number(results.get(i).path("perception").path("description")));
         }
 
         ObjectNode warm = study.putObject("warm_start");
@@ -103,9 +103,7 @@ public final class RewardReport {
                 JsonNode d = design.apply(results.get(i));
                 ObjectNode ps = perSeed.addObject();
                 ps.put("seed", seeds.get(i));
-                ps.put("in_domain", d.path("in_domain").asDouble());
-                ps.put("out_of_domain", d.path("out_of_domain").asDouble());
-                ps.put("accuracy", d.path("accuracy").asDouble());
+                for (String k : List.of("in_domain", "out_of_domain", "accuracy")) putNumber(ps, k, number(d.path(k)));
                 ps.set("per_family", d.path("change").deepCopy());
             }
         }
@@ -113,16 +111,35 @@ public final class RewardReport {
         return study;
     }
 
-    /** {@code key} and {@code key_std}: the mean and sample std over the seeds of the value each result has there. */
+    /**
+     * {@code key} and {@code key_std}: the mean and sample std over the seeds of the value each result has there, over
+     * the seeds that have one (a family can be missing from a small held-out split); both null when none has.
+     */
     private static void putMean(ObjectNode out, String key, List<JsonNode> results, Function<JsonNode, JsonNode> value) {
-        double[] v = new double[results.size()];
-        for (int i = 0; i < v.length; i++) {
-            JsonNode n = value.apply(results.get(i));
-            if (!n.isNumber()) throw new IllegalArgumentException("seed result " + (i + 1) + " has no number for " + key);
-            v[i] = n.asDouble();
+        List<Double> v = new ArrayList<>();
+        for (JsonNode r : results) {
+            JsonNode n = value.apply(r);
+            if (n.isNumber() && Double.isFinite(n.asDouble())) v.add(n.asDouble());
         }
-        out.put(key, StudyReport.mean(v));
-        out.put(key + "_std", StudyReport.std(v));
+        if (v.isEmpty()) {
+            out.putNull(key);
+            out.putNull(key + "_std");
+            return;
+        }
+        double[] x = v.stream().mapToDouble(Double::doubleValue).toArray();
+        out.put(key, StudyReport.mean(x));
+        out.put(key + "_std", StudyReport.std(x));
+    }
+
+    /** JSON has no NaN: a number that is not finite is written as null. */
+    private static void putNumber(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) o.put(key, v);
+        else o.putNull(key);
+    }
+
+    /** A number of the report, NaN where it has none (null or absent). */
+    private static double number(JsonNode n) {
+        return n.isNumber() ? n.asDouble() : Double.NaN;
     }
 
     /** The study for people: the protocol, the perception table, and the designs' changes over the warm start. */
@@ -144,9 +161,9 @@ public final class RewardReport {
                 .append("| family | image | description | description − image |\n|---|---|---|---|\n");
         for (String f : families) {
             JsonNode o = p.path("per_family").path(f);
-            b.append(row(f, pm(o, "image"), pm(o, "description"), signed(o.path("gap").asDouble())));
+            b.append(row(f, pm(o, "image"), pm(o, "description"), signed(o.path("gap"))));
         }
-        b.append(row("**all**", pm(p, "image"), pm(p, "description"), signed(p.path("gap").asDouble())));
+        b.append(row("**all**", pm(p, "image"), pm(p, "description"), signed(p.path("gap"))));
 
         b.append("\n## Reward designs: change over the warm start in the design's own form (points of accuracy)\n\n")
                 .append("| design | form | in-domain | out-of-domain | accuracy | perception score |\n|---|---|---|---|---|---|\n");
@@ -185,16 +202,18 @@ public final class RewardReport {
     }
 
     private static String pm(JsonNode o, String key) {
+        if (!o.path(key).isNumber()) return "–";
         return String.format(Locale.ROOT, "%.3f ± %.3f", o.path(key).asDouble(), o.path(key + "_std").asDouble());
     }
 
     /** A change in points of accuracy, signed, with its spread. */
     private static String points(JsonNode o, String key) {
+        if (!o.path(key).isNumber()) return "–";
         return String.format(Locale.ROOT, "%+.1f ± %.1f", 100 * o.path(key).asDouble(), 100 * o.path(key + "_std").asDouble());
     }
 
-    private static String signed(double v) {
-        return String.format(Locale.ROOT, "%+.3f", v);
+    private static String signed(JsonNode v) {
+        return v.isNumber() ? String.format(Locale.ROOT, "%+.3f", v.asDouble()) : "–";
     }
 
     /** Writes study.json, study.md and study_heatmap.png into {@code dir}, each atomically. */
@@ -209,7 +228,7 @@ public final class RewardReport {
         double[][] change = new double[designs.size()][families.size()];
         for (int d = 0; d < designs.size(); d++) {
             for (int f = 0; f < families.size(); f++) {
-                change[d][f] = 100 * study.path("designs").path(designs.get(d)).path("per_family").path(families.get(f)).path("change").asDouble();
+                change[d][f] = 100 * number(study.path("designs").path(designs.get(d)).path("per_family").path(families.get(f)).path("change"));
             }
         }
         List<String> columns = new ArrayList<>();
