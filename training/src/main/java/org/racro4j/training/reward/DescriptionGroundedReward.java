@@ -18,7 +18,7 @@ public final class DescriptionGroundedReward implements Reward {
     private static final Pattern FACT_SHAPED = Pattern.compile(
             "\\w+ (circle|square|triangle) at \\w+ \\w+ \\.|the \\w+ bar is \\d+ \\.|the clock shows \\d+ o'clock \\."
                     + "|the \\w+ cell is at row \\d+ column \\d+ \\.|a wall is at row \\d+ column \\d+ \\."
-                    + "|the arrow points \\w+ \\.");
+                    + "|the \\w+ arrow points \\w+ \\.");
 
     @Override
     public String name() {

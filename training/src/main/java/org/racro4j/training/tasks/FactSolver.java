@@ -67,9 +67,10 @@ public final class FactSolver {
                     (a, f) -> gridDistance(f, a.get(0), a.get(1), STEPS, true)),
             new Rule("how many knight moves from the {cell} cell to the {cell} cell ?",
                     (a, f) -> gridDistance(f, a.get(0), a.get(1), KNIGHT_MOVES, false)),
-            new Rule("where will the arrow point after {number} quarter {turns} clockwise ?",
-                    (a, f) -> f.arrowDirections().stream().findFirst()
-                            .map(d -> DIRECTIONS.get(Math.floorMod(DIRECTIONS.indexOf(d) + Integer.parseInt(a.get(0)), 4)))));
+            new Rule("where will the {color} arrow point after {number} quarter {turns} clockwise ?",
+                    (a, f) -> f.arrows().stream().filter(arrow -> arrow.color().equals(a.get(0))).findFirst()
+                            .map(arrow -> DIRECTIONS.get(Math.floorMod(DIRECTIONS.indexOf(arrow.direction())
+                                    + Integer.parseInt(a.get(1)), 4)))));
 
 
     private FactSolver() {

@@ -10,12 +10,12 @@ import java.util.Set;
  * The facts of the built-in families read back from text, by their word patterns alone. Reading is
  * lenient so it also works on captions: patterns are found anywhere in the text (e.g. "there is a red
  * circle at top left"), unrelated words are ignored, and a repeated or contradicting statement about the
- * same cell, bar, clock, coloured grid cell, wall or arrow keeps the first one.
+ * same cell, bar, clock, coloured grid cell, wall or arrow colour keeps the first one.
  *
  * <p>Rows and columns of shapes are 0-based (top/left = 0); grid cells are 1-based, as in the text.
  */
 public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Integer> clockHours,
-                         List<CellFact> cells, List<WallFact> walls, List<String> arrowDirections) {
+                         List<CellFact> cells, List<WallFact> walls, List<ArrowFact> arrows) {
 
     public record ObjectFact(String color, String shape, int row, int column) {
     }
@@ -30,6 +30,10 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
     public record WallFact(int row, int column) {
     }
 
+    /** An arrow of some colour and the direction it points: up, right, down or left. */
+    public record ArrowFact(String color, String direction) {
+    }
+
     static final Set<String> COLORS = Set.of("red", "green", "blue", "yellow");
     static final Set<String> SHAPES = Set.of("circle", "square", "triangle");
     static final Set<String> DIRECTIONS = Set.of("up", "right", "down", "left");
@@ -42,7 +46,7 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
         clockHours = List.copyOf(clockHours);
         cells = List.copyOf(cells);
         walls = List.copyOf(walls);
-        arrowDirections = List.copyOf(arrowDirections);
+        arrows = List.copyOf(arrows);
     }
 
     public static SceneFacts parse(String text) {
@@ -55,7 +59,8 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
         List<CellFact> cells = new ArrayList<>();
         Set<String> cellColors = new HashSet<>();
         List<WallFact> walls = new ArrayList<>();
-        List<String> arrowDirections = new ArrayList<>();
+        List<ArrowFact> arrows = new ArrayList<>();
+        Set<String> arrowColors = new HashSet<>();
         for (int i = 0; i < w.length; i++) {
             // <color> <shape> at <row> <column>
             if (i + 4 < w.length && COLORS.contains(w[i]) && SHAPES.contains(w[i + 1]) && w[i + 2].equals("at")
@@ -91,13 +96,13 @@ public record SceneFacts(List<ObjectFact> objects, List<BarFact> bars, List<Inte
                     walls.add(wall);
                 }
             }
-            // arrow points <direction>
-            if (i + 2 < w.length && w[i].equals("arrow") && w[i + 1].equals("points") && DIRECTIONS.contains(w[i + 2])
-                    && arrowDirections.isEmpty()) {
-                arrowDirections.add(w[i + 2]);
+            // <color> arrow points <direction>
+            if (i + 3 < w.length && COLORS.contains(w[i]) && w[i + 1].equals("arrow") && w[i + 2].equals("points")
+                    && DIRECTIONS.contains(w[i + 3]) && arrowColors.add(w[i])) {
+                arrows.add(new ArrowFact(w[i], w[i + 3]));
             }
         }
-        return new SceneFacts(objects, bars, clockHours, cells, walls, arrowDirections);
+        return new SceneFacts(objects, bars, clockHours, cells, walls, arrows);
     }
 
     private static boolean isNumber(String word) {

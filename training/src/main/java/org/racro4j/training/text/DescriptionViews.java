@@ -23,7 +23,7 @@ import org.racro4j.training.tasks.TaskItem;
  * with 3 shapes .")</li>
  * <li>bar charts: "the red bar is 7 ." per bar, or without values ("there is a red bar ."), or a summary</li>
  * <li>clocks, grids, mazes, knight boards and arrows: the facts, or a summary that names no time, position or
- * direction</li>
+ * direction (for arrows it names their colours, left to right)</li>
  * </ul>
  */
 public final class DescriptionViews {
@@ -40,6 +40,7 @@ public final class DescriptionViews {
 
     private static final Pattern SHAPE_FACT = Pattern.compile("(\\w+) (\\w+) at (\\w+) (\\w+) \\.");
     private static final Pattern BAR_FACT = Pattern.compile("the (\\w+) bar is (\\d+) \\.");
+    private static final Pattern ARROW_FACT = Pattern.compile("the (\\w+) arrow points \\w+ \\.");
 
     private DescriptionViews() {}
 
@@ -110,7 +111,14 @@ public final class DescriptionViews {
                 return "the image shows a grid with a green cell , a red cell and " + (item.facts().size() - 2) + " walls .";
             }
             case "arrow" -> {
-                return "the image shows a blue arrow .";
+                // the colours, left to right, without directions: "the image shows a red arrow and a blue arrow ."
+                List<String> arrows = new ArrayList<>();
+                for (String f : item.facts()) {
+                    Matcher m = ARROW_FACT.matcher(f);
+                    if (!m.matches()) throw new IllegalArgumentException("not an arrow fact: " + f);
+                    arrows.add("a " + m.group(1) + " arrow");
+                }
+                return "the image shows " + String.join(" and ", arrows) + " .";
             }
             default -> {
                 return item.goldDescription();

@@ -9,19 +9,20 @@ import org.racro4j.training.tasks.TaskItem;
 
 /**
  * The structure of a built-in scene as classification targets, read from its facts: what the vision encoder is
- * pre-trained to see before it learns to caption. 33 slots, each with up to 16 classes (0 = nothing there):
+ * pre-trained to see before it learns to caption. 36 slots, each with up to 16 classes (0 = nothing there):
  * <ul>
  * <li>slots 0–8, shapes: the object in each cell of the 3×3 grid (row-major): 1 + 3·colour + shape</li>
  * <li>slots 9–12, bar charts: the value (1–9) of the red, green, blue and yellow bar</li>
  * <li>slot 13, clocks: the hour (1–12)</li>
  * <li>slots 14–15, grid paths, mazes and knight boards: the green and the red cell (1 + 4·(row−1) + column−1)</li>
  * <li>slots 16–31, mazes: each cell of the 4×4 grid (row-major), 1 for a wall, 0 for a free cell</li>
- * <li>slot 32, arrows: the direction, 1–4 for up, right, down, left</li>
+ * <li>slots 32–35, arrows: the direction of the red, green, blue and yellow arrow, 1–4 for up, right, down, left,
+ * or 0 when there is no arrow of that colour (so each direction is tied to its arrow's colour)</li>
  * </ul>
  * Slots of other families are -100 (ignored by the loss).
  */
 public final class SceneLabels {
-    public static final int SLOTS = 33;
+    public static final int SLOTS = 36;
     public static final int CLASSES = 17;
     public static final int IGNORE = -100;
 
@@ -34,12 +35,12 @@ public final class SceneLabels {
     private static final Pattern CLOCK = Pattern.compile("the clock shows (\\d+) o'clock \\.");
     private static final Pattern CELL = Pattern.compile("the (green|red) cell is at row (\\d) column (\\d) \\.");
     private static final Pattern WALL = Pattern.compile("a wall is at row (\\d) column (\\d) \\.");
-    private static final Pattern ARROW = Pattern.compile("the arrow points (up|right|down|left) \\.");
+    private static final Pattern ARROW = Pattern.compile("the (\\w+) arrow points (up|right|down|left) \\.");
     private static final List<String> DIRECTIONS = List.of("up", "right", "down", "left");
 
     private SceneLabels() {}
 
-    /** The 33 slot labels of an item (all IGNORE for items without built-in facts). */
+    /** The 36 slot labels of an item (all IGNORE for items without built-in facts). */
     public static long[] of(TaskItem item) {
         long[] y = new long[SLOTS];
         Arrays.fill(y, IGNORE);
@@ -74,7 +75,13 @@ public final class SceneLabels {
                     }
                 }
             }
-            case "arrow" -> y[32] = 1 + DIRECTIONS.indexOf(match(ARROW, item.facts().get(0)).group(1));
+            case "arrow" -> {
+                for (int s = 32; s < 36; s++) y[s] = 0;
+                for (String f : item.facts()) {
+                    Matcher m = match(ARROW, f);
+                    y[32 + COLORS.indexOf(m.group(1))] = 1 + DIRECTIONS.indexOf(m.group(2));
+                }
+            }
             default -> {
                 // external items: nothing to learn from here
             }

@@ -17,6 +17,8 @@ import org.racro4j.training.roles.Role;
 import org.racro4j.training.roles.Rollout;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
+import org.racro4j.training.tasks.TaskGeneratorConfig;
+import org.racro4j.training.tasks.TaskMix;
 import org.racro4j.training.tasks.TaskItem;
 
 class RewardsTest {
@@ -110,6 +112,27 @@ class RewardsTest {
         assertEquals(recall - 0.5 * 0.5, DescriptionGroundedReward.grounding(t, needed + " " + invented), 1e-12);
         assertEquals(1.0, DescriptionGroundedReward.grounding(t, t.goldDescription()), 1e-12);
         assertEquals(0.0, DescriptionGroundedReward.grounding(t, "the image shows a scene with 3 shapes ."), 1e-12);
+    }
+
+    /**
+     * Arrow items need only the asked arrow's fact: the other arrow's fact adds no recall but is true; a wrong
+     * direction for the asked arrow is fact-shaped and false.
+     */
+    @Test
+    void groundedRewardOnArrowsNeedsTheAskedArrowOnly() {
+        TaskItem t = new TaskGenerator(new TaskGeneratorConfig(9, 48, TaskMix.parse("arrow_turn=1"))).item(Split.TRAIN, 0);
+        assertEquals(1, t.neededFacts().size());
+        int asked = t.neededFacts().get(0);
+        String needed = t.facts().get(asked);
+        String other = t.facts().get(1 - asked);
+        String[] w = needed.split(" ");
+        String wrong = "the " + w[1] + " arrow points " + (w[4].equals("up") ? "down" : "up") + " .";
+        assertEquals(1.0, DescriptionGroundedReward.grounding(t, t.goldDescription()), 1e-12);
+        assertEquals(1.0, DescriptionGroundedReward.grounding(t, needed), 1e-12);
+        assertEquals(0.0, DescriptionGroundedReward.grounding(t, other), 1e-12);
+        assertEquals(-0.5, DescriptionGroundedReward.grounding(t, wrong), 1e-12);
+        assertEquals(-0.25, DescriptionGroundedReward.grounding(t, other + " " + wrong), 1e-12);
+        assertEquals(0.0, DescriptionGroundedReward.grounding(t, "the image shows a red arrow and a blue arrow ."), 1e-12);
     }
 
     @Test

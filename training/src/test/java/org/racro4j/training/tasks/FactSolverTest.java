@@ -72,10 +72,17 @@ class FactSolverTest {
         String knight = "how many knight moves from the green cell to the red cell ?";
         assertAnswer("1", "the green cell is at row 1 column 1 . the red cell is at row 2 column 3 .", knight);
         assertAnswer("3", "the green cell is at row 1 column 1 . the red cell is at row 1 column 2 .", knight);
-        assertAnswer("up", "the arrow points left .", "where will the arrow point after 1 quarter turn clockwise ?");
-        assertAnswer("right", "the arrow points left .", "where will the arrow point after 6 quarter turns clockwise ?");
-        assertAnswer("down", "the arrow points down .", "where will the arrow point after 4 quarter turns clockwise ?");
-        assertAnswer(null, "the clock shows 3 o'clock .", "where will the arrow point after 2 quarter turns clockwise ?");
+        String arrows = "the red arrow points left . the blue arrow points down .";
+        assertAnswer("up", arrows, "where will the red arrow point after 1 quarter turn clockwise ?");
+        assertAnswer("right", arrows, "where will the red arrow point after 6 quarter turns clockwise ?");
+        assertAnswer("down", arrows, "where will the blue arrow point after 4 quarter turns clockwise ?");
+        assertAnswer("left", arrows, "where will the blue arrow point after 1 quarter turn clockwise ?");
+        assertAnswer(null, arrows, "where will the green arrow point after 2 quarter turns clockwise ?"); // no such arrow
+        assertAnswer("down", "the red arrow points right . the red arrow points up .",
+                "where will the red arrow point after 1 quarter turn clockwise ?"); // the first statement counts
+        assertAnswer(null, "the arrow points left .", "where will the red arrow point after 1 quarter turn clockwise ?");
+        assertAnswer(null, "the clock shows 3 o'clock .", "where will the red arrow point after 2 quarter turns clockwise ?");
+        assertAnswer(null, arrows, "where will the arrow point after 2 quarter turns clockwise ?"); // not a template
     }
 
     @Test
