@@ -2,6 +2,7 @@ package org.racro4j.training.pipeline;
 
 import java.util.List;
 
+import org.racro4j.training.tasks.HeldOutKeys;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
 import org.racro4j.training.tasks.TaskGeneratorConfig;
@@ -29,6 +30,17 @@ public record RunTasks(List<TaskItem> train, List<TaskItem> test) {
         TaskGenerator gen = new TaskGenerator(new TaskGeneratorConfig(cfg.seed(), cfg.tasks().imageSize(), mix(cfg)));
         List<TaskItem> train = gen.generate(Split.TRAIN, cfg.tasks().trainItems());
         return new RunTasks(train, gen.generateDisjoint(Split.TEST, testItems, train));
+    }
+
+    /**
+     * The run's items split by question ({@link HeldOutKeys}): training items whose keys are not held out, and
+     * {@code tasks.test_items} held-out items whose keys are, one key in {@code oneIn} held out.
+     */
+    public static RunTasks heldOutKeys(RunConfig cfg, int oneIn) {
+        TaskGenerator gen = new TaskGenerator(new TaskGeneratorConfig(cfg.seed(), cfg.tasks().imageSize(), mix(cfg)));
+        HeldOutKeys held = new HeldOutKeys(cfg.seed(), oneIn);
+        return new RunTasks(gen.generateWhere(Split.TRAIN, cfg.tasks().trainItems(), t -> !held.isHeldOut(t), "with keys not held out"),
+                gen.generateWhere(Split.TEST, cfg.tasks().testItems(), held::isHeldOut, "with held-out keys"));
     }
 
     static TaskMix mix(RunConfig cfg) {

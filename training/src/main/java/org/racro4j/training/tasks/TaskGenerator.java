@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 
 /**
  * Generates the built-in visual tasks procedurally: shapes scenes, bar charts, clocks, grid paths,
@@ -91,16 +92,27 @@ public final class TaskGenerator {
 
     /** As {@link #generateDisjoint}, with the excluded keys ({@link TaskItem#contentKey()}) given directly. */
     public List<TaskItem> generateExcluding(Split split, int count, Set<String> excludedKeys) {
+        return generateWhere(split, count, item -> !excludedKeys.contains(item.contentKey()), "outside the excluded set");
+    }
+
+    /**
+     * {@code count} items of {@code split} that {@code keep} accepts: indices 0, 1, 2, … in order, the others skipped,
+     * each item keeping the id of its index.
+     *
+     * @param what what the kept items are, for the error when too few are found
+     * @throws IllegalArgumentException if {@code count} items are not found within {@code 100·count} indices
+     */
+    public List<TaskItem> generateWhere(Split split, int count, Predicate<TaskItem> keep, String what) {
         List<TaskItem> items = new ArrayList<>(count);
         long limit = (long) MAX_SKIPS_PER_ITEM * Math.max(count, 1);
         for (long index = 0; items.size() < count; index++) {
             if (index >= limit) {
                 throw new IllegalArgumentException("found only " + items.size() + " of " + count + " " + split.id()
-                        + " items outside the excluded set within " + limit + " indices: the task mix has too few distinct"
+                        + " items " + what + " within " + limit + " indices: the task mix has too few distinct"
                         + " questions; ask for fewer items or a broader mix");
             }
             TaskItem item = item(split, index);
-            if (!excludedKeys.contains(item.contentKey())) {
+            if (keep.test(item)) {
                 items.add(item);
             }
         }
