@@ -66,7 +66,23 @@ public record RlConfig(String algorithm, int steps, int promptsPerStep, int grou
         if (!(maxGradNorm > 0)) throw new IllegalArgumentException("rl.max_grad_norm must be > 0, got " + maxGradNorm);
         positive("rl.answer_samples", answerSamples);
         SamplingConfig.checkTemperature("rl.answer_temperature", answerTemperature);
+        // a setting that would change nothing is a mistake to report, not to ignore
+        if (responseRole(response) != Role.ANSWERER && !algorithm.equals("outcome_grpo")) {
+            throw new IllegalArgumentException("rl.response " + response + " applies to rl.algorithm outcome_grpo only (got " + algorithm
+                    + "); leave it at answer");
+        }
+        if (responseRole(response) == Role.ANSWERER && solverRewards != null) {
+            for (String evidence : EVIDENCE_REWARDS) {
+                if (solverRewards.getOrDefault(evidence, 0.0) != 0) {
+                    throw new IllegalArgumentException("rl.solver_rewards." + evidence + " scores the evidence a response gives before its answer;"
+                            + " it needs rl.algorithm outcome_grpo with rl.response think or describe");
+                }
+            }
+        }
     }
+
+    /** The answer rewards that score a response's evidence: zero for a response that is the answer alone. */
+    public static final List<String> EVIDENCE_REWARDS = List.of("description", "facts", "evidence_utility");
 
     /** The clipped objective's settings: clip range, aggregation, KL estimator and coefficient. */
     public LossConfig loss() {

@@ -47,6 +47,7 @@ class RlConfigTest {
                 Arguments.of("answer_temperature", 2f, Float.NaN),
                 Arguments.of("answer_temperature", Float.MAX_VALUE, Float.POSITIVE_INFINITY),
                 Arguments.of("reasoner_reward", "sampled", "mean"),
+                Arguments.of("response", "answer", "explain"),
                 Arguments.of("aggregation", "token_sum_norm", "median"),
                 Arguments.of("kl", "k1", "k2"),
                 Arguments.of("kl_coef", 0.0, -Double.MIN_VALUE),
@@ -62,6 +63,21 @@ class RlConfigTest {
         String name = key.equals("algorithm") ? "rl.algorithm" : "rl." + key;
         assertTrue(e.getMessage().startsWith(name + " must"), e.getMessage());
         assertTrue(e.getMessage().endsWith(String.valueOf(invalid)), e.getMessage());
+    }
+
+    /** A response with evidence needs the algorithm that samples it; evidence rewards need a response with evidence. */
+    @org.junit.jupiter.api.Test
+    void responsesAndEvidenceRewardsGoTogether() {
+        assertNotNull(RlConfigs.rl("algorithm", "outcome_grpo", "response", "describe", "solver_rewards", java.util.Map.of("accuracy", 1.0, "facts", 0.2)));
+        IllegalArgumentException racro = assertThrows(IllegalArgumentException.class, () -> RlConfigs.rl("response", "think"));
+        assertTrue(racro.getMessage().startsWith("rl.response think applies to rl.algorithm outcome_grpo only"), racro.getMessage());
+        for (String evidence : RlConfig.EVIDENCE_REWARDS) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RlConfigs.rl("algorithm", "outcome_grpo", "solver_rewards", java.util.Map.of("accuracy", 1.0, evidence, 0.5)));
+            assertTrue(e.getMessage().startsWith("rl.solver_rewards." + evidence + " scores the evidence"), e.getMessage());
+        }
+        // a weight of 0 switches a term off, and is no mistake
+        assertNotNull(RlConfigs.rl("algorithm", "prco", "solver_rewards", java.util.Map.of("accuracy", 1.0, "facts", 0.0)));
     }
 
     static Stream<Arguments> lossLimits() {
