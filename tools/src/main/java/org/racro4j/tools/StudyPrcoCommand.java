@@ -22,23 +22,17 @@ final class StudyPrcoCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "3", description = "Seeds 1..N. Default: ${DEFAULT-VALUE}.")
     int seeds;
 
-    @Option(names = "--config", description = "YAML over the study's settings (defaults.yaml, then study-prco.yaml beside it).")
-    Path config;
-
-    @Option(names = "--device", description = "cpu or cuda[:N] (default: the config's, cpu; also on --resume).")
-    String device;
-
-    @Option(names = "--resume", description = "Continue the study in --out (its saved config is used; --seeds may add seeds).")
-    boolean resume;
+    @CommandLine.Mixin
+    StudyOptions study;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        if (resume && config != null) throw new IllegalArgumentException("--resume uses the study's own config.yaml; drop --config");
-        RunConfig cfg = resume ? null : PrcoStudy.config(config, device);
-        PrcoStudy.run(out, cfg, seeds, resume, device, spec.commandLine().getOut());
+        study.check();
+        RunConfig cfg = study.resume ? null : PrcoStudy.config(study.config, study.device);
+        PrcoStudy.run(out, cfg, seeds, study.resume, study.device, spec.commandLine().getOut());
         return 0;
     }
 }

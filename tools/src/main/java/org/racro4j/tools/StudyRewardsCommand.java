@@ -26,23 +26,17 @@ final class StudyRewardsCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "1", description = "Seeds 1..N. Default: ${DEFAULT-VALUE}.")
     int seeds;
 
-    @Option(names = "--config", description = "YAML over the study's settings (defaults.yaml, then study-rewards.yaml beside it).")
-    Path config;
-
-    @Option(names = "--device", description = "cpu or cuda[:N] (default: the config's, cpu; also on --resume).")
-    String device;
-
-    @Option(names = "--resume", description = "Continue the study in --out (its saved config and designs are used; --seeds may add seeds).")
-    boolean resume;
+    @CommandLine.Mixin
+    StudyOptions study;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        if (resume && config != null) throw new IllegalArgumentException("--resume uses the study's own config.yaml; drop --config");
-        RunConfig cfg = resume ? null : RewardStudy.config(config, device);
-        RewardStudy.run(out, cfg, designs, seeds, resume, device, spec.commandLine().getOut());
+        study.check();
+        RunConfig cfg = study.resume ? null : RewardStudy.config(study.config, study.device);
+        RewardStudy.run(out, cfg, designs, seeds, study.resume, study.device, spec.commandLine().getOut());
         return 0;
     }
 }

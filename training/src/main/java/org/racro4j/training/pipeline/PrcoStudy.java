@@ -23,20 +23,17 @@ import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
-import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
-import org.racro4j.training.run.Checkpoints;
 import org.racro4j.training.run.JsonFiles;
 import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Plots;
 import org.racro4j.training.run.RunLock;
 import org.racro4j.training.sft.PolicySft;
 import org.racro4j.training.sft.ReasonerSft;
-import org.racro4j.training.sft.VisionWarmStart;
 import org.racro4j.training.study.PerceptionScore;
 import org.racro4j.training.study.StudyReport;
 import org.racro4j.training.tasks.TaskItem;
@@ -227,44 +224,23 @@ public final class PrcoStudy {
     }
 
     /** One seed's folder: its stages, models and evaluations. */
-    private final class Seed {
-        final long seed;
-        final Path dir;
-        final RunConfig c;
-        final ModelStore models;
-        final EvalCache evals;
-        final Map<String, Double> seconds = new LinkedHashMap<>();
-        final ResumableStages stages;
-        StageRunner runner;
-
+    private final class Seed extends StudySeed {
         Seed(long seed) throws IOException {
-            this.seed = seed;
-            this.dir = out.resolve("seed-" + seed);
-            Files.createDirectories(dir);
-            this.c = ConfigLoader.override(cfg, "seed: " + seed, "study seed " + seed);
-            this.models = new ModelStore(dir);
-            this.evals = new EvalCache(dir, w -> say("warning: %s", w));
-            this.stages = ResumableStages.read(dir, STAGES, models, seconds, line -> say("seed %d: %s", seed, line), stage -> progress.stageDone(seed, stage));
-            progress.doneEarlier(stages.done().size());
-        }
-
-        boolean finished() {
-            return stages.isMarked("eval") && Files.isRegularFile(dir.resolve("result.json"));
+            super(out, cfg, seed, STAGES, PrcoStudy.this.device, PrcoStudy.this.progress);
         }
 
         ObjectNode run() throws IOException {
-            Path resultFile = dir.resolve("result.json");
+            Path resultFile = resultFile();
             if (finished()) {
                 say("seed %d: done earlier (%s)", seed, resultFile);
                 return (ObjectNode) JsonFiles.read(resultFile);
             }
-            try (MetricsLog metrics = new MetricsLog(dir.resolve("metrics.jsonl"))) {
-                runner = new StageRunner(metrics, new Checkpoints(dir), c.logging().logEvery(), c.logging().checkpointEvery(), w -> say("warning: %s", w));
+            try (MetricsLog metrics = openLog()) {
                 RunTasks tasks = RunTasks.of(c);
                 WordLevelTokenizer tok = TaskTokenizer.create();
                 say("seed %d: %d train, %d test items", seed, tasks.train().size(), tasks.test().size());
                 boolean cpu = device.equals(Device.CPU);
-                SideBySide.run(cpu, runner, () -> trainReasoner(tok, tasks.train()), () -> warmStart(tok, tasks.train()));
+                SideBySide.run(cpu, runner, () -> trainReasoner(tok, tasks.train()), () -> warmStart(tok, tasks.train(), PolicySft.ROLES));
                 try (Reasoner reasoner = ModelStore.loadReasoner("reasoner", models.dir("reasoner"), device, c.reasoner().maxAnswerTokens())) {
                     SideBySide.run(cpu, runner, () -> rl("prco", reasoner, tok, tasks.train(), true),
                             () -> {
@@ -290,34 +266,6 @@ public final class PrcoStudy {
             });
         }
 
-        /**
-         * The vision warm start, then the policy's SFT on the same model: two stages, the first inside the second. The
-         * vision warm start is saved and marked done before the SFT starts, so that a study stopped during the SFT
-         * resumes from it; policy_sft's seconds begin where the vision warm start's end, so not {@link ResumableStages#run}.
-         */
-        private void warmStart(WordLevelTokenizer tok, List<TaskItem> train) throws IOException {
-            if (stages.skip("policy_sft", "policy_sft")) return;
-            RunConfig.CaptionerSpec spec = c.captioner();
-            VisionConfig vc = Pipeline.visionConfig(c);
-            boolean visionDone = stages.skip("vision_warm_start", "policy_vision");
-            long t = System.nanoTime();
-            try (Captioner cap = visionDone ? models.loadCaptioner("policy_vision", device)
-                    : Captioner.create(vc, Pipeline.decoderConfig(spec.model(), tok, Pipeline.captionerContext(vc, spec)), seed + 2, DType.F32, device)) {
-                if (!visionDone) {
-                    if (spec.visionWarmStart().steps() > 0) {
-                        RunConfig.VisionWarmStart w = spec.visionWarmStart();
-                        runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed + 2), true);
-                    }
-                    models.save("policy_vision", cap, tok);
-                    stages.finish("vision_warm_start", t);
-                    t = System.nanoTime();
-                }
-                runner.run(new PolicySft(policy(cap, tok), train, spec, c.reasoner(), seed + 2), true);
-                models.save("policy_sft", cap, tok);
-            }
-            stages.finish("policy_sft", t);
-        }
-
         private void rl(String arm, Reasoner reasoner, WordLevelTokenizer tok, List<TaskItem> train, boolean alongside) throws IOException {
             String stage = "rl_" + arm;
             stages.run(stage, "policy_" + arm, () -> {
@@ -338,10 +286,6 @@ public final class PrcoStudy {
                         "groups_kept", "solver_groups_kept", "step_seconds"), dir.resolve("plots"));
             }
             for (String stage : List.of("reasoner_sft", "vision_warm_start", "policy_sft")) Plots.write(m, stage, List.of("loss"), dir.resolve("plots"));
-        }
-
-        private CaptionPolicy policy(Captioner cap, WordLevelTokenizer tok) {
-            return new CaptionPolicy(cap, tok, c.captioner().maxCaptionTokens(), c.reasoner().maxAnswerTokens());
         }
 
         /** Every arm's held-out result, and the reasoner's references (blind, gold evidence, warm-start captions). */

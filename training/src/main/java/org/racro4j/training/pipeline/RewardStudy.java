@@ -17,23 +17,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
-import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.roles.Role;
 import org.racro4j.training.run.AtomicFiles;
-import org.racro4j.training.run.Checkpoints;
 import org.racro4j.training.run.JsonFiles;
 import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.run.Plots;
 import org.racro4j.training.run.RunLock;
 import org.racro4j.training.sft.PolicySft;
-import org.racro4j.training.sft.VisionWarmStart;
 import org.racro4j.training.study.PerceptionScore;
 import org.racro4j.training.study.RewardReport;
 import org.racro4j.training.tasks.TaskCategory;
@@ -273,47 +269,24 @@ public final class RewardStudy {
     }
 
     /** One seed's folder: its stages, models and evaluations. */
-    private final class Seed {
-        final long seed;
-        final Path dir;
-        final RunConfig c;
-        final ModelStore models;
-        final EvalCache evals;
-        final Map<String, Double> seconds = new LinkedHashMap<>();
-        final ResumableStages stages;
-        StageRunner runner;
-
+    private final class Seed extends StudySeed {
         Seed(long seed) throws IOException {
-            this.seed = seed;
-            this.dir = out.resolve("seed-" + seed);
-            Files.createDirectories(dir);
-            this.c = ConfigLoader.override(cfg, "seed: " + seed, "study seed " + seed);
-            this.models = new ModelStore(dir);
-            this.evals = new EvalCache(dir, w -> progress.say("warning: %s", w));
-            this.stages = ResumableStages.read(dir, stageNames, models, seconds, line -> progress.say("seed %d: %s", seed, line),
-                    stage -> progress.stageDone(seed, stage));
-            progress.doneEarlier(stages.done().size());
-        }
-
-        boolean finished() {
-            return stages.isMarked("eval") && Files.isRegularFile(dir.resolve("result.json"));
+            super(out, cfg, seed, stageNames, RewardStudy.this.device, RewardStudy.this.progress);
         }
 
         JsonNode run() throws IOException {
-            Path resultFile = dir.resolve("result.json");
+            Path resultFile = resultFile();
             if (finished()) {
                 progress.say("seed %d: done earlier (%s)", seed, resultFile);
                 return JsonFiles.read(resultFile);
             }
-            try (MetricsLog metrics = new MetricsLog(dir.resolve("metrics.jsonl"))) {
-                runner = new StageRunner(metrics, new Checkpoints(dir), c.logging().logEvery(), c.logging().checkpointEvery(),
-                        w -> progress.say("warning: %s", w));
+            try (MetricsLog metrics = openLog()) {
                 RunTasks tasks = RunTasks.heldOutKeys(c, HELD_OUT_ONE_IN);
                 List<TaskItem> inDomain = tasks.train().stream().filter(t -> IN_DOMAIN.contains(t.family())).toList();
                 WordLevelTokenizer tok = TaskTokenizer.create();
                 progress.say("seed %d: %d train items (%d of in-domain families, for RL), %d test items", seed, tasks.train().size(),
                         inDomain.size(), tasks.test().size());
-                warmStart(tok, tasks.train());
+                warmStart(tok, tasks.train(), WARM_START_ROLES);
                 boolean cpu = device.equals(Device.CPU);
                 for (int i = 0; i < designs.size(); i += 2) {
                     Design a = designs.get(i);
@@ -330,30 +303,6 @@ public final class RewardStudy {
                 stages.mark("eval");   // its seconds are in result.json already
                 return result;
             }
-        }
-
-        /** The vision warm start, then the policy's SFT on the same model (as PRCO's study does it). */
-        private void warmStart(WordLevelTokenizer tok, List<TaskItem> train) throws IOException {
-            if (stages.skip("policy_sft", "policy_sft")) return;
-            RunConfig.CaptionerSpec spec = c.captioner();
-            VisionConfig vc = Pipeline.visionConfig(c);
-            boolean visionDone = stages.skip("vision_warm_start", "policy_vision");
-            long t = System.nanoTime();
-            try (Captioner cap = visionDone ? models.loadCaptioner("policy_vision", device)
-                    : Captioner.create(vc, Pipeline.decoderConfig(spec.model(), tok, Pipeline.captionerContext(vc, spec)), seed + 2, DType.F32, device)) {
-                if (!visionDone) {
-                    if (spec.visionWarmStart().steps() > 0) {
-                        RunConfig.VisionWarmStart w = spec.visionWarmStart();
-                        runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed + 2), true);
-                    }
-                    models.save("policy_vision", cap, tok);
-                    stages.finish("vision_warm_start", t);
-                    t = System.nanoTime();
-                }
-                runner.run(new PolicySft(policy(cap, tok), train, spec, c.reasoner(), seed + 2, WARM_START_ROLES), true);
-                models.save("policy_sft", cap, tok);
-            }
-            stages.finish("policy_sft", t);
         }
 
         private void rl(Design d, WordLevelTokenizer tok, List<TaskItem> train, boolean alongside) throws IOException {
@@ -374,10 +323,6 @@ public final class RewardStudy {
         /** The frozen text reasoner: a warm-start copy reading descriptions without the image (closed with its model). */
         private Reasoner reader(Captioner warmStart, WordLevelTokenizer tok) {
             return new Reasoner("reader", warmStart.languageModel(), tok, c.reasoner().maxAnswerTokens());
-        }
-
-        private CaptionPolicy policy(Captioner cap, WordLevelTokenizer tok) {
-            return new CaptionPolicy(cap, tok, c.captioner().maxCaptionTokens(), c.reasoner().maxAnswerTokens());
         }
 
         private void writePlots() throws IOException {
