@@ -240,7 +240,7 @@ public final class PrcoStudy {
                 WordLevelTokenizer tok = TaskTokenizer.create();
                 say("seed %d: %d train, %d test items", seed, tasks.train().size(), tasks.test().size());
                 boolean cpu = device.equals(Device.CPU);
-                SideBySide.run(cpu, runner, () -> trainReasoner(tok, tasks.train()), () -> warmStart(tok, tasks.train(), PolicySft.ROLES));
+                SideBySide.run(cpu, runner, () -> trainReasoner(tok, tasks.train()), () -> warmStart(tok, tasks.train(), PolicySft.ROLES, false));
                 try (Reasoner reasoner = ModelStore.loadReasoner("reasoner", models.dir("reasoner"), device, c.reasoner().maxAnswerTokens())) {
                     SideBySide.run(cpu, runner, () -> rl("prco", reasoner, tok, tasks.train(), true),
                             () -> {

@@ -40,9 +40,10 @@ import org.racro4j.training.text.Utf8Files;
 /**
  * {@code racro4j study rewards}: "perception is the bottleneck" on algorithmic visual puzzles. For each seed (its own
  * folder, {@code seed-N/}, laid out like a run): one task set over the puzzle families and one held-out split (by
- * question: {@link org.racro4j.training.tasks.HeldOutKeys}); one
- * warm start of the policy ({@link PolicySft}) on every family, in every response form the designs use and as the
- * Reader; then one GRPO stage per reward design from that warm start, each with the same budget (steps, prompts per
+ * question: {@link org.racro4j.training.tasks.HeldOutKeys}); one warm start of the policy on every family: its language
+ * model first learns to answer from descriptions, text only (a pretrained LLM reasons before it sees images; without
+ * this the 3-layer model answers most families from the gold description no better than blind), then the vision warm
+ * start, then SFT ({@link PolicySft}) in every response form the designs use and as the Reader; then one GRPO stage per reward design from that warm start, each with the same budget (steps, prompts per
  * step, rollouts per prompt, learning rate, KL) on the same in-domain tasks at every step, the out-of-domain families
  * never seen in RL; then greedy evaluation on the held-out items of every family:
  * <ul>
@@ -126,7 +127,7 @@ public final class RewardStudy {
         this.out = out;
         this.device = device;
         this.designs = designs;
-        this.stageNames = new ArrayList<>(List.of("vision_warm_start", "policy_sft"));
+        this.stageNames = new ArrayList<>(List.of("reader_pretrain", "vision_warm_start", "policy_sft"));
         for (Design d : designs) stageNames.add("rl_" + d.name());
         stageNames.add("eval");
     }
@@ -253,7 +254,8 @@ public final class RewardStudy {
         p.put("held_out", "one (question, description) key in " + HELD_OUT_ONE_IN + ", by a seeded hash; training items never have one");
         p.put("in_domain", String.join(", ", IN_DOMAIN));
         p.put("out_of_domain", String.join(", ", OUT_OF_DOMAIN));
-        p.put("warm_start", "vision " + cfg.captioner().visionWarmStart().steps() + " steps, then " + cfg.captioner().sft().steps()
+        p.put("warm_start", "reading (text only: description + question -> answer) " + cfg.reasoner().sft().steps() + " steps of "
+                + cfg.reasoner().sft().batch() + ", then vision " + cfg.captioner().visionWarmStart().steps() + " steps, then " + cfg.captioner().sft().steps()
                 + " steps on every family, a fifth of the examples each: caption, Reader (description, no image), direct answer, "
                 + "think then answer, describe then answer");
         p.put("rl_steps", cfg.rl().steps());
@@ -286,7 +288,7 @@ public final class RewardStudy {
                 WordLevelTokenizer tok = TaskTokenizer.create();
                 progress.say("seed %d: %d train items (%d of in-domain families, for RL), %d test items", seed, tasks.train().size(),
                         inDomain.size(), tasks.test().size());
-                warmStart(tok, tasks.train(), WARM_START_ROLES);
+                warmStart(tok, tasks.train(), WARM_START_ROLES, true);
                 boolean cpu = device.equals(Device.CPU);
                 for (int i = 0; i < designs.size(); i += 2) {
                     Design a = designs.get(i);
@@ -331,7 +333,7 @@ public final class RewardStudy {
                 Plots.write(m, "rl_" + d.name(), List.of("reward", "accuracy", "reward_format", "reward_description", "reward_facts",
                         "reward_evidence_utility", "reward_leakage", "kl", "entropy", "response_length", "groups_kept", "step_seconds"), dir.resolve("plots"));
             }
-            for (String stage : List.of("vision_warm_start", "policy_sft")) Plots.write(m, stage, List.of("loss"), dir.resolve("plots"));
+            for (String stage : List.of("reader_pretrain", "vision_warm_start", "policy_sft")) Plots.write(m, stage, List.of("loss"), dir.resolve("plots"));
         }
 
         /** The perception table, the warm start in every form the designs use, and every design in its own form. */

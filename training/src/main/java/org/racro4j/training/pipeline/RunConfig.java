@@ -163,6 +163,11 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
             atLeast("max_caption_tokens", maxCaptionTokens, 4);
         }
 
+        /** The same captioner with other SFT settings (a stage of its own, trained on this captioner's descriptions). */
+        public CaptionerSpec withSft(Sft other) {
+            return new CaptionerSpec(vision, visionWarmStart, model, other, focusedDescriptionFraction, genericViews, maxCaptionTokens);
+        }
+
         /** The generic views the warm start draws besides the focused evidence. */
         public Set<DescriptionViews.View> views() {
             return views(genericViews);

@@ -74,18 +74,29 @@ class StudySeed {
 
     /**
      * The vision warm start, then the policy's SFT in {@code roles} on the same model: two stages, the first inside the
-     * second (models policy_vision, policy_sft). The vision warm start is saved and marked done before the SFT starts, so
-     * that a study stopped during the SFT resumes from it; policy_sft's seconds begin where the vision warm start's end,
-     * so not {@link ResumableStages#run}.
+     * second (models policy_vision, policy_sft); with {@code readFirst}, a reading stage before both (model policy_reader:
+     * the language model learns to answer from descriptions, text only, as a pretrained LLM has before it sees images;
+     * the Reader's examples, with the reasoner's SFT settings). Each stage's model is saved and the stage marked done
+     * before the next starts, so that a study stopped in a later one resumes from it; each stage's seconds begin where
+     * the one before ends, so not {@link ResumableStages#run}.
      */
-    void warmStart(WordLevelTokenizer tok, List<TaskItem> train, List<Role> roles) throws IOException {
+    void warmStart(WordLevelTokenizer tok, List<TaskItem> train, List<Role> roles, boolean readFirst) throws IOException {
         if (stages.skip("policy_sft", "policy_sft")) return;
         RunConfig.CaptionerSpec spec = c.captioner();
         VisionConfig vc = Pipeline.visionConfig(c);
         boolean visionDone = stages.skip("vision_warm_start", "policy_vision");
+        boolean readDone = !readFirst || visionDone || stages.skip("reader_pretrain", "policy_reader");
         long t = System.nanoTime();
         try (Captioner cap = visionDone ? models.loadCaptioner("policy_vision", device)
+                : readFirst && readDone ? models.loadCaptioner("policy_reader", device)
                 : Captioner.create(vc, Pipeline.decoderConfig(spec.model(), tok, Pipeline.captionerContext(vc, spec)), seed + 2, DType.F32, device)) {
+            if (!readDone) {
+                runner.run(new PolicySft("reader_pretrain", policy(cap, tok), train, spec.withSft(c.reasoner().sft()), c.reasoner(), seed + 1,
+                        List.of(Role.READER)), true);
+                models.save("policy_reader", cap, tok);
+                stages.finish("reader_pretrain", t);
+                t = System.nanoTime();
+            }
             if (!visionDone) {
                 if (spec.visionWarmStart().steps() > 0) {
                     RunConfig.VisionWarmStart w = spec.visionWarmStart();

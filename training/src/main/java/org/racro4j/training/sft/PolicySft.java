@@ -50,7 +50,13 @@ public final class PolicySft extends SftStage {
     /** Examples teach only {@code roles}, drawn uniformly. */
     public PolicySft(CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions, long seed,
               List<Role> roles) {
-        super("policy_sft", policy.model(), cfg.sft());
+        this("policy_sft", policy, train, cfg, solverDescriptions, seed, roles);
+    }
+
+    /** A stage named {@code name}: the reward study's reading stage is this one with the Reader's role alone. */
+    public PolicySft(String name, CaptionPolicy policy, List<TaskItem> train, RunConfig.CaptionerSpec cfg, RunConfig.ReasonerSpec solverDescriptions,
+                     long seed, List<Role> roles) {
+        super(name, policy.model(), cfg.sft());
         this.roles = List.copyOf(roles);
         this.policy = policy;
         this.train = train;
