@@ -935,6 +935,8 @@ public final class Tensor implements AutoCloseable {
         return Elementwise.where(mask, full(value, dtype(), device()), this);
     }
 
+    // ============================================================================================ math
+
     // ============================================================================================ reductions
 
     /** The sum of all elements (0-dimensional). */
@@ -1028,12 +1030,16 @@ public final class Tensor implements AutoCloseable {
     /** A pair of tensors from max/min along a dim. */
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
+    // ============================================================================================ scans and norms
+
     // ============================================================================================ linear algebra
 
     /** Matrix product with NumPy semantics: 1-D operands, batched operands and broadcast batch dims. */
     public Tensor matmul(Tensor other) {
         return MatmulOps.matmul(this, other);
     }
+
+    // ============================================================================================ shape ops
 
     // ============================================================================================ rows
 
@@ -1094,6 +1100,8 @@ public final class Tensor implements AutoCloseable {
         int n = size(dim);
         return split((n + chunks - 1) / chunks, dim);
     }
+
+    // ============================================================================================ sorting
 
     // ============================================================================================ printing
 
