@@ -16,6 +16,7 @@ import org.racro4j.core.Functional;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.cpu.Parallel;
+import org.racro4j.core.cpu.VectorApi;
 import org.racro4j.core.nn.Linear;
 import org.racro4j.core.optim.AdamW;
 import org.racro4j.core.random.Generator;
@@ -43,8 +44,8 @@ final class SelfCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Backend cpu = Device.CPU.backend();
-        out().printf("racro4j self-check on cpu: %d thread(s), Vector API %d-bit, Java %s%n", Parallel.threads(),
-                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), Runtime.version());
+        out().printf("racro4j self-check on cpu: %d thread(s), %s, Java %s%n", Parallel.threads(), VectorApi.describe(),
+                Runtime.version());
         long baseline = cpu.memoryStats().bytesInUse();
         try (Scope scope = Scope.open()) {
             checkMatmul();

@@ -146,7 +146,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor a, Tensor b, Tensor out, float alpha, float beta) {
-        CpuMatmul.matmul(a, b, out, alpha, beta);
+        if (VectorApi.ENABLED) CpuMatmul.matmul(a, b, out, alpha, beta);
+        else PlainMatmul.matmul(a, b, out, alpha, beta);
     }
 
     @Override

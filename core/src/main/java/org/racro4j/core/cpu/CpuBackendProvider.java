@@ -13,8 +13,7 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public Availability availability() {
-        return new Availability(true, 1, Parallel.threads() + " thread(s), Vector API "
-                + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit");
+        return new Availability(true, 1, Parallel.threads() + " thread(s), " + VectorApi.describe());
     }
 
     @Override

@@ -1,18 +1,15 @@
 package org.racro4j.core.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 import org.racro4j.core.BinaryOp;
 import org.racro4j.core.DType;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.UnaryOp;
 
-/** copy, fill, unary, binary and where on the CPU. Contiguous runs use the Vector API where it pays. */
+/**
+ * copy, fill, unary, binary and where on the CPU. Contiguous runs go through {@link LaneElementwise}'s vector loops
+ * where they pay and the Vector API is on; everything has a plain loop here.
+ */
 final class CpuElementwise {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-
     private CpuElementwise() {}
 
     // ------------------------------------------------------------------------------------------ copy / fill
@@ -100,7 +97,7 @@ final class CpuElementwise {
     }
 
     private static void unaryRun(UnaryOp op, float[] x, int xo, int xs, float[] o, int oo, int os, int n, float p0, float p1) {
-        if (xs == 1 && os == 1 && vectorUnary(op, x, xo, o, oo, n, p0, p1)) return;
+        if (xs == 1 && os == 1 && VectorApi.ENABLED && LaneElementwise.unary(op, x, xo, o, oo, n, p0, p1)) return;
         for (int i = 0; i < n; i++, xo += xs, oo += os) {
             float v = x[xo];
             o[oo] = switch (op) {
@@ -141,62 +138,6 @@ final class CpuElementwise {
         return (float) Math.pow(v, p);
     }
 
-    /*
-     * Only ops whose lanes round exactly like the scalar loop are vectorised. Transcendental lanewise ops (EXP, TANH, ...)
-     * are not: before C2 compiles a loop they run through a scalar Java fallback and afterwards through SVML stubs,
-     * whose results differ in the last bits, so a run would depend on JIT timing (a SiLU in lanes broke the bitwise
-     * equality of a killed-and-resumed run with an uninterrupted one in the same JVM).
-     */
-    private static boolean vectorUnary(UnaryOp op, float[] x, int xo, float[] o, int oo, int n, float p0, float p1) {
-        int i = 0;
-        int bound = F.loopBound(n);
-        switch (op) {
-            case NEG -> {
-                for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).neg().intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = -x[xo + i];
-            }
-            case RELU -> {
-                for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).max(0f).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = Math.max(x[xo + i], 0f);
-            }
-            case ADD_SCALAR -> {
-                for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).add(p0).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] + p0;
-            }
-            case MUL_SCALAR -> {
-                for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).mul(p0).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = x[xo + i] * p0;
-            }
-            case CLAMP -> {
-                for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).max(p0).min(p1).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = Math.min(Math.max(x[xo + i], p0), p1);
-            }
-            case ABS -> {
-                for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).abs().intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = Math.abs(x[xo + i]);
-            }
-            case SQRT -> {
-                for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, xo + i).lanewise(VectorOperators.SQRT).intoArray(o, oo + i);
-                for (; i < n; i++) o[oo + i] = (float) Math.sqrt(x[xo + i]);
-            }
-            // exp and the sigmoid family through LaneExp, which gives exactly the scalar loop's bits
-            case EXP -> LaneExp.exp(x, xo, 0f, o, oo, n);
-            case SIGMOID -> LaneExp.sigmoid(x, xo, o, oo, n);
-            case SILU -> {
-                if (x == o) return false;   // in place: the sigmoid would overwrite the x still needed
-                LaneExp.silu(x, xo, o, oo, n);
-            }
-            case SILU_GRAD -> {
-                if (x == o) return false;
-                LaneExp.siluGrad(x, xo, o, oo, n);
-            }
-            default -> {
-                return false;
-            }
-        }
-        return true;
-    }
-
     // ------------------------------------------------------------------------------------------ binary
 
     static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
@@ -211,7 +152,8 @@ final class CpuElementwise {
 
     private static void binaryRun(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
                                   float[] o, int oo, int os, int n) {
-        if (os == 1 && as == 1 && (bs == 1 || bs == 0) && vectorBinary(op, a, ao, b, bo, bs, o, oo, n)) return;
+        if (os == 1 && as == 1 && (bs == 1 || bs == 0) && VectorApi.ENABLED
+                && LaneElementwise.binary(op, a, ao, b, bo, bs, o, oo, n)) return;
         for (int i = 0; i < n; i++, ao += as, bo += bs, oo += os) {
             float x = a[ao];
             float y = b[bo];
@@ -231,61 +173,6 @@ final class CpuElementwise {
                 case GE -> x >= y ? 1f : 0f;
             };
         }
-    }
-
-    /**
-     * Vector loops for the arithmetic ops on unit-stride a and out, b unit-stride or a broadcast scalar. One loop
-     * per operator: C2 only compiles lanewise operators to vector instructions when the operator is a constant.
-     */
-    private static boolean vectorBinary(BinaryOp op, float[] a, int ao, float[] b, int bo, int bs, float[] o, int oo, int n) {
-        if (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL && op != BinaryOp.DIV) return false;
-        int i = 0;
-        int bound = F.loopBound(n);
-        if (bs == 1) {
-            switch (op) {
-                case ADD -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
-                }
-                case SUB -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
-                }
-                case MUL -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
-                }
-                default -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(o, oo + i);
-                }
-            }
-            for (; i < n; i++) o[oo + i] = scalar(op, a[ao + i], b[bo + i]);
-        } else {
-            float y = b[bo];
-            switch (op) {
-                case ADD -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).add(y).intoArray(o, oo + i);
-                }
-                case SUB -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).sub(y).intoArray(o, oo + i);
-                }
-                case MUL -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).mul(y).intoArray(o, oo + i);
-                }
-                default -> {
-                    for (; i < bound; i += F.length()) FloatVector.fromArray(F, a, ao + i).div(y).intoArray(o, oo + i);
-                }
-            }
-            for (; i < n; i++) o[oo + i] = scalar(op, a[ao + i], y);
-        }
-        return true;
-    }
-
-    private static float scalar(BinaryOp op, float x, float y) {
-        return switch (op) {
-            case ADD -> x + y;
-            case SUB -> x - y;
-            case MUL -> x * y;
-            case DIV -> x / y;
-            default -> throw new AssertionError(op);
-        };
     }
 
     // ------------------------------------------------------------------------------------------ where

@@ -1,19 +1,15 @@
 package org.racro4j.core.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 import org.racro4j.core.DType;
 import org.racro4j.core.ReduceOp;
 import org.racro4j.core.Tensor;
 
 /**
  * Reductions over one dim. Each output element reduces a run of x (stride x.stride(dim)); runs along a
- * contiguous dim are summed with vectors, others one element at a time. Floating sums accumulate in double.
+ * contiguous dim are summed with vectors (when the Vector API is on), others one element at a time. Floating sums
+ * accumulate in double.
  */
 final class CpuReduce {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-
     private CpuReduce() {}
 
     static void reduce(ReduceOp op, Tensor x, int dim, Tensor out, Tensor indices) {
@@ -68,21 +64,9 @@ final class CpuReduce {
 
     /** Sum of n values at base, base+step, ...; vector lanes for unit stride, accumulated in double. */
     static double sumRun(float[] x, int base, int step, int n) {
+        if (step == 1 && VectorApi.ENABLED) return LaneSums.sum(x, base, n);
         double total = 0;
-        if (step == 1) {
-            int i = 0;
-            int bound = F.loopBound(n);
-            // Sum blocks of vectors in float, flush each block to double: fast and accurate.
-            while (i < bound) {
-                int blockEnd = Math.min(bound, i + 1024);
-                FloatVector acc = FloatVector.zero(F);
-                for (; i < blockEnd; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, base + i));
-                total += Lanes.sum(acc);
-            }
-            for (; i < n; i++) total += x[base + i];
-        } else {
-            for (int k = 0, p = base; k < n; k++, p += step) total += x[p];
-        }
+        for (int k = 0, p = base; k < n; k++, p += step) total += x[p];
         return total;
     }
 }

@@ -1,8 +1,5 @@
 package org.racro4j.core.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 import org.racro4j.core.Tensor;
 
 /**
@@ -10,8 +7,6 @@ import org.racro4j.core.Tensor;
  * cross-entropy and rotary embedding, forward and backward. Rows run in parallel; statistics in double.
  */
 final class CpuRows {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-
     private CpuRows() {}
 
     private static int cols(Tensor t) {
@@ -55,7 +50,7 @@ final class CpuRows {
                 // the exps in lanes (LaneExp: the scalar bits), their sum in order
                 float[] e = log ? row : os;
                 int eb = log ? 0 : ob;
-                LaneExp.exp(xs, xb, max, e, eb, c);
+                ExpRuns.exp(xs, xb, max, e, eb, c);
                 double sum = 0;
                 for (int j = 0; j < c; j++) sum += e[eb + j];
                 if (log) {
@@ -88,7 +83,7 @@ final class CpuRows {
                 if (log) {
                     for (int j = 0; j < c; j++) dot += gs[gb + j];
                     float d = (float) dot;
-                    LaneExp.exp(ys, yb, 0f, row, 0, c);   // into scratch: gx may be gy
+                    ExpRuns.exp(ys, yb, 0f, row, 0, c);   // into scratch: gx may be gy
                     for (int j = 0; j < c; j++) os[ob + j] = gs[gb + j] - row[j] * d;
                 } else {
                     for (int j = 0; j < c; j++) dot += gs[gb + j] * ys[yb + j];
@@ -271,15 +266,9 @@ final class CpuRows {
     }
 
     private static double sumSquares(float[] x, int base, int n) {
-        int i = 0;
-        int bound = F.loopBound(n);
-        FloatVector acc = FloatVector.zero(F);
-        for (; i < bound; i += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, base + i);
-            acc = v.fma(v, acc);
-        }
-        double s = Lanes.sum(acc);
-        for (; i < n; i++) s += (double) x[base + i] * x[base + i];
+        if (VectorApi.ENABLED) return LaneSums.sumSquares(x, base, n);
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) x[base + i] * x[base + i];
         return s;
     }
 
@@ -335,7 +324,7 @@ final class CpuRows {
                 }
                 float g = gl[gLoss.offset() + r * gstride];
                 float l = lses[lse.offset() + r];
-                LaneExp.exp(ls, b, l, out, ob, v);
+                ExpRuns.exp(ls, b, l, out, ob, v);
                 for (int j = 0; j < v; j++) out[ob + j] *= g;
                 out[ob + (int) t] -= g;
             }
