@@ -8,6 +8,9 @@ import org.racro4j.core.Tensor;
 /**
  * cos and sin of the rotary angles pos * theta^(-2i/d) for i &lt; d/2 ("rotate half" RoPE as in Llama and
  * Qwen2), computed in double once for every position up to a capacity and sliced per forward.
+ *
+ * <p>Shared by every thread that runs the model, so growing the tables and slicing them hold the lock: a slice is a
+ * view that keeps its storage alive, so replacing the tables never frees one a thread is still reading.
  */
 public final class RopeTables implements AutoCloseable {
     private final int headDim;
@@ -24,12 +27,12 @@ public final class RopeTables implements AutoCloseable {
     }
 
     /** cos for positions [start, start + length): [length, headDim / 2]. */
-    public Tensor cos(int start, int length) {
+    public synchronized Tensor cos(int start, int length) {
         ensure(start + length);
         return cos.narrow(0, start, length);
     }
 
-    public Tensor sin(int start, int length) {
+    public synchronized Tensor sin(int start, int length) {
         ensure(start + length);
         return sin.narrow(0, start, length);
     }
@@ -38,20 +41,20 @@ public final class RopeTables implements AutoCloseable {
      * cos rows of the positions in {@code positions} (I64 [n], on the device, as a decode step's position that a
      * captured graph reads): [n, headDim / 2]. The table must already cover them ({@link #reserve}).
      */
-    public Tensor cosAt(Tensor positions) {
+    public synchronized Tensor cosAt(Tensor positions) {
         return cos.indexSelect(0, positions);
     }
 
-    public Tensor sinAt(Tensor positions) {
+    public synchronized Tensor sinAt(Tensor positions) {
         return sin.indexSelect(0, positions);
     }
 
     /** Makes the tables cover positions [0, positions). */
-    public void reserve(int positions) {
+    public synchronized void reserve(int positions) {
         ensure(positions);
     }
 
-    private void ensure(int positions) {
+    private synchronized void ensure(int positions) {
         if (positions <= capacity) return;
         int cap = Math.max(positions, Math.max(64, capacity * 2));
         int half = headDim / 2;
@@ -72,7 +75,7 @@ public final class RopeTables implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (cos != null) {
             cos.close();
             sin.close();

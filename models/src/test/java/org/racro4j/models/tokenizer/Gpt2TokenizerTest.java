@@ -11,6 +11,9 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +67,31 @@ class Gpt2TokenizerTest {
     @MethodSource("cases")
     void decodesBackToTheText(String text, int[] ids) {
         assertEquals(text, gpt2.decode(ids));
+    }
+
+    /** One tokenizer shared by threads (docs/THREADS.md): its piece cache is filled concurrently, the ids stay right. */
+    @Test
+    void encodesTheSameFromSeveralThreadsAtOnce() throws Exception {
+        Tokenizer shared = Tokenizers.load(gpt2Json());   // an empty cache, filled by the threads together
+        List<Arguments> all = cases().toList();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int first = t;
+                jobs.add(pool.submit(() -> {
+                    for (int round = 0; round < 3; round++) {
+                        for (int c = 0; c < all.size(); c++) {
+                            Arguments a = all.get((c + first * 11) % all.size());
+                            assertArrayEquals((int[]) a.get()[1], shared.encode((String) a.get()[0]));
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : jobs) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
