@@ -146,6 +146,7 @@ class ScanNormOpsTest {
         return Tensor.of(stored, 7, 5, 3).transpose(0, 2).contiguous().toFloatArray();
     }
 
+    /** The leaf's gradient; tests compare it with a delta (even 0) so that -0 and 0 count as equal. */
     private static float[] gradOf(Tensor leaf) {
         return leaf.grad().toFloatArray();
     }
@@ -300,10 +301,10 @@ class ScanNormOpsTest {
         Tensor leaf = Tensor.of(rows, 4, 3).requiresGrad(true);
         leaf.prod(1, false).sum().backward();
         float[] expected = {0, 6, 0, /**/ 0, 0, 0, /**/ 2, -0.5f, -4, /**/ 0, 0, 0};
-        assertArrayEquals(expected, gradOf(leaf));
+        assertArrayEquals(expected, gradOf(leaf), 0f);
         Tensor one = Tensor.of(new float[] {1.5f, 0, -2, 3, 0.5f}, 5).requiresGrad(true);
         one.prod().backward();
-        assertArrayEquals(new float[] {0, -4.5f, 0, 0, 0}, gradOf(one));
+        assertArrayEquals(new float[] {0, -4.5f, 0, 0, 0}, gradOf(one), 0f);
         // the product is linear in each element, so finite differences across zeros are exact
         float[] withZeros = nearOne(71, N, 0.7, 1.3);
         withZeros[0] = 0f;
@@ -349,18 +350,18 @@ class ScanNormOpsTest {
     void amaxAndAminSplitTheGradientEvenlyAmongTies() {
         Tensor x = Tensor.of(new float[] {1, 3, 3, /**/ 2, 2, 2, /**/ 0, 5, -1}, 3, 3).requiresGrad(true);
         x.amax(1, false).backward(Tensor.of(new float[] {2, 3, 4}, 3));
-        assertArrayEquals(new float[] {0, 1, 1, /**/ 1, 1, 1, /**/ 0, 4, 0}, gradOf(x));
+        assertArrayEquals(new float[] {0, 1, 1, /**/ 1, 1, 1, /**/ 0, 4, 0}, gradOf(x), 0f);
         x.zeroGrad();
         x.amin(-1, true).backward(Tensor.of(new float[] {2, 3, 4}, 3, 1));
-        assertArrayEquals(new float[] {2, 0, 0, /**/ 1, 1, 1, /**/ 0, 0, 4}, gradOf(x));
+        assertArrayEquals(new float[] {2, 0, 0, /**/ 1, 1, 1, /**/ 0, 0, 4}, gradOf(x), 0f);
         x.zeroGrad();
         // ties across both reduced dims share one gradient
         Tensor y = Tensor.of(new float[] {4, 1, 4, /**/ 4, 0, 2}, 2, 3).requiresGrad(true);
         y.amax(new int[] {0, 1}, false).mul(3f).backward();
-        assertArrayEquals(new float[] {1, 0, 1, /**/ 1, 0, 0}, gradOf(y));
+        assertArrayEquals(new float[] {1, 0, 1, /**/ 1, 0, 0}, gradOf(y), 0f);
         y.zeroGrad();
         y.amin(new int[] {1, 0}, true).backward(Tensor.of(new float[] {5}, 1, 1));
-        assertArrayEquals(new float[] {0, 0, 0, /**/ 0, 5, 0}, gradOf(y));
+        assertArrayEquals(new float[] {0, 0, 0, /**/ 0, 5, 0}, gradOf(y), 0f);
         y.zeroGrad();
     }
 
@@ -378,12 +379,12 @@ class ScanNormOpsTest {
         x.zeroGrad();
         Tensor y = Tensor.of(new float[] {0, 3, /**/ 0, 0}, 2, 2).requiresGrad(true);
         y.min().mul(6f).backward();
-        assertArrayEquals(new float[] {2, 0, 2, 2}, gradOf(y));
+        assertArrayEquals(new float[] {2, 0, 2, 2}, gradOf(y), 0f);
         y.zeroGrad();
         // a transposed view, with the maximum tied between two elements
         Tensor z = Tensor.of(new float[] {7, 1, 7, -2, 3, 0}, 2, 3).requiresGrad(true);
         z.t().max().backward();
-        assertArrayEquals(new float[] {0.5f, 0, 0.5f, 0, 0, 0}, gradOf(z));
+        assertArrayEquals(new float[] {0.5f, 0, 0.5f, 0, 0, 0}, gradOf(z), 0f);
         z.zeroGrad();
         Tensor s = Tensor.scalar(2f).requiresGrad(true);
         s.max().backward();
@@ -395,16 +396,16 @@ class ScanNormOpsTest {
     void maxAndMinAlongADimSendTheWholeGradientToTheFirstTiedIndex() {
         Tensor x = Tensor.of(new float[] {1, 3, 3, /**/ 2, 2, 2, /**/ 4, 0, 4}, 3, 3).requiresGrad(true);
         x.max(1, false).backward(Tensor.of(new float[] {2, 3, 4}, 3));
-        assertArrayEquals(new float[] {0, 2, 0, /**/ 3, 0, 0, /**/ 4, 0, 0}, gradOf(x));
+        assertArrayEquals(new float[] {0, 2, 0, /**/ 3, 0, 0, /**/ 4, 0, 0}, gradOf(x), 0f);
         x.zeroGrad();
         x.min(0, true).sum().backward();
         // column minima: column 0 is 1 (row 0), column 1 is 0 (row 2), column 2 ties 2 (row 1) only
-        assertArrayEquals(new float[] {1, 0, 0, /**/ 0, 0, 1, /**/ 0, 1, 0}, gradOf(x));
+        assertArrayEquals(new float[] {1, 0, 0, /**/ 0, 0, 1, /**/ 0, 1, 0}, gradOf(x), 0f);
         x.zeroGrad();
         Tensor.ValuesIndices mi = x.maxWithIndices(0, false);
         assertArrayEquals(new long[] {2, 0, 2}, mi.indices().toLongArray());
         mi.values().sum().backward();
-        assertArrayEquals(new float[] {0, 1, 0, /**/ 0, 0, 0, /**/ 1, 0, 1}, gradOf(x));
+        assertArrayEquals(new float[] {0, 1, 0, /**/ 0, 0, 0, /**/ 1, 0, 1}, gradOf(x), 0f);
         x.zeroGrad();
     }
 
@@ -413,13 +414,13 @@ class ScanNormOpsTest {
         Tensor a = Tensor.of(new float[] {1, 2, 3, 4}, 4).requiresGrad(true);
         Tensor b = Tensor.of(new float[] {1, 5, 3, 0}, 4).requiresGrad(true);
         a.maximum(b).sum().backward();
-        assertArrayEquals(new float[] {0.5f, 0, 0.5f, 1}, gradOf(a));
-        assertArrayEquals(new float[] {0.5f, 1, 0.5f, 0}, gradOf(b));
+        assertArrayEquals(new float[] {0.5f, 0, 0.5f, 1}, gradOf(a), 0f);
+        assertArrayEquals(new float[] {0.5f, 1, 0.5f, 0}, gradOf(b), 0f);
         a.zeroGrad();
         b.zeroGrad();
         a.minimum(b).sum().backward();
-        assertArrayEquals(new float[] {0.5f, 1, 0.5f, 0}, gradOf(a));
-        assertArrayEquals(new float[] {0.5f, 0, 0.5f, 1}, gradOf(b));
+        assertArrayEquals(new float[] {0.5f, 1, 0.5f, 0}, gradOf(a), 0f);
+        assertArrayEquals(new float[] {0.5f, 0, 0.5f, 1}, gradOf(b), 0f);
         a.zeroGrad();
         b.zeroGrad();
 
@@ -427,13 +428,13 @@ class ScanNormOpsTest {
         Tensor p = Tensor.of(new float[] {1, 2, 3, /**/ 3, 2, 1}, 2, 3).requiresGrad(true);
         Tensor q = Tensor.of(new float[] {1, 2, 1}, 3).requiresGrad(true);
         p.maximum(q).backward(Tensor.of(new float[] {2, 2, 2, /**/ 4, 4, 4}, 2, 3));
-        assertArrayEquals(new float[] {1, 1, 2, /**/ 4, 2, 2}, gradOf(p));
-        assertArrayEquals(new float[] {1, 3, 2}, gradOf(q));
+        assertArrayEquals(new float[] {1, 1, 2, /**/ 4, 2, 2}, gradOf(p), 0f);
+        assertArrayEquals(new float[] {1, 3, 2}, gradOf(q), 0f);
         p.zeroGrad();
         q.zeroGrad();
         p.minimum(q).sum().backward();
-        assertArrayEquals(new float[] {0.5f, 0.5f, 0, /**/ 0, 0.5f, 0.5f}, gradOf(p));
-        assertArrayEquals(new float[] {1.5f, 1, 1.5f}, gradOf(q));
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0, /**/ 0, 0.5f, 0.5f}, gradOf(p), 0f);
+        assertArrayEquals(new float[] {1.5f, 1, 1.5f}, gradOf(q), 0f);
         p.zeroGrad();
         q.zeroGrad();
     }
@@ -496,7 +497,7 @@ class ScanNormOpsTest {
         x.zeroGrad();
         Tensor c = Tensor.full(1.5f, 4).requiresGrad(true);
         c.std().backward();
-        assertArrayEquals(new float[] {0, 0, 0, 0}, gradOf(c));
+        assertArrayEquals(new float[] {0, 0, 0, 0}, gradOf(c), 0f);
         c.zeroGrad();
     }
 
@@ -562,11 +563,11 @@ class ScanNormOpsTest {
         x.zeroGrad();
         Tensor zero = Tensor.zeros(5).requiresGrad(true);
         zero.norm().backward();
-        assertArrayEquals(new float[5], gradOf(zero));
+        assertArrayEquals(new float[5], gradOf(zero), 0f);
         zero.zeroGrad();
         for (float p : new float[] {0.5f, 3f, 1f, Float.POSITIVE_INFINITY}) {
             zero.norm(p, 0, false).backward();
-            assertArrayEquals(new float[5], gradOf(zero), "p = " + p);
+            assertArrayEquals(new float[5], gradOf(zero), 0f, "p = " + p);
             zero.zeroGrad();
         }
         // p < 1: a zero element of a non-zero vector gets 0 (its |x|^(p-1) alone is infinite), as in PyTorch
@@ -581,7 +582,7 @@ class ScanNormOpsTest {
     void infNormSplitsTheGradientEvenlyAmongTiedMagnitudes() {
         Tensor x = Tensor.of(new float[] {3, -3, 1, /**/ -2, 0.5f, 1}, 2, 3).requiresGrad(true);
         x.norm(Float.POSITIVE_INFINITY, 1, false).backward(Tensor.of(new float[] {2, 4}, 2));
-        assertArrayEquals(new float[] {1, -1, 0, /**/ -4, 0, 0}, gradOf(x));
+        assertArrayEquals(new float[] {1, -1, 0, /**/ -4, 0, 0}, gradOf(x), 0f);
         x.zeroGrad();
     }
 
