@@ -68,7 +68,7 @@ final class Reductions {
         String name = op.name().toLowerCase();
         x.checkOpen(name);
         if (x.numel() == 0) throw new IllegalArgumentException(name + ": the tensor " + Shapes.str(x.shape()) + " is empty");
-        return extremes(op, name, x.reshape(-1), new int[] {0}, false);
+        return extremes(op, name, x.reshape(-1), new int[] {0}, false, true);
     }
 
     /**
@@ -76,11 +76,19 @@ final class Reductions {
      * elements that tie for it (unlike max(dim), which sends it all to the one index it returns).
      */
     static Tensor extremes(ReduceOp op, String name, Tensor x, int[] dims, boolean keepdim) {
+        return extremes(op, name, x, dims, keepdim, false);
+    }
+
+    /**
+     * When the result is NaN, PyTorch's max() and min() share the gradient among the NaN elements, while amax and
+     * amin (nanTies false) compare NaN == NaN as false and so give the slice a NaN gradient.
+     */
+    private static Tensor extremes(ReduceOp op, String name, Tensor x, int[] dims, boolean keepdim, boolean nanTies) {
         x.checkOpen(name);
         if (x.dim() == 0) {
             // PyTorch treats a 0-d tensor as one element along dim 0 (or -1); the result stays 0-d
             for (int d : dims) Shapes.dim(name, d, 1);
-            return extremes(op, name, x.reshape(1), new int[] {0}, false);
+            return extremes(op, name, x.reshape(1), new int[] {0}, false, nanTies);
         }
         int rank = x.dim();
         boolean[] reduce = reducedDims(name, dims, rank);
@@ -110,7 +118,9 @@ final class Reductions {
         Tensor values = out;
         return Node.record(out, name, x, g -> {
             Tensor extreme = values.reshape(keptShape);
-            Tensor tied = x.eq(extreme).to(g.dtype());
+            Tensor tied = x.eq(extreme);
+            if (nanTies) tied = tied.maximum(x.ne(x).mul(extreme.ne(extreme))); // or: both x and the result are NaN
+            tied = tied.to(g.dtype());
             return g.reshape(keptShape).mul(tied).div(tied.sum(reducedList, true));
         });
     }

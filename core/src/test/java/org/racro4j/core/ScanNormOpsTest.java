@@ -393,6 +393,27 @@ class ScanNormOpsTest {
     }
 
     @Test
+    void aNanResultSharesTheGradientLikePyTorch() {
+        // max() and min(): a NaN result is tied with every NaN element, which share the gradient
+        Tensor x = Tensor.of(new float[] {1, Float.NaN, 3, Float.NaN}, 4).requiresGrad(true);
+        Tensor m = x.max();
+        assertTrue(Float.isNaN(m.item()));
+        m.backward();
+        assertArrayEquals(new float[] {0, 0.5f, 0, 0.5f}, gradOf(x), 0f);
+        x.zeroGrad();
+        x.min().backward();
+        assertArrayEquals(new float[] {0, 0.5f, 0, 0.5f}, gradOf(x), 0f);
+        x.zeroGrad();
+        // amax compares NaN == NaN as false, as PyTorch's amax backward does, so a NaN slice gets a NaN gradient
+        Tensor y = Tensor.of(new float[] {1, Float.NaN, /**/ 3, 2}, 2, 2).requiresGrad(true);
+        y.amax(1, false).sum().backward();
+        float[] g = gradOf(y);
+        assertTrue(Float.isNaN(g[0]) && Float.isNaN(g[1]), java.util.Arrays.toString(g));
+        assertArrayEquals(new float[] {1, 0}, new float[] {g[2], g[3]}, 0f);
+        y.zeroGrad();
+    }
+
+    @Test
     void maxAndMinAlongADimSendTheWholeGradientToTheFirstTiedIndex() {
         Tensor x = Tensor.of(new float[] {1, 3, 3, /**/ 2, 2, 2, /**/ 4, 0, 4}, 3, 3).requiresGrad(true);
         x.max(1, false).backward(Tensor.of(new float[] {2, 3, 4}, 3));
