@@ -56,14 +56,16 @@ final class Derivatives {
                 gb = needB ? g.mul(y).div(b).neg() : null;           // -a/b^2 = -y/b
             }
             case MAXIMUM -> {
-                Tensor pick = a.ge(b);                               // ties go to a, as in PyTorch's max backward
-                ga = needA ? g.mul(pick) : null;
-                gb = needB ? g.mul(pick.rsub(1f)) : null;
+                // PyTorch's rule: the larger input takes g, a tie gives each input g/2, and where a comparison is
+                // false both ways (a NaN) both take g
+                Tensor half = a.eq(b).mul(0.5f);
+                ga = needA ? g.mul(a.lt(b).add(half).rsub(1f)) : null;
+                gb = needB ? g.mul(a.gt(b).add(half).rsub(1f)) : null;
             }
             case MINIMUM -> {
-                Tensor pick = a.le(b);
-                ga = needA ? g.mul(pick) : null;
-                gb = needB ? g.mul(pick.rsub(1f)) : null;
+                Tensor half = a.eq(b).mul(0.5f);
+                ga = needA ? g.mul(a.gt(b).add(half).rsub(1f)) : null;
+                gb = needB ? g.mul(a.lt(b).add(half).rsub(1f)) : null;
             }
             case POW -> {
                 ga = needA ? g.mul(b).mul(a.pow(b.sub(1f))) : null;  // b a^(b-1)

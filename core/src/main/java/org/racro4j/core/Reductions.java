@@ -21,13 +21,7 @@ final class Reductions {
     static Tensor sum(Tensor x, int[] dims, boolean keepdim) {
         x.checkOpen("sum");
         int rank = x.dim();
-        if (dims.length == 0) throw new IllegalArgumentException("sum: no dims given; use sum() to reduce all");
-        boolean[] reduce = new boolean[rank];
-        for (int d : dims) {
-            int n = Shapes.dim("sum", d, rank);
-            if (reduce[n]) throw new IllegalArgumentException("sum: dim " + d + " repeated in " + Arrays.toString(dims));
-            reduce[n] = true;
-        }
+        boolean[] reduce = reducedDims("sum", dims, rank);
         Tensor cur = x;
         try (Autograd.Mode off = Autograd.noGrad()) {
             for (int d = rank - 1; d >= 0; d--) {
@@ -49,6 +43,86 @@ final class Reductions {
         }
         int[] shape = x.shape();
         return Node.record(out, "sum", x, g -> g.reshape(keptShape).expand(shape));
+    }
+
+    /**
+     * Which of {@code rank} dims {@code dims} names, after normalising negative dims. An empty list is an error
+     * (the op's no-argument form reduces everything), and so is a repeated dim.
+     */
+    static boolean[] reducedDims(String op, int[] dims, int rank) {
+        if (dims.length == 0) throw new IllegalArgumentException(op + ": no dims given; use " + op + "() to reduce all");
+        boolean[] reduce = new boolean[rank];
+        for (int d : dims) {
+            int n = Shapes.dim(op, d, rank);
+            if (reduce[n]) throw new IllegalArgumentException(op + ": dim " + d + " repeated in " + Arrays.toString(dims));
+            reduce[n] = true;
+        }
+        return reduce;
+    }
+
+    /**
+     * The largest (MAX) or smallest (MIN) element of x, 0-dimensional. Its gradient is split evenly among all
+     * elements equal to it, as PyTorch's max() and min() do.
+     */
+    static Tensor extremeAll(ReduceOp op, Tensor x) {
+        String name = op.name().toLowerCase();
+        x.checkOpen(name);
+        if (x.numel() == 0) throw new IllegalArgumentException(name + ": the tensor " + Shapes.str(x.shape()) + " is empty");
+        return extremes(op, name, x.reshape(-1), new int[] {0}, false, true);
+    }
+
+    /**
+     * PyTorch's amax / amin: the extreme value over several dims, with the gradient split evenly among the
+     * elements that tie for it (unlike max(dim), which sends it all to the one index it returns).
+     */
+    static Tensor extremes(ReduceOp op, String name, Tensor x, int[] dims, boolean keepdim) {
+        return extremes(op, name, x, dims, keepdim, false);
+    }
+
+    /**
+     * When the result is NaN, PyTorch's max() and min() share the gradient among the NaN elements, while amax and
+     * amin (nanTies false) compare NaN == NaN as false and so give the slice a NaN gradient.
+     */
+    private static Tensor extremes(ReduceOp op, String name, Tensor x, int[] dims, boolean keepdim, boolean nanTies) {
+        x.checkOpen(name);
+        if (x.dim() == 0) {
+            // PyTorch treats a 0-d tensor as one element along dim 0 (or -1); the result stays 0-d
+            for (int d : dims) Shapes.dim(name, d, 1);
+            return extremes(op, name, x.reshape(1), new int[] {0}, false, nanTies);
+        }
+        int rank = x.dim();
+        boolean[] reduce = reducedDims(name, dims, rank);
+        for (int d = 0; d < rank; d++) {
+            if (reduce[d] && x.size(d) == 0) {
+                throw new IllegalArgumentException(name + ": dim " + d + " of shape " + Shapes.str(x.shape()) + " is empty");
+            }
+        }
+        Tensor kept = x;
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            for (int d = rank - 1; d >= 0; d--) {
+                if (!reduce[d]) continue;
+                Tensor next = reduceKeep(op, kept, d, null);
+                if (kept != x) kept.close();
+                kept = next;
+            }
+        }
+        int[] keptShape = kept.shape();
+        Tensor out = kept;
+        if (!keepdim) {
+            int[] squeezed = new int[rank - countTrue(reduce)];
+            for (int d = 0, j = 0; d < rank; d++) if (!reduce[d]) squeezed[j++] = keptShape[d];
+            out = kept.rawView(squeezed, Shapes.contiguousStrides(squeezed), 0);
+            kept.close();
+        }
+        int[] reducedList = indicesOf(reduce);
+        Tensor values = out;
+        return Node.record(out, name, x, g -> {
+            Tensor extreme = values.reshape(keptShape);
+            Tensor tied = x.eq(extreme);
+            if (nanTies) tied = tied.maximum(x.ne(x).mul(extreme.ne(extreme))); // or: both x and the result are NaN
+            tied = tied.to(g.dtype());
+            return g.reshape(keptShape).mul(tied).div(tied.sum(reducedList, true));
+        });
     }
 
     /** Max or min along a dim, with the indices of the first extreme element. */
@@ -103,6 +177,12 @@ final class Reductions {
     private static int[] ones(int n) {
         int[] r = new int[n];
         Arrays.fill(r, 1);
+        return r;
+    }
+
+    private static int[] indicesOf(boolean[] b) {
+        int[] r = new int[countTrue(b)];
+        for (int i = 0, j = 0; i < b.length; i++) if (b[i]) r[j++] = i;
         return r;
     }
 

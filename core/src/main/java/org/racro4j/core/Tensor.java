@@ -966,9 +966,12 @@ public final class Tensor implements AutoCloseable {
         return sum(dims, keepdim).div((float) n);
     }
 
-    /** The largest element (0-dimensional). */
+    /**
+     * The largest element (0-dimensional), PyTorch's {@code torch.max(x)}. Its gradient is split evenly among all
+     * elements equal to the maximum, as in PyTorch (max(dim) instead sends it to the one index it returns).
+     */
     public Tensor max() {
-        return reshape(-1).max(0, false);
+        return Reductions.extremeAll(ReduceOp.MAX, this);
     }
 
     public Tensor max(int dim, boolean keepdim) {
@@ -980,8 +983,9 @@ public final class Tensor implements AutoCloseable {
         return Reductions.extreme(ReduceOp.MAX, this, dim, keepdim);
     }
 
+    /** The smallest element (0-dimensional), PyTorch's {@code torch.min(x)}; ties share the gradient evenly, as in max(). */
     public Tensor min() {
-        return reshape(-1).min(0, false);
+        return Reductions.extremeAll(ReduceOp.MIN, this);
     }
 
     public Tensor min(int dim, boolean keepdim) {
@@ -1031,6 +1035,116 @@ public final class Tensor implements AutoCloseable {
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
     // ============================================================================================ scans and norms
+
+    /**
+     * PyTorch's {@code torch.cumsum(x, dim)}: element i along dim is x[0] + ... + x[i]. Integer inputs give I64,
+     * as in PyTorch; BF16 and F16 are summed in F32 and rounded once.
+     */
+    public Tensor cumsum(int dim) {
+        return Scans.cumsum(this, dim);
+    }
+
+    /**
+     * PyTorch's {@code torch.cumprod(x, dim)}: element i along dim is x[0] * ... * x[i]. Integer inputs give I64.
+     * The gradient is exact when x contains zeros (it never divides by x).
+     */
+    public Tensor cumprod(int dim) {
+        return Scans.cumprod(this, dim);
+    }
+
+    /** PyTorch's {@code torch.prod(x)}: the product of all elements, 0-dimensional (1 for an empty tensor). */
+    public Tensor prod() {
+        return Products.prodAll(this);
+    }
+
+    /**
+     * PyTorch's {@code torch.prod(x, dim, keepdim)}, multiplied as a pairwise tree; integer inputs give I64. Its
+     * gradient (the product of the other elements) is exact with zeros in x, one or several.
+     */
+    public Tensor prod(int dim, boolean keepdim) {
+        return Products.prod(this, dim, keepdim);
+    }
+
+    /**
+     * PyTorch's {@code torch.amax(x, dim, keepdim)}: the maximum along dim. Unlike {@link #max(int, boolean)}, the
+     * gradient is split evenly among all elements that tie for the maximum.
+     */
+    public Tensor amax(int dim, boolean keepdim) {
+        return Reductions.extremes(ReduceOp.MAX, "amax", this, new int[] {dim}, keepdim);
+    }
+
+    /** PyTorch's {@code torch.amax(x, dims, keepdim)}: the maximum over several dims; ties share the gradient evenly. */
+    public Tensor amax(int[] dims, boolean keepdim) {
+        return Reductions.extremes(ReduceOp.MAX, "amax", this, dims, keepdim);
+    }
+
+    /** PyTorch's {@code torch.amin(x, dim, keepdim)}: the minimum along dim; ties share the gradient evenly. */
+    public Tensor amin(int dim, boolean keepdim) {
+        return Reductions.extremes(ReduceOp.MIN, "amin", this, new int[] {dim}, keepdim);
+    }
+
+    /** PyTorch's {@code torch.amin(x, dims, keepdim)}: the minimum over several dims; ties share the gradient evenly. */
+    public Tensor amin(int[] dims, boolean keepdim) {
+        return Reductions.extremes(ReduceOp.MIN, "amin", this, dims, keepdim);
+    }
+
+    /** PyTorch's {@code torch.var(x)}: the unbiased (correction 1) variance of all elements, 0-dimensional. */
+    public Tensor var() {
+        return Norms.varAll(this, 1);
+    }
+
+    /**
+     * PyTorch's {@code torch.var(x, dims, keepdim=keepdim, correction=correction)}: sum((x - mean)^2) over dims,
+     * divided by max(0, N - correction) for N reduced elements.
+     */
+    public Tensor var(int[] dims, boolean keepdim, int correction) {
+        return Norms.var(this, dims, keepdim, correction);
+    }
+
+    /**
+     * PyTorch's {@code torch.std(x)}: the unbiased (correction 1) standard deviation of all elements,
+     * 0-dimensional. As in PyTorch, its gradient is 0 (not NaN) when all elements are equal.
+     */
+    public Tensor std() {
+        return Norms.stdAll(this, 1);
+    }
+
+    /** PyTorch's {@code torch.std(x, dim, keepdim)} with correction 1 (unbiased). */
+    public Tensor std(int dim, boolean keepdim) {
+        return Norms.std(this, new int[] {dim}, keepdim, 1);
+    }
+
+    /** PyTorch's {@code torch.std(x, dim, keepdim=keepdim, correction=correction)}: sqrt of {@link #var(int[], boolean, int)}. */
+    public Tensor std(int dim, boolean keepdim, int correction) {
+        return Norms.std(this, new int[] {dim}, keepdim, correction);
+    }
+
+    /**
+     * PyTorch's {@code torch.std(x, dims, keepdim=keepdim, correction=correction)}; the gradient is 0 on slices whose
+     * elements are all equal, as in PyTorch.
+     */
+    public Tensor std(int[] dims, boolean keepdim, int correction) {
+        return Norms.std(this, dims, keepdim, correction);
+    }
+
+    /** PyTorch's {@code torch.norm(x)}: the 2-norm of all elements, 0-dimensional; its gradient at x = 0 is 0. */
+    public Tensor norm() {
+        return Norms.norm2All(this);
+    }
+
+    /**
+     * PyTorch's {@code torch.norm(x, p, dim, keepdim)}: (sum |x|^p)^(1/p) along dim, for p &gt; 0 or
+     * {@code Float.POSITIVE_INFINITY} (max |x|, whose gradient is split evenly among tied maxima). As in PyTorch,
+     * the gradient is 0 where the norm is 0.
+     */
+    public Tensor norm(float p, int dim, boolean keepdim) {
+        return Norms.norm(this, p, new int[] {dim}, keepdim);
+    }
+
+    /** PyTorch's {@code torch.norm(x, p, dims, keepdim)}: the p-norm over several dims, as {@link #norm(float, int, boolean)}. */
+    public Tensor norm(float p, int[] dims, boolean keepdim) {
+        return Norms.norm(this, p, dims, keepdim);
+    }
 
     // ============================================================================================ linear algebra
 
