@@ -1103,6 +1103,41 @@ public final class Tensor implements AutoCloseable {
 
     // ============================================================================================ sorting
 
+    /**
+     * The elements sorted along dim, with their I64 positions: PyTorch's {@code torch.sort(x, dim, descending,
+     * stable=True)}. Stable: equal values keep their order, descending too. NaN counts as larger than +inf (last
+     * ascending, first descending); -0.0 and +0.0 are equal. Works on every dtype and device (the order is found on
+     * the host); the values are {@code gather(dim, indices)}, so the gradient flows back to where each value came from.
+     */
+    public ValuesIndices sort(int dim, boolean descending) {
+        return SortOps.sort(this, dim, descending);
+    }
+
+    /** {@link #sort(int, boolean)} along the last dim, ascending: PyTorch's {@code x.sort()}. */
+    public ValuesIndices sort() {
+        return SortOps.sort(this, -1, false);
+    }
+
+    /** The I64 positions that sort this tensor along dim (stable, NaN largest): PyTorch's {@code torch.argsort(x, dim, descending, stable=True)}. */
+    public Tensor argsort(int dim, boolean descending) {
+        return SortOps.argsort(this, dim, descending);
+    }
+
+    /**
+     * The k largest (or smallest) elements along dim and their I64 positions: PyTorch's {@code torch.topk(x, k, dim,
+     * largest, sorted)}. NaN counts as larger than +inf. Ties go to the lower index first. With {@code sorted} the
+     * results are ordered best first; without it they are in ascending position order (PyTorch leaves that order
+     * unspecified). k outside [0, size of dim] is an IllegalArgumentException. Gradients flow through gather.
+     */
+    public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
+        return SortOps.topk(this, k, dim, largest, sorted);
+    }
+
+    /** The k largest elements along the last dim, largest first: PyTorch's {@code x.topk(k)}. */
+    public ValuesIndices topk(int k) {
+        return SortOps.topk(this, k, -1, true, true);
+    }
+
     // ============================================================================================ printing
 
     @Override
