@@ -60,7 +60,8 @@ final class SortOps {
     }
 
     private static Tensor valuesAt(Tensor x, int dim, Tensor indices) {
-        if (x.dim() == 0) return x.reshape(1).gather(0, indices.reshape(-1)).reshape(indices.shape());
+        // a 0-d input is its own single sorted value (topk with k = 0 leaves none)
+        if (x.dim() == 0) return indices.numel() == 1 ? x.copy() : Tensor.empty(x.dtype(), x.device(), indices.shape());
         return x.gather(dim, indices);
     }
 
