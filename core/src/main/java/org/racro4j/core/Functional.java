@@ -20,14 +20,28 @@ public final class Functional {
         return b == null ? y : y.add(b);
     }
 
-    /** Layer normalisation over the last dim; bias may be null. */
+    /**
+     * Layer normalisation over the last dim, (x - mean) / sqrt(var + eps) * weight + bias: PyTorch's
+     * {@code F.layer_norm(x, [C], weight, bias, eps)}. weight and bias may each be null (no scale, no shift, as
+     * with elementwise_affine=False) and may be strided views; gradients reach the views.
+     */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
-        return RowOps.layerNorm(x, weight, bias, eps);
+        // The fused kernels read contiguous [C] parameters and always a weight (a bias is optional to them).
+        return RowOps.layerNorm(x, normWeight(x, weight), bias == null ? null : bias.contiguous(), eps);
     }
 
-    /** RMS normalisation over the last dim: x / sqrt(mean(x^2) + eps) * weight. */
+    /**
+     * RMS normalisation over the last dim, x / sqrt(mean(x^2) + eps) * weight: PyTorch's
+     * {@code F.rms_norm(x, [C], weight, eps)}. weight may be null (no scale) and may be a strided view.
+     */
     public static Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
-        return RowOps.rmsNorm(x, weight, eps);
+        return RowOps.rmsNorm(x, normWeight(x, weight), eps);
+    }
+
+    /** A contiguous weight for the norm kernels: ones for none, a copy (that passes gradients back) for a strided view. */
+    private static Tensor normWeight(Tensor x, Tensor weight) {
+        if (weight != null) return weight.contiguous();
+        return Tensor.ones(x.dtype(), x.device(), x.dim() == 0 ? 1 : x.size(-1));
     }
 
     /** Rotary position embedding ("rotate half") of x [..., T, D] with cos/sin tables [T, D/2]. */

@@ -1167,7 +1167,11 @@ public final class Tensor implements AutoCloseable {
 
     // ============================================================================================ indexing
 
-    /** out[i][j] = this[i][index[i][j]] for dim 1 (likewise other dims); index I32/I64 of out's shape. */
+    /**
+     * out[i][j] = this[i][index[i][j]] for dim 1 (likewise other dims); index I32/I64 of out's shape: PyTorch's
+     * {@code torch.gather}. As there, index has this tensor's rank and is no larger than it outside dim; any
+     * strides are accepted.
+     */
     public Tensor gather(int dim, Tensor index) {
         return IndexOps.gather(this, dim, index);
     }
@@ -1177,9 +1181,35 @@ public final class Tensor implements AutoCloseable {
         return IndexOps.indexSelect(this, dim, index);
     }
 
-    /** A copy of this tensor with src added at index along dim (PyTorch's scatter_add, out of place). */
+    /**
+     * A copy of this tensor with src added at index along dim: PyTorch's {@code scatter_add} out of place,
+     * this[i][index[i][j]] += src[i][j] for dim 1. As in PyTorch, index, src and this have one rank, index is no
+     * larger than src in any dim and no larger than this outside dim, and only the part of src that index covers is
+     * read. Any strides are accepted.
+     */
     public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
         return IndexOps.scatterAdd(this, dim, index, src);
+    }
+
+    /**
+     * A copy of this tensor with src's values written where index points along dim: PyTorch's
+     * {@code torch.scatter(self, dim, index, src)} out of place, out[i][index[i][j]] = src[i][j] for dim 1, with
+     * scatterAdd's shape rules. Where several index entries hit one position, the last of them in index's row-major
+     * order wins (PyTorch leaves this undefined), and only that entry gets a gradient: src's gradient is
+     * {@code g.gather(dim, index)} at the winning entries and 0 at overwritten ones; this tensor's is g with the
+     * written positions zeroed. Floating tensors only. The index is read on the host to find the winning entries.
+     */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        return IndexOps.scatter(this, dim, index, src);
+    }
+
+    /**
+     * A copy of this tensor with {@code value} wherever index points along dim: PyTorch's
+     * {@code torch.scatter(self, dim, index, value)} out of place (e.g. a one-hot row from zeros). Index as in
+     * {@link #scatter(int, Tensor, Tensor)}; the gradient of this tensor is g with the written positions zeroed.
+     */
+    public Tensor scatter(int dim, Tensor index, float value) {
+        return IndexOps.scatter(this, dim, index, value);
     }
 
     /** A copy of this tensor with src's slices added at positions index (1-D) along dim (index_add). */
@@ -1216,6 +1246,41 @@ public final class Tensor implements AutoCloseable {
     }
 
     // ============================================================================================ sorting
+
+    /**
+     * The elements sorted along dim, with their I64 positions: PyTorch's {@code torch.sort(x, dim, descending,
+     * stable=True)}. Stable: equal values keep their order, descending too. NaN counts as larger than +inf (last
+     * ascending, first descending); -0.0 and +0.0 are equal. Works on every dtype and device (the order is found on
+     * the host); the values are {@code gather(dim, indices)}, so the gradient flows back to where each value came from.
+     */
+    public ValuesIndices sort(int dim, boolean descending) {
+        return SortOps.sort(this, dim, descending);
+    }
+
+    /** {@link #sort(int, boolean)} along the last dim, ascending: PyTorch's {@code x.sort()}. */
+    public ValuesIndices sort() {
+        return SortOps.sort(this, -1, false);
+    }
+
+    /** The I64 positions that sort this tensor along dim (stable, NaN largest): PyTorch's {@code torch.argsort(x, dim, descending, stable=True)}. */
+    public Tensor argsort(int dim, boolean descending) {
+        return SortOps.argsort(this, dim, descending);
+    }
+
+    /**
+     * The k largest (or smallest) elements along dim and their I64 positions: PyTorch's {@code torch.topk(x, k, dim,
+     * largest, sorted)}. NaN counts as larger than +inf. Ties go to the lower index first. With {@code sorted} the
+     * results are ordered best first; without it they are in ascending position order (PyTorch leaves that order
+     * unspecified). k outside [0, size of dim] is an IllegalArgumentException. Gradients flow through gather.
+     */
+    public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
+        return SortOps.topk(this, k, dim, largest, sorted);
+    }
+
+    /** The k largest elements along the last dim, largest first: PyTorch's {@code x.topk(k)}. */
+    public ValuesIndices topk(int k) {
+        return SortOps.topk(this, k, -1, true, true);
+    }
 
     // ============================================================================================ printing
 

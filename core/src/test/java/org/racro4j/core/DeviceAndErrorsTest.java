@@ -107,7 +107,7 @@ class DeviceAndErrorsTest {
         fails(IllegalArgumentException.class, () -> a.view(7, -1), "view", "[3, 5]", "[7, -1]");
         fails(IllegalArgumentException.class, () -> a.gather(1, Tensor.ofLongs(new long[] {0}, 1)), "gather", "[3, 5]", "[1]");
         fails(IllegalArgumentException.class, () -> a.indexAdd(0, Tensor.ofLongs(new long[] {0}, 1), b), "indexAdd", "[2, 4]", "[1, 5]");
-        fails(IllegalArgumentException.class, () -> a.scatterAdd(0, Tensor.ofLongs(new long[] {0, 1}, 1, 2), b), "scatterAdd", "[1, 2]", "[2, 4]");
+        fails(IllegalArgumentException.class, () -> a.scatterAdd(0, Tensor.ofLongs(new long[6], 1, 6), b), "scatterAdd", "[1, 6]", "[2, 4]");
         fails(IllegalArgumentException.class, () -> Functional.crossEntropy(a, Tensor.ofLongs(new long[] {0, 1}, 2), -100),
                 "crossEntropy", "[3, 5]", "[2]");
         fails(IllegalArgumentException.class, () -> Functional.rope(Tensor.ones(2, 4, 6), Tensor.ones(4, 2), Tensor.ones(4, 3)),
