@@ -1140,6 +1140,16 @@ public final class Tensor implements AutoCloseable {
         return ShapeOps.pad(this, pad, value);
     }
 
+    /**
+     * torch.einsum: letters label dims ("bhqd,bhkd-&gt;bhqk"); letters absent from the output are summed; without
+     * "-&gt;" the output is the letters that occur once, alphabetically; "..." stands for broadcast batch dims; a
+     * letter repeated in one operand takes its diagonal ("ii-&gt;i"); size-1 dims broadcast. Operands are contracted
+     * left to right, each pair by one batched matmul. Operands must be floating (mixed types are promoted).
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, operands);
+    }
+
     // ============================================================================================ rows
 
     public Tensor softmax(int dim) {
