@@ -109,22 +109,28 @@ final class Einsum {
         int[][] labels = new int[terms.length][];
         Map<Integer, Integer> count = new HashMap<>();
         for (int i = 0; i < terms.length; i++) {
-            int rank = operands[i].dim();
-            int[] l = new int[rank];
-            int k = 0;
-            int e = rank - letters[i].length;
-            for (int j = 0; j < letters[i].length; j++) {
-                if (j == ellipsisAt[i]) for (int q = 0; q < e; q++) l[k++] = ELLIPSIS + ellipsisDims - e + q;
-                l[k++] = letters[i][j];
-            }
-            if (ellipsisAt[i] == letters[i].length) for (int q = 0; q < e; q++) l[k++] = ELLIPSIS + ellipsisDims - e + q;
-            labels[i] = l;
+            labels[i] = dimLabels(letters[i], ellipsisAt[i], operands[i].dim(), ellipsisDims);
             for (int c : letters[i]) count.merge(c, 1, Integer::sum);
         }
         checkSizes(where, labels, operands);
         int[] output = arrow >= 0 ? explicitOutput(eq.substring(arrow + 2), where, count.keySet(), ellipsisDims)
                 : implicitOutput(count, ellipsisDims);
         return new Parsed(labels, output, dtype);
+    }
+
+    /**
+     * One label per dim: the letters, with the e = rank - letters dims of an ellipsis (placed before letter
+     * ellipsisAt) labelled as the LAST e of all ellipsisDims ellipsis labels, so they broadcast right-aligned.
+     */
+    private static int[] dimLabels(int[] letters, int ellipsisAt, int rank, int ellipsisDims) {
+        int[] labels = new int[rank];
+        int e = rank - letters.length;
+        int k = 0;
+        for (int j = 0; j <= letters.length; j++) {
+            if (j == ellipsisAt) for (int q = 0; q < e; q++) labels[k++] = ELLIPSIS + ellipsisDims - e + q;
+            if (j < letters.length) labels[k++] = letters[j];
+        }
+        return labels;
     }
 
     /** The letters of one term, left to right, skipping one "..."; anything else is an error. */
