@@ -1155,6 +1155,115 @@ public final class Tensor implements AutoCloseable {
 
     // ============================================================================================ shape ops
 
+    /**
+     * The lower triangle of the last two dims (torch.tril): elements with col - row &lt;= 0 are kept, the rest
+     * set to 0. Leading dims are batch dims.
+     */
+    public Tensor tril() {
+        return ShapeOps.triangle(this, 0, true);
+    }
+
+    /**
+     * torch.tril(x, diagonal): keeps elements with col - row &lt;= diagonal (positive: above the main diagonal
+     * too, negative: below it), sets the rest to 0.
+     */
+    public Tensor tril(int diagonal) {
+        return ShapeOps.triangle(this, diagonal, true);
+    }
+
+    /** The upper triangle of the last two dims (torch.triu): elements with col - row &gt;= 0 are kept, the rest 0. */
+    public Tensor triu() {
+        return ShapeOps.triangle(this, 0, false);
+    }
+
+    /** torch.triu(x, diagonal): keeps elements with col - row &gt;= diagonal, sets the rest to 0. */
+    public Tensor triu(int diagonal) {
+        return ShapeOps.triangle(this, diagonal, false);
+    }
+
+    /** torch.flip: a copy with the order of elements reversed along each of dims (negative dims allowed, none repeated). */
+    public Tensor flip(int... dims) {
+        return ShapeOps.flip(this, dims);
+    }
+
+    /**
+     * torch.roll(x, shift) without dims: rolls the flattened tensor by shift (element i moves to i + shift, modulo
+     * numel; negative and larger-than-size shifts wrap) and restores the shape.
+     */
+    public Tensor roll(int shift) {
+        return ShapeOps.roll(this, shift);
+    }
+
+    /** torch.roll(x, shift, dim): element i along dim moves to (i + shift) mod size. */
+    public Tensor roll(int shift, int dim) {
+        return ShapeOps.roll(this, new int[] {shift}, new int[] {dim});
+    }
+
+    /**
+     * torch.roll(x, shifts, dims): rolls along each dims[i] by shifts[i] (equal lengths); an empty dims with one
+     * shift rolls the flattened tensor.
+     */
+    public Tensor roll(int[] shifts, int[] dims) {
+        return ShapeOps.roll(this, shifts, dims);
+    }
+
+    /**
+     * torch.nn.functional.one_hot on this I32/I64 index tensor: an I64 tensor of shape + [numClasses] with 1 at
+     * each index. numClasses -1 means max + 1. A negative index, or one &gt;= numClasses, is an error naming it.
+     */
+    public Tensor oneHot(int numClasses) {
+        return ShapeOps.oneHot(this, numClasses);
+    }
+
+    /** torch.linspace(start, end, steps): F32 on the CPU. */
+    public static Tensor linspace(double start, double end, int steps) {
+        return ShapeOps.linspace(start, end, steps, DType.F32, Device.CPU);
+    }
+
+    /**
+     * torch.linspace: steps evenly spaced values from start to end inclusive, computed like PyTorch (start + i*step
+     * for the first half, end - (steps-1-i)*step for the second); steps 0 gives an empty tensor, 1 gives [start].
+     */
+    public static Tensor linspace(double start, double end, int steps, DType dtype, Device device) {
+        return ShapeOps.linspace(start, end, steps, dtype, device);
+    }
+
+    /** torch.outer: this[i] * other[j] for 1-D this and other, shape [n, m]. */
+    public Tensor outer(Tensor other) {
+        return ShapeOps.outer(this, other);
+    }
+
+    /**
+     * torch.Tensor.repeat: tiles this tensor sizes[i] times along dim i. sizes may be longer than the rank (new
+     * leading dims) but not shorter.
+     */
+    public Tensor repeat(int... sizes) {
+        return ShapeOps.repeat(this, sizes);
+    }
+
+    /** torch.tile: like repeat, but reps shorter than the rank are padded with leading 1s. */
+    public Tensor tile(int... reps) {
+        return ShapeOps.tile(this, reps);
+    }
+
+    /**
+     * torch.nn.functional.pad in constant mode: pad holds (before, after) pairs starting from the LAST dim
+     * (pad[0], pad[1] for dim -1, pad[2], pad[3] for dim -2, ...); new elements are value, negative amounts crop.
+     */
+    public Tensor pad(int[] pad, float value) {
+        return ShapeOps.pad(this, pad, value);
+    }
+
+    /**
+     * torch.einsum: letters label dims ("bhqd,bhkd-&gt;bhqk"); letters absent from the output are summed; without
+     * "-&gt;" the output is the letters that occur once, alphabetically; "..." stands for broadcast batch dims; a
+     * letter repeated in one operand takes its diagonal ("ii-&gt;i"); size-1 dims broadcast. Operands are contracted
+     * left to right, each pair by one batched matmul. Operands must be floating (mixed types are promoted).
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, operands);
+    }
+
     // ============================================================================================ rows
 
     public Tensor softmax(int dim) {
