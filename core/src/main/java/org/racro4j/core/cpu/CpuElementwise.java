@@ -141,6 +141,10 @@ final class CpuElementwise {
     // ------------------------------------------------------------------------------------------ binary
 
     static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (!a.dtype().isFloatingPoint()) {
+            integerBinary(op, a, b, out);
+            return;
+        }
         float[] as = Floats.read(a);
         float[] bs = Floats.read(b);
         float[] os = Floats.writable(out);
@@ -148,6 +152,41 @@ final class CpuElementwise {
                 new int[] {out.offset(), a.offset(), b.offset()},
                 (n, off, st) -> binaryRun(op, as, off[1], st[1], bs, off[2], st[2], os, off[0], st[0], n));
         Floats.commit(out, os);
+    }
+
+    /**
+     * a op b for integer a and b (one dtype, I32 or I64) in long arithmetic: exact where a detour through float would
+     * round every value above 2^24 (ids, positions, counts). Integer results wrap on overflow, as in PyTorch;
+     * comparisons write 1 or 0 to their F32 output. DIV and POW never get here: they promote integers to F32 first.
+     */
+    private static void integerBinary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        CpuStorage as = Floats.storage(a);
+        CpuStorage bs = Floats.storage(b);
+        CpuStorage os = Floats.storage(out);
+        boolean integerOut = !out.dtype().isFloatingPoint();
+        StridedLoop.forEach(out.shape(), new int[][] {out.strides(), a.strides(), b.strides()},
+                new int[] {out.offset(), a.offset(), b.offset()}, (n, off, st) -> {
+                    for (int i = 0, o = off[0], p = off[1], q = off[2]; i < n; i++, o += st[0], p += st[1], q += st[2]) {
+                        long x = as.getLong(p);
+                        long y = bs.getLong(q);
+                        long r = switch (op) {
+                            case ADD -> x + y;
+                            case SUB -> x - y;
+                            case MUL -> x * y;
+                            case MAXIMUM -> Math.max(x, y);
+                            case MINIMUM -> Math.min(x, y);
+                            case EQ -> x == y ? 1 : 0;
+                            case NE -> x != y ? 1 : 0;
+                            case LT -> x < y ? 1 : 0;
+                            case LE -> x <= y ? 1 : 0;
+                            case GT -> x > y ? 1 : 0;
+                            case GE -> x >= y ? 1 : 0;
+                            case DIV, POW -> throw new AssertionError(op + " on integers is promoted to F32 before the kernel");
+                        };
+                        if (integerOut) os.setLong(o, r);
+                        else os.setFloat(o, r);
+                    }
+                });
     }
 
     private static void binaryRun(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -178,6 +217,10 @@ final class CpuElementwise {
     // ------------------------------------------------------------------------------------------ where
 
     static void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        if (!out.dtype().isFloatingPoint()) {
+            integerWhere(cond, a, b, out);
+            return;
+        }
         float[] cs = Floats.read(cond);
         float[] as = Floats.read(a);
         float[] bs = Floats.read(b);
@@ -190,5 +233,20 @@ final class CpuElementwise {
                     }
                 });
         Floats.commit(out, os);
+    }
+
+    /** where() for integer a, b and out, copying longs so that values above 2^24 stay exact. */
+    private static void integerWhere(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        float[] cs = Floats.read(cond);
+        CpuStorage as = Floats.storage(a);
+        CpuStorage bs = Floats.storage(b);
+        CpuStorage os = Floats.storage(out);
+        StridedLoop.forEach(out.shape(), new int[][] {out.strides(), cond.strides(), a.strides(), b.strides()},
+                new int[] {out.offset(), cond.offset(), a.offset(), b.offset()}, (n, off, st) -> {
+                    for (int i = 0, o = off[0], c = off[1], x = off[2], y = off[3]; i < n;
+                         i++, o += st[0], c += st[1], x += st[2], y += st[3]) {
+                        os.setLong(o, cs[c] != 0f ? as.getLong(x) : bs.getLong(y));
+                    }
+                });
     }
 }
