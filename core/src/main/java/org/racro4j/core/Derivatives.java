@@ -7,9 +7,6 @@ package org.racro4j.core;
 final class Derivatives {
     private Derivatives() {}
 
-    /** 2 / sqrt(pi), the factor in d erf(x) / dx = 2/sqrt(pi) exp(-x^2). */
-    private static final float TWO_OVER_SQRT_PI = 1.1283791670955126f;
-
     static Tensor unary(UnaryOp op, Tensor g, Tensor x, Tensor y, float p0, float p1) {
         return switch (op) {
             case NEG -> g.neg();
@@ -34,7 +31,7 @@ final class Derivatives {
             case COS -> g.mul(x.sin()).neg();
             case LOG1P -> g.div(x.add(1f));
             case EXPM1 -> g.mul(y.add(1f));                          // d(e^x - 1) = e^x = y + 1
-            case ERF -> g.mul(x.mul(x).neg().exp()).mul(TWO_OVER_SQRT_PI);
+            case ERF -> g.mul(x.mul(x).neg().exp()).mul(1.1283791670955126f);   // 2/sqrt(pi) exp(-x^2)
             case SIGN, STEP, IN_RANGE, GELU_TANH_GRAD, GELU_ERF_GRAD, SILU_GRAD ->
                     throw new UnsupportedOperationException("no derivative for " + op);
         };
