@@ -27,6 +27,11 @@ final class Derivatives {
             case MUL_SCALAR -> g.mul(p0);
             case RDIV_SCALAR -> g.mul(y).div(x).neg();              // d(p/x) = -p/x^2 = -y/x (no 1/p: p may be 0)
             case CLAMP -> g.mul(x.unaryRaw(UnaryOp.IN_RANGE, p0, p1));
+            case SIN -> g.mul(x.cos());
+            case COS -> g.mul(x.sin()).neg();
+            case LOG1P -> g.div(x.add(1f));
+            case EXPM1 -> g.mul(y.add(1f));                          // d(e^x - 1) = e^x = y + 1
+            case ERF -> g.mul(x.mul(x).neg().exp()).mul(1.1283791670955126f);   // 2/sqrt(pi) exp(-x^2)
             case SIGN, STEP, IN_RANGE, GELU_TANH_GRAD, GELU_ERF_GRAD, SILU_GRAD ->
                     throw new UnsupportedOperationException("no derivative for " + op);
         };

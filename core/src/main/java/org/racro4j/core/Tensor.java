@@ -937,6 +937,78 @@ public final class Tensor implements AutoCloseable {
 
     // ============================================================================================ math
 
+    /** Sine, elementwise (PyTorch's sin); the argument is in radians. */
+    public Tensor sin() {
+        return Elementwise.unary(UnaryOp.SIN, this, 0f, 0f);
+    }
+
+    /** Cosine, elementwise (PyTorch's cos); the argument is in radians. */
+    public Tensor cos() {
+        return Elementwise.unary(UnaryOp.COS, this, 0f, 0f);
+    }
+
+    /** Tangent, elementwise (PyTorch's tan), computed as sin(x) / cos(x). */
+    public Tensor tan() {
+        return MathOps.tan(this);
+    }
+
+    /** log(1 + x), elementwise (PyTorch's log1p), accurate for x near 0 where log(1 + x) loses digits. */
+    public Tensor log1p() {
+        return Elementwise.unary(UnaryOp.LOG1P, this, 0f, 0f);
+    }
+
+    /** exp(x) - 1, elementwise (PyTorch's expm1), accurate for x near 0 where exp(x) - 1 loses digits. */
+    public Tensor expm1() {
+        return Elementwise.unary(UnaryOp.EXPM1, this, 0f, 0f);
+    }
+
+    /** The error function, elementwise (PyTorch's erf). */
+    public Tensor erf() {
+        return Elementwise.unary(UnaryOp.ERF, this, 0f, 0f);
+    }
+
+    /** log(1 + exp(x)), elementwise: PyTorch's softplus with its defaults beta = 1, threshold = 20. */
+    public Tensor softplus() {
+        return MathOps.softplus(this, 1f, 20f);
+    }
+
+    /**
+     * PyTorch's softplus(x, beta, threshold): (1/beta) log(1 + exp(beta x)), and x itself where
+     * beta x &gt; threshold.
+     */
+    public Tensor softplus(float beta, float threshold) {
+        return MathOps.softplus(this, beta, threshold);
+    }
+
+    /**
+     * log(sigmoid(x)), elementwise (PyTorch's logsigmoid), computed stably: about x for very negative x (not -inf)
+     * and about -exp(-x) for large x.
+     */
+    public Tensor logSigmoid() {
+        return MathOps.logSigmoid(this);
+    }
+
+    /**
+     * torch.where(cond, a, b) with a scalar a: a where cond != 0, else b (broadcasting). a takes b's floating dtype
+     * (F32 if b is an integer tensor); the gradient flows into b only.
+     */
+    public static Tensor where(Tensor cond, float a, Tensor b) {
+        return MathOps.where(cond, a, b);
+    }
+
+    /**
+     * torch.where(cond, a, b) with a scalar b: a where cond != 0, else b (broadcasting). b takes a's floating dtype
+     * (F32 if a is an integer tensor); the gradient flows into a only.
+     */
+    public static Tensor where(Tensor cond, Tensor a, float b) {
+        return MathOps.where(cond, a, b);
+    }
+
+    /** torch.where(cond, a, b) with two scalars: an F32 tensor of cond's shape holding a where cond != 0, else b. */
+    public static Tensor where(Tensor cond, float a, float b) {
+        return MathOps.where(cond, a, b);
+    }
+
     // ============================================================================================ reductions
 
     /** The sum of all elements (0-dimensional). */

@@ -28,4 +28,12 @@ public enum UnaryOp {
     CLAMP,
     /** 1 where p0 &lt;= x &lt;= p1, else 0 (the derivative of clamp) */
     IN_RANGE,
+    // Appended, so the ordinals above (the CUDA kernels' op codes) stay where they were.
+    SIN, COS,
+    /** log(1 + x), accurate relative to x near 0 */
+    LOG1P,
+    /** exp(x) - 1, accurate relative to x near 0 */
+    EXPM1,
+    /** the error function, 2/sqrt(pi) times the integral of exp(-t^2) from 0 to x */
+    ERF,
 }

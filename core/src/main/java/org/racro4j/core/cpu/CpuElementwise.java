@@ -125,6 +125,11 @@ final class CpuElementwise {
                 case RDIV_SCALAR -> p0 / v;
                 case CLAMP -> Math.min(Math.max(v, p0), p1);
                 case IN_RANGE -> v >= p0 && v <= p1 ? 1f : 0f;
+                case SIN -> (float) Math.sin(v);
+                case COS -> (float) Math.cos(v);
+                case LOG1P -> (float) Math.log1p(v);
+                case EXPM1 -> (float) Math.expm1(v);
+                case ERF -> (float) CpuMath.erf(v);
             };
         }
     }

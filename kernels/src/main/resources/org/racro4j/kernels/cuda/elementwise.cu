@@ -46,7 +46,12 @@
 #define U_RDIV_SCALAR 21
 #define U_CLAMP 22
 #define U_IN_RANGE 23
-#define U_COUNT 24
+#define U_SIN 24
+#define U_COS 25
+#define U_LOG1P 26
+#define U_EXPM1 27
+#define U_ERF 28
+#define U_COUNT 29
 
 // BinaryOp ordinals.
 #define B_ADD 0
@@ -121,16 +126,26 @@ __device__ __forceinline__ float unary_op(float v, float p0, float p1) {
         case U_RDIV_SCALAR: return p0 / v;
         case U_CLAMP: return v != v ? v : fminf(fmaxf(v, p0), p1);   // NaN stays NaN, as Math.min/max
         case U_IN_RANGE: return v >= p0 && v <= p1 ? 1.0f : 0.0f;
+        // The accurate functions for every T: __sinf/__cosf lose all relative accuracy near the zeros and past
+        // |x| = pi, and log1p/expm1 exist to keep relative accuracy near 0.
+        case U_SIN: return sinf(v);
+        case U_COS: return cosf(v);
+        case U_LOG1P: return log1pf(v);
+        case U_EXPM1: return expm1f(v);
+        case U_ERF: return erff(v);
         default: return v;
     }
 }
+
+// The UCASE lists here and in unary_contig name every op code; a code missing from them would silently copy x.
+static_assert(U_COUNT == 29, "list every UnaryOp code in unary_dynamic's and unary_contig's UCASE lines");
 
 __device__ __forceinline__ float unary_dynamic(int op, float v, float p0, float p1) {
     switch (op) {
 #define UCASE(n) case n: return unary_op<n, float>(v, p0, p1);
         UCASE(0) UCASE(1) UCASE(2) UCASE(3) UCASE(4) UCASE(5) UCASE(6) UCASE(7) UCASE(8) UCASE(9) UCASE(10)
         UCASE(11) UCASE(12) UCASE(13) UCASE(14) UCASE(15) UCASE(16) UCASE(17) UCASE(18) UCASE(19) UCASE(20)
-        UCASE(21) UCASE(22) UCASE(23)
+        UCASE(21) UCASE(22) UCASE(23) UCASE(24) UCASE(25) UCASE(26) UCASE(27) UCASE(28)
 #undef UCASE
         default: return v;
     }
@@ -207,7 +222,7 @@ __device__ __forceinline__ void unary_contig(int op, const T* x, T* y, i64 n, fl
 #define UCASE(k) case k: unary_loop<T, k>(x, y, n, p0, p1); break;
         UCASE(0) UCASE(1) UCASE(2) UCASE(3) UCASE(4) UCASE(5) UCASE(6) UCASE(7) UCASE(8) UCASE(9) UCASE(10)
         UCASE(11) UCASE(12) UCASE(13) UCASE(14) UCASE(15) UCASE(16) UCASE(17) UCASE(18) UCASE(19) UCASE(20)
-        UCASE(21) UCASE(22) UCASE(23)
+        UCASE(21) UCASE(22) UCASE(23) UCASE(24) UCASE(25) UCASE(26) UCASE(27) UCASE(28)
 #undef UCASE
         default: break;
     }

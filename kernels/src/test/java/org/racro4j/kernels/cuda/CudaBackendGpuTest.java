@@ -218,7 +218,9 @@ class CudaBackendGpuTest {
     @Test
     void everyUnaryOpContiguousAndTransposed() {
         for (UnaryOp op : UnaryOp.values()) {
-            boolean needsPositive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT || op == UnaryOp.POW_SCALAR;
+            // log1p too: randn's values below -1 would make NaNs of half of it (NaN matches NaN, testing nothing)
+            boolean needsPositive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT || op == UnaryOp.POW_SCALAR
+                    || op == UnaryOp.LOG1P;
             float p0 = op == UnaryOp.POW_SCALAR ? 1.7f : op == UnaryOp.CLAMP || op == UnaryOp.IN_RANGE ? -0.5f : 0.75f;
             float p1 = op == UnaryOp.CLAMP || op == UnaryOp.IN_RANGE ? 0.8f : 0f;
             for (DType dt : new DType[] {DType.F32, DType.BF16, DType.F16}) {
@@ -234,6 +236,33 @@ class CudaBackendGpuTest {
                     assertClose("unary " + op + " " + dt + (transposed ? " transposed" : " contiguous"), out,
                             dt == DType.F32 ? 1e-4 : rtol(dt), 1e-6);
                 }
+            }
+        }
+    }
+
+    /**
+     * The math primitives where their accuracy is hard: sin and cos far from 0 (CUDA's argument reduction), log1p and
+     * expm1 near 0 (relative accuracy), log1p down towards -1 and erf into its tails. F32, relative tolerance of a
+     * few ulps and no absolute slack: CUDA's functions are within 2 ulps, the CPU's rounded once from double.
+     */
+    @Test
+    void mathOpsAtTheirHardPoints() {
+        Pair wide = randn(50, DType.F32, 1001, 7).view(t -> t.mul(35f));
+        Pair tiny = randn(51, DType.F32, 7, 1001).view(t -> t.mul(1e-4f));
+        Pair nearMinusOne = positive(52, DType.F32, 1001, 7).view(t -> t.mul(0.47f).sub(0.999f));   // in (-0.98, 0)
+        Pair tails = randn(53, DType.F32, 1001, 7).view(t -> t.mul(2.5f));
+        Object[][] cases = {
+                {UnaryOp.SIN, wide}, {UnaryOp.COS, wide}, {UnaryOp.SIN, tiny}, {UnaryOp.COS, tiny},
+                {UnaryOp.LOG1P, tiny}, {UnaryOp.EXPM1, tiny}, {UnaryOp.LOG1P, nearMinusOne}, {UnaryOp.EXPM1, tails},
+                {UnaryOp.ERF, tiny}, {UnaryOp.ERF, tails}};
+        for (Object[] c : cases) {
+            UnaryOp op = (UnaryOp) c[0];
+            for (boolean transposed : new boolean[] {false, true}) {
+                Pair in = transposed ? ((Pair) c[1]).view(t -> t.transpose(0, 1)) : (Pair) c[1];
+                Pair out = empty(DType.F32, in.cpu().shape());
+                cpu.unary(op, in.cpu(), out.cpu(), 0f, 0f);
+                gpu.unary(op, in.gpu(), out.gpu(), 0f, 0f);
+                assertClose("unary " + op + (transposed ? " transposed" : " contiguous") + " at its hard points", out, 5e-7, 0);
             }
         }
     }
