@@ -10,24 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.racro4j.core.TestSupport.assertClose;
 import static org.racro4j.core.TestSupport.normal;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What backward() does beyond single derivatives: accumulation, detach, no-grad, graph lifetime, errors. */
+@ExtendWith(ScopePerTest.class)
 class AutogradSemanticsTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static Tensor leaf(long seed, int... shape) {
         return Tensor.of(normal(seed, TestSupport.numel(shape)), shape).requiresGrad(true);
     }

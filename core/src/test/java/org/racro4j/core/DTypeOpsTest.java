@@ -9,9 +9,8 @@ import static org.racro4j.core.TestSupport.uniform;
 import java.util.List;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.racro4j.core.Functional.Reduction;
 
@@ -20,19 +19,8 @@ import org.racro4j.core.Functional.Reduction;
  * the same (already rounded) inputs to within one rounding of the output dtype (plus a little for outputs that
  * themselves feed further rounded steps). Integer paths: I32 and I64 indices agree, integer sums are exact.
  */
+@ExtendWith(ScopePerTest.class)
 class DTypeOpsTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     /** Relative size of one rounding step (the unit roundoff is half of it). */
     private static double ulp(DType t) {
         return t == DType.BF16 ? 0x1p-7 : 0x1p-10;

@@ -10,25 +10,13 @@ import static org.racro4j.core.TestSupport.normal;
 
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 /** Device names, unavailable backends, and error messages that name the op, the shapes or the bad index. */
+@ExtendWith(ScopePerTest.class)
 class DeviceAndErrorsTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     // ------------------------------------------------------------------------------------------ devices
 
     @Test

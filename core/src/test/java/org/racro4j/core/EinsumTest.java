@@ -19,28 +19,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * einsum against a generic float64 reference that loops over every assignment of the letters, for the
  * transformer contractions, diagonals and traces, ellipsis batch dims, implicit outputs, size-1 broadcasting and
  * chains of three operands; gradients against finite differences; that pairs go through matmul; and the errors.
  */
+@ExtendWith(ScopePerTest.class)
 class EinsumTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     // ------------------------------------------------------------------------------------------ reference
 
     /**

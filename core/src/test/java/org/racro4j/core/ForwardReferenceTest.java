@@ -10,9 +10,8 @@ import static org.racro4j.core.TestSupport.uniform;
 
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.racro4j.core.Functional.Reduction;
 
@@ -21,19 +20,8 @@ import org.racro4j.core.Functional.Reduction;
  * rope, GELU, reductions, indexing, cat/stack/split and broadcasting. Tolerances are a few float32 ulps scaled by
  * the length of the sums involved.
  */
+@ExtendWith(ScopePerTest.class)
 class ForwardReferenceTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     // ------------------------------------------------------------------------------------------ matmul
 
     @Test

@@ -5,9 +5,8 @@ import static org.racro4j.core.TestSupport.assertClose;
 import static org.racro4j.core.TestSupport.normal;
 import static org.racro4j.core.TestSupport.uniform;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.racro4j.core.cpu.Parallel;
 import org.racro4j.core.random.Generator;
@@ -17,19 +16,8 @@ import org.racro4j.core.random.Generator;
  * elements, row kernels above ~8k elements, matmul above 2^20 flops), checked against float64 loops, so that a
  * chunking or offset error in the parallel paths cannot hide behind the small tensors of the other tests.
  */
+@ExtendWith(ScopePerTest.class)
 class LargeTensorsTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     @Test
     void thePoolHasWorkersToSplitAcross() {
         assertEquals(Math.max(1, Integer.getInteger("racro4j.threads", Runtime.getRuntime().availableProcessors())), Parallel.threads());

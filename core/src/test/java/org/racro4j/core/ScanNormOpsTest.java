@@ -13,9 +13,8 @@ import static org.racro4j.core.TestSupport.normal;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -23,21 +22,10 @@ import org.junit.jupiter.api.function.Executable;
  * gradients against finite differences, and PyTorch's conventions at ties and zeros (which finite differences
  * cannot see, so those are compared with gradients worked out by hand).
  */
+@ExtendWith(ScopePerTest.class)
 class ScanNormOpsTest {
     private static final int[] S = {3, 5, 7};
     private static final int N = 105;
-
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
 
     // ------------------------------------------------------------------------------------------ float64 references
 

@@ -12,9 +12,8 @@ import static org.racro4j.core.TestSupport.normal;
 
 import java.util.function.Function;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -22,21 +21,10 @@ import org.junit.jupiter.api.function.Executable;
  * references written here as coordinate loops, gradients against finite differences, non-contiguous inputs,
  * negative dims, and the errors for bad arguments.
  */
+@ExtendWith(ScopePerTest.class)
 class ShapeOpsTest {
     private static final int[] S = {3, 5, 7};
     private static final int N = 105;
-
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
 
     // ------------------------------------------------------------------------------------------ reference helpers
 

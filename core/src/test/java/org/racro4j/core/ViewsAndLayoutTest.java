@@ -14,9 +14,8 @@ import static org.racro4j.core.TestSupport.uniform;
 import java.util.List;
 import java.util.function.Function;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.racro4j.core.Functional.Reduction;
 
@@ -24,19 +23,8 @@ import org.racro4j.core.Functional.Reduction;
  * Views share storage with their base; every kernel gives the same answer for a strided view (transposed,
  * sliced with a step, offset, expanded) as for a contiguous copy of it.
  */
+@ExtendWith(ScopePerTest.class)
 class ViewsAndLayoutTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static float[] arange(int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = i + 1;

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.racro4j.core.DType;
 import org.racro4j.core.Scope;
+import org.racro4j.core.ScopePerTest;
 import org.racro4j.core.Tensor;
 
 /**
@@ -30,21 +30,10 @@ import org.racro4j.core.Tensor;
  * K here), and typically 9x those (checked by {@link #theCheckCatchesOneWrongTerm}). For half-precision storage
  * the output is also rounded once to 8 (BF16) or 11 (F16) significant bits, which adds 2^-8 or 2^-11 of |ref|.
  */
+@ExtendWith(ScopePerTest.class)
 class CpuMatmulTest {
     private static final int[] SIZES = {1, 3, 7, 16, 17, 33, 64, 65, 130, 257};
     private static final double U = 0x1p-24;
-
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
 
     // ------------------------------------------------------------------------------------------ helpers
 

@@ -7,32 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
-import org.racro4j.core.Scope;
+import org.racro4j.core.ScopePerTest;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.TestSupport;
 import org.racro4j.core.random.Philox;
 
 /** Backend.sampleTokens on the CPU: greedy cases, exact agreement with a float64 sampler, and its distribution. */
+@ExtendWith(ScopePerTest.class)
 class CpuSamplingTest {
     private static final CpuBackend CPU = CpuBackend.INSTANCE;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static long[] sample(float[] logits, int rows, int v, float temperature, int topK, float topP, long seed, long offset) {
         Tensor out = Tensor.empty(DType.I64, Device.CPU, rows);
         CPU.sampleTokens(Tensor.of(logits, rows, v), temperature, topK, topP, seed, offset, out);

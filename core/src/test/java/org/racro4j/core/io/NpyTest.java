@@ -17,14 +17,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
-import org.racro4j.core.Scope;
+import org.racro4j.core.ScopePerTest;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.TestSupport;
 
@@ -34,21 +33,10 @@ import org.racro4j.core.TestSupport;
  * keys descr, fortran_order and shape, terminated by '\n' and padded with spaces before it so that
  * 6 + 2 + 2 + HEADER_LEN is a multiple of 64; then the data in C order.
  */
+@ExtendWith(ScopePerTest.class)
 class NpyTest {
     @TempDir
     Path dir;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     /** The header a spec-following writer produces for this dict, built here from the spec's rules. */
     private static byte[] expectedHeader(String descr, String shapeLiteral) {
         return headerFor("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeLiteral + ", }");

@@ -21,13 +21,12 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.racro4j.core.DType;
-import org.racro4j.core.Scope;
+import org.racro4j.core.ScopePerTest;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.TestSupport;
 
@@ -36,21 +35,10 @@ import org.racro4j.core.TestSupport;
  * size N, N bytes of UTF-8 JSON mapping names to {dtype, shape, data_offsets [begin, end)} relative to the byte
  * buffer after the header, plus an optional "__metadata__" map of strings; the header may be padded with spaces.
  */
+@ExtendWith(ScopePerTest.class)
 class SafetensorsTest {
     @TempDir
     Path dir;
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     private static Map<String, Tensor> sample() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("f32", Tensor.of(TestSupport.normal(1, 105), 3, 5, 7));

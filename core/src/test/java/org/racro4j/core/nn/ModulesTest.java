@@ -18,33 +18,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.HalfFloats;
-import org.racro4j.core.Scope;
+import org.racro4j.core.ScopePerTest;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.io.Safetensors;
 import org.racro4j.core.random.Generator;
 
 /** nn layers against float64 references; module state dicts, save/load, strict loading, dtype moves. */
+@ExtendWith(ScopePerTest.class)
 class ModulesTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     /** An encoder block with a nested child, a norm, and a buffer. */
     static final class Block extends Module {
         final Linear fc1;

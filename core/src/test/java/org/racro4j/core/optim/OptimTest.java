@@ -16,31 +16,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.HalfFloats;
 import org.racro4j.core.Scope;
+import org.racro4j.core.ScopePerTest;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.io.Safetensors;
 
 /** AdamW against a float64 implementation, optimizer state round trips, gradient clipping, LR schedules. */
+@ExtendWith(ScopePerTest.class)
 class OptimTest {
-    private Scope scope;
-
-    @BeforeEach
-    void open() {
-        scope = Scope.open();
-    }
-
-    @AfterEach
-    void close() {
-        scope.close();
-    }
-
     /** Float64 AdamW (decoupled weight decay, bias correction) for one tensor. */
     static final class RefAdamW {
         final double[] p;
