@@ -16,7 +16,7 @@ import org.lwjgl.system.SharedLibrary;
  * address, sizes (innermost first), byte strides of dims 1 and 2, box (the tile one copy moves) and swizzle; no
  * interleave, unit element strides, L2 promotion of 256 bytes, no NaN fill (out-of-bounds elements read as zero).
  * {@link #validate} checks the driver's documented limits so a bad map fails here with a message rather than as
- * CUDA_ERROR_INVALID_VALUE; {@link #encode} asks the driver for the 128 opaque bytes a kernel takes by value.
+ * CUDA_ERROR_INVALID_VALUE; {@link Encoder#encode} asks the driver for the 128 opaque bytes a kernel takes by value.
  *
  * <p>JCuda's driver binding has no cuTensorMapEncodeTiled; LWJGL's has, but initialising its CU class resolves 136
  * driver functions. So the function is looked up by name in the same libcuda.so.1 the backend loaded, and called
