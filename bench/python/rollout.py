@@ -3,6 +3,8 @@
 
 Prefill of [batch, prompt_len] random tokens, then new_tokens - 1 decode steps with a KV cache for the whole
 batch, sampling at temperature 1 (the Hugging Face generate() loop: one forward per step, cache concatenated).
+With --group G the batch is batch / G prompts with G samples each: each prompt is prefilled once and its cache rows
+repeated G times (repeat_interleave), as racro4j forks its cache; the plain times are not measured here.
 """
 import argparse, json, os, statistics, time
 import torch
@@ -13,6 +15,7 @@ add_shape_args(p)
 p.add_argument("--batch", type=int, required=True)
 p.add_argument("--prompt-len", type=int, required=True)
 p.add_argument("--new-tokens", type=int, required=True)
+p.add_argument("--group", type=int, default=1)
 p.add_argument("--warmup", type=int, default=1)
 p.add_argument("--repeats", type=int, default=3)
 a = p.parse_args()
@@ -20,7 +23,9 @@ torch.set_num_threads(a.threads or os.cpu_count())
 torch.manual_seed(2)
 dev = torch.device(a.device)
 model = Qwen2Peer(a.layers, a.dim, a.heads, a.kv_heads, a.vocab, a.intermediate or None).to(dev, torch_dtype(a.dtype)).eval()
-prompts = torch.randint(0, a.vocab, (a.batch, a.prompt_len), device=dev)
+if a.group < 1 or a.batch % a.group:
+    raise SystemExit(f"rollout: --group {a.group} must be at least 1 and divide --batch {a.batch}")
+prompts = torch.randint(0, a.vocab, (a.batch // a.group, a.prompt_len), device=dev)
 
 
 def sync():
@@ -34,6 +39,9 @@ with torch.no_grad():
         caches = [[None, None] for _ in model.layers]
         t0 = time.perf_counter()
         logits = model(prompts, 0, caches)[:, -1]
+        if a.group > 1:
+            caches = [[k.repeat_interleave(a.group, 0), v.repeat_interleave(a.group, 0)] for k, v in caches]
+            logits = logits.repeat_interleave(a.group, 0)
         sync()
         t1 = time.perf_counter()
         tok = torch.multinomial(logits.float().softmax(-1), 1)
@@ -52,4 +60,4 @@ print(json.dumps({"bench": "rollout", "impl": "pytorch " + torch.__version__, "d
                   "prompt_len": a.prompt_len, "new_tokens": a.new_tokens,
                   "prefill_tokens_per_s": round(a.batch * a.prompt_len / pre, 1),
                   "decode_tokens_per_s": round(a.batch * (a.new_tokens - 1) / max(tot - pre, 1e-9), 1),
-                  "seconds": round(tot, 3)}, separators=(",", ":")))
+                  "seconds": round(tot, 3), **({"group": a.group} if a.group > 1 else {})}, separators=(",", ":")))

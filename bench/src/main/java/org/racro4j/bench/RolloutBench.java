@@ -21,56 +21,105 @@ import org.racro4j.models.generation.TextGeneration;
  * Rollout throughput of a Qwen2-shaped decoder with random weights: prefill of [batch, promptLen] tokens, then
  * newTokens decode steps for the whole batch with the KV cache (sampling at temperature 1, no stop tokens so
  * every row runs the full length). Prefill and decode are timed separately; medians over repeats after warm-up.
+ *
+ * <p>With a group size G above 1 the batch is batch / G prompts with G samples each (GRPO's groups): each prompt is
+ * prefilled once and its cache forked, and the same batch is also run the plain way (every prompt repeated G times)
+ * in the same repeats, so the JSON line carries both times and their ratios.
  */
 public final class RolloutBench {
     private RolloutBench() {}
 
-    public record Result(DecoderShape shape, int batch, int promptLen, int newTokens, String device, double prefillTokensPerSecond,
-                         double decodeTokensPerSecond, double totalSeconds) {
+    /**
+     * Times of one configuration; with a group above 1 also those of the plain path on the same batch ({@code plain*},
+     * NaN for group 1). Tokens per second count every sequence's prompt and new tokens, shared or not.
+     */
+    public record Result(DecoderShape shape, int batch, int group, int promptLen, int newTokens, String device,
+                         double prefillSeconds, double totalSeconds, double plainPrefillSeconds, double plainTotalSeconds) {
+        public double prefillTokensPerSecond() {
+            return batch * promptLen / prefillSeconds;
+        }
+
+        /** Generation = one prefill (which also yields the first token) + newTokens - 1 decode steps. */
+        public double decodeTokensPerSecond() {
+            return batch * (double) (newTokens - 1) / Math.max(1e-9, totalSeconds - prefillSeconds);
+        }
+
         public String toJson() {
-            return String.format(Locale.ROOT,
+            String json = String.format(Locale.ROOT,
                     "{\"bench\":\"rollout\",\"impl\":\"racro4j\",\"device\":\"%s\",\"layers\":%d,\"dim\":%d,\"heads\":%d,\"kv_heads\":%d,"
                             + "\"vocab\":%d,\"batch\":%d,\"prompt_len\":%d,\"new_tokens\":%d,\"prefill_tokens_per_s\":%.1f,"
-                            + "\"decode_tokens_per_s\":%.1f,\"seconds\":%.3f}",
+                            + "\"decode_tokens_per_s\":%.1f,\"seconds\":%.3f",
                     device, shape.layers(), shape.dim(), shape.heads(), shape.kvHeads(), shape.vocab(), batch, promptLen, newTokens,
-                    prefillTokensPerSecond, decodeTokensPerSecond, totalSeconds);
+                    prefillTokensPerSecond(), decodeTokensPerSecond(), totalSeconds);
+            if (group > 1) {
+                json += String.format(Locale.ROOT, ",\"group\":%d,\"plain_prefill_seconds\":%.4f,\"plain_seconds\":%.3f,"
+                                + "\"group_prefill_speedup\":%.2f,\"group_generation_speedup\":%.2f",
+                        group, plainPrefillSeconds, plainTotalSeconds, plainPrefillSeconds / prefillSeconds, plainTotalSeconds / totalSeconds);
+            }
+            return json + "}";
         }
     }
 
     public static Result run(DecoderShape shape, int batch, int promptLen, int newTokens, Device device, int warmup, int repeats) {
+        return run(shape, batch, 1, promptLen, newTokens, device, warmup, repeats);
+    }
+
+    /** batch sequences: batch / group prompts of promptLen random tokens, group samples of each. */
+    public static Result run(DecoderShape shape, int batch, int group, int promptLen, int newTokens, Device device, int warmup,
+                             int repeats) {
+        if (group < 1 || batch % group != 0) {
+            throw new IllegalArgumentException("rollout: --group " + group + " must be at least 1 and divide --batch " + batch);
+        }
         Generator g = new Generator(2);
         List<int[]> prompts = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
+        for (int b = 0; b < batch / group; b++) {
             int[] p = new int[promptLen];
             for (int i = 0; i < promptLen; i++) p[i] = g.nextInt(shape.vocab());
             prompts.add(p);
         }
+        List<int[]> repeated = new ArrayList<>();
+        for (int[] p : prompts) for (int k = 0; k < group; k++) repeated.add(p);
         try (CausalLM model = CausalLM.create(shape.config(promptLen + newTokens), 3, DType.F32, device)) {
             double[] prefill = new double[repeats];
             double[] total = new double[repeats];
+            double[] plainPrefill = new double[repeats];
+            double[] plainTotal = new double[repeats];
             for (int r = 0; r < warmup + repeats; r++) {
-                double p = timePrefill(model, prompts, promptLen, device);
+                SamplingConfig cfg = new SamplingConfig(newTokens, 1f, 0, 1f, r, Set.of());
+                double p = timePrefill(model, prompts, group, promptLen, device);
                 long t0 = System.nanoTime();
-                TextGeneration.generate(model, prompts, new SamplingConfig(newTokens, 1f, 0, 1f, r, Set.of()));
+                TextGeneration.generate(model, null, prompts, cfg, group);
                 device.backend().synchronize();
                 double all = (System.nanoTime() - t0) / 1e9;
+                double pp = Double.NaN;
+                double pall = Double.NaN;
+                if (group > 1) {
+                    pp = timePrefill(model, repeated, 1, promptLen, device);
+                    long t1 = System.nanoTime();
+                    TextGeneration.generate(model, repeated, cfg);
+                    device.backend().synchronize();
+                    pall = (System.nanoTime() - t1) / 1e9;
+                }
                 if (r >= warmup) {
                     prefill[r - warmup] = p;
                     total[r - warmup] = all;
+                    plainPrefill[r - warmup] = pp;
+                    plainTotal[r - warmup] = pall;
                 }
             }
-            Arrays.sort(prefill);
-            Arrays.sort(total);
-            double prefillSec = prefill[repeats / 2];
-            double totalSec = total[repeats / 2];
-            // Generation = one prefill (which also yields the first token) + newTokens - 1 decode steps.
-            double decodeSec = Math.max(1e-9, totalSec - prefillSec);
-            return new Result(shape, batch, promptLen, newTokens, device.toString(), batch * promptLen / prefillSec,
-                    batch * (double) (newTokens - 1) / decodeSec, totalSec);
+            return new Result(shape, batch, group, promptLen, newTokens, device.toString(), median(prefill), median(total),
+                    median(plainPrefill), median(plainTotal));
         }
     }
 
-    private static double timePrefill(CausalLM model, List<int[]> prompts, int promptLen, Device device) {
+    private static double median(double[] x) {
+        double[] s = x.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /** The prefill of the prompts, forked into group copies of the cache when group is above 1, and the last logits. */
+    private static double timePrefill(CausalLM model, List<int[]> prompts, int group, int promptLen, Device device) {
         int b = prompts.size();
         long[] ids = new long[b * promptLen];
         for (int r = 0; r < b; r++) for (int i = 0; i < promptLen; i++) ids[r * promptLen + i] = prompts.get(r)[i];
@@ -78,7 +127,18 @@ public final class RolloutBench {
             Tensor x = Tensor.ofLongs(ids, b, promptLen).to(device);
             long t0 = System.nanoTime();
             Tensor h = model.hidden(model.embed(x), null, cache);
-            model.logits(h.narrow(1, promptLen - 1, 1)).toFloatArray();
+            cache.advance(promptLen);
+            Tensor last = h.narrow(1, promptLen - 1, 1);
+            if (group > 1) {
+                try (KvCache forked = cache.repeatRows(group)) {
+                    long[] rows = new long[b * group];
+                    for (int r = 0; r < rows.length; r++) rows[r] = r / group;
+                    last = last.indexSelect(0, Tensor.ofLongs(rows, rows.length).to(device));
+                    model.logits(last).toFloatArray();
+                }
+            } else {
+                model.logits(last).toFloatArray();
+            }
             device.backend().synchronize();
             return (System.nanoTime() - t0) / 1e9;
         }

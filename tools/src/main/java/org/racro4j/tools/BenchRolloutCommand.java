@@ -27,6 +27,11 @@ final class BenchRolloutCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", required = true, description = "Tokens generated per sequence.")
     int newTokens;
 
+    @Option(names = "--group", defaultValue = "1", description = "Samples per prompt (GRPO's group): each prompt is prefilled once "
+            + "and its KV cache forked; the batch is also run with every prompt repeated, and both times are printed. Must divide "
+            + "--batch. Default: ${DEFAULT-VALUE}.")
+    int group;
+
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed runs first. Default: ${DEFAULT-VALUE}.")
     int warmup;
 
@@ -39,7 +44,7 @@ final class BenchRolloutCommand implements Callable<Integer> {
             throw new IllegalArgumentException("need --batch >= 1, --prompt-len >= 1, --new-tokens >= 2, --repeats >= 1");
         }
         spec.commandLine().getOut().println(
-                RolloutBench.run(shape.shape(), batch, promptLen, newTokens, shape.device(), warmup, repeats).toJson());
+                RolloutBench.run(shape.shape(), batch, group, promptLen, newTokens, shape.device(), warmup, repeats).toJson());
         return 0;
     }
 }

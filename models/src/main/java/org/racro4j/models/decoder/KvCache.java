@@ -43,6 +43,42 @@ public final class KvCache implements AutoCloseable {
         this.keyMask = Scope.unscoped(() -> Tensor.zeros(DType.F32, device, batch, capacity));
     }
 
+    private KvCache(Tensor[] keys, Tensor[] values, Tensor keyMask, int length) {
+        this.keys = keys;
+        this.values = values;
+        this.keyMask = keyMask;
+        this.batch = keyMask.size(0);
+        this.capacity = keyMask.size(1);
+        this.length = length;
+    }
+
+    /**
+     * A new cache of batch x copies rows in which row r x copies + c is a copy of row r (keys, values and key mask,
+     * over the whole capacity, and the length): the fork of a prompt that has been prefilled once into the G
+     * samples that continue it. Copies, not shared blocks: a decode step then reads one dense [B, Hkv, S, Dh]
+     * tensor per layer as before, and the copy is one index-select per layer, small next to the prefill it saves.
+     * Not after {@link #startDeviceCursor}: the fork starts with a host cursor.
+     */
+    public KvCache repeatRows(int copies) {
+        if (copies < 1) throw new IllegalArgumentException("repeatRows: copies must be at least 1, got " + copies);
+        if (position != null) throw new IllegalStateException("repeatRows: the cache's device cursor is already started");
+        long[] rows = new long[batch * copies];
+        for (int r = 0; r < rows.length; r++) rows[r] = r / copies;
+        // With no scope around, s.keep hands the copies to the caller; the index goes with s.
+        return Scope.unscoped(() -> {
+            try (Scope s = Scope.open()) {
+                Tensor index = Tensor.ofLongs(rows, rows.length).to(keyMask.device());
+                Tensor[] k = new Tensor[keys.length];
+                Tensor[] v = new Tensor[values.length];
+                for (int l = 0; l < keys.length; l++) {
+                    k[l] = s.keep(keys[l].indexSelect(0, index));
+                    v[l] = s.keep(values[l].indexSelect(0, index));
+                }
+                return new KvCache(k, v, s.keep(keyMask.indexSelect(0, index)), length);
+            }
+        });
+    }
+
     public int length() {
         return length;
     }

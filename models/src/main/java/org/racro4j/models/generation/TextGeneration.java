@@ -19,12 +19,18 @@ import org.racro4j.models.decoder.KvCache;
  * attention); because rotary embeddings only see position differences, a padded row computes what it would
  * compute alone. One prefill over all prompt tokens, then one decode step per new token for the whole batch.
  * An optional prefix of embeddings per row (image tokens) goes before the prompt, after the padding.
+ *
+ * <p>Groups: G samples of one prompt (GRPO's group) share their whole prompt, so with a group size G each prompt is
+ * prefilled once and its KV cache rows are then copied G times ({@link KvCache#repeatRows}); the samples differ from
+ * the first sampled token on. The result is that of generating the list with every prompt repeated G times, bit for
+ * bit on the CPU wherever the prefill's matrix products take the same kernels for B and B x G rows (the CPU GEMM
+ * picks kernels by the number of rows only below 65 rows; the test shows equality for realistic sizes).
  */
 public final class TextGeneration {
     private TextGeneration() {}
 
     public static List<Generated> generate(CausalLM model, List<int[]> prompts, SamplingConfig cfg) {
-        return generate(model, null, prompts, cfg);
+        return generate(model, null, prompts, cfg, 1);
     }
 
     /**
@@ -32,11 +38,22 @@ public final class TextGeneration {
      * @param prompts token ids per row (non-empty unless a prefix is given)
      */
     public static List<Generated> generate(CausalLM model, Tensor prefix, List<int[]> prompts, SamplingConfig cfg) {
-        int b = prompts.size();
+        return generate(model, prefix, prompts, cfg, 1);
+    }
+
+    /**
+     * {@code groupSize} samples of every prompt, prefilled once per prompt: B x groupSize results, prompt i's samples
+     * at i x groupSize ... i x groupSize + groupSize - 1, the same as {@link #generate(CausalLM, Tensor, List,
+     * SamplingConfig)} of the list with every prompt (and prefix row) repeated groupSize times in place.
+     */
+    public static List<Generated> generate(CausalLM model, Tensor prefix, List<int[]> prompts, SamplingConfig cfg, int groupSize) {
+        if (groupSize < 1) throw new IllegalArgumentException("generate: group size must be at least 1, got " + groupSize);
+        int unique = prompts.size();
+        int b = unique * groupSize;
         if (b == 0) return List.of();
         int p = prefix == null ? 0 : prefix.size(1);
-        if (prefix != null && prefix.size(0) != b) {
-            throw new IllegalArgumentException("generate: prefix has " + prefix.size(0) + " rows for " + b + " prompts");
+        if (prefix != null && prefix.size(0) != unique) {
+            throw new IllegalArgumentException("generate: prefix has " + prefix.size(0) + " rows for " + unique + " prompts");
         }
         int longest = 0;
         for (int[] pr : prompts) longest = Math.max(longest, pr.length);
@@ -57,19 +74,27 @@ public final class TextGeneration {
         boolean[] stopped = new boolean[b];
         Generator gen = new Generator(cfg.seed());
         Device device = model.device();
-        try (Autograd.Mode off = Autograd.noGrad(); KvCache cache = model.newCache(b, capacity)) {
+        KvCache cache = model.newCache(unique, capacity);
+        try (Autograd.Mode off = Autograd.noGrad()) {
             Tensor next;
             try (Scope s = Scope.open()) {
                 Tensor embeds = prefillEmbeddings(model, prefix, prompts, longest);
                 // Each row is [pads][prefix][prompt]: everything after the row's padding may be attended.
-                float[] mask = new float[b * t0];
-                for (int r = 0; r < b; r++) {
+                float[] mask = new float[unique * t0];
+                for (int r = 0; r < unique; r++) {
                     for (int i = longest - prompts.get(r).length; i < t0; i++) mask[r * t0 + i] = 1f;
                 }
-                cache.markKeys(Tensor.of(mask, b, t0).to(device));
+                cache.markKeys(Tensor.of(mask, unique, t0).to(device));
                 Tensor h = model.hidden(embeds, cache.keyMask(t0), cache);
                 cache.advance(t0);
-                Tensor last = h.narrow(1, t0 - 1, 1).reshape(b, -1);
+                Tensor last = h.narrow(1, t0 - 1, 1).reshape(unique, -1);
+                if (groupSize > 1) {
+                    KvCache forked = cache.repeatRows(groupSize);
+                    cache.close();
+                    cache = forked;
+                    // the head runs on all b rows, as it would without groups (same rows, same kernels)
+                    last = last.indexSelect(0, repeatIndex(unique, groupSize, device));
+                }
                 next = s.keep(sample(model.logits(last), 0, cfg, gen, tokens, logps, produced, stopped));
             }
             if (deviceCursor(model)) {
@@ -87,6 +112,8 @@ public final class TextGeneration {
                 }
             }
             next.close();
+        } finally {
+            cache.close();
         }
         List<Generated> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
@@ -159,6 +186,13 @@ public final class TextGeneration {
      */
     static boolean deviceCursor(CausalLM model) {
         return model.device().backend().supportsDecodeAttention(model.dtype(), model.config().headDim());
+    }
+
+    /** [0, 0, ..., 1, 1, ...]: each of n rows copies times, as an I64 index on the device. */
+    private static Tensor repeatIndex(int n, int copies, Device device) {
+        long[] rows = new long[n * copies];
+        for (int r = 0; r < rows.length; r++) rows[r] = r / copies;
+        return Tensor.ofLongs(rows, rows.length).to(device);
     }
 
     private static Tensor prefillEmbeddings(CausalLM model, Tensor prefix, List<int[]> prompts, int longest) {

@@ -17,25 +17,18 @@ final class CaptionRollouts {
 
     /** Rollouts in groups of G (task-major); rollout.image() indexes {@code patches}, one row per task. */
     static List<Rollout> sample(CaptionPolicy policy, List<TaskItem> tasks, Tensor patches, int groupSize, float temperature, long seed) {
-        int b = tasks.size();
-        long[] rows = new long[b * groupSize];
-        List<String> questions = new ArrayList<>(rows.length);
-        for (int i = 0; i < b; i++) {
-            for (int g = 0; g < groupSize; g++) {
-                rows[i * groupSize + g] = i;
-                questions.add(tasks.get(i).question());
-            }
-        }
+        List<String> questions = new ArrayList<>(tasks.size());
+        for (TaskItem task : tasks) questions.add(task.question());
         List<Generated> gens;
         try (Autograd.Mode off = Autograd.noGrad()) {
-            Tensor repeated = patches.indexSelect(0, Tensor.ofLongs(rows, rows.length));
-            gens = policy.caption(repeated, questions, temperature, seed);
+            gens = policy.caption(patches, questions, groupSize, temperature, seed);   // each image and prompt prefilled once
         }
-        List<Rollout> out = new ArrayList<>(rows.length);
-        for (int r = 0; r < rows.length; r++) {
-            TaskItem task = tasks.get((int) rows[r]);
+        List<Rollout> out = new ArrayList<>(gens.size());
+        for (int r = 0; r < gens.size(); r++) {
+            int row = r / groupSize;
+            TaskItem task = tasks.get(row);
             Generated g = gens.get(r);
-            out.add(new Rollout(task, Role.CAPTIONER, (int) rows[r], policy.captionPrompt(task.question()), g.tokens(),
+            out.add(new Rollout(task, Role.CAPTIONER, row, policy.captionPrompt(task.question()), g.tokens(),
                     policy.text(g.tokens()), g.stopped(), null));
         }
         return out;

@@ -95,10 +95,19 @@ public final class CaptionPolicy {
 
     /** One caption per row of patches [N, P, F] (no gradients; the image embeddings are freed before it returns). */
     public List<Generated> caption(Tensor patches, List<String> questions, float temperature, long seed) {
+        return caption(patches, questions, 1, temperature, seed);
+    }
+
+    /**
+     * groupSize captions per row of patches [N, P, F] and its question (a GRPO group: row i's at i x groupSize
+     * onwards), each image and prompt encoded and prefilled once. No gradients.
+     */
+    public List<Generated> caption(Tensor patches, List<String> questions, int groupSize, float temperature, long seed) {
         List<int[]> prompts = new ArrayList<>(questions.size());
         for (String q : questions) prompts.add(captionPrompt(q));
         try (Autograd.Mode off = Autograd.noGrad(); Scope scope = Scope.open()) {
-            return TextCompletion.complete(model.languageModel(), tok, model.embedImages(patches), prompts, maxCaptionTokens, temperature, seed);
+            return TextCompletion.complete(model.languageModel(), tok, model.embedImages(patches), prompts, groupSize,
+                    maxCaptionTokens, temperature, seed);
         }
     }
 
@@ -135,18 +144,9 @@ public final class CaptionPolicy {
     /** k responses of at most maxTokens per prompt, each after its row of patches; NonFiniteException rows are the prompt's. */
     private List<List<Answer>> answers(Tensor patches, List<int[]> prompts, int k, int maxTokens, float temperature, long seed) {
         int n = prompts.size();
-        long[] rows = new long[n * k];
-        List<int[]> repeated = new ArrayList<>(n * k);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) {
-                rows[i * k + j] = i;
-                repeated.add(prompts.get(i));
-            }
-        }
         List<Generated> gen;
         try (Autograd.Mode off = Autograd.noGrad(); Scope scope = Scope.open()) {
-            Tensor images = model.embedImages(k == 1 ? patches : patches.indexSelect(0, Tensor.ofLongs(rows, rows.length).to(patches.device())));
-            gen = TextCompletion.complete(model.languageModel(), tok, images, repeated, maxTokens, temperature, seed);
+            gen = TextCompletion.complete(model.languageModel(), tok, model.embedImages(patches), prompts, k, maxTokens, temperature, seed);
         } catch (org.racro4j.core.NonFiniteException e) {
             throw e.atRow(e.row() / k);
         }

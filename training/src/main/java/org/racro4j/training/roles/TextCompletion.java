@@ -45,16 +45,29 @@ public final class TextCompletion {
      */
     public static List<Generated> complete(CausalLM lm, Tokenizer tok, Tensor prefix, List<int[]> prompts, int maxTokens,
                                            float temperature, long seed) {
-        List<Generated> out = new ArrayList<>(prompts.size());
-        for (int start = 0; start < prompts.size(); start += MAX_BATCH) {
-            int end = Math.min(prompts.size(), start + MAX_BATCH);
+        return complete(lm, tok, prefix, prompts, 1, maxTokens, temperature, seed);
+    }
+
+    /**
+     * groupSize samples of every prompt (and its prefix row), each prompt prefilled once
+     * ({@link TextGeneration#generate(CausalLM, Tensor, List, SamplingConfig, int)}): prompt i's samples at
+     * i x groupSize onwards. When groupSize divides MAX_BATCH the batches and seeds are those of {@code complete} on
+     * the list with every prompt repeated groupSize times, so the results are too.
+     */
+    public static List<Generated> complete(CausalLM lm, Tokenizer tok, Tensor prefix, List<int[]> prompts, int groupSize, int maxTokens,
+                                           float temperature, long seed) {
+        List<Generated> out = new ArrayList<>(prompts.size() * groupSize);
+        int promptsPerBatch = Math.max(1, MAX_BATCH / groupSize);
+        for (int start = 0; start < prompts.size(); start += promptsPerBatch) {
+            int end = Math.min(prompts.size(), start + promptsPerBatch);
+            int firstRow = start * groupSize;
             Tensor p = prefix == null ? null : prefix.narrow(0, start, end - start);
-            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed + 1_000_003L * start,
+            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed + 1_000_003L * firstRow,
                     Set.of(tok.specialTokens().eos()));
             try {
-                out.addAll(TextGeneration.generate(lm, p, prompts.subList(start, end), cfg));
+                out.addAll(TextGeneration.generate(lm, p, prompts.subList(start, end), cfg, groupSize));
             } catch (NonFiniteException e) {
-                throw e.atRow(start + e.row());   // the caller's row, not the batch's
+                throw e.atRow(firstRow + e.row());   // the caller's row, not the batch's
             }
         }
         return out;
@@ -64,13 +77,10 @@ public final class TextCompletion {
     public static List<List<Answer>> answers(CausalLM lm, Tokenizer tok, List<String> captions, List<String> questions, int k,
                                              int maxTokens, float temperature, long seed) {
         List<int[]> prompts = new ArrayList<>();
-        for (int i = 0; i < captions.size(); i++) {
-            int[] p = promptIds(tok, Prompts.reasoner(captions.get(i), questions.get(i)));
-            for (int j = 0; j < k; j++) prompts.add(p);
-        }
+        for (int i = 0; i < captions.size(); i++) prompts.add(promptIds(tok, Prompts.reasoner(captions.get(i), questions.get(i))));
         List<Generated> gen;
         try (Autograd.Mode off = Autograd.noGrad()) {
-            gen = complete(lm, tok, null, prompts, maxTokens, temperature, seed);
+            gen = complete(lm, tok, null, prompts, k, maxTokens, temperature, seed);
         } catch (NonFiniteException e) {
             throw e.atRow(e.row() / k);   // the caption's row: each caption is answered k times
         }
@@ -79,7 +89,7 @@ public final class TextCompletion {
             List<Answer> row = new ArrayList<>(k);
             for (int j = 0; j < k; j++) {
                 Generated g = gen.get(i * k + j);
-                row.add(new Answer(text(tok, g.tokens()), prompts.get(i * k + j), g.tokens(), g.stopped()));
+                row.add(new Answer(text(tok, g.tokens()), prompts.get(i), g.tokens(), g.stopped()));
             }
             out.add(row);
         }

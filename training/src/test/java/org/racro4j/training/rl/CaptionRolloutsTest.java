@@ -55,6 +55,33 @@ class CaptionRolloutsTest {
         patches.close();
     }
 
+    /**
+     * Each image and prompt is prefilled once per group and its cache forked: sampled groups must hold exactly the
+     * captions of the plain path, which captions every (image, question) row repeated G times.
+     */
+    @Test
+    void sampledGroupsEqualThePlainPathOnRepeatedRows() {
+        int groupSize = 4;
+        List<TaskItem> tasks = TinyPolicy.tasks(3);
+        CaptionPolicy policy = TinyPolicy.create(43);
+        Tensor patches = policy.patches(tasks);
+        List<Rollout> rollouts = CaptionRollouts.sample(policy, tasks, patches, groupSize, 1.5f, 9);
+        long[] rows = new long[tasks.size() * groupSize];
+        List<String> questions = new java.util.ArrayList<>();
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = r / groupSize;
+            questions.add(tasks.get(r / groupSize).question());
+        }
+        Tensor repeated = patches.indexSelect(0, Tensor.ofLongs(rows, rows.length));
+        List<Generated> plain = policy.caption(repeated, questions, 1.5f, 9);
+        for (int r = 0; r < rows.length; r++) {
+            assertArrayEquals(plain.get(r).tokens(), rollouts.get(r).response(), "rollout " + r);
+            assertEquals(plain.get(r).stopped(), rollouts.get(r).stopped(), "rollout " + r);
+        }
+        repeated.close();
+        patches.close();
+    }
+
     @Test
     void sampledGroupsKeepTheirTaskAndMeanLengthCountsResponseTokens() {
         List<TaskItem> tasks = TinyPolicy.tasks(3);
