@@ -37,12 +37,8 @@ final class CpuSampling {
             p[j] = Math.exp((ls[base + j] - max) / temperature);
             sum += p[j];
         }
-        Integer[] order = new Integer[v];
-        for (int j = 0; j < v; j++) {
-            order[j] = j;
-            p[j] /= sum;
-        }
-        java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        for (int j = 0; j < v; j++) p[j] /= sum;
+        int[] order = ProbabilityOrder.of(p);
         int keep = topK > 0 ? Math.min(topK, v) : v;
         if (topP < 1f) {
             // Top-p is measured on the top-k distribution renormalised, as Hugging Face and vLLM apply them.
