@@ -10,11 +10,17 @@
 #
 # Run it from a quiet machine: anything else using the CPU lowers both sides, unevenly. What it runs, in order:
 # matmul (256, 512, 1024) racro4j vs numpy; a training step racro4j vs PyTorch on two Qwen2-shaped models; rollout
-# (prefill + KV-cache decode) racro4j vs PyTorch on the same models; the training-step scaling sweep; the JMH suites.
+# (prefill + KV-cache decode) racro4j vs PyTorch on the same models, plain and in GRPO groups (64 sequences as 8 prompts
+# of 8 samples, each prompt prefilled once); the training-step scaling sweep; the JMH suites.
+#
+# Every comparison runs at each thread count from 1 to the machine's cores, on both sides, and the report takes each
+# side at its best thread count (named in the row): small models often run fastest on one thread, and comparing at a
+# count that suits only one side would flatter it.
 #
 # Environment:
 #   PYTHON           the Python with torch and numpy (default /usr/bin/python3; bench/python/setup.sh installs them)
-#   RACRO4J_THREADS  CPU threads for racro4j (the launcher reads it) and, passed as --threads, for the peers
+#   RACRO4J_THREADS  one thread count for both sides instead of the sweep 1..cores (racro4j's launcher reads it; the
+#                    peers get it as --threads)
 #   RESULTS          the raw file to write (default above)
 #   OUT              the report to write (default docs/PERFORMANCE.md; bench/results/quick/PERFORMANCE.md with --quick)
 #   GPU_RESULTS      GPU result files from bench/gpu-bench.sh to add to the report's GPU section (space-separated)
@@ -47,8 +53,7 @@ LOG=${RAW%.jsonl}.log
 mkdir -p "$(dirname "$RAW")"
 : > "$RAW"
 : > "$LOG"
-peer_threads=()
-[[ -n "${RACRO4J_THREADS:-}" ]] && peer_threads=(--threads "$RACRO4J_THREADS")
+if [[ -n "${RACRO4J_THREADS:-}" ]]; then THREAD_COUNTS=("$RACRO4J_THREADS"); else mapfile -t THREAD_COUNTS < <(seq 1 "$(nproc)"); fi
 
 json() { # a JSON string
   local s=${1//\\/\\\\}
@@ -75,7 +80,7 @@ echo "racro4j: building if needed ..." >&2
 $RUN --version >&2
 
 # The machine, one JSON line (Python only for the JSON encoding and the peers' versions).
-QUICK=$quick THREADS=${RACRO4J_THREADS:-$(nproc)} "$PY" - >> "$RAW" <<'EOF'
+QUICK=$quick THREADS="${THREAD_COUNTS[*]}" "$PY" - >> "$RAW" <<'EOF'
 import json, os, platform, re, subprocess, datetime
 
 def out(*cmd):
@@ -109,7 +114,7 @@ print(json.dumps({
     "os": osname, "load": " ".join("%.2f" % x for x in os.getloadavg()),
     "java": out(java, "-version").splitlines()[0], "mvn": out("mvn", "-v").splitlines()[0],
     "python": platform.python_version(), "torch": version("torch"), "numpy": version("numpy"),
-    "commit": commit, "threads": int(os.environ["THREADS"]),
+    "commit": commit, "threads": os.environ["THREADS"].replace(" ", ", "),
 }, separators=(",", ":")))
 EOF
 
@@ -119,6 +124,7 @@ if (( quick )); then
   SHAPES=("--layers 1 --dim 32 --heads 2 --kv-heads 1 --vocab 64")
   TRAIN=(--seq 16 --batch 2 --warmup 1 --steps 2)
   ROLL=(--batch 2 --prompt-len 4 --new-tokens 4 --warmup 1 --repeats 1)
+  ROLL_GROUP=(--batch 4 --group 2 --prompt-len 4 --new-tokens 4 --warmup 1 --repeats 1)
   SCALING=(--quick --warmup 1 --steps 1)
   JMH=(--quick)
 else
@@ -131,30 +137,38 @@ else
   # model (about 20 ms a step) gets 50 untimed steps; 3 left racro4j at 33 ms against 21-23 ms after 20 or more.
   TRAIN_TIMING=("--warmup 50 --steps 50" "--warmup 10 --steps 10")
   ROLL=(--batch 8 --prompt-len 32 --new-tokens 32 --warmup 10 --repeats 10)   # a run takes 0.03-0.4 s: warm the JIT
+  # GRPO's groups: 8 prompts of 64 tokens, 8 samples each; racro4j also times its own plain path on the same batch
+  ROLL_GROUP=(--batch 64 --group 8 --prompt-len 64 --new-tokens 32 --warmup 3 --repeats 5)
   SCALING=()
   JMH=(--forks 1 --warmup-iterations 2 --iterations 3 --iteration-ms 1000)
 fi
 
-for n in "${SIZES[@]}"; do
-  step $RUN bench matmul --size "$n" "${MM[@]}"
-  step "$PY" bench/python/matmul_numpy.py --size "$n" "${MM[@]}" "${peer_threads[@]}"
-done
+for t in "${THREAD_COUNTS[@]}"; do
+  for n in "${SIZES[@]}"; do
+    step env RACRO4J_THREADS="$t" $RUN bench matmul --size "$n" "${MM[@]}"
+    step "$PY" bench/python/matmul_numpy.py --size "$n" "${MM[@]}" --threads "$t"
+  done
 
-for i in "${!SHAPES[@]}"; do
-  # word splitting of the shape flags is intended
-  # shellcheck disable=SC2206
-  shape=(${SHAPES[$i]})
-  # shellcheck disable=SC2206
-  if (( quick )); then train=("${TRAIN[@]}"); else train=(--seq "${TRAIN_SEQ[$i]}" --batch 8 ${TRAIN_TIMING[$i]}); fi
-  step $RUN bench train-step "${shape[@]}" "${train[@]}"
-  step "$PY" bench/python/train_step.py "${shape[@]}" "${train[@]}" "${peer_threads[@]}"
-done
+  for i in "${!SHAPES[@]}"; do
+    # word splitting of the shape flags is intended
+    # shellcheck disable=SC2206
+    shape=(${SHAPES[$i]})
+    # shellcheck disable=SC2206
+    if (( quick )); then train=("${TRAIN[@]}"); else train=(--seq "${TRAIN_SEQ[$i]}" --batch 8 ${TRAIN_TIMING[$i]}); fi
+    step env RACRO4J_THREADS="$t" $RUN bench train-step "${shape[@]}" "${train[@]}"
+    step "$PY" bench/python/train_step.py "${shape[@]}" "${train[@]}" --threads "$t"
+  done
 
-for s in "${SHAPES[@]}"; do
-  # shellcheck disable=SC2206
-  shape=($s)
-  step $RUN bench rollout "${shape[@]}" "${ROLL[@]}"
-  step "$PY" bench/python/rollout.py "${shape[@]}" "${ROLL[@]}" "${peer_threads[@]}"
+  for s in "${SHAPES[@]}"; do
+    # shellcheck disable=SC2206
+    shape=($s)
+    for roll in "${ROLL[*]}" "${ROLL_GROUP[*]}"; do
+      # shellcheck disable=SC2206
+      roll=($roll)
+      step env RACRO4J_THREADS="$t" $RUN bench rollout "${shape[@]}" "${roll[@]}"
+      step "$PY" bench/python/rollout.py "${shape[@]}" "${roll[@]}" --threads "$t"
+    done
+  done
 done
 
 step $RUN bench scaling "${SCALING[@]}"

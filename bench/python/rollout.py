@@ -54,7 +54,7 @@ with torch.no_grad():
             prefill_t.append(t1 - t0)
             total_t.append(t2 - t0)
 pre, tot = statistics.median(prefill_t), statistics.median(total_t)
-print(json.dumps({"bench": "rollout", "impl": "pytorch " + torch.__version__, "device": a.device, "dtype": a.dtype,
+print(json.dumps({"threads": torch.get_num_threads(), "bench": "rollout", "impl": "pytorch " + torch.__version__, "device": a.device, "dtype": a.dtype,
                   "intermediate": a.intermediate or 3 * a.dim, "layers": a.layers,
                   "dim": a.dim, "heads": a.heads, "kv_heads": a.kv_heads, "vocab": a.vocab, "batch": a.batch,
                   "prompt_len": a.prompt_len, "new_tokens": a.new_tokens,

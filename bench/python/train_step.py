@@ -39,7 +39,7 @@ for s in range(a.warmup + a.steps):
     if s >= a.warmup:
         times.append((time.perf_counter() - t0) * 1000)
 ms = statistics.median(times)
-print(json.dumps({"bench": "train_step", "impl": "pytorch " + torch.__version__, "device": a.device, "layers": a.layers,
+print(json.dumps({"threads": torch.get_num_threads(), "bench": "train_step", "impl": "pytorch " + torch.__version__, "device": a.device, "layers": a.layers,
                   "dim": a.dim, "heads": a.heads, "kv_heads": a.kv_heads, "vocab": a.vocab, "seq": a.seq, "batch": a.batch,
                   "params": sum(p.numel() for p in model.parameters()), "ms_per_step": round(ms, 2),
                   "tokens_per_s": round(a.batch * a.seq / (ms / 1000), 1)}, separators=(",", ":")))

@@ -11,6 +11,7 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.cpu.Parallel;
 import org.racro4j.core.random.Generator;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.KvCache;
@@ -48,9 +49,9 @@ public final class RolloutBench {
             String json = String.format(Locale.ROOT,
                     "{\"bench\":\"rollout\",\"impl\":\"racro4j\",\"device\":\"%s\",\"layers\":%d,\"dim\":%d,\"heads\":%d,\"kv_heads\":%d,"
                             + "\"vocab\":%d,\"batch\":%d,\"prompt_len\":%d,\"new_tokens\":%d,\"prefill_tokens_per_s\":%.1f,"
-                            + "\"decode_tokens_per_s\":%.1f,\"seconds\":%.3f",
+                            + "\"decode_tokens_per_s\":%.1f,\"seconds\":%.3f,\"threads\":%d",
                     device, shape.layers(), shape.dim(), shape.heads(), shape.kvHeads(), shape.vocab(), batch, promptLen, newTokens,
-                    prefillTokensPerSecond(), decodeTokensPerSecond(), totalSeconds);
+                    prefillTokensPerSecond(), decodeTokensPerSecond(), totalSeconds, Parallel.threads());
             if (group > 1) {
                 json += String.format(Locale.ROOT, ",\"group\":%d,\"plain_prefill_seconds\":%.4f,\"plain_seconds\":%.3f,"
                                 + "\"group_prefill_speedup\":%.2f,\"group_generation_speedup\":%.2f",

@@ -9,6 +9,7 @@ import org.racro4j.core.Device;
 import org.racro4j.core.Functional;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.cpu.Parallel;
 import org.racro4j.core.optim.AdamW;
 import org.racro4j.core.random.Generator;
 import org.racro4j.models.decoder.CausalLM;
@@ -30,9 +31,10 @@ public final class TrainStepBench {
         public String toJson() {
             return String.format(Locale.ROOT,
                     "{\"bench\":\"train_step\",\"impl\":\"racro4j\",\"device\":\"%s\",\"layers\":%d,\"dim\":%d,\"heads\":%d,\"kv_heads\":%d,"
-                            + "\"vocab\":%d,\"seq\":%d,\"batch\":%d,\"params\":%d,\"ms_per_step\":%.2f,\"tokens_per_s\":%.1f,\"peak_bytes\":%d}",
+                            + "\"vocab\":%d,\"seq\":%d,\"batch\":%d,\"params\":%d,\"ms_per_step\":%.2f,\"tokens_per_s\":%.1f,\"peak_bytes\":%d,"
+                            + "\"threads\":%d}",
                     device, shape.layers(), shape.dim(), shape.heads(), shape.kvHeads(), shape.vocab(), seq, batch, parameters,
-                    msPerStep, tokensPerSecond, peakBytes);
+                    msPerStep, tokensPerSecond, peakBytes, Parallel.threads());
         }
     }
 

@@ -28,7 +28,7 @@ public final class PerformanceReport {
     private static final String[][] MACHINE = {
             {"date", "date (UTC)"}, {"mode", "run"}, {"cpu_model", "CPU"}, {"cores", "cores"}, {"memory", "memory"}, {"os", "OS"},
             {"java", "Java"}, {"mvn", "Maven"}, {"python", "Python"}, {"torch", "PyTorch"}, {"numpy", "numpy"},
-            {"commit", "racro4j commit"}, {"threads", "racro4j threads"}};
+            {"commit", "racro4j commit"}, {"threads", "thread counts run (both sides)"}};
 
     private PerformanceReport() {}
 
@@ -100,7 +100,9 @@ public final class PerformanceReport {
             return;
         }
         md.append("Peers: numpy (OpenBLAS) for matmul; plain PyTorch (`bench/python/train_step.py`, `rollout.py`: the same\n"
-                + "Qwen2-shaped model, AdamW, KV-cache loop) for the rest. Medians after warm-up on both sides.\n\n");
+                + "Qwen2-shaped model, AdamW, KV-cache loop) for the rest. Medians after warm-up on both sides. Where a benchmark ran at\n"
+                + "several thread counts, each side counts at its best one (the notes say which: ours vs peer). Grouped rollouts\n"
+                + "(`group`) are GRPO's groups: each prompt prefilled once and its KV cache forked, on both sides.\n\n");
         List<String> commands = raw.bench("done").stream().map(r -> r.str("cmd")).toList();
         md.append("| benchmark | shape | metric | racro4j | peer | peer is | ratio | notes | commands |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Comparison.Entry e : entries) {

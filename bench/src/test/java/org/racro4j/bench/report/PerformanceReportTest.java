@@ -76,12 +76,41 @@ class PerformanceReportTest {
         assertEquals(6, e.size());
     }
 
+    /**
+     * Measured at several thread counts (as run-cpu-report.sh does), each side counts at its best, metric by metric:
+     * never one side at a thread count that does not suit it. A grouped rollout is its own row and says how much its
+     * shared prefix saved.
+     */
+    @Test
+    void eachSideCountsAtItsBestThreadCountMetricByMetric() {
+        String roll = "\"bench\":\"rollout\",\"device\":\"cpu\",\"layers\":2,\"dim\":128,\"heads\":4,\"kv_heads\":2,\"vocab\":512,"
+                + "\"prompt_len\":32,\"new_tokens\":32,";
+        String raw = String.join("\n",
+                "{" + roll + "\"impl\":\"racro4j\",\"batch\":8,\"prefill_tokens_per_s\":3000.0,\"decode_tokens_per_s\":100.0,\"threads\":1}",
+                "{" + roll + "\"impl\":\"racro4j\",\"batch\":8,\"prefill_tokens_per_s\":5000.0,\"decode_tokens_per_s\":60.0,\"threads\":2}",
+                "{" + roll + "\"impl\":\"pytorch 1.13.0\",\"batch\":8,\"prefill_tokens_per_s\":1000.0,\"decode_tokens_per_s\":400.0,\"threads\":1}",
+                "{" + roll + "\"impl\":\"pytorch 1.13.0\",\"batch\":8,\"prefill_tokens_per_s\":2000.0,\"decode_tokens_per_s\":50.0,\"threads\":2}",
+                "{" + roll + "\"impl\":\"racro4j\",\"batch\":64,\"group\":8,\"prefill_tokens_per_s\":9000.0,\"decode_tokens_per_s\":90.0,"
+                        + "\"threads\":1,\"group_prefill_speedup\":5.10,\"group_generation_speedup\":1.50}",
+                "{" + roll + "\"impl\":\"pytorch 1.13.0\",\"batch\":64,\"group\":8,\"prefill_tokens_per_s\":3000.0,\"decode_tokens_per_s\":45.0,"
+                        + "\"threads\":1}");
+        List<Comparison.Entry> e = Comparison.rollout(RawResults.parse(List.of(raw), List.of("cpu.jsonl")));
+        assertEquals(4, e.size());
+        assertEquals(2.5, e.get(0).ratio(), 1e-12);    // prefill: ours at 2 threads (5000) / peer at 2 (2000)
+        assertEquals("threads 2 vs 2", e.get(0).note());
+        assertEquals(0.25, e.get(1).ratio(), 1e-12);   // decode: ours at 1 (100) / peer at 1 (400)
+        assertEquals("threads 1 vs 1", e.get(1).note());
+        assertEquals("layers 2 dim 128 heads 4/2 vocab 512 batch 64 group 8 prompt 32 new 32", e.get(2).shape());
+        assertEquals(3.0, e.get(2).ratio(), 1e-12);
+        assertTrue(e.get(3).note().endsWith("shared prefix vs repeated prompts: prefill 5.10x, generation 1.50x"), e.get(3).note());
+    }
+
     @Test
     void theMarkdownShowsTheRatiosAndTheCommandsThatMeasuredThem() {
         String md = PerformanceReport.render(cpu());
-        assertTrue(md.contains("| matmul F32 | n=256 | GFLOP/s | 100 | 40.0 | numpy | 2.50 | threads 2 | #1, #2 |"), md);
+        assertTrue(md.contains("| matmul F32 | n=256 | GFLOP/s | 100 | 40.0 | numpy | 2.50 | threads 2 vs 2 | #1, #2 |"), md);
         assertTrue(md.contains("| matmul F32 | n=512 | GFLOP/s | 20.0 | 80.0 | numpy | 0.25 |"), md);
-        assertTrue(md.contains("| 2560 | 5120 | pytorch 1.13.0 | 0.50 | ms/step 200 vs 100 |"), md);
+        assertTrue(md.contains("| 2560 | 5120 | pytorch 1.13.0 | 0.50 | ms/step 200 vs 100; threads ? vs ? |"), md);
         assertTrue(md.contains("seq 128 batch 8 | tokens/s | — | 10240 | pytorch 1.13.0 | — |"), md);
         assertTrue(md.contains("| 1 | `tools/racro4j bench matmul --size 256` | 0 | 2.00 |"), md);
         assertTrue(md.contains("1 command(s) failed"), md);
