@@ -51,14 +51,18 @@ final class CpuMatmul {
     static final int NC = 2048 / NR * NR;
     /**
      * A transposed B (x W^T) with at most this many rows goes to the dot-product path, and with up to
-     * DOT_MAX_M_LONG_K rows when K >= DOT_MIN_K: packing B there costs more than the product (a scalar transpose
-     * of K x N for only M / MR tiles per panel), while the dot kernel pays one horizontal sum per output, which
-     * a long K amortises. Measured at N = K = 1024, 2 threads: M = 16: 70 vs 18-34 GFLOP/s packed, M = 64:
-     * 94 vs 70-87; at M = 64, K = 64 it loses badly (31 vs 156), at M = 128 it is a toss-up.
+     * DOT_MAX_M_LONG_K rows when K >= DOT_MIN_K and K >= DOT_K_PER_ROW * M: packing B there costs more than the
+     * product (a scalar transpose of K x N for only M / MR tiles per panel), while the dot kernel pays one horizontal
+     * sum per output, which only a K long next to M amortises. Measured on one thread, N = 1024 (GFLOP/s, dot vs
+     * packed): K = 256: M = 9 43 vs 30, M = 16 47 vs 53, M = 32 47 vs 79, M = 64 47 vs 101; K = 1024: M = 16 92-104
+     * vs 47, M = 32 93-107 vs 78, M = 64 93-108 vs 112. So the dot kernel's rate is flat in M and the packed one grows
+     * with it; they cross near M = K / 20. (An earlier rule sent every M up to 64 with K >= 256 here: a batch-64
+     * decode step of a dim-256 model ran at 1500 tokens/s instead of 3500.)
      */
     static final int DOT_MAX_M = 8;
     static final int DOT_MAX_M_LONG_K = 64;
     static final int DOT_MIN_K = 256;
+    static final int DOT_K_PER_ROW = 20;
     /**
      * Up to this many rows with a row-major B: stream B row by row through the C rows (axpy order). Measured at
      * N = K = 1024 (loaded machine): M = 1: 13-14 GFLOP/s vs 4-5 through the in-place tile path (which walks B
@@ -159,7 +163,8 @@ final class CpuMatmul {
             return;
         }
         int threads = parallel && (long) m * n * k >= PARALLEL_MIN_MNK ? Parallel.threads() : 1;
-        if (bCol != 1 && bRow == 1 && (m <= DOT_MAX_M || m <= DOT_MAX_M_LONG_K && k >= DOT_MIN_K)) {
+        if (bCol != 1 && bRow == 1
+                && (m <= DOT_MAX_M || m <= DOT_MAX_M_LONG_K && k >= DOT_MIN_K && k >= DOT_K_PER_ROW * m)) {
             dotGemm(m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bCol, beta, c, cOff, ldc, threads);
             return;
         }
