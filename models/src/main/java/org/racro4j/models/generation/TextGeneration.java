@@ -23,8 +23,9 @@ import org.racro4j.models.decoder.KvCache;
  * <p>Groups: G samples of one prompt (GRPO's group) share their whole prompt, so with a group size G each prompt is
  * prefilled once and its KV cache rows are then copied G times ({@link KvCache#repeatRows}); the samples differ from
  * the first sampled token on. The result is that of generating the list with every prompt repeated G times, bit for
- * bit on the CPU wherever the prefill's matrix products take the same kernels for B and B x G rows (the CPU GEMM
- * picks kernels by the number of rows only below 65 rows; the test shows equality for realistic sizes).
+ * bit on the CPU wherever the prefill's matrix products take the same kernels for B and B x G rows: the CPU GEMM
+ * chooses among kernels by the number of rows only for products of at most 128 rows, which a prefill of B prompts of
+ * T tokens (B x T rows) exceeds in practice. GroupGenerationTest and CaptionRolloutsTest check the equality.
  */
 public final class TextGeneration {
     private TextGeneration() {}
