@@ -22,27 +22,9 @@ final class Reductions {
         x.checkOpen("sum");
         int rank = x.dim();
         boolean[] reduce = reducedDims("sum", dims, rank);
-        Tensor cur = x;
-        try (Autograd.Mode off = Autograd.noGrad()) {
-            for (int d = rank - 1; d >= 0; d--) {
-                if (!reduce[d]) continue;
-                Tensor next = reduceKeep(ReduceOp.SUM, cur, d, null);
-                if (cur != x) cur.close();
-                cur = next;
-            }
-        }
-        int[] keptShape = cur.shape();
-        Tensor out = cur;
-        if (!keepdim) {
-            int[] squeezed = new int[rank - countTrue(reduce)];
-            for (int d = 0, j = 0; d < rank; d++) if (!reduce[d]) squeezed[j++] = keptShape[d];
-            out = cur.rawView(squeezed, Shapes.contiguousStrides(squeezed), 0);
-            if (cur != x) cur.close();
-        } else if (cur == x) {
-            out = x.alias();
-        }
+        Reduced r = reduceEach(ReduceOp.SUM, x, reduce, keepdim);
         int[] shape = x.shape();
-        return Node.record(out, "sum", x, g -> g.reshape(keptShape).expand(shape));
+        return Node.record(r.out(), "sum", x, g -> g.reshape(r.keptShape()).expand(shape));
     }
 
     /**
@@ -97,26 +79,11 @@ final class Reductions {
                 throw new IllegalArgumentException(name + ": dim " + d + " of shape " + Shapes.str(x.shape()) + " is empty");
             }
         }
-        Tensor kept = x;
-        try (Autograd.Mode off = Autograd.noGrad()) {
-            for (int d = rank - 1; d >= 0; d--) {
-                if (!reduce[d]) continue;
-                Tensor next = reduceKeep(op, kept, d, null);
-                if (kept != x) kept.close();
-                kept = next;
-            }
-        }
-        int[] keptShape = kept.shape();
-        Tensor out = kept;
-        if (!keepdim) {
-            int[] squeezed = new int[rank - countTrue(reduce)];
-            for (int d = 0, j = 0; d < rank; d++) if (!reduce[d]) squeezed[j++] = keptShape[d];
-            out = kept.rawView(squeezed, Shapes.contiguousStrides(squeezed), 0);
-            kept.close();
-        }
+        Reduced r = reduceEach(op, x, reduce, keepdim);
+        int[] keptShape = r.keptShape();
         int[] reducedList = indicesOf(reduce);
-        Tensor values = out;
-        return Node.record(out, name, x, g -> {
+        Tensor values = r.out();
+        return Node.record(values, name, x, g -> {
             Tensor extreme = values.reshape(keptShape);
             Tensor tied = x.eq(extreme);
             if (nanTies) tied = tied.maximum(x.ne(x).mul(extreme.ne(extreme))); // or: both x and the result are NaN
@@ -147,6 +114,32 @@ final class Reductions {
             return z.scatterAdd(d, idx.reshape(keptShape), g.reshape(keptShape));
         });
         return new Tensor.ValuesIndices(values, indices);
+    }
+
+    /** A reduction's result and the shape it has with the reduced dims kept as size 1. */
+    private record Reduced(Tensor out, int[] keptShape) {}
+
+    /**
+     * op over every dim marked in {@code reduce} (at least one), one dim at a time from the highest, without autograd;
+     * the reduced dims are dropped from the result unless keepdim.
+     */
+    private static Reduced reduceEach(ReduceOp op, Tensor x, boolean[] reduce, boolean keepdim) {
+        Tensor kept = x;
+        try (Autograd.Mode off = Autograd.noGrad()) {
+            for (int d = reduce.length - 1; d >= 0; d--) {
+                if (!reduce[d]) continue;
+                Tensor next = reduceKeep(op, kept, d, null);
+                if (kept != x) kept.close();
+                kept = next;
+            }
+        }
+        int[] keptShape = kept.shape();
+        if (keepdim) return new Reduced(kept, keptShape);
+        int[] squeezed = new int[reduce.length - countTrue(reduce)];
+        for (int d = 0, j = 0; d < reduce.length; d++) if (!reduce[d]) squeezed[j++] = keptShape[d];
+        Tensor out = kept.rawView(squeezed, Shapes.contiguousStrides(squeezed), 0);
+        kept.close();
+        return new Reduced(out, keptShape);
     }
 
     /** Reduces dim d keeping it as size 1; no autograd. */
