@@ -30,15 +30,8 @@ final class CpuSampling {
         int best = 0;
         for (int j = 1; j < v; j++) if (ls[base + j] > ls[base + best]) best = j;
         if (temperature <= 0f) return best;
-        double max = ls[base + best];
-        double[] p = new double[v];
-        double sum = 0;
-        for (int j = 0; j < v; j++) {
-            p[j] = Math.exp((ls[base + j] - max) / temperature);
-            sum += p[j];
-        }
-        for (int j = 0; j < v; j++) p[j] /= sum;
-        int[] order = ProbabilityOrder.of(p);
+        double[] p = probabilities(ls, base, v, ls[base + best], temperature);
+        int[] order = ProbabilityOrder.of(ls, base, p);
         int keep = topK > 0 ? Math.min(topK, v) : v;
         if (topP < 1f) {
             // Top-p is measured on the top-k distribution renormalised, as Hugging Face and vLLM apply them.
@@ -62,5 +55,17 @@ final class CpuSampling {
             if (acc > target) return order[i];
         }
         return order[keep - 1];
+    }
+
+    /** The softmax of the row at a temperature, in double: exp((l - max) / T), normalised. */
+    static double[] probabilities(float[] ls, int base, int v, double max, float temperature) {
+        double[] p = new double[v];
+        double sum = 0;
+        for (int j = 0; j < v; j++) {
+            p[j] = Math.exp((ls[base + j] - max) / temperature);
+            sum += p[j];
+        }
+        for (int j = 0; j < v; j++) p[j] /= sum;
+        return p;
     }
 }

@@ -1,66 +1,91 @@
 package org.racro4j.core.cpu;
 
+import java.util.Arrays;
+
 /**
- * The token order sampling walks: by probability, highest first, equal probabilities by token id. A strict total
- * order, so any correct sort gives the one permutation; this one sorts a primitive int[] in place (quicksort with
- * an insertion sort for short runs) where boxing every id and TimSort with a comparator took a sixth of a
- * decode step on a 2048-word vocabulary.
+ * The token order sampling walks: by probability, highest first, equal probabilities by token id (Double.compare's
+ * order, so NaN rows still give a total order). A strict total order, so any correct sort gives the one permutation.
+ *
+ * <p>The probabilities are a non-decreasing function of the logits (p = exp((l - max) / T) / sum, and Math.exp is
+ * semi-monotonic), so the ids are first sorted by logit, highest first: a stable least-significant-digit radix sort of
+ * 32-bit keys, four passes of one byte, each skipped when every key has the same byte there. Logits that differ can
+ * still give equal probabilities (zeros where the exp underflows, NaN from infinities), and those runs are then put in
+ * id order. The radix sort replaced a primitive quicksort over the doubles that still took a third of a decode step's
+ * samples on a 512-word vocabulary (JFR, bench rollout, layers 2, dim 128, batch 8, one thread).
  */
 final class ProbabilityOrder {
-    private static final int INSERTION = 24;
+    private static final int RADIX_BITS = 8;
+    private static final int BUCKETS = 1 << RADIX_BITS;
+    private static final int PASSES = Integer.SIZE / RADIX_BITS;
 
     private ProbabilityOrder() {}
 
-    /** Token ids 0..p.length-1 in sampling order. */
-    static int[] of(double[] p) {
-        int[] order = new int[p.length];
-        for (int j = 0; j < order.length; j++) order[j] = j;
-        sort(order, 0, order.length - 1, p);
+    /**
+     * Token ids 0..p.length-1 in sampling order.
+     *
+     * @param logits the row's logits at {@code logits[base ... base + p.length - 1]}
+     * @param p      the probabilities computed from them
+     */
+    static int[] of(float[] logits, int base, double[] p) {
+        int[] order = byLogit(logits, base, p.length);
+        for (int i = 0; i < order.length; ) {
+            int end = i + 1;
+            while (end < order.length && Double.compare(p[order[end]], p[order[i]]) == 0) end++;
+            if (end - i > 1) Arrays.sort(order, i, end);   // equal probabilities from different logits: id order
+            i = end;
+        }
         return order;
     }
 
-    /** Whether token a comes before token b (Double.compare's order, so NaN rows still give a total order). */
-    private static boolean before(int a, int b, double[] p) {
-        int c = Double.compare(p[b], p[a]);
-        return c != 0 ? c < 0 : a < b;
+    /** Ids sorted by logit, highest first (Float.compare's order), equal logits in id order. */
+    static int[] byLogit(float[] logits, int base, int n) {
+        int[] keys = new int[n];
+        int[] counts = new int[PASSES * BUCKETS];
+        for (int j = 0; j < n; j++) {
+            int k = descendingKey(logits[base + j]);
+            keys[j] = k;
+            for (int pass = 0; pass < PASSES; pass++) counts[pass * BUCKETS + digit(k, pass)]++;
+        }
+        int[] order = new int[n];
+        for (int j = 0; j < n; j++) order[j] = j;
+        int[] spareOrder = new int[n];
+        int[] spareKeys = new int[n];
+        for (int pass = 0; pass < PASSES; pass++) {
+            int offset = pass * BUCKETS;
+            if (n == 0 || counts[offset + digit(keys[0], pass)] == n) continue;   // one byte value everywhere: no change
+            int start = 0;
+            for (int b = 0; b < BUCKETS; b++) {
+                int c = counts[offset + b];
+                counts[offset + b] = start;
+                start += c;
+            }
+            for (int i = 0; i < n; i++) {
+                int slot = counts[offset + digit(keys[i], pass)]++;
+                spareKeys[slot] = keys[i];
+                spareOrder[slot] = order[i];
+            }
+            int[] k = keys;
+            keys = spareKeys;
+            spareKeys = k;
+            int[] o = order;
+            order = spareOrder;
+            spareOrder = o;
+        }
+        return order;
     }
 
-    private static void sort(int[] o, int lo, int hi, double[] p) {
-        while (hi - lo > INSERTION) {
-            int mid = (lo + hi) >>> 1;
-            // median of three as pivot, moved to hi
-            if (before(o[mid], o[lo], p)) swap(o, mid, lo);
-            if (before(o[hi], o[lo], p)) swap(o, hi, lo);
-            if (before(o[mid], o[hi], p)) swap(o, mid, hi);
-            int pivot = o[hi];
-            int store = lo;
-            for (int i = lo; i < hi; i++) {
-                if (before(o[i], pivot, p)) swap(o, i, store++);
-            }
-            swap(o, store, hi);
-            // recurse into the smaller side, loop on the larger: stack depth stays O(log n)
-            if (store - lo < hi - store) {
-                sort(o, lo, store - 1, p);
-                lo = store + 1;
-            } else {
-                sort(o, store + 1, hi, p);
-                hi = store - 1;
-            }
-        }
-        for (int i = lo + 1; i <= hi; i++) {
-            int x = o[i];
-            int j = i - 1;
-            while (j >= lo && before(x, o[j], p)) {
-                o[j + 1] = o[j];
-                j--;
-            }
-            o[j + 1] = x;
-        }
+    /**
+     * A key whose unsigned ascending order is Float.compare's descending order: the raw bits (NaN made canonical) with
+     * the magnitude bits of negatives flipped give a signed order equal to Float.compare's; flipping the sign bit makes
+     * it unsigned, and flipping every bit reverses it.
+     */
+    static int descendingKey(float x) {
+        int bits = Float.floatToIntBits(x);
+        int signedOrder = bits ^ ((bits >> 31) & Integer.MAX_VALUE);
+        return ~(signedOrder ^ Integer.MIN_VALUE);
     }
 
-    private static void swap(int[] o, int i, int j) {
-        int t = o[i];
-        o[i] = o[j];
-        o[j] = t;
+    private static int digit(int key, int pass) {
+        return (key >>> (pass * RADIX_BITS)) & (BUCKETS - 1);
     }
 }
