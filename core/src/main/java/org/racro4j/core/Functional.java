@@ -174,16 +174,24 @@ public final class Functional {
         if (be.supportsDecodeAttention(q.dtype(), d) && kCache.dtype() == q.dtype() && vCache.dtype() == q.dtype()) {
             Tensor km = keyMask == null ? null : keyMask.dtype() == DType.F32 && keyMask.stride(1) == 1 ? keyMask : keyMask.to(DType.F32).contiguous();
             Tensor out = Tensor.empty(q.dtype(), q.device(), b, hq, 1, d);
-            be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), kCache, vCache, lengths, km, sc, out);
+            be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), kCache.stride(3) == 1 ? kCache : kCache.contiguous(),
+                    vCache.stride(3) == 1 ? vCache : vCache.contiguous(), lengths, km, sc, out);
             return out;
         }
+        return decodeAttentionComposite(q, kCache, vCache, lengths, keyMask, sc);
+    }
+
+    /** Functional.decodeAttention from general ops: backends without a decode kernel run it, and kernels are tested against it. */
+    static Tensor decodeAttentionComposite(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale) {
+        int b = q.size(0);
+        int c = kCache.size(2);
         Tensor keep;
         try (Autograd.Mode off = Autograd.noGrad()) {
             Tensor positions = Tensor.arange(0, c, 1, DType.F32, q.device()).reshape(1, c);
             keep = positions.lt(lengths.to(DType.F32).reshape(b, 1));
             if (keyMask != null) keep = keep.mul(keyMask.to(DType.F32).ne(0f));
         }
-        return scaledDotProductAttention(q, kCache, vCache, keep.reshape(b, 1, 1, c), false, sc);
+        return scaledDotProductAttention(q, kCache, vCache, keep.reshape(b, 1, 1, c), false, scale);
     }
 
     /** [T, S] with 1 where key s is in the future of query t (s &gt; t + S - T). */

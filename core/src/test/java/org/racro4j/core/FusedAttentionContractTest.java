@@ -11,24 +11,23 @@ import static org.racro4j.core.TestSupport.normal;
 import org.junit.jupiter.api.Test;
 
 /**
- * The optional fused-attention and graph parts of the backend contract as the CPU backend (which has neither)
- * sees them, and Functional.decodeAttention's composite, which is what backends without a decode kernel run and
+ * The optional fused-attention and graph parts of the backend contract as the CPU backend (which has only an F32
+ * decode-attention kernel) sees them, and Functional.decodeAttention's composite, which is what backends without a decode kernel run and
  * the reference a decode kernel is tested against.
  */
 class FusedAttentionContractTest {
     private final Backend cpu = Device.CPU.backend();
 
     @Test
-    void theCpuBackendHasNoFusedKernelsAndSaysSo() {
+    void theCpuBackendHasNoFusedAttentionOrGraphsAndSaysSo() {
         assertFalse(cpu.supportsFusedAttention(DType.F32, 64));
         assertFalse(cpu.supportsFusedAttention(DType.BF16, 128));
-        assertFalse(cpu.supportsDecodeAttention(DType.F32, 64));
+        assertFalse(cpu.supportsDecodeAttention(DType.BF16, 64));
         assertFalse(cpu.supportsGraphs());
         Tensor x = Tensor.ones(1, 1, 1, 4);
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> cpu.attention(x, x, x, null, false, 1f, x, Tensor.ones(1, 1, 1)));
         assertTrue(e.getMessage().contains("cpu"), e.getMessage());
-        assertThrows(UnsupportedOperationException.class, () -> cpu.decodeAttention(x, x, x, Tensor.ofInts(new int[] {1}, 1), null, 1f, x));
         assertThrows(UnsupportedOperationException.class, () -> cpu.capture(() -> {}));
     }
 

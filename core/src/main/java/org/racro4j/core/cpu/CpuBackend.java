@@ -28,8 +28,8 @@ public final class CpuBackend implements Backend {
     private final AtomicLong peak = new AtomicLong();
     private final AtomicLong live = new AtomicLong();
     private final AtomicLong allocations = new AtomicLong();
-    /** Freed F32 arrays for reuse: up to an eighth of the heap, at most 1 GiB. */
-    private final FloatArrayPool pool = new FloatArrayPool(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 8));
+    /** Freed storage arrays for reuse: up to an eighth of the heap, at most 1 GiB. */
+    private final ArrayPool pool = new ArrayPool(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 8));
 
     private CpuBackend() {}
 
@@ -55,7 +55,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void free(Storage storage) {
-        if (((CpuStorage) storage).drop() instanceof float[] f) pool.give(f);
+        pool.give(((CpuStorage) storage).drop());
         inUse.addAndGet(-storage.byteSize());
         live.decrementAndGet();
     }
@@ -188,6 +188,17 @@ public final class CpuBackend implements Backend {
     @Override
     public void crossEntropyBackward(Tensor logits, Tensor target, Tensor lse, Tensor gLoss, int ignoreIndex, Tensor gLogits) {
         CpuRows.crossEntropyBackward(logits, target, lse, gLoss, ignoreIndex, gLogits);
+    }
+
+    /** F32: one pass over each row's keys and values (CpuDecodeAttention); other dtypes take Functional's composite. */
+    @Override
+    public boolean supportsDecodeAttention(DType dtype, int headDim) {
+        return dtype == DType.F32;
+    }
+
+    @Override
+    public void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
+        CpuDecodeAttention.run(q, kCache, vCache, lengths, keyMask, scale, out);
     }
 
     @Override

@@ -8,14 +8,9 @@ import org.racro4j.core.Storage;
 public final class CpuStorage extends Storage {
     private Object data;
 
-    CpuStorage(CpuBackend backend, DType dtype, int numel, FloatArrayPool pool) {
+    CpuStorage(CpuBackend backend, DType dtype, int numel, ArrayPool pool) {
         super(backend, dtype, numel);
-        this.data = switch (dtype) {
-            case F32 -> pool.take(numel);
-            case BF16, F16 -> new short[numel];
-            case I32 -> new int[numel];
-            case I64 -> new long[numel];
-        };
+        this.data = pool.take(dtype, numel);
     }
 
     /** The backing array of an F32 storage. */

@@ -137,10 +137,12 @@ public final class KvCache implements AutoCloseable {
                 return null;
             });
         }
-        position.copyFrom(Tensor.ofLongs(new long[] {length}, 1));
         int[] l = new int[batch];
         java.util.Arrays.fill(l, length);
-        lengths.copyFrom(Tensor.ofInts(l, batch));
+        try (Scope s = Scope.open()) {   // the host tensors go with s
+            position.copyFrom(Tensor.ofLongs(new long[] {length}, 1));
+            lengths.copyFrom(Tensor.ofInts(l, batch));
+        }
     }
 
     /** The device position of the next token, [1] I64 (after {@link #startDeviceCursor}). */

@@ -143,9 +143,9 @@ public final class TextGeneration {
         Tensor[] captured = new Tensor[1];
         try {
             for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
-                ids.copyFrom(next.reshape(b, 1));
-                next.close();
                 try (Scope s = Scope.open()) {
+                    ids.copyFrom(next.reshape(b, 1));   // the view goes with s; outside a scope it kept next's storage alive
+                    next.close();
                     Tensor logits;
                     if (step == 1 || !capture) {
                         logits = model.decodeStep(ids, cache);
@@ -181,9 +181,11 @@ public final class TextGeneration {
     }
 
     /**
-     * Whether decoding keeps the cache cursor on the device: where the backend has a decode-attention kernel (a GPU),
-     * which reads only each row's valid keys. Elsewhere (the CPU) the composite would attend the whole capacity every
-     * step, so decoding there keeps the host cursor and attends the keys so far.
+     * Whether decoding keeps the cache cursor on the device: where the backend has a decode-attention kernel for the
+     * model's dtype (a GPU; the CPU for F32), which reads only each row's valid keys. Every step then has the same
+     * shapes, so a GPU can replay it as a graph and the CPU takes all its storage from its pool (DecodeAllocationTest).
+     * Elsewhere (BF16 on the CPU) the composite would attend the whole capacity every step, so decoding there keeps
+     * the host cursor and attends the keys so far.
      */
     static boolean deviceCursor(CausalLM model) {
         return model.device().backend().supportsDecodeAttention(model.dtype(), model.config().headDim());

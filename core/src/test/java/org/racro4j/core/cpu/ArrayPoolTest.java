@@ -12,7 +12,7 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
 
-class FloatArrayPoolTest {
+class ArrayPoolTest {
 
     private static float[] filled(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -25,41 +25,61 @@ class FloatArrayPoolTest {
         for (int i = 0; i < a.length; i++) assertTrue(Float.isNaN(a[i]), "element " + i + " of a poisoned array: " + a[i]);
     }
 
+    private static float[] take(ArrayPool pool, int n) {
+        return (float[]) pool.take(DType.F32, n);
+    }
+
     @Test
     void testsRunWithPoisonedStorage() {
         // The surefire argLine sets it: without it, a kernel that reads an output element it never wrote would see
         // whatever an earlier tensor left there (or zero) and could pass its tests by luck.
-        assertTrue(FloatArrayPool.POISON, "the test suites must run with -Dracro4j.cpu.poison=true");
+        assertTrue(ArrayPool.POISON, "the test suites must run with -Dracro4j.cpu.poison=true");
     }
 
     @Test
     void reusesAnArrayOfTheSameLength() {
-        FloatArrayPool pool = new FloatArrayPool(1 << 20);
+        ArrayPool pool = new ArrayPool(1 << 20);
         float[] a = filled(5003, 1);
         pool.give(a);
-        assertEquals(4L * 5003, pool.pooledBytes());
-        assertNotSame(a, pool.take(5004), "another length gets a new array");
-        float[] b = pool.take(5003);
+        assertEquals(4L * 5003 + ArrayPool.ARRAY_OVERHEAD, pool.pooledBytes());
+        assertNotSame(a, take(pool, 5004), "another length gets a new array");
+        float[] b = take(pool, 5003);
         assertSame(a, b);
         assertAllNaN(b); // poisoned, not zeroed: storage is uninitialised
         assertEquals(0, pool.pooledBytes());
         assertEquals(1, pool.reused());
-        assertNotSame(a, pool.take(5003), "an array is handed out once");
+        assertNotSame(a, take(pool, 5003), "an array is handed out once");
     }
 
     @Test
-    void keepsNoSmallArrays() {
-        FloatArrayPool pool = new FloatArrayPool(1 << 20);
-        float[] small = filled(FloatArrayPool.MIN_LENGTH - 1, 2);
-        pool.give(small);
+    void keepsArraysOfEveryKindAndLengthApartAndPoisonsThem() {
+        ArrayPool pool = new ArrayPool(1 << 20);
+        float[] f = filled(3, 2);
+        short[] h = {1, 2, 3};
+        int[] i = {4, 5, 6};
+        long[] l = {7, 8, 9};
+        pool.give(f);
+        pool.give(h);
+        pool.give(i);
+        pool.give(l);
+        assertEquals(4 * 3 + 2 * 3 + 4 * 3 + 8 * 3 + 4 * ArrayPool.ARRAY_OVERHEAD, pool.pooledBytes());
+        assertNotSame(l, pool.take(DType.I64, 2), "another length");
+        assertSame(l, pool.take(DType.I64, 3));
+        assertSame(i, pool.take(DType.I32, 3));
+        assertSame(h, pool.take(DType.F16, 3), "BF16 and F16 share short arrays");
+        assertSame(f, take(pool, 3));
+        assertAllNaN(f);
+        for (short x : h) assertTrue(Float.isNaN(org.racro4j.core.HalfFloats.f16ToFloat(x)) && Float.isNaN(org.racro4j.core.HalfFloats.bf16ToFloat(x)));
+        for (int x : i) assertEquals(Integer.MIN_VALUE, x);
+        for (long x : l) assertEquals(Long.MIN_VALUE, x);
         assertEquals(0, pool.pooledBytes());
-        assertNotSame(small, pool.take(small.length));
+        assertEquals(4, pool.reused());
     }
 
     @Test
     void evictsTheLeastRecentlyUsedLengthFirst() {
         int n = 7001;
-        FloatArrayPool pool = new FloatArrayPool(4L * (3 * n + 3) + 100);   // room for arrays of n, n+1 and n+2
+        ArrayPool pool = new ArrayPool(4L * (3 * n + 3) + 3 * ArrayPool.ARRAY_OVERHEAD + 100);   // room for arrays of n, n+1 and n+2
         float[] a = filled(n, 3);
         float[] b = filled(n + 1, 4);
         float[] c = filled(n + 2, 5);
@@ -67,14 +87,14 @@ class FloatArrayPoolTest {
         pool.give(a);
         pool.give(b);
         pool.give(c);
-        assertSame(a, pool.take(n));                                     // n is now the most recently used length
+        assertSame(a, take(pool, n));                                     // n is now the most recently used length
         pool.give(a);
         pool.give(d);                                                    // overflows: n+1, the least recent, goes
-        assertEquals(4L * (3 * n + 5), pool.pooledBytes());
-        assertNotSame(b, pool.take(n + 1));
-        assertSame(c, pool.take(n + 2));
-        assertSame(d, pool.take(n + 3));
-        assertSame(a, pool.take(n));
+        assertEquals(4L * (3 * n + 5) + 3 * ArrayPool.ARRAY_OVERHEAD, pool.pooledBytes());
+        assertNotSame(b, take(pool, n + 1));
+        assertSame(c, take(pool, n + 2));
+        assertSame(d, take(pool, n + 3));
+        assertSame(a, take(pool, n));
         assertEquals(0, pool.pooledBytes());
         pool.give(filled(4 * n, 7));                                     // larger than the whole capacity: not kept
         assertEquals(0, pool.pooledBytes());
@@ -83,17 +103,17 @@ class FloatArrayPoolTest {
     @Test
     void dropsTheOldestArraysOfOneLengthWhenOnlyThatLengthIsKept() {
         int n = 5001;
-        FloatArrayPool pool = new FloatArrayPool(4L * n * 2 + 100);       // room for two
+        ArrayPool pool = new ArrayPool(4L * n * 2 + 2 * ArrayPool.ARRAY_OVERHEAD + 100);       // room for two
         float[] a = filled(n, 8);
         float[] b = filled(n, 9);
         float[] c = filled(n, 10);
         pool.give(a);
         pool.give(b);
         pool.give(c);                                                    // a, the oldest, goes
-        assertEquals(8L * n, pool.pooledBytes());
-        assertSame(c, pool.take(n));
-        assertSame(b, pool.take(n));
-        assertNotSame(a, pool.take(n));
+        assertEquals(8L * n + 2 * ArrayPool.ARRAY_OVERHEAD, pool.pooledBytes());
+        assertSame(c, take(pool, n));
+        assertSame(b, take(pool, n));
+        assertNotSame(a, take(pool, n));
     }
 
     @Test

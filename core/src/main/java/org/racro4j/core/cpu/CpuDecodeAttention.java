@@ -1,0 +1,95 @@
+package org.racro4j.core.cpu;
+
+import org.racro4j.core.Tensor;
+
+/**
+ * One new query per sequence against its KV cache (Backend.decodeAttention), F32: for each row and query head, the
+ * scores of the row's first lengths[b] keys where the key mask is not 0, their softmax (max, exps, sum in double) and
+ * the weighted sum of the values. One pass over the keys and one over the values, with no score tensor, mask tensor or
+ * transposed copy, and the scratch rows are the calling thread's: a decode step of a small model was a dozen ops and
+ * their allocations here, in a step whose arithmetic takes microseconds.
+ */
+final class CpuDecodeAttention {
+    private CpuDecodeAttention() {}
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /** q [B, Hq, 1, D], caches [B, Hkv, C, D] (last stride 1), lengths [B] I32, keyMask [B, C] F32 (last stride 1) or null. */
+    static void run(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
+        int b = q.size(0);
+        int hq = q.size(1);
+        int d = q.size(3);
+        int hkv = kCache.size(1);
+        int c = kCache.size(2);
+        int perKv = hq / hkv;
+        float[] qs = Floats.read(q);
+        float[] ks = Floats.read(kCache);
+        float[] vs = Floats.read(vCache);
+        float[] ms = keyMask == null ? null : Floats.read(keyMask);
+        float[] os = Floats.writable(out);
+        int[] lens = Floats.storage(lengths).ints();
+        int lenOff = lengths.offset();
+        int lenStride = lengths.stride(0);
+        Parallel.range(b * hq, Math.max(1, 4096 / Math.max(1, c * d)), (r0, r1) -> {
+            float[][] scratch = SCRATCH.get();
+            if (scratch[0].length < c) scratch[0] = new float[c];
+            if (scratch[1].length < d) scratch[1] = new float[d];
+            float[] scores = scratch[0];
+            float[] acc = scratch[1];
+            for (int r = r0; r < r1; r++) {
+                int row = r / hq;
+                int head = r % hq;
+                int kvHead = head / perKv;
+                int len = Math.min(c, Math.max(0, lens[lenOff + row * lenStride]));
+                int qb = q.offset() + row * q.stride(0) + head * q.stride(1);
+                int kb = kCache.offset() + row * kCache.stride(0) + kvHead * kCache.stride(1);
+                int vb = vCache.offset() + row * vCache.stride(0) + kvHead * vCache.stride(1);
+                int mb = keyMask == null ? 0 : keyMask.offset() + row * keyMask.stride(0);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int s = 0; s < len; s++) {
+                    if (ms != null && ms[mb + s] == 0f) {
+                        scores[s] = Float.NEGATIVE_INFINITY;
+                        continue;
+                    }
+                    float score = scale * dot(qs, qb, ks, kb + s * kCache.stride(2), d);
+                    scores[s] = score;
+                    max = Math.max(max, score);
+                }
+                int ob = out.offset() + row * out.stride(0) + head * out.stride(1);
+                java.util.Arrays.fill(acc, 0, d, 0f);
+                if (max != Float.NEGATIVE_INFINITY) {
+                    ExpRuns.exp(scores, 0, max, scores, 0, len);
+                    double sum = 0;
+                    for (int s = 0; s < len; s++) sum += scores[s];
+                    for (int s = 0; s < len; s++) {
+                        float w = scores[s];
+                        if (w == 0f) continue;
+                        int vo = vb + s * vCache.stride(2);
+                        for (int j = 0; j < d; j++) acc[j] += w * vs[vo + j];
+                    }
+                    float inv = (float) (1.0 / sum);
+                    for (int j = 0; j < d; j++) acc[j] *= inv;
+                }
+                for (int j = 0; j < d; j++) os[ob + j * out.stride(3)] = acc[j];
+            }
+        });
+        Floats.commit(out, os);
+    }
+
+    /** a[ao ...] . b[bo ...] over n floats, in four float partial sums (independent chains the CPU overlaps). */
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[ao + i] * b[bo + i];
+            s1 += a[ao + i + 1] * b[bo + i + 1];
+            s2 += a[ao + i + 2] * b[bo + i + 2];
+            s3 += a[ao + i + 3] * b[bo + i + 3];
+        }
+        for (; i < n; i++) s0 += a[ao + i] * b[bo + i];
+        return (s0 + s1) + (s2 + s3);
+    }
+}
