@@ -12,7 +12,8 @@ import org.racro4j.core.Tensor;
 final class CpuDecodeAttention {
     private CpuDecodeAttention() {}
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Per thread: the row's scores [C], the output accumulator [D], and the dot kernel's lanes (vector mode). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     /** q [B, Hq, 1, D], caches [B, Hkv, C, D] (last stride 1), lengths [B] I32, keyMask [B, C] F32 (last stride 1) or null. */
     static void run(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
@@ -34,6 +35,7 @@ final class CpuDecodeAttention {
             float[][] scratch = SCRATCH.get();
             if (scratch[0].length < c) scratch[0] = new float[c];
             if (scratch[1].length < d) scratch[1] = new float[d];
+            if (VectorApi.ENABLED && scratch[2].length < LaneAttention.LANES_SCRATCH) scratch[2] = new float[LaneAttention.LANES_SCRATCH];
             float[] scores = scratch[0];
             float[] acc = scratch[1];
             for (int r = r0; r < r1; r++) {
@@ -45,27 +47,35 @@ final class CpuDecodeAttention {
                 int kb = kCache.offset() + row * kCache.stride(0) + kvHead * kCache.stride(1);
                 int vb = vCache.offset() + row * vCache.stride(0) + kvHead * vCache.stride(1);
                 int mb = keyMask == null ? 0 : keyMask.offset() + row * keyMask.stride(0);
+                if (VectorApi.ENABLED) {
+                    LaneAttention.dots(qs, qb, ks, kb, kCache.stride(2), len, d, scores, scratch[2]);
+                } else {
+                    for (int s = 0; s < len; s++) scores[s] = dot(qs, qb, ks, kb + s * kCache.stride(2), d);
+                }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int s = 0; s < len; s++) {
                     if (ms != null && ms[mb + s] == 0f) {
                         scores[s] = Float.NEGATIVE_INFINITY;
-                        continue;
+                    } else {
+                        scores[s] *= scale;
+                        max = Math.max(max, scores[s]);
                     }
-                    float score = scale * dot(qs, qb, ks, kb + s * kCache.stride(2), d);
-                    scores[s] = score;
-                    max = Math.max(max, score);
                 }
                 int ob = out.offset() + row * out.stride(0) + head * out.stride(1);
                 java.util.Arrays.fill(acc, 0, d, 0f);
                 if (max != Float.NEGATIVE_INFINITY) {
-                    ExpRuns.exp(scores, 0, max, scores, 0, len);
+                    ExpRuns.exp(scores, 0, max, scores, 0, len);   // masked keys: exp(-inf) = 0, skipped below
                     double sum = 0;
                     for (int s = 0; s < len; s++) sum += scores[s];
-                    for (int s = 0; s < len; s++) {
-                        float w = scores[s];
-                        if (w == 0f) continue;
-                        int vo = vb + s * vCache.stride(2);
-                        for (int j = 0; j < d; j++) acc[j] += w * vs[vo + j];
+                    if (VectorApi.ENABLED) {
+                        LaneAttention.weightedSum(scores, len, vs, vb, vCache.stride(2), d, acc);
+                    } else {
+                        for (int s = 0; s < len; s++) {
+                            float w = scores[s];
+                            if (w == 0f) continue;
+                            int vo = vb + s * vCache.stride(2);
+                            for (int j = 0; j < d; j++) acc[j] += w * vs[vo + j];
+                        }
                     }
                     float inv = (float) (1.0 / sum);
                     for (int j = 0; j < d; j++) acc[j] *= inv;
