@@ -16,7 +16,8 @@ public final class Functional {
             throw new IllegalArgumentException("linear: input " + Shapes.str(x.shape()) + " has " + x.size(-1)
                     + " features but weight " + Shapes.str(w.shape()) + " expects " + w.size(1));
         }
-        Tensor y = x.matmul(w.t());
+        Tensor wt = TransposedWeights.lookup(w);
+        Tensor y = x.matmul(wt != null ? wt : w.t());
         return b == null ? y : y.add(b);
     }
 

@@ -52,4 +52,16 @@ public final class Linear extends Module {
     public int outFeatures() {
         return weight.size(0);
     }
+
+    /** The weights of every Linear in a module tree, in registration order (for {@link org.racro4j.core.TransposedWeights}). */
+    public static java.util.List<Tensor> weightsIn(Module root) {
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        collect(root, out);
+        return out;
+    }
+
+    private static void collect(Module m, java.util.List<Tensor> out) {
+        if (m instanceof Linear l) out.add(l.weight);
+        for (Module child : m.children().values()) collect(child, out);
+    }
 }

@@ -3,13 +3,16 @@ package org.racro4j.models.decoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Functional;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.TransposedWeights;
 import org.racro4j.core.io.Safetensors;
 import org.racro4j.core.nn.Linear;
 import org.racro4j.core.nn.Module;
@@ -133,6 +136,24 @@ public final class CausalLM extends Module {
         Tensor out = logits(h.reshape(b, -1));
         cache.advanceDevicePosition();
         return out;
+    }
+
+    /**
+     * Row-major copies of the weights of every linear layer and of the head (the embedding when tied), for the calling
+     * thread until closed (see {@link TransposedWeights}).
+     */
+    public TransposedWeights transposedWeights() {
+        List<Tensor> weights = new ArrayList<>(Linear.weightsIn(this));
+        if (lmHead == null) weights.add(body.embedding().weight());
+        return TransposedWeights.of(weights);
+    }
+
+    /** Bytes of the weights {@link #transposedWeights} would copy. */
+    public long linearWeightBytes() {
+        long bytes = 0;
+        for (Tensor w : Linear.weightsIn(this)) bytes += w.numel() * w.dtype().byteSize();
+        if (lmHead == null) bytes += body.embedding().weight().numel() * dtype.byteSize();
+        return bytes;
     }
 
     /** Makes the rotary tables cover positions [0, positions) (before a decode step is captured). */

@@ -10,6 +10,7 @@ import org.racro4j.core.Device;
 import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.TransposedWeights;
 import org.racro4j.core.random.Generator;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.KvCache;
@@ -76,7 +77,7 @@ public final class TextGeneration {
         Generator gen = new Generator(cfg.seed());
         Device device = model.device();
         KvCache cache = model.newCache(unique, capacity);
-        try (Autograd.Mode off = Autograd.noGrad()) {
+        try (Autograd.Mode off = Autograd.noGrad(); TransposedWeights rowMajor = rowMajorWeights(model)) {
             Tensor next;
             try (Scope s = Scope.open()) {
                 Tensor embeds = prefillEmbeddings(model, prefix, prompts, longest);
@@ -170,6 +171,20 @@ public final class TextGeneration {
             if (captured[0] != null) captured[0].close();
             ids.close();
         }
+    }
+
+    /** -D property: false makes CPU generation read the weights as stored ([out, in]) instead of row-major copies. */
+    public static final String PROP_ROW_MAJOR_WEIGHTS = "racro4j.decode.rowMajorWeights";
+
+    /**
+     * Row-major weight copies for this generation where they pay: on the CPU, for F32 models whose linear weights take at
+     * most an eighth of the heap (the copy doubles them while the call runs). Null elsewhere: GPU matrix kernels read a
+     * transposed weight as fast, and a half-precision CPU model converts its weights per product anyway.
+     */
+    static TransposedWeights rowMajorWeights(CausalLM model) {
+        boolean pays = !"false".equalsIgnoreCase(System.getProperty(PROP_ROW_MAJOR_WEIGHTS)) && model.device().equals(Device.CPU) && model.dtype() == DType.F32
+                && model.linearWeightBytes() <= Runtime.getRuntime().maxMemory() / 8;
+        return pays ? model.transposedWeights() : null;
     }
 
     /** -D property: false keeps decoding eager (one launch per op) on backends that capture graphs. */
