@@ -33,16 +33,17 @@ import org.racro4j.models.decoder.KvCache;
  *
  * <p>Sampling does not depend on which slot a sequence gets or when it runs: sample g of the request with stream i
  * (by default its index in the list) draws its token j from the Philox stream (seed, offset (i x G + g) x 2^32 + j)
- * (one uniform, {@code Backend.sampleTokens} on that row alone), so the tokens are the same for any slot count,
- * and for any order of requests that keep their streams. They differ from {@link TextGeneration}'s samples
+ * (one uniform per token: {@code Backend.sampleTokens} with one offset per row), so the tokens are the same for any
+ * slot count, and for any order of requests that keep their streams. They differ from {@link TextGeneration}'s samples
  * for the same seed, which draws row r's token from one offset per step; greedy decoding gives the same tokens as
  * {@link TextGeneration} of each request alone. Log-probabilities equal those of a request run alone up to float
  * rounding, not bit for bit: the attention of a row sums over keys at positions that depend on when it was
  * admitted (the masked entries before it add exact zeros, but the vector lanes that the real keys fall into move
  * with their position), and the CPU matrix product chooses its kernel by the number of rows in flight.
  *
- * <p>Where it stops: this is the host-cursor path (the CPU's): one forward per step over the live rows, sampling
- * row by row (one small call per row, cheap next to the forward on the CPU, a launch per row on a GPU). The
+ * <p>Where it stops: this is the host-cursor path (the CPU's): one forward per step over the live rows, and the
+ * sampled ids read back to the host every step (a backend without its own per-row-offset sampling samples row by
+ * row: a launch per row on a GPU). The
  * device-cursor path with a captured decode graph (GPUs with a decode-attention kernel) needs a fixed batch and
  * keeps using {@link TextGeneration}. Group admission ({@code groupSize} G) prefills a request once and forks
  * it into G rows, which enter together when G slots are free.
@@ -356,15 +357,9 @@ public final class ContinuousGeneration {
             int n = samples.length;
             Tensor lf = logits.to(DType.F32).contiguous();
             Tensor ids = Tensor.empty(DType.I64, lf.device(), n);
-            if (cfg.temperature() <= 0f) {
-                lf.backend().sampleTokens(lf, 0f, cfg.topK(), cfg.topP(), cfg.seed(), 0, ids);   // argmax: no randomness drawn
-            } else {
-                for (int r = 0; r < n; r++) {
-                    long offset = (stream(samples[r]) << 32) | produced[samples[r]];
-                    lf.backend().sampleTokens(lf.narrow(0, r, 1), cfg.temperature(), cfg.topK(), cfg.topP(), cfg.seed(), offset,
-                            ids.narrow(0, r, 1));
-                }
-            }
+            long[] offsets = new long[n];
+            for (int r = 0; r < n; r++) offsets[r] = (stream(samples[r]) << 32) | produced[samples[r]];
+            lf.backend().sampleTokens(lf, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.seed(), offsets, ids);
             float temp = cfg.temperature() > 0 ? cfg.temperature() : 1f;
             float[] lp = lf.div(temp).logSoftmax(-1).gather(1, ids.reshape(n, 1)).toFloatArray();
             long[] chosen = ids.toLongArray();
