@@ -45,8 +45,16 @@ import org.racro4j.models.decoder.KvCache;
  * sampled ids read back to the host every step (a backend without its own per-row-offset sampling samples row by
  * row: a launch per row on a GPU). The
  * device-cursor path with a captured decode graph (GPUs with a decode-attention kernel) needs a fixed batch and
- * keeps using {@link TextGeneration}. Group admission ({@code groupSize} G) prefills a request once and forks
- * it into G rows, which enter together when G slots are free.
+ * keeps using {@link TextGeneration}; this class runs on any device, but always on the host cursor. Group admission
+ * ({@code groupSize} G) prefills a request once and forks it into G rows, which enter together when G slots are
+ * free. Requests may carry a prefix of embeddings [P, D] (image tokens) each, so RL rollouts can pass what they pass
+ * to {@link TextGeneration} through {@link Request#list}.
+ *
+ * <p>Costs: a finished row's removal copies one row of the cache (all layers, the entries so far); a shift copies
+ * the kept entries of the live rows; both are small next to the decode steps (measured on one thread: 59 row moves
+ * took 0.3 ms of a 235 ms rollout of 64 requests in 16 slots on a 2-layer dim-128 model). Each step attends every live row over the
+ * entries since the oldest live row started (masked before a row's own start), and requests are prefilled as slots
+ * free up, often one at a time, where a plain batch prefills all its prompts in one larger product.
  */
 public final class ContinuousGeneration {
     private ContinuousGeneration() {}
@@ -76,6 +84,22 @@ public final class ContinuousGeneration {
         /** A prompt with its own limit on new tokens. */
         public static Request of(int[] prompt, int maxNewTokens) {
             return new Request(prompt, null, maxNewTokens, null, -1);
+        }
+
+        /**
+         * One request per prompt, with row i of {@code prefix} ([B, P, D], or null) before prompt i: the arguments of
+         * {@link TextGeneration#generate(CausalLM, Tensor, List, SamplingConfig, int)} (as RL rollouts pass them).
+         */
+        public static List<Request> list(Tensor prefix, List<int[]> prompts) {
+            if (prefix != null && prefix.size(0) != prompts.size()) {
+                throw new IllegalArgumentException("Request.list: prefix has " + prefix.size(0) + " rows for " + prompts.size() + " prompts");
+            }
+            List<Request> out = new ArrayList<>(prompts.size());
+            for (int i = 0; i < prompts.size(); i++) {
+                Tensor row = prefix == null ? null : prefix.narrow(0, i, 1).reshape(prefix.size(1), prefix.size(2));
+                out.add(new Request(prompts.get(i), row, -1, null, -1));
+            }
+            return out;
         }
 
         /** This request drawing from random stream {@code id}. */

@@ -195,6 +195,14 @@ class ContinuousGenerationTest {
                         .get(0);
                 assertSame(alone, cont.get(i), TOL, "prefix request " + i);
             }
+
+            // what RL rollouts pass to TextGeneration (a [B, P, D] prefix, prompts, a group size), greedy: the same tokens
+            Tensor prefix3 = Tensor.randn(g, 3, 4, CONFIG.hiddenSize());
+            List<int[]> prompts = List.of(ids(400, 5), ids(401, 1), ids(402, 9));
+            List<Generated> viaText = TextGeneration.generate(model, prefix3, prompts, SamplingConfig.greedy(12, Set.of(STOP)), 2);
+            List<Generated> viaList = ContinuousGeneration.generate(model, Request.list(prefix3, prompts), SamplingConfig.greedy(12, Set.of(STOP)),
+                    4, 2, 0);
+            for (int i = 0; i < viaText.size(); i++) assertSame(viaText.get(i), viaList.get(i), TOL, "Request.list, sample " + i);
         }
     }
 
