@@ -37,24 +37,25 @@ import org.racro4j.models.decoder.KvCache;
  * slot count, and for any order of requests that keep their streams. They differ from {@link TextGeneration}'s samples
  * for the same seed, which draws row r's token from one offset per step; greedy decoding gives the same tokens as
  * {@link TextGeneration} of each request alone. Log-probabilities equal those of a request run alone up to float
- * rounding, not bit for bit: the attention of a row sums over keys at positions that depend on when it was
- * admitted (the masked entries before it add exact zeros, but the vector lanes that the real keys fall into move
- * with their position), and the CPU matrix product chooses its kernel by the number of rows in flight.
+ * rounding, not bit for bit: a row's softmax and weighted sum over its keys run over every entry since the oldest
+ * live row started (the masked ones weigh exactly 0), so its terms are grouped into partial sums differently than
+ * alone, and the CPU matrix product chooses its kernel by the number of rows in flight.
  *
  * <p>Where it stops: this is the host-cursor path (the CPU's): one forward per step over the live rows, and the
  * sampled ids read back to the host every step (a backend without its own per-row-offset sampling samples row by
- * row: a launch per row on a GPU). The
- * device-cursor path with a captured decode graph (GPUs with a decode-attention kernel) needs a fixed batch and
- * keeps using {@link TextGeneration}; this class runs on any device, but always on the host cursor. Group admission
+ * row: a launch per row on a GPU). The device-cursor path with a captured decode graph (GPUs with a
+ * decode-attention kernel) needs a fixed batch and keeps using {@link TextGeneration}; this class runs on any
+ * device, but always on the host cursor, and was measured and tested on the CPU only. Group admission
  * ({@code groupSize} G) prefills a request once and forks it into G rows, which enter together when G slots are
  * free. Requests may carry a prefix of embeddings [P, D] (image tokens) each, so RL rollouts can pass what they pass
  * to {@link TextGeneration} through {@link Request#list}.
  *
  * <p>Costs: a finished row's removal copies one row of the cache (all layers, the entries so far); a shift copies
  * the kept entries of the live rows; both are small next to the decode steps (measured on one thread: 59 row moves
- * took 0.3 ms of a 235 ms rollout of 64 requests in 16 slots on a 2-layer dim-128 model). Each step attends every live row over the
- * entries since the oldest live row started (masked before a row's own start), and requests are prefilled as slots
- * free up, often one at a time, where a plain batch prefills all its prompts in one larger product.
+ * took 0.3 ms of a 235 ms rollout of 64 requests in 16 slots on a 2-layer dim-128 model). Each step attends every
+ * live row over the entries since the oldest live row started (masked before a row's own start), and requests are
+ * prefilled as slots free up, often one at a time, where a plain batch prefills all its prompts in one larger
+ * product.
  */
 public final class ContinuousGeneration {
     private ContinuousGeneration() {}
@@ -154,7 +155,7 @@ public final class ContinuousGeneration {
         private final int groupSize;
         private final int capacity;
         private final Device device;
-        /** Per sample: the new tokens it may still produce at most, its tokens and log-probs, how many, whether stopped. */
+        /** Per sample: the most new tokens it may produce, its tokens and log-probs, how many so far, whether stopped. */
         private final int[] room;
         private final int[][] tokens;
         private final float[][] logps;
