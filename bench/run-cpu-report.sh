@@ -11,7 +11,9 @@
 # Run it from a quiet machine: anything else using the CPU lowers both sides, unevenly. What it runs, in order:
 # matmul (256, 512, 1024) racro4j vs numpy; a training step racro4j vs PyTorch on two Qwen2-shaped models; rollout
 # (prefill + KV-cache decode) racro4j vs PyTorch on the same models, plain and in GRPO groups (64 sequences as 8 prompts
-# of 8 samples, each prompt prefilled once); the training-step scaling sweep; the JMH suites.
+# of 8 samples, each prompt prefilled once), and with spread lengths (64 sequences of 8 to 64 new tokens, 16 at a time:
+# racro4j with and without continuous batching, PyTorch in batches run until their longest); the training-step scaling
+# sweep; the JMH suites.
 #
 # Every comparison runs at each thread count from 1 to the machine's cores, on both sides, and the report takes each
 # side at its best thread count (named in the row): small models often run fastest on one thread, and comparing at a
@@ -125,6 +127,7 @@ if (( quick )); then
   TRAIN=(--seq 16 --batch 2 --warmup 1 --steps 2)
   ROLL=(--batch 2 --prompt-len 4 --new-tokens 4 --warmup 1 --repeats 1)
   ROLL_GROUP=(--batch 4 --group 2 --prompt-len 4 --new-tokens 4 --warmup 1 --repeats 1)
+  ROLL_SPREAD=(--batch 2 --requests 5 --prompt-len 4 --new-tokens 6 --stop-spread 1:6 --warmup 1 --repeats 1)
   SCALING=(--quick --warmup 1 --steps 1)
   JMH=(--quick)
 else
@@ -139,6 +142,8 @@ else
   ROLL=(--batch 8 --prompt-len 32 --new-tokens 32 --warmup 10 --repeats 10)   # a run takes 0.03-0.4 s: warm the JIT
   # GRPO's groups: 8 prompts of 64 tokens, 8 samples each; racro4j also times its own plain path on the same batch
   ROLL_GROUP=(--batch 64 --group 8 --prompt-len 64 --new-tokens 32 --warmup 3 --repeats 5)
+  # rollouts of spread lengths: 64 sequences of 8 to 64 new tokens, 16 in flight; useful tokens/s (each sequence's own)
+  ROLL_SPREAD=(--batch 16 --prompt-len 32 --new-tokens 64 --stop-spread 8:64 --warmup 3 --repeats 5)
   SCALING=()
   JMH=(--forks 1 --warmup-iterations 2 --iterations 3 --iteration-ms 1000)
 fi
@@ -162,7 +167,7 @@ for t in "${THREAD_COUNTS[@]}"; do
   for s in "${SHAPES[@]}"; do
     # shellcheck disable=SC2206
     shape=($s)
-    for roll in "${ROLL[*]}" "${ROLL_GROUP[*]}"; do
+    for roll in "${ROLL[*]}" "${ROLL_GROUP[*]}" "${ROLL_SPREAD[*]}"; do
       # shellcheck disable=SC2206
       roll=($roll)
       step env RACRO4J_THREADS="$t" $RUN bench rollout "${shape[@]}" "${roll[@]}"

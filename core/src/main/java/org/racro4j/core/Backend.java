@@ -151,6 +151,22 @@ public interface Backend extends AutoCloseable {
      */
     void sampleTokens(Tensor logits, float temperature, int topK, float topP, long seed, long offset, Tensor out);
 
+    /**
+     * {@link #sampleTokens(Tensor, float, int, float, long, long, Tensor)} with one stream position per row: row b's
+     * uniform is word 0 of Philox block {@code offsets[b]} (what sampling that row alone at offset offsets[b] draws),
+     * so a row's draw does not depend on the other rows or on its place in the batch. This default samples row by
+     * row; the CPU backend does all rows in one parallel pass.
+     */
+    default void sampleTokens(Tensor logits, float temperature, int topK, float topP, long seed, long[] offsets, Tensor out) {
+        int rows = logits.size(0);
+        if (offsets.length != rows) {
+            throw new IllegalArgumentException("sampleTokens: " + offsets.length + " offsets for " + rows + " rows of logits");
+        }
+        for (int r = 0; r < rows; r++) {
+            sampleTokens(logits.narrow(0, r, 1), temperature, topK, topP, seed, offsets[r], out.narrow(0, r, 1));
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ optimizer
 
     /**

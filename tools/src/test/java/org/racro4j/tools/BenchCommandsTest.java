@@ -177,6 +177,42 @@ class BenchCommandsTest {
     }
 
     /**
+     * rollout --stop-spread: the requests' lengths are those bench/python/rollout.py draws (splitmix64 there: 9, 3, 8,
+     * 7, 4, 4, 2 for 7 requests in [2, 9], 37 tokens), the rates are those tokens over the printed times, and the
+     * speedup is the ratio of the two times.
+     */
+    @Test
+    void stopSpreadCountsTheUsefulTokensThePeerCounts() throws IOException {
+        List<String> args = new ArrayList<>(List.of("rollout"));
+        args.addAll(List.of(SHAPE));
+        args.addAll(List.of("--batch", "3", "--requests", "7", "--prompt-len", "5", "--new-tokens", "11", "--stop-spread", "2:9",
+                "--warmup", "0", "--repeats", "1"));
+        Timed t = single(args.toArray(new String[0]));
+        JsonNode j = t.json();
+        assertEquals("2:9", j.get("stop_spread").asText());
+        assertEquals(7, j.get("requests").asInt());
+        assertEquals(37, j.get("useful_tokens").asInt(), t.line());
+        double seconds = j.get("seconds").asDouble();
+        double plain = j.get("plain_seconds").asDouble();
+        // times are printed to 1 ms, rates to 0.1 token/s and the speedup to 0.01: each within what that rounding allows
+        assertEquals(37 / seconds, j.get("useful_tokens_per_s").asDouble(), 37 * 0.0005 / (seconds * (seconds - 0.0005)) + 0.05, t.line());
+        assertEquals(37 / plain, j.get("plain_useful_tokens_per_s").asDouble(), 37 * 0.0005 / (plain * (plain - 0.0005)) + 0.05, t.line());
+        double speedupRounding = (plain + 0.0005) / (seconds - 0.0005) - plain / seconds;
+        assertEquals(plain / seconds, j.get("continuous_speedup").asDouble(), speedupRounding + 0.005, t.line());
+        assertTrue((seconds + plain) * 1000 <= t.wallMs(), t.line() + ", wall " + t.wallMs() + " ms");
+
+        for (String[] bad : new String[][] {{"5", "--stop-spread must be A:B"}, {"9:2", "1 <= A <= B <= --new-tokens (11)"},
+                {"2:12", "1 <= A <= B <= --new-tokens (11)"}}) {
+            List<String> a = new ArrayList<>(List.of("bench", "rollout"));
+            a.addAll(List.of(SHAPE));
+            a.addAll(List.of("--batch", "3", "--prompt-len", "5", "--new-tokens", "11", "--stop-spread", bad[0]));
+            CommandLineTest.Run r = CommandLineTest.run(a.toArray(new String[0]));
+            assertEquals(2, r.exit(), a + "\n" + r.err());
+            assertTrue(r.err().contains(bad[1]), r.err());
+        }
+    }
+
+    /**
      * scaling --quick: each axis varies only its own quantity (and the model axis grows the parameter count), every
      * line is consistent as a train-step line, and one timed step per point fits in the wall time.
      */

@@ -66,11 +66,17 @@ public final class Comparison {
     static List<Entry> rollout(RawResults raw) {
         Map<String, Sides> pairs = pair(raw.rows(r -> r.is("rollout") && "cpu".equals(r.str("device"))),
                 r -> model(r) + " batch " + r.str("batch") + (r.json().has("group") ? " group " + r.str("group") : "")
-                        + " prompt " + r.str("prompt_len") + " new " + r.str("new_tokens"), Row::ours);
+                        + " prompt " + r.str("prompt_len") + " new " + r.str("new_tokens")
+                        + (r.json().has("stop_spread") ? " spread " + r.str("stop_spread") + " requests " + r.str("requests") : ""),
+                Row::ours);
         List<Entry> out = new ArrayList<>();
         for (var e : pairs.entrySet()) {
             Sides sides = e.getValue();
             Row any = sides.any();
+            if (any.json().has("stop_spread")) {
+                out.addAll(spreadRollout(e.getKey(), sides));
+                continue;
+            }
             String label = "rollout " + compact(any) + " b" + any.str("batch") + (any.json().has("group") ? " g" + any.str("group") : "");
             for (String[] metric : new String[][] {{"prefill tokens/s", "prefill_tokens_per_s", " prefill"},
                     {"decode tokens/s", "decode_tokens_per_s", " decode"}}) {
@@ -80,6 +86,27 @@ public final class Comparison {
             }
         }
         return out;
+    }
+
+    /**
+     * Rollouts of spread lengths (--stop-spread): useful tokens/s (each sequence's own new tokens), racro4j with
+     * continuous batching against the peer's batches run until their longest, and racro4j's own plain path (the same
+     * way as the peer's) against the peer.
+     */
+    private static List<Entry> spreadRollout(String key, Sides sides) {
+        Row any = sides.any();
+        String label = "rollout " + compact(any) + " b" + any.str("batch") + " spread " + any.str("stop_spread");
+        Row ours = sides.best(true, "useful_tokens_per_s"), peer = sides.best(false, "useful_tokens_per_s");
+        Row oursPlain = sides.best(true, "plain_useful_tokens_per_s");
+        String speedup = ours == null ? "" : String.format(java.util.Locale.ROOT, "; continuous vs plain batches %.2fx",
+                ours.num("continuous_speedup"));
+        return List.of(
+                new Entry("rollout", key, "useful tokens/s, continuous batching", num(ours, "useful_tokens_per_s"),
+                        num(peer, "useful_tokens_per_s"), impl(peer), threads(ours, peer) + speedup, cmd(ours), cmd(peer),
+                        label + " continuous"),
+                new Entry("rollout", key, "useful tokens/s, batches until the longest", num(oursPlain, "plain_useful_tokens_per_s"),
+                        num(peer, "useful_tokens_per_s"), impl(peer), threads(oursPlain, peer), cmd(oursPlain), cmd(peer),
+                        label + " plain"));
     }
 
     /** For a grouped rollout: how much faster racro4j's shared prefill and generation were than its own plain path. */

@@ -102,7 +102,10 @@ public final class PerformanceReport {
         md.append("Peers: numpy (OpenBLAS) for matmul; plain PyTorch (`bench/python/train_step.py`, `rollout.py`: the same\n"
                 + "Qwen2-shaped model, AdamW, KV-cache loop) for the rest. Medians after warm-up on both sides. Where a benchmark ran at\n"
                 + "several thread counts, each side counts at its best one (the notes say which: ours vs peer). Grouped rollouts\n"
-                + "(`group`) are GRPO's groups: each prompt prefilled once and its KV cache forked, on both sides.\n\n");
+                + "(`group`) are GRPO's groups: each prompt prefilled once and its KV cache forked, on both sides. Rollouts with a\n"
+                + "`spread` A:B generate A to B new tokens per sequence and count useful tokens/s (each sequence's own tokens): the\n"
+                + "peer runs batches until their longest sequence; racro4j is shown that way and with continuous batching (a\n"
+                + "finished sequence's slot taken at once by the next).\n\n");
         List<String> commands = raw.bench("done").stream().map(r -> r.str("cmd")).toList();
         md.append("| benchmark | shape | metric | racro4j | peer | peer is | ratio | notes | commands |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Comparison.Entry e : entries) {

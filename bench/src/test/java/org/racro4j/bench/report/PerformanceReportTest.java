@@ -105,6 +105,35 @@ class PerformanceReportTest {
         assertTrue(e.get(3).note().endsWith("shared prefix vs repeated prompts: prefill 5.10x, generation 1.50x"), e.get(3).note());
     }
 
+    /**
+     * A rollout of spread lengths is its own pair of rows: racro4j's continuous batching and its plain batches, each
+     * against the peer's batches, in useful tokens/s, each side at its best thread count.
+     */
+    @Test
+    void spreadRolloutsCompareContinuousAndPlainWithThePeer() {
+        String roll = "\"bench\":\"rollout\",\"device\":\"cpu\",\"layers\":2,\"dim\":128,\"heads\":4,\"kv_heads\":2,\"vocab\":512,"
+                + "\"batch\":16,\"prompt_len\":32,\"new_tokens\":64,\"stop_spread\":\"8:64\",\"requests\":64,";
+        String raw = String.join("\n",
+                "{" + roll + "\"impl\":\"racro4j\",\"useful_tokens_per_s\":9000.0,\"plain_useful_tokens_per_s\":5000.0,"
+                        + "\"continuous_speedup\":1.80,\"threads\":1}",
+                "{" + roll + "\"impl\":\"racro4j\",\"useful_tokens_per_s\":8000.0,\"plain_useful_tokens_per_s\":6000.0,"
+                        + "\"continuous_speedup\":1.33,\"threads\":2}",
+                "{" + roll + "\"impl\":\"pytorch 1.13.0\",\"useful_tokens_per_s\":3000.0,\"threads\":2}",
+                "{" + roll.replace("\"stop_spread\":\"8:64\",\"requests\":64,", "") + "\"impl\":\"racro4j\",\"prefill_tokens_per_s\":1.0,"
+                        + "\"decode_tokens_per_s\":1.0,\"threads\":1}");
+        List<Comparison.Entry> e = Comparison.rollout(RawResults.parse(List.of(raw), List.of("cpu.jsonl")));
+        assertEquals(4, e.size());   // the spread pair and the plain rollout's prefill and decode
+        assertEquals("layers 2 dim 128 heads 4/2 vocab 512 batch 16 prompt 32 new 64 spread 8:64 requests 64", e.get(0).shape());
+        assertEquals("useful tokens/s, continuous batching", e.get(0).metric());
+        assertEquals(3.0, e.get(0).ratio(), 1e-12);   // ours at 1 thread (9000) / peer (3000)
+        assertEquals("threads 1 vs 2; continuous vs plain batches 1.80x", e.get(0).note());
+        assertEquals("useful tokens/s, batches until the longest", e.get(1).metric());
+        assertEquals(2.0, e.get(1).ratio(), 1e-12);   // ours plain at 2 threads (6000) / peer (3000)
+        assertEquals("threads 2 vs 2", e.get(1).note());
+        assertEquals("rollout L2 d128 b16 spread 8:64 plain", e.get(1).chartLabel());
+        assertEquals("decode tokens/s", e.get(3).metric());
+    }
+
     @Test
     void theMarkdownShowsTheRatiosAndTheCommandsThatMeasuredThem() {
         String md = PerformanceReport.render(cpu());

@@ -243,6 +243,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void sampleTokens(Tensor logits, float temperature, int topK, float topP, long seed, long[] offsets, Tensor out) {
+        CpuSampling.sample(logits, temperature, topK, topP, seed, offsets, out);
+    }
+
+    @Override
     public void adamw(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamWHyper h) {
         CpuAdamW.step(params, grads, m, v, h);
     }

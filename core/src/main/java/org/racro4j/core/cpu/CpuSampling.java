@@ -9,15 +9,35 @@ final class CpuSampling {
     private CpuSampling() {}
 
     static void sample(Tensor logits, float temperature, int topK, float topP, long seed, long offset, Tensor out) {
+        checkLogits(logits);
+        float[] uniforms = new float[logits.size(0)];
+        Philox.fill(uniforms, 0, seed, offset, false, 0f, 1f, 0, uniforms.length);
+        pickRows(logits, temperature, topK, topP, uniforms, out);
+    }
+
+    /** Row b's uniform from its own stream position: word 0 of block offsets[b]. */
+    static void sample(Tensor logits, float temperature, int topK, float topP, long seed, long[] offsets, Tensor out) {
+        checkLogits(logits);
+        int rows = logits.size(0);
+        if (offsets.length != rows) {
+            throw new IllegalArgumentException("sampleTokens: " + offsets.length + " offsets for " + rows + " rows of logits");
+        }
+        float[] uniforms = new float[rows];
+        for (int r = 0; r < rows; r++) Philox.fill(uniforms, r, seed, offsets[r], false, 0f, 1f, 0, 1);
+        pickRows(logits, temperature, topK, topP, uniforms, out);
+    }
+
+    private static void checkLogits(Tensor logits) {
         if (logits.dim() != 2 || !logits.isContiguous()) {
             throw new IllegalArgumentException("sampleTokens: logits must be a contiguous [B, V] tensor, got " + Shapes.str(logits.shape()));
         }
+    }
+
+    private static void pickRows(Tensor logits, float temperature, int topK, float topP, float[] uniforms, Tensor out) {
         int rows = logits.size(0);
         int v = logits.size(1);
         float[] ls = Floats.read(logits);
         CpuStorage os = Floats.storage(out);
-        float[] uniforms = new float[rows];
-        Philox.fill(uniforms, 0, seed, offset, false, 0f, 1f, 0, rows);
         Parallel.range(rows, 1, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int base = logits.offset() + r * v;

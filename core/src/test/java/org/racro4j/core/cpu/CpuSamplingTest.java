@@ -133,6 +133,35 @@ class CpuSamplingTest {
         }
     }
 
+    /**
+     * One stream position per row: row b draws word 0 of block offsets[b] (against the float64 sampler), the same as
+     * sampling that row alone at that offset; rows far apart in the stream, in any order, and a wrong count refused.
+     */
+    @Test
+    void perRowOffsetsDrawEachRowFromItsOwnBlock() {
+        int rows = 37;
+        int v = 29;
+        float[] l = TestSupport.normal(4, rows * v);
+        for (int i = 0; i < l.length; i++) l[i] *= 2;
+        long seed = 99;
+        long[] offsets = new long[rows];
+        for (int r = 0; r < rows; r++) offsets[r] = ((long) (rows - r) << 32) | (3L * r + 1);
+        for (float[] st : new float[][] {{1f, 0, 1f}, {0.8f, 6, 0.9f}}) {
+            Tensor out = Tensor.empty(DType.I64, Device.CPU, rows);
+            CPU.sampleTokens(Tensor.of(l, rows, v), st[0], (int) st[1], st[2], seed, offsets, out);
+            long[] got = out.toLongArray();
+            for (int r = 0; r < rows; r++) {
+                double[] q = keptDistribution(l, r, v, st[0], (int) st[1], st[2]);
+                assertEquals(drawReference(q, uniformOfRow(seed, offsets[r], 0)), got[r], "row " + r);
+                float[] row = Arrays.copyOfRange(l, r * v, (r + 1) * v);
+                assertEquals(sample(row, 1, v, st[0], (int) st[1], st[2], seed, offsets[r])[0], got[r], "row " + r + " alone");
+            }
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CPU.sampleTokens(Tensor.of(l, rows, v), 1f, 0, 1f, seed, new long[rows - 1], Tensor.empty(DType.I64, Device.CPU, rows)));
+        assertTrue(e.getMessage().contains("36 offsets for 37 rows"), e.getMessage());
+    }
+
     /** Pearson chi-square of observed counts against probabilities q (categories with q > 0 only). */
     private static double chiSquare(long[] counts, double[] q, long n) {
         double chi = 0;

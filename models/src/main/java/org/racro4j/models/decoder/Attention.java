@@ -35,8 +35,8 @@ public final class Attention extends Module {
 
     /**
      * @param x       [B, T, D] hidden states of the new tokens
-     * @param pos0    position of the first new token (the cache length)
-     * @param keyMask [B, S] with S = pos0 + T: 1 for keys that may be attended, 0 for padding; null = all
+     * @param pos0    rotary position of the first new token (the cache length plus its position offset)
+     * @param keyMask [B, S] with S = cache length + T: 1 for keys that may be attended, 0 for padding; null = all
      * @param cache   the KV cache (null for a plain forward over the whole sequence)
      */
     Tensor forward(Tensor x, RopeTables rope, int pos0, Tensor keyMask, KvCache cache, int layer) {

@@ -104,7 +104,8 @@ public final class CausalLM extends Module {
      * Final hidden states [B, T, D] of the new positions given their input embeddings.
      *
      * @param keyMask [B, S] (S = cache length + T): 1 for tokens that may be attended, 0 for padding; null = all
-     * @param cache   null for a full forward; else new keys/values are appended (call cache.advance(T) after)
+     * @param cache   null for a full forward; else new keys/values are appended (call cache.advance(T) after), at
+     *                rotary positions from cache.length() + cache.positionOffset()
      */
     public Tensor hidden(Tensor embeds, Tensor keyMask, KvCache cache) {
         int pos0 = cache == null ? 0 : cache.length();
@@ -113,7 +114,10 @@ public final class CausalLM extends Module {
             throw new IllegalArgumentException("sequence of " + (pos0 + t) + " tokens exceeds the model's context of "
                     + config.maxPositions() + " (max_position_embeddings)");
         }
-        return body.forward(embeds, rope, pos0, keyMask, cache);
+        // the context check counts the entries stored; rotary uses the absolute position (entries dropped by a shift
+        // still count, so queries keep the angles their keys were rotated with)
+        int rotaryPos0 = cache == null ? 0 : pos0 + cache.positionOffset();
+        return body.forward(embeds, rope, rotaryPos0, keyMask, cache);
     }
 
     /** Logits [.., V] of hidden states [.., D]. */

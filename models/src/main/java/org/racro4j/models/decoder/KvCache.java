@@ -21,6 +21,13 @@ public final class KvCache implements AutoCloseable {
     private final int batch;
     private final int capacity;
     private int length;
+    /**
+     * Rotary position of entry 0 (0 unless the cache was shifted, {@link #shiftLeft}, or started mid-sequence,
+     * {@link #setPositionOffset}): entry i holds the token at position positionOffset + i.
+     */
+    private int positionOffset;
+    /** Rows that forwards read and write: the first activeRows of the batch (all unless {@link #setActiveRows}). */
+    private int activeRows;
     /** Device cursor (null until started): the next position [1] I64 and every row's length [B] I32. */
     private Tensor position;
     private Tensor lengths;
@@ -41,6 +48,7 @@ public final class KvCache implements AutoCloseable {
             return null;
         });
         this.keyMask = Scope.unscoped(() -> Tensor.zeros(DType.F32, device, batch, capacity));
+        this.activeRows = batch;
     }
 
     private KvCache(Tensor[] keys, Tensor[] values, Tensor keyMask, int length) {
@@ -50,6 +58,7 @@ public final class KvCache implements AutoCloseable {
         this.batch = keyMask.size(0);
         this.capacity = keyMask.size(1);
         this.length = length;
+        this.activeRows = batch;
     }
 
     /**
@@ -92,6 +101,117 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
+     * Sets the length to {@code length} and the position offset to 0 without clearing anything: for a caller that
+     * then writes every row it will read, masks included ({@link #placeRow} masks out the entries before a row).
+     */
+    public void restartAt(int length) {
+        if (length < 0 || length > capacity) {
+            throw new IllegalArgumentException("restartAt: length must be in [0, " + capacity + "], got " + length);
+        }
+        if (position != null) throw new IllegalStateException("restartAt: the cache's device cursor is started");
+        this.length = length;
+        positionOffset = 0;
+    }
+
+    /** Rotary position of entry 0: the next token's position is length() + positionOffset(). */
+    public int positionOffset() {
+        return positionOffset;
+    }
+
+    /**
+     * Makes entry 0 hold position {@code offset} (a cache that continues a sequence in the middle, as when a
+     * prompt is prefilled on its own and then placed at a later clock of a shared batch).
+     */
+    public void setPositionOffset(int offset) {
+        if (offset < 0) throw new IllegalArgumentException("setPositionOffset: offset must be >= 0, got " + offset);
+        positionOffset = offset;
+    }
+
+    public int activeRows() {
+        return activeRows;
+    }
+
+    /**
+     * Makes forwards read and write only the first {@code rows} rows (a batch that shrank as sequences ended):
+     * the new keys and masks they pass have that many rows. The other rows keep their memory.
+     */
+    public void setActiveRows(int rows) {
+        if (rows < 1 || rows > batch) throw new IllegalArgumentException("setActiveRows: rows must be in [1, " + batch + "], got " + rows);
+        if (position != null) throw new IllegalStateException("setActiveRows: the cache's device cursor is started");
+        activeRows = rows;
+    }
+
+    /** The active rows of a [batch, ...] tensor (itself while all rows are active, so a full batch is unchanged). */
+    private Tensor active(Tensor t) {
+        return activeRows == batch ? t : t.narrow(0, 0, activeRows);
+    }
+
+    /**
+     * Drops the first {@code positions} entries of the active rows: entries [positions, length) move to
+     * [0, length - positions), the length shrinks and the position offset grows by as much, so every kept key
+     * stays at its rotary position and the next token's position is unchanged. Entries past the new length
+     * keep stale values (masked, and overwritten before they are attended). The copy goes through a temporary,
+     * since source and destination overlap.
+     */
+    public void shiftLeft(int positions) {
+        if (positions < 0 || positions > length) {
+            throw new IllegalArgumentException("shiftLeft: positions must be in [0, " + length + "], got " + positions);
+        }
+        if (position != null) throw new IllegalStateException("shiftLeft: the cache's device cursor is started");
+        if (positions == 0) return;
+        int kept = length - positions;
+        if (kept > 0) {
+            try (Scope s = Scope.open()) {
+                for (int l = 0; l < keys.length; l++) {
+                    Tensor k = active(keys[l]);
+                    Tensor v = active(values[l]);
+                    k.narrow(2, 0, kept).copyFrom(k.narrow(2, positions, kept).copy());
+                    v.narrow(2, 0, kept).copyFrom(v.narrow(2, positions, kept).copy());
+                }
+                Tensor m = active(keyMask);
+                m.narrow(1, 0, kept).copyFrom(m.narrow(1, positions, kept).copy());
+            }
+        }
+        length = kept;
+        positionOffset += positions;
+    }
+
+    /**
+     * Copies entries [0, src.length()) of row {@code srcRow} of {@code src} (keys, values, key mask) into row
+     * {@code dstRow} of this cache at entries [at, at + src.length()), and masks out this row's entries before
+     * {@code at} (left there by an earlier sequence). The two caches must have the same layers, heads and dtype.
+     */
+    public void placeRow(int dstRow, KvCache src, int srcRow, int at) {
+        int n = src.length;
+        if (dstRow < 0 || dstRow >= batch || srcRow < 0 || srcRow >= src.batch) {
+            throw new IllegalArgumentException("placeRow: row " + srcRow + " of " + src.batch + " into row " + dstRow + " of " + batch);
+        }
+        if (at < 0 || at + n > capacity) {
+            throw new IllegalArgumentException("placeRow: " + n + " entries at " + at + " do not fit the capacity of " + capacity);
+        }
+        for (int l = 0; l < keys.length; l++) {
+            keys[l].narrow(0, dstRow, 1).narrow(2, at, n).copyFrom(src.keys[l].narrow(0, srcRow, 1).narrow(2, 0, n));
+            values[l].narrow(0, dstRow, 1).narrow(2, at, n).copyFrom(src.values[l].narrow(0, srcRow, 1).narrow(2, 0, n));
+        }
+        Tensor row = keyMask.narrow(0, dstRow, 1);
+        if (at > 0) row.narrow(1, 0, at).fill(0f);
+        row.narrow(1, at, n).copyFrom(src.keyMask.narrow(0, srcRow, 1).narrow(1, 0, n));
+    }
+
+    /** Copies row {@code from}'s entries [0, length) (keys, values, key mask) over row {@code to}'s. */
+    public void moveRow(int from, int to) {
+        if (from < 0 || from >= batch || to < 0 || to >= batch) {
+            throw new IllegalArgumentException("moveRow: rows " + from + " and " + to + " of " + batch);
+        }
+        if (from == to || length == 0) return;
+        for (int l = 0; l < keys.length; l++) {
+            keys[l].narrow(0, to, 1).narrow(2, 0, length).copyFrom(keys[l].narrow(0, from, 1).narrow(2, 0, length));
+            values[l].narrow(0, to, 1).narrow(2, 0, length).copyFrom(values[l].narrow(0, from, 1).narrow(2, 0, length));
+        }
+        keyMask.narrow(0, to, 1).narrow(1, 0, length).copyFrom(keyMask.narrow(0, from, 1).narrow(1, 0, length));
+    }
+
+    /**
      * Writes the new keys/values [B, Hkv, T, Dh] of one layer at the current length and returns views of all
      * keys and values so far, [B, Hkv, length + T, Dh].
      */
@@ -100,9 +220,11 @@ public final class KvCache implements AutoCloseable {
         if (length + t > capacity) {
             throw new IllegalStateException("KV cache is full: " + length + " + " + t + " tokens exceed its capacity of " + capacity);
         }
-        keys[layer].narrow(2, length, t).copyFrom(k);
-        values[layer].narrow(2, length, t).copyFrom(v);
-        return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+        Tensor ks = active(keys[layer]);
+        Tensor vs = active(values[layer]);
+        ks.narrow(2, length, t).copyFrom(k);
+        vs.narrow(2, length, t).copyFrom(v);
+        return new Tensor[] {ks.narrow(2, 0, length + t), vs.narrow(2, 0, length + t)};
     }
 
     /** Every layer's full keys [B, Hkv, capacity, Dh] (entries past the length are zero or stale). */
@@ -189,14 +311,14 @@ public final class KvCache implements AutoCloseable {
         position.addInPlace(oneLong);
     }
 
-    /** Sets the key mask of the next T positions from mask [B, T] (1 = real token). */
+    /** Sets the key mask of the next T positions from mask [B, T] (1 = real token; B = the active rows). */
     public void markKeys(Tensor mask) {
-        keyMask.narrow(1, length, mask.size(1)).copyFrom(mask);
+        active(keyMask).narrow(1, length, mask.size(1)).copyFrom(mask);
     }
 
-    /** The key mask over the first n positions, [B, n]. */
+    /** The key mask over the first n positions, [B, n] (B = the active rows). */
     public Tensor keyMask(int n) {
-        return keyMask.narrow(1, 0, n);
+        return active(keyMask).narrow(1, 0, n);
     }
 
     public void advance(int t) {
@@ -206,6 +328,8 @@ public final class KvCache implements AutoCloseable {
     /** Forgets everything (keeps the memory) so the cache can serve another batch; entries become zero. */
     public void reset() {
         length = 0;
+        positionOffset = 0;
+        activeRows = batch;
         keyMask.fill(0f);
         for (Tensor t : keys) t.fill(0f);
         for (Tensor t : values) t.fill(0f);
