@@ -11,6 +11,7 @@ import org.racro4j.core.Device;
 import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.TransposedWeights;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.KvCache;
 
@@ -139,7 +140,7 @@ public final class ContinuousGeneration {
         }
         if (capacity < 0) throw new IllegalArgumentException("continuous generation: capacity must be >= 0 (0 = default), got " + capacity);
         Scheduler s = new Scheduler(model, requests, cfg, slots, groupSize, capacity);
-        try (Autograd.Mode off = Autograd.noGrad()) {
+        try (Autograd.Mode off = Autograd.noGrad(); TransposedWeights rowMajor = TextGeneration.rowMajorWeights(model)) {
             s.run();
         } finally {
             s.close();
