@@ -232,6 +232,10 @@ final class CpuElementwise {
         float[] os = Floats.writable(out);
         StridedLoop.forEach(out.shape(), new int[][] {out.strides(), cond.strides(), a.strides(), b.strides()},
                 new int[] {out.offset(), cond.offset(), a.offset(), b.offset()}, (n, off, st) -> {
+                    if (VectorApi.ENABLED && st[0] == 1 && st[1] == 1 && (st[2] | 1) == 1 && (st[3] | 1) == 1) {
+                        LaneElementwise.where(cs, off[1], as, off[2], st[2], bs, off[3], st[3], os, off[0], n);   // masks, maskedFill
+                        return;
+                    }
                     for (int i = 0, o = off[0], c = off[1], x = off[2], y = off[3]; i < n;
                          i++, o += st[0], c += st[1], x += st[2], y += st[3]) {
                         os[o] = cs[c] != 0f ? as[x] : bs[y];

@@ -1,6 +1,7 @@
 package org.racro4j.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -115,6 +116,23 @@ final class LaneElementwise {
             for (; i < n; i++) o[oo + i] = scalar(op, a[ao + i], y);
         }
         return true;
+    }
+
+    /**
+     * o = c != 0 ? a : b over a unit-stride run of c and o, with a and b each unit-stride ({@code as}, {@code bs} 1) or
+     * one broadcast value (0): a masked blend, which picks the same values as the scalar select (NaN selects a,
+     * -0 selects b).
+     */
+    static void where(float[] c, int co, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        int i = 0;
+        int bound = F.loopBound(n);
+        for (; i < bound; i += F.length()) {
+            VectorMask<Float> pick = FloatVector.fromArray(F, c, co + i).compare(VectorOperators.NE, 0f);
+            FloatVector x = as == 1 ? FloatVector.fromArray(F, a, ao + i) : FloatVector.broadcast(F, a[ao]);
+            FloatVector y = bs == 1 ? FloatVector.fromArray(F, b, bo + i) : FloatVector.broadcast(F, b[bo]);
+            y.blend(x, pick).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) o[oo + i] = c[co + i] != 0f ? a[ao + i * as] : b[bo + i * bs];
     }
 
     private static float scalar(BinaryOp op, float x, float y) {
