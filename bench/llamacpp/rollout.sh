@@ -5,14 +5,13 @@
 #                             --new-tokens N [--group G] [--warmup W] [--repeats R] [--threads T]
 #                             [--kv-type f32|f16] [--flash-attn off|on|auto]
 #
-# Saves the very random-weight model `bench rollout` times (`tools/racro4j bench make-model`, the same shape flags),
-# exports it to F32 GGUF (`tools/racro4j export-gguf`), both cached under bench/llamacpp/build/models/, and runs
+# Saves the very random-weight model `bench rollout` times and exports it to F32 GGUF (model.sh: `tools/racro4j bench
+# make-model` with the same shape flags, then `tools/racro4j export-gguf`; kept under bench/llamacpp/build/models/), and runs
 # peer.c's rollout on it: B sequences in one llama.cpp context, decoded together, sampling at temperature 1.
 # Prints one JSON line (the schema of rollout.py's). --device and --dtype are accepted for rollout.py's sake;
 # only cpu / f32 run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 shape=() run=() threads=$(nproc)
 while (( $# )); do
   case "$1" in
@@ -26,12 +25,5 @@ while (( $# )); do
 done
 (( ${#shape[@]} == 10 )) || { echo "llamacpp/rollout.sh: need --layers --dim --heads --kv-heads --vocab" >&2; exit 2; }
 peer=$("$here/setup.sh")
-name=$(printf '%s' "${shape[*]}" | tr -d '-' | tr ' ' '_')
-models=$here/build/models
-mkdir -p "$models"
-if [[ ! -f $models/$name.gguf ]]; then
-  rm -rf "${models:?}/$name"
-  "$root/tools/racro4j" bench make-model "${shape[@]}" --out "$models/$name" >&2
-  "$root/tools/racro4j" export-gguf --model "$models/$name" --out "$models/$name.gguf" >&2
-fi
-exec "$peer" rollout "$models/$name.gguf" "${run[@]}" --threads "$threads"
+model=$("$here/model.sh" "${shape[@]}")
+exec "$peer" rollout "$model.gguf" "${run[@]}" --threads "$threads"

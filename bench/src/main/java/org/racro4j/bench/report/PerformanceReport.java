@@ -27,7 +27,7 @@ public final class PerformanceReport {
     /** Machine fields the run script records, in the order shown, with their labels. */
     private static final String[][] MACHINE = {
             {"date", "date (UTC)"}, {"mode", "run"}, {"cpu_model", "CPU"}, {"cores", "cores"}, {"memory", "memory"}, {"os", "OS"},
-            {"java", "Java"}, {"mvn", "Maven"}, {"python", "Python"}, {"torch", "PyTorch"}, {"numpy", "numpy"},
+            {"java", "Java"}, {"mvn", "Maven"}, {"python", "Python"}, {"torch", "PyTorch"}, {"numpy", "numpy"}, {"llama_cpp", "llama.cpp"},
             {"commit", "racro4j commit"}, {"threads", "thread counts run (both sides)"}};
 
     private PerformanceReport() {}
