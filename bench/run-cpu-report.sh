@@ -194,7 +194,7 @@ done
 if (( LLAMACPP )); then
   # shellcheck disable=SC2206
   shape=(${SHAPES[-1]})
-  if model=$(bench/llamacpp/model.sh "${shape[@]}" 2>> "$LOG"); then step bench/llamacpp/check-logits.sh "$model"; fi
+  if model=$(bench/llamacpp/model.sh "${shape[@]}" 2>> "$LOG"); then step bench/llamacpp/check-logits.sh "${model#"$(pwd)/"}"; fi
 fi
 
 step $RUN bench scaling "${SCALING[@]}"
