@@ -65,6 +65,7 @@ public final class GgufExport {
 
     /** Exports a loaded model (on the CPU) with the tokenizer.json at {@code tokenizerJson} (null: none). */
     public static Summary export(CausalLM model, Path tokenizerJson, String name, Path out, GgmlType type) throws IOException {
+        if (Files.exists(out)) throw new IOException(out + " already exists (remove it first or name another file)");
         DecoderConfig c = model.config();
         String arch = c.architecture().equals(DecoderConfig.QWEN2) ? "qwen2" : "llama";
         GgufWriter w = new GgufWriter();
@@ -179,6 +180,8 @@ public final class GgufExport {
             }
         }
         w.put("tokenizer.ggml.model", GgufValue.string("gpt2"));
+        // The pre-tokenizer llama.cpp applies to text (not to token ids): Qwen2's regex, or Llama 3's for a Llama
+        // checkpoint, the byte-level BPE Llamas racro4j reads.
         w.put("tokenizer.ggml.pre", GgufValue.string(arch.equals("qwen2") ? "qwen2" : "llama-bpe"));
         w.put("tokenizer.ggml.tokens", GgufValue.strings(tokens));
         w.put("tokenizer.ggml.token_type", GgufValue.int32s(types));

@@ -242,6 +242,7 @@ public final class GgufReader implements AutoCloseable {
             long at = position();
             long len = u64();
             if (len < 0 || len > fileSize - position()) throw problem(at, "string of " + len + " bytes runs past the end of the file");
+            if (len > Integer.MAX_VALUE - 8) throw problem(at, "string of " + len + " bytes is longer than one Java array holds");
             byte[] bytes = new byte[(int) len];
             int done = 0;
             while (done < bytes.length) {
