@@ -10,10 +10,13 @@
 #
 # Run it from a quiet machine: anything else using the CPU lowers both sides, unevenly. What it runs, in order:
 # matmul (256, 512, 1024) racro4j vs numpy; a training step racro4j vs PyTorch on two Qwen2-shaped models; rollout
-# (prefill + KV-cache decode) racro4j vs PyTorch on the same models, plain and in GRPO groups (64 sequences as 8 prompts
-# of 8 samples, each prompt prefilled once), and with spread lengths (64 sequences of 8 to 64 new tokens, 16 at a time:
-# racro4j with and without continuous batching, PyTorch in batches run until their longest); the training-step scaling
-# sweep; the JMH suites.
+# (prefill + KV-cache decode) racro4j vs PyTorch and vs llama.cpp on the same models, plain and in GRPO groups (64
+# sequences as 8 prompts of 8 samples, each prompt prefilled once), and with spread lengths (64 sequences of 8 to 64 new
+# tokens, 16 at a time: racro4j with and without continuous batching, PyTorch in batches run until their longest);
+# llama.cpp's logits against racro4j's on the larger rollout model; the training-step scaling sweep; the JMH suites.
+#
+# llama.cpp (bench/llamacpp/) is installed first by bench/llamacpp/setup.sh (npm, git, gcc); when that fails, its rows are
+# left out and the failed setup is listed among the commands.
 #
 # Every comparison runs at each thread count from 1 to the machine's cores, on both sides, and the report takes each
 # side at its best thread count (named in the row): small models often run fastest on one thread, and comparing at a
@@ -81,6 +84,11 @@ started=$(date +%s)
 echo "racro4j: building if needed ..." >&2
 $RUN --version >&2
 
+# The llama.cpp peer: installed (or found installed) before the machine line, which names its version.
+step bash -c 'bench/llamacpp/setup.sh > /dev/null'
+LLAMACPP=0
+[[ -x bench/llamacpp/build/peer ]] && LLAMACPP=1
+
 # The machine, one JSON line (Python only for the JSON encoding and the peers' versions).
 QUICK=$quick THREADS="${THREAD_COUNTS[*]}" "$PY" - >> "$RAW" <<'EOF'
 import json, os, platform, re, subprocess, datetime
@@ -95,6 +103,15 @@ def out(*cmd):
 def version(module):
     try:
         return __import__(module).__version__
+    except Exception as e:
+        return "not installed (%s)" % type(e).__name__
+
+def llama_cpp():
+    try:
+        base = "bench/llamacpp/node_modules/node-llama-cpp/"
+        version = json.load(open(base + "package.json"))["version"]
+        tag = json.load(open(base + "llama/llama.cpp.info.json"))["tag"]
+        return "node-llama-cpp %s (llama.cpp release %s), CPU libraries of @node-llama-cpp/linux-x64" % (version, tag)
     except Exception as e:
         return "not installed (%s)" % type(e).__name__
 
@@ -115,7 +132,7 @@ print(json.dumps({
     "memory": "%.1f GiB" % (int(mem) / 2**20) if mem else "unknown",
     "os": osname, "load": " ".join("%.2f" % x for x in os.getloadavg()),
     "java": out(java, "-version").splitlines()[0], "mvn": out("mvn", "-v").splitlines()[0],
-    "python": platform.python_version(), "torch": version("torch"), "numpy": version("numpy"),
+    "python": platform.python_version(), "torch": version("torch"), "numpy": version("numpy"), "llama_cpp": llama_cpp(),
     "commit": commit, "threads": os.environ["THREADS"].replace(" ", ", "),
 }, separators=(",", ":")))
 EOF
@@ -172,9 +189,20 @@ for t in "${THREAD_COUNTS[@]}"; do
       roll=($roll)
       step env RACRO4J_THREADS="$t" $RUN bench rollout "${shape[@]}" "${roll[@]}"
       step "$PY" bench/python/rollout.py "${shape[@]}" "${roll[@]}" --threads "$t"
+      # llama.cpp's peer has no --stop-spread mode (its batched loop runs every sequence to the end)
+      if (( LLAMACPP )) && [[ "${roll[*]}" != *--stop-spread* ]]; then
+        step bench/llamacpp/rollout.sh "${shape[@]}" "${roll[@]}" --threads "$t"
+      fi
     done
   done
 done
+
+# Once: llama.cpp's logits against racro4j's on the larger rollout model (which rollout.sh has already saved).
+if (( LLAMACPP )); then
+  # shellcheck disable=SC2206
+  shape=(${SHAPES[-1]})
+  if model=$(bench/llamacpp/model.sh "${shape[@]}" 2>> "$LOG"); then step bench/llamacpp/check-logits.sh "${model#"$(pwd)/"}"; fi
+fi
 
 step $RUN bench scaling "${SCALING[@]}"
 

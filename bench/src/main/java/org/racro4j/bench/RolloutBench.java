@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Set;
 
 import org.racro4j.core.Autograd;
-import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
@@ -80,7 +79,7 @@ public final class RolloutBench {
         }
         List<int[]> repeated = new ArrayList<>();
         for (int[] p : prompts) for (int k = 0; k < group; k++) repeated.add(p);
-        try (CausalLM model = CausalLM.create(shape.config(promptLen + newTokens), 3, DType.F32, device)) {
+        try (CausalLM model = BenchModel.create(shape, promptLen + newTokens, device)) {
             double[] prefill = new double[repeats];
             double[] total = new double[repeats];
             double[] plainPrefill = new double[repeats];

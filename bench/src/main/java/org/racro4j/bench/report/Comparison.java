@@ -15,7 +15,8 @@ import org.racro4j.bench.report.RawResults.Row;
  * define the work (the matrix size; the model shape, sequence and batch); where one side is missing the ratio is
  * absent rather than guessed. Each side counts at its best: when a key was measured more than once (at several thread
  * counts, as bench/run-cpu-report.sh does), every metric takes each side's highest throughput, and the note names the
- * thread counts that gave them, so neither side is compared at a thread count that does not suit it.
+ * thread counts that gave them, so neither side is compared at a thread count that does not suit it. A benchmark with
+ * several peers (rollout: PyTorch and llama.cpp) gets one row per peer.
  */
 public final class Comparison {
     /** One compared quantity; ours or peer is null when that side was not measured. */
@@ -63,6 +64,10 @@ public final class Comparison {
         return out;
     }
 
+    /**
+     * Rollout rows have two peers, PyTorch and llama.cpp (bench/llamacpp): racro4j is compared with each separately
+     * (one row per peer, in the order the peers first appear), each side at its own best thread count.
+     */
     static List<Entry> rollout(RawResults raw) {
         Map<String, Sides> pairs = pair(raw.rows(r -> r.is("rollout") && "cpu".equals(r.str("device"))),
                 r -> model(r) + " batch " + r.str("batch") + (r.json().has("group") ? " group " + r.str("group") : "")
@@ -71,18 +76,23 @@ public final class Comparison {
                 Row::ours);
         List<Entry> out = new ArrayList<>();
         for (var e : pairs.entrySet()) {
-            Sides sides = e.getValue();
-            Row any = sides.any();
+            Sides all = e.getValue();
+            Row any = all.any();
             if (any.json().has("stop_spread")) {
-                out.addAll(spreadRollout(e.getKey(), sides));
+                out.addAll(spreadRollout(e.getKey(), all));
                 continue;
             }
             String label = "rollout " + compact(any) + " b" + any.str("batch") + (any.json().has("group") ? " g" + any.str("group") : "");
-            for (String[] metric : new String[][] {{"prefill tokens/s", "prefill_tokens_per_s", " prefill"},
-                    {"decode tokens/s", "decode_tokens_per_s", " decode"}}) {
-                Row ours = sides.best(true, metric[1]), peer = sides.best(false, metric[1]);
-                out.add(new Entry("rollout", e.getKey(), metric[0], num(ours, metric[1]), num(peer, metric[1]), impl(peer),
-                        threads(ours, peer) + groupNote(ours), cmd(ours), cmd(peer), label + metric[2]));
+            List<String> peers = all.peerFamilies();
+            for (String family : peers.isEmpty() ? java.util.Collections.singletonList((String) null) : peers) {
+                Sides sides = family == null ? all : all.against(family);
+                String vs = family != null && !family.equals(peers.get(0)) ? " vs " + family : "";
+                for (String[] metric : new String[][] {{"prefill tokens/s", "prefill_tokens_per_s", " prefill"},
+                        {"decode tokens/s", "decode_tokens_per_s", " decode"}}) {
+                    Row ours = sides.best(true, metric[1]), peer = sides.best(false, metric[1]);
+                    out.add(new Entry("rollout", e.getKey(), metric[0], num(ours, metric[1]), num(peer, metric[1]), impl(peer),
+                            threads(ours, peer) + groupNote(ours) + llamaCppNote(peer), cmd(ours), cmd(peer), label + vs + metric[2]));
+                }
             }
         }
         return out;
@@ -107,6 +117,21 @@ public final class Comparison {
                 new Entry("rollout", key, "useful tokens/s, batches until the longest", num(oursPlain, "plain_useful_tokens_per_s"),
                         num(peer, "useful_tokens_per_s"), impl(peer), threads(oursPlain, peer), cmd(oursPlain), cmd(peer),
                         label + " plain"));
+    }
+
+    /** The first word of a peer's impl: "pytorch 2.1.0" → "pytorch", "llama.cpp (node-llama-cpp 3.22.1, ...)" → "llama.cpp". */
+    static String family(Row peer) {
+        String impl = peer.str("impl");
+        if (impl == null) return "?";
+        int space = impl.indexOf(' ');
+        return space < 0 ? impl : impl.substring(0, space);
+    }
+
+    /** How llama.cpp ran: the types of its matrices and KV cache, and whether its flash attention was on. */
+    private static String llamaCppNote(Row peer) {
+        if (peer == null || !peer.json().has("kv_type")) return "";
+        return "; llama.cpp matrices " + peer.str("dtype") + ", KV cache " + peer.str("kv_type") + ", flash attention "
+                + peer.str("flash_attn");
     }
 
     /** For a grouped rollout: how much faster racro4j's shared prefill and generation were than its own plain path. */
@@ -150,6 +175,16 @@ public final class Comparison {
 
         Row any() {
             return ours.isEmpty() ? peer.get(0) : ours.get(0);
+        }
+
+        /** The peers' families, in the order they first appear. */
+        List<String> peerFamilies() {
+            return peer.stream().map(Comparison::family).distinct().toList();
+        }
+
+        /** Our rows against one family's rows only. */
+        Sides against(String family) {
+            return new Sides(ours, peer.stream().filter(r -> family(r).equals(family)).toList());
         }
     }
 

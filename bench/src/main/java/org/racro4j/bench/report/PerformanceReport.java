@@ -27,7 +27,7 @@ public final class PerformanceReport {
     /** Machine fields the run script records, in the order shown, with their labels. */
     private static final String[][] MACHINE = {
             {"date", "date (UTC)"}, {"mode", "run"}, {"cpu_model", "CPU"}, {"cores", "cores"}, {"memory", "memory"}, {"os", "OS"},
-            {"java", "Java"}, {"mvn", "Maven"}, {"python", "Python"}, {"torch", "PyTorch"}, {"numpy", "numpy"},
+            {"java", "Java"}, {"mvn", "Maven"}, {"python", "Python"}, {"torch", "PyTorch"}, {"numpy", "numpy"}, {"llama_cpp", "llama.cpp"},
             {"commit", "racro4j commit"}, {"threads", "thread counts run (both sides)"}};
 
     private PerformanceReport() {}
@@ -68,6 +68,7 @@ public final class PerformanceReport {
         }
         machine(cpu, md);
         comparison(raw, md);
+        logitsCheck(raw, md);
         scaling(raw, md);
         jmh(raw, md);
         commands(raw, md);
@@ -105,7 +106,9 @@ public final class PerformanceReport {
                 + "(`group`) are GRPO's groups: each prompt prefilled once and its KV cache forked, on both sides. Rollouts with a\n"
                 + "`spread` A:B generate A to B new tokens per sequence and count useful tokens/s (each sequence's own tokens): the\n"
                 + "peer runs batches until their longest sequence; racro4j is shown that way and with continuous batching (a\n"
-                + "finished sequence's slot taken at once by the next).\n\n");
+                + "finished sequence's slot taken at once by the next). Rollouts have a second peer, llama.cpp\n"
+                + "(`bench/llamacpp/rollout.sh`: the same random-weight model exported to GGUF, its batched decode of all sequences\n"
+                + "in one context through the C API), in its own rows.\n\n");
         List<String> commands = raw.bench("done").stream().map(r -> r.str("cmd")).toList();
         md.append("| benchmark | shape | metric | racro4j | peer | peer is | ratio | notes | commands |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Comparison.Entry e : entries) {
@@ -117,6 +120,28 @@ public final class PerformanceReport {
         }
         if (entries.stream().anyMatch(e -> e.ratio() != null)) md.append("\n![racro4j / peer](").append(RATIOS_PNG).append(")\n");
         md.append('\n');
+    }
+
+    /** llama.cpp's logits against racro4j's on the same checkpoint (bench/llamacpp/check-logits.sh); absent if not run. */
+    private static void logitsCheck(RawResults raw, StringBuilder md) {
+        List<Row> rows = raw.bench("logits-check");
+        if (rows.isEmpty()) return;
+        md.append("## CPU: llama.cpp computes the same model\n\n");
+        md.append("`bench/llamacpp/check-logits.sh`: a checkpoint exported with `tools/racro4j export-gguf`, one prompt of random\n"
+                + "token ids, the logits of its last position from llama.cpp (F32 KV cache, flash attention off) and from racro4j.\n\n");
+        md.append("| model | prompt tokens | vocab | max abs diff | largest abs logit | tolerance | argmax agrees | pass |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            md.append("| ").append(Fmt.cell(r.str("model"))).append(" | ").append(r.str("prompt_len")).append(" | ").append(r.str("n_vocab"))
+                    .append(" | ").append(small(r.num("max_abs_diff"))).append(" | ").append(Fmt.num(r.num("max_abs_logit"))).append(" | ")
+                    .append(small(r.num("tolerance"))).append(" | ").append(r.str("argmax_agrees")).append(" | ").append(r.str("pass")).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    /** A small number with three significant digits ("1.50e-07"); — when absent. */
+    private static String small(Double x) {
+        return x == null ? Fmt.NONE : String.format(java.util.Locale.ROOT, "%.3g", x);
     }
 
     /** "#3": where the command stands in the Commands table. */

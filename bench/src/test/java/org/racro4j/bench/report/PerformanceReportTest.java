@@ -134,6 +134,38 @@ class PerformanceReportTest {
         assertEquals("decode tokens/s", e.get(3).metric());
     }
 
+    /**
+     * Rollouts with two peers: racro4j is compared with PyTorch and with llama.cpp in separate rows, each at its own best
+     * thread count; llama.cpp's faster numbers must not leak into the PyTorch rows (nor the reverse).
+     */
+    @Test
+    void llamaCppIsASecondRolloutPeerWithRowsOfItsOwn() {
+        String roll = "\"bench\":\"rollout\",\"device\":\"cpu\",\"layers\":2,\"dim\":128,\"heads\":4,\"kv_heads\":2,\"vocab\":512,"
+                + "\"prompt_len\":32,\"new_tokens\":32,\"batch\":8,";
+        String llama = "\"impl\":\"llama.cpp (node-llama-cpp 3.22.1, llama.cpp release v0.5.0)\",\"dtype\":\"f32\",\"kv_type\":\"f32\","
+                + "\"flash_attn\":\"off\",";
+        String raw = String.join("\n",
+                "{" + roll + "\"impl\":\"racro4j\",\"prefill_tokens_per_s\":3000.0,\"decode_tokens_per_s\":100.0,\"threads\":1}",
+                "{" + roll + "\"impl\":\"racro4j\",\"prefill_tokens_per_s\":5000.0,\"decode_tokens_per_s\":60.0,\"threads\":2}",
+                "{" + roll + "\"impl\":\"pytorch 1.13.0\",\"prefill_tokens_per_s\":1000.0,\"decode_tokens_per_s\":40.0,\"threads\":1}",
+                "{" + roll + llama + "\"prefill_tokens_per_s\":10000.0,\"decode_tokens_per_s\":125.0,\"threads\":1}",
+                "{" + roll + llama + "\"prefill_tokens_per_s\":20000.0,\"decode_tokens_per_s\":80.0,\"threads\":2}",
+                "{\"bench\":\"logits-check\",\"impl\":\"llama.cpp\",\"model\":\"m\",\"prompt_len\":9,\"n_vocab\":512,"
+                        + "\"max_abs_diff\":1.5e-07,\"max_abs_logit\":1.07,\"tolerance\":0.000107,\"argmax_agrees\":true,\"pass\":true}");
+        RawResults results = RawResults.parse(List.of(raw), List.of("cpu.jsonl"));
+        List<Comparison.Entry> e = Comparison.rollout(results);
+        assertEquals(4, e.size());
+        assertEquals("pytorch 1.13.0", e.get(1).peerImpl());
+        assertEquals(2.5, e.get(1).ratio(), 1e-12);    // decode vs PyTorch: 100 / 40, not against llama.cpp's 125
+        assertEquals(0.25, e.get(2).ratio(), 1e-12);   // prefill vs llama.cpp: ours at 2 threads 5000 / its 2 threads 20000
+        assertEquals(0.8, e.get(3).ratio(), 1e-12);    // decode vs llama.cpp: 100 / 125, both at 1 thread
+        assertEquals("threads 1 vs 1; llama.cpp matrices f32, KV cache f32, flash attention off", e.get(3).note());
+        assertEquals("rollout L2 d128 b8 vs llama.cpp decode", e.get(3).chartLabel());
+        assertEquals("rollout L2 d128 b8 decode", e.get(1).chartLabel());
+        String md = PerformanceReport.render(results);
+        assertTrue(md.contains("| m | 9 | 512 | 1.50e-07 | 1.07 | 0.000107 | true | true |"), md);
+    }
+
     @Test
     void theMarkdownShowsTheRatiosAndTheCommandsThatMeasuredThem() {
         String md = PerformanceReport.render(cpu());

@@ -9,6 +9,7 @@ import org.racro4j.core.Autograd;
 import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.generation.ContinuousGeneration;
 import org.racro4j.models.generation.Generated;
 import org.racro4j.models.generation.SamplingConfig;
 import org.racro4j.models.generation.TeacherForcing;
@@ -20,6 +21,9 @@ import org.racro4j.training.text.Prompts;
 public final class TextCompletion {
     /** Rows per generation batch: bounds memory of the KV cache without costing throughput. */
     static final int MAX_BATCH = 256;
+
+    /** -D property: true samples completions with continuous batching (ContinuousGeneration) instead of fixed batches. */
+    public static final String PROP_CONTINUOUS = "racro4j.rollout.continuous";
 
     private TextCompletion() {}
 
@@ -56,6 +60,11 @@ public final class TextCompletion {
      */
     public static List<Generated> complete(CausalLM lm, Tokenizer tok, Tensor prefix, List<int[]> prompts, int groupSize, int maxTokens,
                                            float temperature, long seed) {
+        if ("true".equalsIgnoreCase(System.getProperty(PROP_CONTINUOUS))) {
+            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed, Set.of(tok.specialTokens().eos()));
+            return ContinuousGeneration.generate(lm, ContinuousGeneration.Request.list(prefix, prompts), cfg, Math.max(MAX_BATCH, groupSize),
+                    groupSize, 0);
+        }
         List<Generated> out = new ArrayList<>(prompts.size() * groupSize);
         int promptsPerBatch = Math.max(1, MAX_BATCH / groupSize);
         for (int start = 0; start < prompts.size(); start += promptsPerBatch) {
