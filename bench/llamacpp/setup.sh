@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the llama.cpp peer (idempotent; run again after a change to package.json or peer.c):
-#  1. `npm ci` pins node-llama-cpp and @node-llama-cpp/linux-x64 3.22.1 (package-lock.json). The latter holds llama.cpp's
-#     prebuilt CPU libraries (libllama, libggml and one libggml-cpu-*.so per x86-64 level, picked at run time); install
+#  1. `npm install` of the locked node-llama-cpp and @node-llama-cpp/linux-x64 3.22.1 (package-lock.json), without
+#     node-llama-cpp's optional builds for other platforms. @node-llama-cpp/linux-x64 holds llama.cpp's prebuilt CPU
+#     libraries (libllama, libggml and one libggml-cpu-*.so per x86-64 level, picked at run time); install
 #     scripts are skipped: nothing is downloaded or built there.
 #  2. llama.h and the ggml headers of the very llama.cpp commit those libraries were built from come out of the source
 #     bundle node-llama-cpp ships (llama/gitRelease.bundle, a git bundle; llama/llama.cpp.info.json names its tag), so
@@ -18,7 +19,9 @@ for tool in node npm git gcc; do
   command -v "$tool" >/dev/null || { echo "llamacpp/setup.sh: $tool is not installed" >&2; exit 3; }
 done
 if ! ls "$BINS"/libllama*.so >/dev/null 2>&1 || [[ ! -f $BUNDLE ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --ignore-scripts --no-audit --no-fund >&2
+  # npm install, not npm ci: the lock file cannot list node-llama-cpp's optional builds for other platforms where the
+  # registry does not serve them, and npm ci refuses a lock without them; install keeps the locked versions of the rest
+  npm install --ignore-scripts --no-audit --no-fund --omit=optional >&2
 fi
 lib=$(ls "$BINS"/libllama.*so | head -1)
 ggml=$(ls "$BINS"/libggml.*so | head -1)
