@@ -520,12 +520,12 @@ final class Parser {
     }
 
     private Expr call(Expr callee) {
-        int at = expectOp("(").offset();
+        expectOp("(");
         List<Expr> args = new ArrayList<>();
         List<String> kwNames = new ArrayList<>();
         List<Expr> kwValues = new ArrayList<>();
         arguments(args, kwNames, kwValues);
-        return new Expr.Call(callee, args, kwNames, kwValues, at);
+        return new Expr.Call(callee, args, kwNames, kwValues, callee.pos()); // errors point at what is called
     }
 
     /** Reads {@code (a, b, k=v)} after the '(' has been consumed, through the ')'. */
@@ -556,7 +556,11 @@ final class Parser {
             Token t = peek();
             if (t.isOp("|")) {
                 next();
+                int nameAt = peek().offset();
                 String name = dottedName("a filter name");
+                if (!Filters.known(name)) {
+                    throw source.error(nameAt, "unknown filter '" + name + "'");
+                }
                 List<Expr> args = new ArrayList<>();
                 List<String> kwNames = new ArrayList<>();
                 List<Expr> kwValues = new ArrayList<>();
@@ -572,7 +576,11 @@ final class Parser {
                     next();
                     negated = true;
                 }
+                int nameAt = peek().offset();
                 String name = dottedName("a test name");
+                if (!Tests.known(name)) {
+                    throw source.error(nameAt, "unknown test '" + name + "'");
+                }
                 List<Expr> args = new ArrayList<>();
                 Token a = peek();
                 if (a.isOp("(")) {
