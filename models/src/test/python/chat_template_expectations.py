@@ -330,6 +330,11 @@ SNIPPETS = [
     ("whitespace_indented_template",
      "{%- for m in ms %}\n    {%- if m == 'a' %}\n        {{- 'A' }}\n    {%- else %}\n        {{ m }}\n"
      "    {%- endif %}\n{%- endfor %}\n", {"ms": ["a", "b"]}),
+    ("precedence", "{{ 2 * 3 ~ 4 }}|{{ -2 ** 2 }}|{{ not 1 == 2 }}|{{ 1 if 0 else 2 + 3 }}|{{ 'x' ~ [1, 2]|length }}"
+                   "|{{ 2 ** 3 ** 2 }}|{{ 10 - 2 - 3 }}|{{ 2 + 3 * 4 }}|{{ (2 + 3) * 4 }}|{{ 7 // 2 * 2 }}"
+                   "|{{ 1 < 2 == 2 }}|{{ 'a' ~ 'b' if false else 'c' ~ 'd' }}|{{ false and true or 'x' }}"
+                   "|{{ 'x' + 'y' ~ 1 }}", {}),
+    ("precedence_concat_binds_tighter_than_plus", "{{ [1] + [2] ~ 'z' }}", {}),
     ("range_forms", "{{ range(3)|list }}{{ range(1, 7, 2)|list }}{{ range(5, 0, -2)|list }}", {}),
     ("none_printing", "{{ none }} {{ [none, true] }} {{ {'k': none} }} {{ 1.5 }} {{ 'q\\'s' }} {{ [\"q'\"] }}", {}),
     ("raise_exception_untaken", "{% if false %}{{ raise_exception('no') }}{% endif %}ok", {}),
