@@ -46,7 +46,7 @@ final class Filters {
                 Object indentArg = Args.or(b[1], null);
                 String indent = indentArg == null ? null
                                 : indentArg instanceof String s ? s
-                                : " ".repeat((int) Math.max(0, Values.toIndex(indentArg, "indent")));
+                                : " ".repeat(Math.max(0, Values.smallInt(indentArg, "indent", Integer.MIN_VALUE, 1000)));
                 String itemSep = indent == null ? ", " : ",";
                 String keySep = ": ";
                 Object separators = Args.or(b[2], null);
@@ -116,7 +116,7 @@ final class Filters {
                 return Values.str(v);
             case "int": {
                 Object[] b = Args.bind(f, args, kwargs, "default", "base");
-                return toInt(v, Args.or(b[0], 0L), (int) Values.toIndex(Args.or(b[1], 10L), "base"));
+                return toInt(v, Args.or(b[0], 0L), Values.smallInt(Args.or(b[1], 10L), "base", 2, 36));
             }
             case "float": {
                 Object[] b = Args.bind(f, args, kwargs, "default");
@@ -210,7 +210,7 @@ final class Filters {
                 return Math.abs(Values.toIndex(v, "abs: the value"));
             case "round": {
                 Object[] b = Args.bind(f, args, kwargs, "precision", "method");
-                int precision = (int) Values.toIndex(Args.or(b[0], 0L), "precision");
+                int precision = Values.smallInt(Args.or(b[0], 0L), "precision", -400, 400);
                 String method = Values.str(Args.or(b[1], "common"));
                 RoundingMode mode = switch (method) {
                     case "common" -> RoundingMode.HALF_EVEN; // Python's round() on the exact binary value
@@ -252,7 +252,8 @@ final class Filters {
             case "indent": {
                 Object[] b = Args.bind(f, args, kwargs, "width", "first", "blank");
                 Object widthArg = Args.or(b[0], 4L);
-                String pad = widthArg instanceof String s ? s : " ".repeat((int) Values.toIndex(widthArg, "width"));
+                String pad = widthArg instanceof String s ? s
+                             : " ".repeat(Math.max(0, Values.smallInt(widthArg, "width", Integer.MIN_VALUE, 1000)));
                 if (!(v instanceof String text)) {
                     throw new JinjaError(f + " needs a string, not " + Values.typeName(v));
                 }

@@ -22,6 +22,9 @@ final class Interpreter {
     /** Jinja2's sandbox refuses ranges longer than this; so do we. */
     private static final int MAX_RANGE = 100_000;
 
+    /** Macro calls nested deeper than this are refused (Python would raise RecursionError near 1000 frames). */
+    static final int MAX_MACRO_DEPTH = 100;
+
     private static final class Scope {
         final Map<String, Object> vars = new HashMap<>();
         final Scope parent;
@@ -54,6 +57,7 @@ final class Interpreter {
     private static final LoopControl CONTINUE = new LoopControl(false);
 
     private final Source source;
+    private int macroDepth;
 
     private Interpreter(Source source) {
         this.source = source;
@@ -223,9 +227,17 @@ final class Interpreter {
                     throw new JinjaError("macro '" + n.name() + "' takes no keyword argument '" + k + "'");
                 }
             }
-            StringBuilder out = new StringBuilder();
-            run(n.body(), s, out);
-            return out.toString();
+            if (macroDepth == MAX_MACRO_DEPTH) {
+                throw new JinjaError("macro '" + n.name() + "' nested more than " + MAX_MACRO_DEPTH + " calls deep");
+            }
+            macroDepth++;
+            try {
+                StringBuilder out = new StringBuilder();
+                run(n.body(), s, out);
+                return out.toString();
+            } finally {
+                macroDepth--;
+            }
         };
     }
 

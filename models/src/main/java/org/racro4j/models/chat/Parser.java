@@ -13,9 +13,14 @@ import java.util.Set;
 final class Parser {
     private static final Set<String> COMPARE_OPS = Set.of("==", "!=", "<", "<=", ">", ">=");
 
+    /** Nesting deeper than this (blocks inside blocks, brackets inside brackets) is refused, not a stack overflow. */
+    static final int MAX_DEPTH = 100;
+
     private final Source source;
     private final List<Token> tokens;
     private int i;
+    private int depth;
+    private int loops; // for bodies around the current statement (a macro body starts again at 0)
 
     private Parser(Source source, List<Token> tokens) {
         this.source = source;
@@ -39,6 +44,21 @@ final class Parser {
      * template. On return at an end tag, the tag's '{%' has been consumed and the current token is its name.
      */
     private List<Node> body(Set<String> endTags) {
+        enter();
+        try {
+            return bodyInner(endTags);
+        } finally {
+            depth--;
+        }
+    }
+
+    private void enter() {
+        if (++depth > MAX_DEPTH) {
+            throw source.error(peek().offset(), "nested more than " + MAX_DEPTH + " levels deep");
+        }
+    }
+
+    private List<Node> bodyInner(Set<String> endTags) {
         List<Node> nodes = new ArrayList<>();
         while (true) {
             Token t = peek();
@@ -91,15 +111,13 @@ final class Parser {
                 next();
                 return macro(at);
             }
-            case "break" -> {
+            case "break", "continue" -> {
+                if (loops == 0) {
+                    throw source.error(at, "'{% " + name.text() + " %}' outside a loop");
+                }
                 next();
                 endOfTag();
-                return new Node.Break(at);
-            }
-            case "continue" -> {
-                next();
-                endOfTag();
-                return new Node.Continue(at);
+                return name.text().equals("break") ? new Node.Break(at) : new Node.Continue(at);
             }
             case "generation" -> {
                 next();
@@ -169,7 +187,13 @@ final class Parser {
             throw source.error(peek().offset(), "recursive loops are not supported");
         }
         endOfTag();
-        List<Node> b = body(Set.of("else", "endfor"));
+        loops++;
+        List<Node> b;
+        try {
+            b = body(Set.of("else", "endfor"));
+        } finally {
+            loops--;
+        }
         List<Node> otherwise = List.of();
         Token tag = peek();
         if (tag.type() != Token.Type.NAME) {
@@ -242,7 +266,14 @@ final class Parser {
         }
         expectOp(")");
         endOfTag();
-        List<Node> b = body(Set.of("endmacro"));
+        int outerLoops = loops;
+        loops = 0;
+        List<Node> b;
+        try {
+            b = body(Set.of("endmacro"));
+        } finally {
+            loops = outerLoops;
+        }
         closeBlock("endmacro", "macro", at);
         return new Node.Macro(name, params, defaults, b, at);
     }
@@ -267,6 +298,15 @@ final class Parser {
     // ---- expressions ----
 
     Expr expression() {
+        enter();
+        try {
+            return conditional();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Expr conditional() {
         Expr e = orExpression();
         while (peek().isName("if")) {
             int at = next().offset();
@@ -302,7 +342,12 @@ final class Parser {
     private Expr notExpression() {
         if (peek().isName("not")) {
             int at = next().offset();
-            return new Expr.Unary("not", notExpression(), at);
+            enter();
+            try {
+                return new Expr.Unary("not", notExpression(), at);
+            } finally {
+                depth--;
+            }
         }
         return comparison();
     }
@@ -376,7 +421,12 @@ final class Parser {
         Expr e;
         if (t.isOp("-") || t.isOp("+")) {
             next();
-            e = new Expr.Unary(t.text(), unary(false), t.offset());
+            enter();
+            try {
+                e = new Expr.Unary(t.text(), unary(false), t.offset());
+            } finally {
+                depth--;
+            }
         } else {
             e = primary();
         }

@@ -2,7 +2,6 @@ package org.racro4j.models.chat;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -496,15 +495,31 @@ final class Values {
                              + typeName(b) + "'");
     }
 
+    /** The longest string or list {@code *} may make; a template that wants more is refused, not run out of memory. */
+    static final long MAX_REPEAT = 10_000_000;
+
     private static Object repeat(Object seq, long times) {
+        long unit = seq instanceof String s ? s.length() : ((List<?>) seq).size();
+        if (times > 0 && unit > 0 && times > MAX_REPEAT / unit) {
+            throw new JinjaError("a repetition of " + times + " would exceed " + MAX_REPEAT + " items");
+        }
         if (seq instanceof String s) {
-            return times <= 0 ? "" : s.repeat(Math.toIntExact(times));
+            return times <= 0 ? "" : s.repeat((int) times);
         }
         List<Object> out = new ArrayList<>();
         for (long i = 0; i < times; i++) {
             out.addAll((List<?>) seq);
         }
         return out;
+    }
+
+    /** An integer argument that must lie in [min, max] (a width, a precision, a base). */
+    static int smallInt(Object v, String what, int min, int max) {
+        long n = toIndex(v, what);
+        if (n < min || n > max) {
+            throw new JinjaError(what + " must be between " + min + " and " + max + ", not " + n);
+        }
+        return (int) n;
     }
 
     private static Object numeric(String op, Object a, Object b) {
@@ -543,11 +558,7 @@ final class Values {
                     return (m != 0 && (m < 0) != (y < 0)) ? m + y : m;
                 case "**":
                     if (ints && asLong(b) >= 0) {
-                        long result = 1;
-                        for (long i = 0; i < asLong(b); i++) {
-                            result = Math.multiplyExact(result, asLong(a));
-                        }
-                        return result;
+                        return integerPower(asLong(a), asLong(b));
                     }
                     return Math.pow(asDouble(a), asDouble(b));
                 default:
@@ -556,6 +567,21 @@ final class Values {
         } catch (ArithmeticException e) {
             throw new JinjaError("integer overflow in " + repr(a) + " " + op + " " + repr(b));
         }
+    }
+
+    /** base ** exponent by repeated squaring (exponent >= 0), refusing results beyond a long. */
+    private static long integerPower(long base, long exponent) {
+        long result = 1;
+        long square = base;
+        for (long e = exponent; e > 0; e >>= 1) {
+            if ((e & 1) == 1) {
+                result = Math.multiplyExact(result, square);
+            }
+            if (e > 1) {
+                square = Math.multiplyExact(square, square);
+            }
+        }
+        return result;
     }
 
     static Object negate(Object v) {
@@ -744,9 +770,5 @@ final class Values {
             }
         }
         b.append('"');
-    }
-
-    static Iterator<Object> iterator(Object v) {
-        return iterate(v).iterator();
     }
 }

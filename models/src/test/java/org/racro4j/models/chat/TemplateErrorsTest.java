@@ -48,6 +48,9 @@ class TemplateErrorsTest {
         assertAt(parseError("{% include 'x.jinja' %}"), 1, 4, "unknown statement 'include'");
         assertAt(parseError("{% for x in xs recursive %}{% endfor %}"), 1, 16, "recursive loops are not supported");
         assertAt(parseError("{% %}"), 1, 4, "expected a statement name after '{%'");
+        assertAt(parseError("{% if 1 %}{% break %}{% endif %}"), 1, 14, "'{% break %}' outside a loop");
+        assertAt(parseError("{% for x in y %}{% macro m() %}{% continue %}{% endmacro %}{% endfor %}"), 1, 35,
+                 "'{% continue %}' outside a loop");
     }
 
     @Test
