@@ -23,8 +23,10 @@ import org.racro4j.models.tokenizer.TokenizerFormatException;
  * {@code enable_thinking}).
  *
  * <p>Where the template comes from, in Hugging Face's order: a {@code chat_template.jinja} file in the checkpoint
- * directory; else {@code "chat_template"} in {@code tokenizer_config.json}, either a string or a list of
- * {@code {"name", "template"}} entries (the entry named {@code "default"} unless another name is asked for).
+ * directory; else a processor's {@code chat_template.json} (multimodal checkpoints such as Qwen2.5-VL keep it
+ * there); else {@code "chat_template"} in {@code tokenizer_config.json}, either a string or a list of
+ * {@code {"name", "template"}} entries (the entry named {@code "default"} unless another name is asked for). A
+ * named template is looked up in tokenizer_config.json only.
  * <b>Only when the checkpoint has no template at all</b> does this class fall back to the built-in ChatML
  * template {@link #CHATML} (the one Hugging Face used as its class default before 4.43; Hugging Face itself now
  * refuses instead); {@link #isFallback()} says when that happened.
@@ -86,6 +88,15 @@ public final class ChatTemplate {
         Path jinjaFile = dir.resolve("chat_template.jinja");
         if (name == null && Files.isRegularFile(jinjaFile)) {
             return new ChatTemplate(JinjaTemplate.parse(readText(jinjaFile), jinjaFile.toString()), tokens, false);
+        }
+        Path processorFile = dir.resolve("chat_template.json");
+        if (name == null && Files.isRegularFile(processorFile)) {
+            JsonNode processor = readJson(processorFile);
+            if (!processor.path("chat_template").isTextual()) {
+                throw new TokenizerFormatException(processorFile, "needs a string \"chat_template\"");
+            }
+            return new ChatTemplate(JinjaTemplate.parse(processor.path("chat_template").textValue(),
+                                                        processorFile.toString()), tokens, false);
         }
         if (root == null) {
             if (!Files.exists(checkpoint)) {

@@ -76,6 +76,20 @@ class ChatTemplateReadTest {
         assertEquals("from file E", t.render(CONVERSATION, false));
     }
 
+    @Test
+    void aProcessorsChatTemplateJsonComesAfterTheJinjaFileAndBeforeTheConfig() throws IOException {
+        config(JSON.createObjectNode().put("chat_template", "from config"));
+        Path processor = dir.resolve("chat_template.json");
+        Files.writeString(processor, "{\"chat_template\": \"from processor {{ messages[1].content }}\"}");
+        assertEquals("from processor Hi!", ChatTemplate.read(dir).render(CONVERSATION, false));
+        Files.writeString(dir.resolve("chat_template.jinja"), "from jinja");
+        assertEquals("from jinja", ChatTemplate.read(dir).render(CONVERSATION, false));
+        Files.delete(dir.resolve("chat_template.jinja"));
+        Files.writeString(processor, "{\"chat_template\": [1]}");
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> ChatTemplate.read(dir));
+        assertTrue(e.getMessage().startsWith(processor + ": needs a string \"chat_template\""), e.getMessage());
+    }
+
     /** The fallback is plain ChatML, which is what Qwen2.5's own template writes when there are no tools. */
     @Test
     void withoutATemplateTheFallbackIsChatMl() throws IOException {
