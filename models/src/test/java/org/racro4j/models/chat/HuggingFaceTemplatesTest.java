@@ -2,6 +2,8 @@ package org.racro4j.models.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,8 +14,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real checkpoints' chat templates (Qwen2.5, Qwen3, Llama 3, DeepSeek-R1-Distill; see ORIGIN.md beside their
- * tokenizer_config.json files) rendering fixed conversations (conversations.json). The expected text was rendered
+ * Real checkpoints' chat templates (Qwen2.5, Qwen3, Llama 3, DeepSeek-R1-Distill from tokenizer_config.json, and a
+ * LLaVA-NeXT processor's chat_template.json with image parts; see ORIGIN.md beside them) rendering fixed
+ * conversations (conversations.json). The expected text was rendered
  * once by Python's jinja2 3.1.2 with Hugging Face's apply_chat_template settings
  * ({@code models/src/test/python/chat_template_expectations.py templates}); one conversation also has the text
  * Hugging Face's own apply_chat_template printed for Qwen3-0.6B, as quoted in a public tutorial.
@@ -38,6 +41,13 @@ class HuggingFaceTemplatesTest {
 
     static void assertRendered(String checkpoint, String conversation, boolean addGenerationPrompt, String expected) {
         assertEquals(expected, render(checkpoint, conversation, addGenerationPrompt));
+    }
+
+    /** The template refuses the conversation with raise_exception(message), as it did in jinja2. */
+    static void assertRefused(String checkpoint, String conversation, boolean addGenerationPrompt, String message) {
+        TemplateException e = assertThrows(TemplateException.class,
+                                           () -> render(checkpoint, conversation, addGenerationPrompt));
+        assertTrue(e.getMessage().endsWith("the template raised an exception: " + message), e.getMessage());
     }
 
     /**
@@ -466,5 +476,36 @@ class HuggingFaceTemplatesTest {
     void deepseek_r1_distill_unicode_withGenerationPrompt() {
         assertRendered("deepseek-r1-distill", "unicode", true,
             "<｜begin▁of▁sentence｜><｜User｜>café — 東京 🚀 \"quotes\" and \\boxed{x} {{ not a tag }} {% neither %}<｜Assistant｜>");
+    }
+
+    @Test
+    void llava_next_multimodal_withGenerationPrompt() {
+        assertRendered("llava-next", "multimodal", true,
+            "<<SYS>>\n"
+            + "Describe images for a reasoner.\n"
+            + "<</SYS>>\n"
+            + "\n"
+            + "[INST] <image>\n"
+            + "Question: how many dots? Describe the image. [/INST]Six dots in two rows.</s>[INST] <image>\n"
+            + "<image>\n"
+            + "And these two? [/INST]");
+    }
+
+    @Test
+    void llava_next_multimodal() {
+        assertRendered("llava-next", "multimodal", false,
+            "<<SYS>>\n"
+            + "Describe images for a reasoner.\n"
+            + "<</SYS>>\n"
+            + "\n"
+            + "[INST] <image>\n"
+            + "Question: how many dots? Describe the image. [/INST]Six dots in two rows.</s>[INST] <image>\n"
+            + "<image>\n"
+            + "And these two? [/INST]");
+    }
+
+    @Test
+    void llava_next_multimodalToolRole_withGenerationPrompt() {
+        assertRefused("llava-next", "multimodal_tool_role", true, "Only user and assistant roles are supported!");
     }
 }
