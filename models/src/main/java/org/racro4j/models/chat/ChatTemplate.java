@@ -30,6 +30,8 @@ import org.racro4j.models.tokenizer.TokenizerFormatException;
  * <b>Only when the checkpoint has no template at all</b> does this class fall back to the built-in ChatML
  * template {@link #CHATML} (the one Hugging Face used as its class default before 4.43; Hugging Face itself now
  * refuses instead); {@link #isFallback()} says when that happened.
+ *
+ * <p>Immutable; several threads may render with one instance at once.
  */
 public final class ChatTemplate {
     /** ChatML, as Hugging Face's former default: {@code <|im_start|>role\ncontent<|im_end|>\n} per message. */

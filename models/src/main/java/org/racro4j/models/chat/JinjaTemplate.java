@@ -17,6 +17,8 @@ import java.util.Objects;
  * access, string and dict methods, filters and tests. Not supported: {@code extends}, {@code include},
  * {@code import}, {@code call} blocks, autoescaping. Anything else is refused with a {@link TemplateException}
  * that names the line and column.
+ *
+ * <p>A parsed template is immutable; several threads may render it at once.
  */
 public final class JinjaTemplate {
     private final Source source;
