@@ -252,7 +252,8 @@ public final class TextGeneration {
         long offset = gen.reserve(b);
         lf.backend().sampleTokens(lf, cfg.temperature(), cfg.topK(), cfg.topP(), gen.seed(), offset, ids);
         float temp = cfg.temperature() > 0 ? cfg.temperature() : 1f;
-        float[] lp = lf.div(temp).logSoftmax(-1).gather(1, ids.reshape(b, 1)).toFloatArray();
+        // x / 1 is x exactly: skip the pass over [B, V] at temperature 1
+        float[] lp = (temp == 1f ? lf : lf.div(temp)).logSoftmax(-1).gather(1, ids.reshape(b, 1)).toFloatArray();
         long[] chosen = ids.toLongArray();
         for (int r = 0; r < b; r++) {
             if (stopped[r] || produced[r] >= tokens[r].length) continue;
