@@ -11,8 +11,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.racro4j.core.io.StrictJson;
 import org.racro4j.models.tokenizer.TokenizerFormatException;
+import org.racro4j.models.tokenizer.Tokenizers;
 
 /**
  * A checkpoint's chat template, rendered as Hugging Face's {@code tokenizer.apply_chat_template(messages,
@@ -82,7 +82,7 @@ public final class ChatTemplate {
     public static ChatTemplate read(Path checkpoint, String name) {
         Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
         Path config = Files.isDirectory(checkpoint) ? checkpoint.resolve("tokenizer_config.json") : checkpoint;
-        JsonNode root = Files.isRegularFile(config) ? readJson(config) : null;
+        JsonNode root = Files.isRegularFile(config) ? Tokenizers.readJson(config) : null;
         if (root != null && !root.isObject()) {
             throw new TokenizerFormatException(config, "the top level is not a JSON object");
         }
@@ -93,7 +93,7 @@ public final class ChatTemplate {
         }
         Path processorFile = dir.resolve("chat_template.json");
         if (name == null && Files.isRegularFile(processorFile)) {
-            JsonNode processor = readJson(processorFile);
+            JsonNode processor = Tokenizers.readJson(processorFile);
             if (!processor.path("chat_template").isTextual()) {
                 throw new TokenizerFormatException(processorFile, "needs a string \"chat_template\"");
             }
@@ -169,19 +169,6 @@ public final class ChatTemplate {
         return tokens;
     }
 
-    private static JsonNode readJson(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new TokenizerFormatException(file, "cannot be read: " + e, e);
-        }
-        try {
-            return StrictJson.parse(bytes);
-        } catch (StrictJson.Problem p) {
-            throw new TokenizerFormatException(file, p.getMessage(), p);
-        }
-    }
 
     private static String readText(Path file) {
         try {

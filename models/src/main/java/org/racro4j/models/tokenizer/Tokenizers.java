@@ -39,8 +39,11 @@ public final class Tokenizers {
         };
     }
 
-    /** Strict JSON: a repeated key (a token listed twice in the vocab, say) is an error, not "the last one wins". */
-    private static JsonNode readJson(Path file) {
+    /**
+     * A tokenizer or tokenizer-config JSON file, strictly: a repeated key (a token listed twice in the vocab, say) is an
+     * error, not "the last one wins"; an unreadable or malformed file is a TokenizerFormatException naming it.
+     */
+    public static JsonNode readJson(Path file) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
