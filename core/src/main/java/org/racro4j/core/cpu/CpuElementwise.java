@@ -22,6 +22,10 @@ final class CpuElementwise {
         if (s.dtype() == d.dtype()) {
             Object sa = s.array();
             Object da = d.array();
+            if (sa instanceof float[] a && isTransposeOfRows(src, dst)) {
+                transposeBlocks(src, a, dst, (float[]) da);
+                return;
+            }
             StridedLoop.forEach(dst.shape(), strides, offsets, (n, off, st) -> {
                 if (st[0] == 1 && st[1] == 1) {
                     System.arraycopy(sa, off[1], da, off[0], n);
@@ -37,6 +41,53 @@ final class CpuElementwise {
             StridedLoop.forEach(dst.shape(), strides, offsets, (n, off, st) -> {
                 for (int i = 0, o = off[0], q = off[1]; i < n; i++, o += st[0], q += st[1]) d.setFloat(o, s.getFloat(q));
             });
+        }
+    }
+
+    /** Tile edge of the blocked transpose: a 32 x 32 tile of floats (4 KB) is read and written within L1. */
+    private static final int TILE = 32;
+
+    /**
+     * Whether dst's last two dims are contiguous rows and src walks them column-wise (src's second-to-last stride 1):
+     * a transpose, such as W.t().contiguous(). The element-by-element loop reads src with a stride of a whole row, a
+     * cache line per element; row-major copies of a model's weights took longer than the prefill they preceded.
+     */
+    private static boolean isTransposeOfRows(Tensor src, Tensor dst) {
+        int n = dst.dim();
+        return n >= 2 && dst.stride(n - 1) == 1 && dst.stride(n - 2) == dst.size(n - 1) && src.stride(n - 2) == 1
+                && src.stride(n - 1) != 1 && dst.size(n - 1) > 1 && dst.size(n - 2) > 1;
+    }
+
+    /** dst[..., r, c] = src[..., r, c] for a src stored column-wise, in TILE x TILE blocks; leading dims one by one. */
+    private static void transposeBlocks(Tensor src, float[] a, Tensor dst, float[] b) {
+        int n = dst.dim();
+        int rows = dst.size(n - 2);
+        int cols = dst.size(n - 1);
+        int srcColStride = src.stride(n - 1);
+        int outer = 1;
+        for (int i = 0; i < n - 2; i++) outer *= dst.size(i);
+        int[] index = new int[Math.max(0, n - 2)];
+        for (int m = 0; m < outer; m++) {
+            int so = src.offset();
+            int dof = dst.offset();
+            for (int i = 0; i < n - 2; i++) {
+                so += index[i] * src.stride(i);
+                dof += index[i] * dst.stride(i);
+            }
+            for (int r0 = 0; r0 < rows; r0 += TILE) {
+                int r1 = Math.min(rows, r0 + TILE);
+                for (int c0 = 0; c0 < cols; c0 += TILE) {
+                    int c1 = Math.min(cols, c0 + TILE);
+                    for (int c = c0; c < c1; c++) {
+                        int from = so + c * srcColStride;
+                        for (int r = r0; r < r1; r++) b[dof + r * cols + c] = a[from + r];
+                    }
+                }
+            }
+            for (int i = n - 3; i >= 0; i--) {   // the next leading index, last dim fastest
+                if (++index[i] < dst.size(i)) break;
+                index[i] = 0;
+            }
         }
     }
 

@@ -77,7 +77,7 @@ public final class TextGeneration {
         Generator gen = new Generator(cfg.seed());
         Device device = model.device();
         KvCache cache = model.newCache(unique, capacity);
-        try (Autograd.Mode off = Autograd.noGrad(); TransposedWeights rowMajor = rowMajorWeights(model)) {
+        try (Autograd.Mode off = Autograd.noGrad()) {
             Tensor next;
             try (Scope s = Scope.open()) {
                 Tensor embeds = prefillEmbeddings(model, prefix, prompts, longest);
@@ -99,17 +99,21 @@ public final class TextGeneration {
                 }
                 next = s.keep(sample(model.logits(last), 0, cfg, gen, tokens, logps, produced, stopped));
             }
-            if (deviceCursor(model)) {
-                next = decodeAtDeviceCursor(model, cache, capacity, next, graphs(device), cfg, gen, tokens, logps, produced, stopped);
-            } else {
-                for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
-                    try (Scope s = Scope.open()) {
-                        cache.markKeys(Tensor.ones(DType.F32, device, b, 1));
-                        int len = cache.length() + 1;
-                        Tensor h = model.hidden(model.embed(next.reshape(b, 1)), cache.keyMask(len), cache);
-                        cache.advance(1);
-                        next.close();
-                        next = s.keep(sample(model.logits(h.reshape(b, -1)), step, cfg, gen, tokens, logps, produced, stopped));
+            // Decode steps multiply a few rows by every weight: row-major copies pay there, made after the prefill, whose
+            // products have rows enough for the stored layout.
+            try (TransposedWeights rowMajor = cfg.maxNewTokens() > 1 ? rowMajorWeights(model) : null) {
+                if (deviceCursor(model)) {
+                    next = decodeAtDeviceCursor(model, cache, capacity, next, graphs(device), cfg, gen, tokens, logps, produced, stopped);
+                } else {
+                    for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
+                        try (Scope s = Scope.open()) {
+                            cache.markKeys(Tensor.ones(DType.F32, device, b, 1));
+                            int len = cache.length() + 1;
+                            Tensor h = model.hidden(model.embed(next.reshape(b, 1)), cache.keyMask(len), cache);
+                            cache.advance(1);
+                            next.close();
+                            next = s.keep(sample(model.logits(h.reshape(b, -1)), step, cfg, gen, tokens, logps, produced, stopped));
+                        }
                     }
                 }
             }
