@@ -17,6 +17,7 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.CheckpointFiles;
+import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.decoder.HfExport;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
@@ -77,6 +78,10 @@ final class ExportHfCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "wrote %s: %s%s (%s, %,d parameters, vocab %d, %s), %d files; read back and checked%n", s.dir(), dirName,
                 captioner ? "'s language decoder" : "", s.architecture(), s.parameters(), s.vocabSize(), s.dtype(), HfExport.FILES.size());
+        if (s.architecture().equals(DecoderConfig.QWEN2)) {
+            o.println("load its tokenizer with PreTrainedTokenizerFast.from_pretrained: transformers 5's AutoTokenizer gives every "
+                    + "qwen2 model a byte-level Qwen2Tokenizer, which does not read this word-level tokenizer.json");
+        }
         if (captioner) {
             o.println("without the vision tower and projector: the decoder alone sees no image, where it was trained with the "
                     + "projected image patches before its prompt");

@@ -78,6 +78,7 @@ class ExportHfCommandTest {
             assertEquals(0, r.exit(), r.err());
             assertTrue(r.out().startsWith("wrote " + out.toAbsolutePath().normalize() + ": " + name + " ("), r.out());
             assertTrue(r.out().contains("6 files; read back and checked"), r.out());
+            assertEquals(name.equals("reasoner"), r.out().contains("load its tokenizer with PreTrainedTokenizerFast.from_pretrained"), r.out());
             assertEquals(new TreeSet<>(HfExport.FILES), fileNames(out));
             Path source = run.resolve("models").resolve(name);
             try (CausalLM want = CausalLM.load(source, DType.F32, Device.CPU); CausalLM got = CausalLM.load(out, DType.F32, Device.CPU)) {

@@ -42,6 +42,12 @@ import org.racro4j.models.tokenizer.WordLevelTokenizer;
  *   <li>{@code tokenizer_config.json}, {@code special_tokens_map.json}: which special token is bos, eos, pad, unk;</li>
  *   <li>{@code generation_config.json}: bos, eos and pad ids for {@code generate}.</li>
  * </ul>
+ *
+ * <p>Checked with transformers 5.17 and tokenizers 0.23 ({@code bench/python/hf_export_check.py}): the models load
+ * with {@code AutoModelForCausalLM} and give racro4j's logits to a few 1e-6, {@code PreTrainedTokenizerFast.from_pretrained}
+ * gives racro4j's ids (bos first) and text, and {@code generate} racro4j's greedy tokens. {@code AutoTokenizer} does
+ * for a Llama-shaped export; for a Qwen2-shaped one transformers 5 substitutes its byte-level {@code Qwen2Tokenizer},
+ * whatever tokenizer_config.json names, and that class does not read a word-level tokenizer.json.
  */
 public final class HfExport {
     public static final List<String> FILES = List.of("config.json", CheckpointFiles.SINGLE, "tokenizer.json",
