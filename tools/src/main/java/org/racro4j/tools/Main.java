@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 DetokenizeCommand.class,
                 GenerateCommand.class,
                 ExportGgufCommand.class,
+                ExportHfCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

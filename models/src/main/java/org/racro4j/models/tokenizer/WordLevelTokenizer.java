@@ -34,6 +34,8 @@ public final class WordLevelTokenizer implements Tokenizer {
     public static final String BOS = "<bos>";
     public static final String EOS = "<eos>";
 
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
     private final Map<String, Integer> vocab;
     private final Map<String, Integer> specialIds = new HashMap<>();
     private final String[] tokens;
@@ -136,8 +138,16 @@ public final class WordLevelTokenizer implements Tokenizer {
 
     /** Writes this tokenizer as a Hugging Face tokenizer.json (atomically: a temporary file renamed into place). */
     public void save(Path tokenizerJson) {
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = mapper.createObjectNode();
+        write(toJson(), tokenizerJson);
+    }
+
+    /**
+     * This tokenizer as the tree of a Hugging Face tokenizer.json: model {@code WordLevel} with its vocab and
+     * {@code unk_token}, pre-tokenizer {@code WhitespaceSplit}, the special tokens in {@code added_tokens}, and
+     * no normalizer, post-processor or decoder (JSON nulls). {@link #save} writes exactly this tree.
+     */
+    public ObjectNode toJson() {
+        ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
@@ -161,12 +171,17 @@ public final class WordLevelTokenizer implements Tokenizer {
         ObjectNode vocabNode = model.putObject("vocab");
         vocab.forEach(vocabNode::put);
         model.put("unk_token", unkToken);
+        return root;
+    }
+
+    /** Writes a tokenizer.json tree, indented as {@link #save} writes it, atomically (a temporary file renamed). */
+    public static void write(ObjectNode tokenizerJsonTree, Path tokenizerJson) {
         try {
             Path dir = tokenizerJson.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, ".tokenizer", ".json.tmp");
             try {
-                mapper.writeValue(tmp.toFile(), root);
+                JSON.writeValue(tmp.toFile(), tokenizerJsonTree);
                 Files.move(tmp, tokenizerJson, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);

@@ -11,14 +11,19 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
+import org.racro4j.models.decoder.HfExport;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.run.AtomicFiles;
 
 /**
- * The models a run produces, each a Hugging Face-style directory (config.json, model.safetensors,
- * tokenizer.json) under {@code <run>/models/}, written into a ".tmp" directory and renamed into place.
+ * The models a run produces, each a Hugging Face-style directory under {@code <run>/models/}, written into a
+ * ".tmp" directory and renamed into place: config.json, model.safetensors, tokenizer.json, and beside them
+ * tokenizer_config.json and special_tokens_map.json (which token is bos, eos, pad, unk, for Hugging Face's
+ * AutoTokenizer), and for decoders generation_config.json ({@link HfExport}). The tokenizer.json has no
+ * post-processor, as before these files were added (its bytes are unchanged), so Hugging Face's
+ * {@code tokenizer(text)} does not put bos first here; {@code racro4j export-hf} writes one that does.
  */
 final class ModelStore {
     private final Path root;
@@ -49,6 +54,8 @@ final class ModelStore {
         save(name, dir -> {
             model.save(dir, Map.of("racro4j_model", name));
             tok.save(dir.resolve("tokenizer.json"));
+            HfExport.writeTokenizerConfig(tok, model.config().maxPositions(), dir);
+            HfExport.writeGenerationConfig(model.config(), tok, dir);
         });
     }
 
@@ -56,6 +63,7 @@ final class ModelStore {
         save(name, dir -> {
             model.save(dir, Map.of("racro4j_model", name));
             tok.save(dir.resolve("tokenizer.json"));
+            HfExport.writeTokenizerConfig(tok, model.languageModel().config().maxPositions(), dir);
         });
     }
 
