@@ -155,6 +155,10 @@ public final class CpuBackend implements Backend {
         CpuReduce.reduce(op, x, dim, out, indices);
     }
 
+    /**
+     * Computes in F32 whatever the dtypes. A BF16/F16 b (a frozen model's weight) is read in place, never widened as a
+     * whole; b may also have another floating dtype than a and out (F32 activations times a BF16 weight).
+     */
     @Override
     public void matmul(Tensor a, Tensor b, Tensor out, float alpha, float beta) {
         if (VectorApi.ENABLED) CpuMatmul.matmul(a, b, out, alpha, beta);

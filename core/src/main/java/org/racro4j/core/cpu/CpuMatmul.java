@@ -41,6 +41,10 @@ import org.racro4j.core.Tensor;
  * rows and a transposed B (a linear layer x W^T at decode) a dot-product kernel runs along the contiguous K.
  * The thresholds below say what was measured.
  *
+ * <p>A half-precision B (BF16/F16 bits in a short[], a frozen model's weight) is read in place too: packing widens it
+ * to float on the way into the panels, and the dot-product path widens four columns at a time into a small block
+ * that serves every row of A; the paths that read a float B unpacked are not taken for it.
+ *
  * <p>Parallelism: a batch of at least as many matrices as threads is split over matrices (each one runs the
  * serial path, no barriers); otherwise one matrix at a time is split into (row block x B-panel run) tasks,
  * with the row blocks sized so the count divides evenly over the threads. Problems under 2^24 multiply-adds
