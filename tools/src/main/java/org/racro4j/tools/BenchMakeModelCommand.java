@@ -39,7 +39,8 @@ final class BenchMakeModelCommand implements Callable<Integer> {
     Integer intermediate;
 
     @Option(names = "--dtype", defaultValue = "f32", description = "The dtype the weights are drawn and stored in: f32 or bf16 "
-            + "(2 bytes per weight). Default: ${DEFAULT-VALUE}.")
+            + "(2 bytes per weight, also while drawing; each weight within two BF16 roundings of the f32 one). Default: "
+            + "${DEFAULT-VALUE}.")
     String dtype;
 
     @Override
