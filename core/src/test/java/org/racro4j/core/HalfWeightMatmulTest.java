@@ -175,4 +175,20 @@ class HalfWeightMatmulTest {
             }
         }
     }
+
+    @Test
+    void productsLargeEnoughToSplitOverThreads() {
+        // Above 2^24 multiply-adds the CPU splits one product over its threads: the dot path by columns (each thread
+        // widening its own columns), the packed path by row blocks and panel runs.
+        Random r = new Random(19);
+        for (int m : new int[] {8, 67}) {
+            int k = 1030, n = 2050;
+            float[] x = random(r, m * k);
+            float[] w = random(r, n * k);
+            Tensor out = Tensor.empty(DType.F32, Device.CPU, 1, m, n);
+            Device.CPU.backend().matmul(Tensor.of(x, 1, m, k), Tensor.of(w, 1, n, k).to(DType.BF16).transpose(1, 2), out, 1f, 0f);
+            check("BF16 x W^T " + m + "x" + k + "x" + n, out.toFloatArray(), roundedAll(x, DType.F32), roundedAll(w, DType.BF16),
+                    m, k, n, 1, 0, null, 0);
+        }
+    }
 }
