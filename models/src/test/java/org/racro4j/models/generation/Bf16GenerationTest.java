@@ -99,6 +99,8 @@ class Bf16GenerationTest {
             try (Safetensors.Reader r = Safetensors.open(dir.resolve("model.safetensors"))) {
                 assertEquals(DType.BF16, r.entry("model.embed_tokens.weight").dtype(), "save writes the stored dtype");
             }
+            assertEquals("bfloat16", new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile())
+                    .get("torch_dtype").asText(), "config.json names the stored dtype");
             try (CausalLM bf16 = CausalLM.load(dir, DType.BF16, Device.CPU)) {
                 for (Tensor w : bf16.stateDict().values()) assertEquals(DType.BF16, w.dtype(), "loaded weights stay BF16");
                 List<Generated> got = TextGeneration.generate(bf16, prompts, greedy);
