@@ -328,10 +328,7 @@ final class CpuMatmul {
                 int b2 = bOff + (j0 + Math.min(2, cols - 1)) * bCol;
                 int b3 = bOff + (j0 + Math.min(3, cols - 1)) * bCol;
                 if (half != null) { // the four columns as floats, at 0, k, 2k, 3k of the block
-                    toFloats(half, bf16, b0, b, 0, k);
-                    toFloats(half, bf16, b1, b, k, k);
-                    toFloats(half, bf16, b2, b, 2 * k, k);
-                    toFloats(half, bf16, b3, b, 3 * k, k);
+                    widenColumns(half, bf16, k, b0, b1, b2, b3, b);
                     b0 = 0;
                     b1 = k;
                     b2 = 2 * k;
@@ -430,6 +427,18 @@ final class CpuMatmul {
                     for (int p = 0; p < kb; p++) dst[d + p * NR + j] = 0f;
                 }
             }
+        }
+    }
+
+    /**
+     * Columns c0..c3 of a half-precision B (each contiguous along K) as floats at 0, k, 2k, 3k of block. One call site
+     * for the conversion loop, so the dot-product task that inlines it stays small: with four inlined copies next to
+     * dot4x4, C2 compiled the task with its vectors boxed in some runs (decode 3x slower, dot4x4 in FloatVector.stOp).
+     */
+    private static void widenColumns(short[] half, boolean bf16, int k, int c0, int c1, int c2, int c3, float[] block) {
+        for (int q = 0; q < 4; q++) {
+            int from = q == 0 ? c0 : q == 1 ? c1 : q == 2 ? c2 : c3;
+            toFloats(half, bf16, from, block, q * k, k);
         }
     }
 
