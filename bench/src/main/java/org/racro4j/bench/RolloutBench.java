@@ -70,6 +70,21 @@ public final class RolloutBench {
         if (group < 1 || batch % group != 0) {
             throw new IllegalArgumentException("rollout: --group " + group + " must be at least 1 and divide --batch " + batch);
         }
+        try (CausalLM model = BenchModel.create(shape, promptLen + newTokens, device)) {
+            return run(model, shape, batch, group, promptLen, newTokens, warmup, repeats);
+        }
+    }
+
+    /**
+     * The same timing on a model already built or loaded (any dtype), on its device; shape is what the JSON line
+     * reports (its vocab also bounds the random prompt tokens).
+     */
+    public static Result run(CausalLM model, DecoderShape shape, int batch, int group, int promptLen, int newTokens, int warmup,
+                             int repeats) {
+        if (group < 1 || batch % group != 0) {
+            throw new IllegalArgumentException("rollout: --group " + group + " must be at least 1 and divide --batch " + batch);
+        }
+        Device device = model.device();
         Generator g = new Generator(2);
         List<int[]> prompts = new ArrayList<>();
         for (int b = 0; b < batch / group; b++) {
@@ -79,37 +94,35 @@ public final class RolloutBench {
         }
         List<int[]> repeated = new ArrayList<>();
         for (int[] p : prompts) for (int k = 0; k < group; k++) repeated.add(p);
-        try (CausalLM model = BenchModel.create(shape, promptLen + newTokens, device)) {
-            double[] prefill = new double[repeats];
-            double[] total = new double[repeats];
-            double[] plainPrefill = new double[repeats];
-            double[] plainTotal = new double[repeats];
-            for (int r = 0; r < warmup + repeats; r++) {
-                SamplingConfig cfg = new SamplingConfig(newTokens, 1f, 0, 1f, r, Set.of());
-                double p = timePrefill(model, prompts, group, promptLen, device);
-                long t0 = System.nanoTime();
-                TextGeneration.generate(model, null, prompts, cfg, group);
+        double[] prefill = new double[repeats];
+        double[] total = new double[repeats];
+        double[] plainPrefill = new double[repeats];
+        double[] plainTotal = new double[repeats];
+        for (int r = 0; r < warmup + repeats; r++) {
+            SamplingConfig cfg = new SamplingConfig(newTokens, 1f, 0, 1f, r, Set.of());
+            double p = timePrefill(model, prompts, group, promptLen, device);
+            long t0 = System.nanoTime();
+            TextGeneration.generate(model, null, prompts, cfg, group);
+            device.backend().synchronize();
+            double all = (System.nanoTime() - t0) / 1e9;
+            double pp = Double.NaN;
+            double pall = Double.NaN;
+            if (group > 1) {
+                pp = timePrefill(model, repeated, 1, promptLen, device);
+                long t1 = System.nanoTime();
+                TextGeneration.generate(model, repeated, cfg);
                 device.backend().synchronize();
-                double all = (System.nanoTime() - t0) / 1e9;
-                double pp = Double.NaN;
-                double pall = Double.NaN;
-                if (group > 1) {
-                    pp = timePrefill(model, repeated, 1, promptLen, device);
-                    long t1 = System.nanoTime();
-                    TextGeneration.generate(model, repeated, cfg);
-                    device.backend().synchronize();
-                    pall = (System.nanoTime() - t1) / 1e9;
-                }
-                if (r >= warmup) {
-                    prefill[r - warmup] = p;
-                    total[r - warmup] = all;
-                    plainPrefill[r - warmup] = pp;
-                    plainTotal[r - warmup] = pall;
-                }
+                pall = (System.nanoTime() - t1) / 1e9;
             }
-            return new Result(shape, batch, group, promptLen, newTokens, device.toString(), median(prefill), median(total),
-                    median(plainPrefill), median(plainTotal));
+            if (r >= warmup) {
+                prefill[r - warmup] = p;
+                total[r - warmup] = all;
+                plainPrefill[r - warmup] = pp;
+                plainTotal[r - warmup] = pall;
+            }
         }
+        return new Result(shape, batch, group, promptLen, newTokens, device.toString(), median(prefill), median(total),
+                median(plainPrefill), median(plainTotal));
     }
 
     private static double median(double[] x) {

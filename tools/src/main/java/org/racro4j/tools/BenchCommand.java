@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks. Each prints one JSON line; the peer scripts in bench/python print the same.",
         subcommands = {BenchMatmulCommand.class, BenchTrainStepCommand.class, BenchRolloutCommand.class,
-                BenchScalingCommand.class, BenchJmhCommand.class, BenchReportCommand.class, BenchKernelsCommand.class, BenchMakeModelCommand.class,
+                BenchScalingCommand.class, BenchJmhCommand.class, BenchReportCommand.class, BenchKernelsCommand.class, BenchMakeModelCommand.class, BenchCheckpointRolloutCommand.class,
                 BenchLogitsCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec

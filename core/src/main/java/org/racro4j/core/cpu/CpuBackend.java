@@ -71,6 +71,17 @@ public final class CpuBackend implements Backend {
         peak.set(inUse.get());
     }
 
+    /**
+     * Elements of BF16/F16 storages that kernels have converted to a float array as a whole, since the JVM started:
+     * the kernels compute in F32 and widen most half-precision operands on the way in, which is cheap for
+     * activations but would cost a float copy of a frozen model's weights per step. Matrix products read a
+     * half-precision B in place and embedding lookups copy rows, so a BF16 decode step widens only its activations
+     * (tests watch this count to keep it so).
+     */
+    public long halfElementsWidened() {
+        return Floats.halfElementsWidened();
+    }
+
     @Override
     public void upload(Storage dst, long dstByteOffset, ByteBuffer src) {
         CpuStorage s = (CpuStorage) dst;
@@ -144,6 +155,10 @@ public final class CpuBackend implements Backend {
         CpuReduce.reduce(op, x, dim, out, indices);
     }
 
+    /**
+     * Computes in F32 whatever the dtypes. A BF16/F16 b (a frozen model's weight) is read in place, never widened as a
+     * whole; b may also have another floating dtype than a and out (F32 activations times a BF16 weight).
+     */
     @Override
     public void matmul(Tensor a, Tensor b, Tensor out, float alpha, float beta) {
         if (VectorApi.ENABLED) CpuMatmul.matmul(a, b, out, alpha, beta);

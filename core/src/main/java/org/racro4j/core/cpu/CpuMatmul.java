@@ -5,6 +5,7 @@ import static org.racro4j.core.cpu.CpuGemmKernel.NR;
 
 import java.util.Arrays;
 
+import org.racro4j.core.DType;
 import org.racro4j.core.Tensor;
 
 /**
@@ -39,6 +40,10 @@ import org.racro4j.core.Tensor;
  * columns A (and a row-major B) are read in place, so batched attention shapes are not packed at all; with few
  * rows and a transposed B (a linear layer x W^T at decode) a dot-product kernel runs along the contiguous K.
  * The thresholds below say what was measured.
+ *
+ * <p>A half-precision B (BF16/F16 bits in a short[], a frozen model's weight) is read in place too: packing widens it
+ * to float on the way into the panels, and the dot-product path widens four columns at a time into a small block
+ * that serves every row of A; the paths that read a float B unpacked are not taken for it.
  *
  * <p>Parallelism: a batch of at least as many matrices as threads is split over matrices (each one runs the
  * serial path, no barriers); otherwise one matrix at a time is split into (row block x B-panel run) tasks,
@@ -120,7 +125,10 @@ final class CpuMatmul {
         int n = out.size(2);
         int k = a.size(2);
         float[] as = Floats.read(a);
-        float[] bs = Floats.read(b);
+        // A half-precision B (a frozen model's weight) is read in place, a few columns or one panel at a time:
+        // converting its whole storage would cost a float copy of the weight on every product.
+        Object bs = HalfRuns.isHalf(b.dtype()) ? Floats.storage(b).shorts() : Floats.read(b);
+        boolean bf16 = b.dtype() == DType.BF16;
         // With beta != 0 the old C is an input: Floats.writable gives zeroed scratch for half-precision outputs.
         float[] cs = beta == 0f ? Floats.writable(out) : Floats.read(out);
         int aOff = a.offset(), aBatch = a.stride(0), aRow = a.stride(1), aCol = a.stride(2);
@@ -135,13 +143,13 @@ final class CpuMatmul {
         if (overBatch) {
             Parallel.range(batch, 1, (b0, b1) -> {
                 for (int bi = b0; bi < b1; bi++) {
-                    sgemm(m, n, k, alpha, as, aOff + bi * aBatch, aRow, aCol, bs, bOff + bi * bBatch, bRow, bCol,
+                    sgemm(m, n, k, alpha, as, aOff + bi * aBatch, aRow, aCol, bs, bf16, bOff + bi * bBatch, bRow, bCol,
                             beta, cs, cOff + bi * cBatch, ldc, false);
                 }
             });
         } else {
             for (int bi = 0; bi < batch; bi++) {
-                sgemm(m, n, k, alpha, as, aOff + bi * aBatch, aRow, aCol, bs, bOff + bi * bBatch, bRow, bCol,
+                sgemm(m, n, k, alpha, as, aOff + bi * aBatch, aRow, aCol, bs, bf16, bOff + bi * bBatch, bRow, bCol,
                         beta, cs, cOff + bi * cBatch, ldc, true);
             }
         }
@@ -151,11 +159,13 @@ final class CpuMatmul {
     /**
      * C = alpha A B + beta C for one matrix: element (i, p) of A at aOff + i*aRow + p*aCol, (p, j) of B at
      * bOff + p*bRow + j*bCol (any strides), C row-major at cOff with leading dimension ldc. With
-     * {@code parallel} false everything runs on the calling thread.
+     * {@code parallel} false everything runs on the calling thread. B is a float[], or the short[] bits of a
+     * BF16 (bf16 true) or F16 matrix, read in place: converted while packing, or a few columns at a time for the
+     * dot-product path; the in-place float paths (rows kernel, unpacked B panels) are for float[] only.
      */
     static void sgemm(int m, int n, int k, float alpha,
                       float[] a, int aOff, int aRow, int aCol,
-                      float[] b, int bOff, int bRow, int bCol,
+                      Object b, boolean bf16, int bOff, int bRow, int bCol,
                       float beta, float[] c, int cOff, int ldc, boolean parallel) {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) { // no product to add (BLAS semantics: A and B are not read)
@@ -165,17 +175,18 @@ final class CpuMatmul {
         int threads = parallel && (long) m * n * k >= PARALLEL_MIN_MNK ? Parallel.threads() : 1;
         if (bCol != 1 && bRow == 1
                 && (m <= DOT_MAX_M || m <= DOT_MAX_M_LONG_K && k >= DOT_MIN_K && k >= DOT_K_PER_ROW * m)) {
-            dotGemm(m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bCol, beta, c, cOff, ldc, threads);
+            dotGemm(m, n, k, alpha, a, aOff, aRow, aCol, b, bf16, bOff, bCol, beta, c, cOff, ldc, threads);
             return;
         }
-        if (bCol == 1 && m <= ROWS_MAX_M) {
-            rowsGemm(m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bRow, beta, c, cOff, ldc, threads);
+        float[] bFloats = b instanceof float[] f ? f : null; // null: half-precision bits, always packed
+        if (bCol == 1 && m <= ROWS_MAX_M && bFloats != null) {
+            rowsGemm(m, n, k, alpha, a, aOff, aRow, aCol, bFloats, bOff, bRow, beta, c, cOff, ldc, threads);
             return;
         }
         // Few rows (columns): each B (A) panel would serve only a few tiles, so packing it costs about as much as
         // the product; read it in place instead. Only a partial last panel is still packed, so that vector loads
         // never run past a row of B and the kernel never reads rows of A that do not exist.
-        boolean directB = bCol == 1 && (m <= DIRECT_B_MAX_M || n <= DIRECT_MAX_N);
+        boolean directB = bCol == 1 && (m <= DIRECT_B_MAX_M || n <= DIRECT_MAX_N) && bFloats != null;
         boolean directA = n <= DIRECT_MAX_N;
 
         // Row blocks: at most MC rows, a multiple of MR, and (when there is enough M) a multiple of the thread
@@ -203,14 +214,14 @@ final class CpuMatmul {
                 if (directB) {
                     bp = scratch.b(NR * kb);
                     int last = nPanels - 1;
-                    if (nb % NR != 0) packB(b, bBlock + last * NR, bRow, bCol, kb, nb - last * NR, 0, 1, bp);
+                    if (nb % NR != 0) packB(bFloats, bBlock + last * NR, bRow, bCol, kb, nb - last * NR, 0, 1, bp);
                 } else if (threads > 1) {
                     bp = scratch.b(nPanels * NR * kb);
                     Parallel.range(nPanels, Math.max(1, nPanels / (4 * threads)),
-                            (p0, p1) -> packB(b, bBlock, bRow, bCol, kb, nb, p0, p1, bp));
+                            (p0, p1) -> packB(b, bf16, bBlock, bRow, bCol, kb, nb, p0, p1, bp));
                 } else {
                     bp = scratch.b(nPanels * NR * kb);
-                    packB(b, bBlock, bRow, bCol, kb, nb, 0, nPanels, bp);
+                    packB(b, bf16, bBlock, bRow, bCol, kb, nb, 0, nPanels, bp);
                 }
                 int jcF = jc;
                 int pcF = pc;
@@ -233,7 +244,7 @@ final class CpuMatmul {
                         }
                         int jp0 = (int) ((long) nPanels * run / nRuns);
                         int jp1 = (int) ((long) nPanels * (run + 1) / nRuns);
-                        macroKernel(a, ap, directA ? aBlock : -1, aRow, aCol, mb, alpha, b, bp, directB ? bBlock : -1, bRow,
+                        macroKernel(a, ap, directA ? aBlock : -1, aRow, aCol, mb, alpha, bFloats, bp, directB ? bBlock : -1, bRow,
                                 jp0, jp1, nb, kb, c, cOff + i0 * ldc + jcF, ldc, bEff, s.tile);
                     }
                 };
@@ -282,10 +293,12 @@ final class CpuMatmul {
     /**
      * C = alpha A B + beta C for a few rows of A and a transposed B (column j of B contiguous along K at
      * bOff + j*bCol): dot products along K, 4 rows x 4 columns at a time, B read once per 4 rows of A and never
-     * copied. Columns are split over the threads.
+     * copied. Columns are split over the threads. Half-precision B (short[] bits) is converted four columns at a
+     * time into a 4 x K float block (in L1 for any model's K), which then serves every row of A.
      */
     private static void dotGemm(int m, int n, int k, float alpha, float[] a, int aOff, int aRow, int aCol,
-                                float[] b, int bOff, int bCol, float beta, float[] c, int cOff, int ldc, int threads) {
+                                Object bAny, boolean bf16, int bOff, int bCol, float beta, float[] c, int cOff, int ldc,
+                                int threads) {
         float[] ar = a;
         int arOff = aOff;
         int lda = aRow;
@@ -301,8 +314,11 @@ final class CpuMatmul {
         int ao = arOff;
         int ld = lda;
         int groups = ceilDiv(n, 4);
+        short[] half = bAny instanceof short[] h ? h : null;
         Parallel.RangeBody body = (g0, g1) -> {
-            float[] out = SCRATCH.get().tile;
+            Scratch s = SCRATCH.get();
+            float[] out = s.tile;
+            float[] b = half != null ? s.b(4 * k) : (float[]) bAny;
             for (int g = g0; g < g1; g++) {
                 int j0 = 4 * g;
                 int cols = Math.min(4, n - j0);
@@ -311,6 +327,13 @@ final class CpuMatmul {
                 int b1 = bOff + (j0 + Math.min(1, cols - 1)) * bCol;
                 int b2 = bOff + (j0 + Math.min(2, cols - 1)) * bCol;
                 int b3 = bOff + (j0 + Math.min(3, cols - 1)) * bCol;
+                if (half != null) { // the four columns as floats, at 0, k, 2k, 3k of the block
+                    widenColumns(half, bf16, k, b0, b1, b2, b3, b);
+                    b0 = 0;
+                    b1 = k;
+                    b2 = 2 * k;
+                    b3 = 3 * k;
+                }
                 int i = 0;
                 for (; i + 4 <= m; i += 4) {
                     int a0 = ao + i * ld;
@@ -377,6 +400,54 @@ final class CpuMatmul {
      * Packs B panels [p0, p1) of the kb x nb block at b[bo] (element (p, j) at bo + p*bRow + j*bCol): panel jp
      * holds columns jp*NR.. as kb rows of NR floats at dst[jp*NR*kb], zero-padded past nb.
      */
+    private static void packB(Object b, boolean bf16, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst) {
+        if (b instanceof float[] f) packB(f, bo, bRow, bCol, kb, nb, p0, p1, dst);
+        else packHalfB((short[]) b, bf16, bo, bRow, bCol, kb, nb, p0, p1, dst);
+    }
+
+    /** {@link #packB} of BF16 (bf16) or F16 bits, converted to float on the way into the panels. */
+    private static void packHalfB(short[] b, boolean bf16, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1,
+                                  float[] dst) {
+        for (int jp = p0; jp < p1; jp++) {
+            int j0 = jp * NR;
+            int cols = Math.min(NR, nb - j0);
+            int d = jp * NR * kb;
+            if (bCol == 1) { // row-major: each step's NR columns are contiguous in B
+                for (int p = 0; p < kb; p++) {
+                    int at = d + p * NR;
+                    toFloats(b, bf16, bo + p * bRow + j0, dst, at, cols);
+                    if (cols < NR) Arrays.fill(dst, at + cols, at + NR, 0f);
+                }
+            } else { // transposed view or any strides: walk each column of B along K
+                for (int j = 0; j < cols; j++) {
+                    int src = bo + (j0 + j) * bCol;
+                    for (int p = 0; p < kb; p++) dst[d + p * NR + j] = HalfRuns.toFloat(b[src + p * bRow], bf16);
+                }
+                for (int j = cols; j < NR; j++) {
+                    for (int p = 0; p < kb; p++) dst[d + p * NR + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Columns c0..c3 of a half-precision B (each contiguous along K) as floats at 0, k, 2k, 3k of block. One call site
+     * for the conversion loop, so the dot-product task that inlines it stays small: with four inlined copies next to
+     * dot4x4, C2 compiled the task with its vectors boxed in some runs (decode 3x slower, dot4x4 in FloatVector.stOp).
+     */
+    private static void widenColumns(short[] half, boolean bf16, int k, int c0, int c1, int c2, int c3, float[] block) {
+        for (int q = 0; q < 4; q++) {
+            int from = q == 0 ? c0 : q == 1 ? c1 : q == 2 ? c2 : c3;
+            toFloats(half, bf16, from, block, q * k, k);
+        }
+    }
+
+    /** dst[at + i] = the float of the half-precision bits b[from + i], i < n: in lanes for BF16. */
+    private static void toFloats(short[] b, boolean bf16, int from, float[] dst, int at, int n) {
+        if (bf16) LaneHalf.bf16ToFloats(b, from, dst, at, n);
+        else HalfRuns.toFloats(b, from, 1, false, dst, at, n);
+    }
+
     private static void packB(float[] b, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst) {
         for (int jp = p0; jp < p1; jp++) {
             int j0 = jp * NR;

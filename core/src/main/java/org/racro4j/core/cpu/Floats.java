@@ -1,5 +1,7 @@
 package org.racro4j.core.cpu;
 
+import java.util.concurrent.atomic.LongAdder;
+
 import org.racro4j.core.DType;
 import org.racro4j.core.HalfFloats;
 import org.racro4j.core.Tensor;
@@ -10,7 +12,14 @@ import org.racro4j.core.Tensor;
  * the way out. This keeps every CPU kernel a single F32 implementation.
  */
 final class Floats {
+    /** Elements of BF16/F16 storages converted whole by {@link #read}: see {@link CpuBackend#halfElementsWidened}. */
+    private static final LongAdder HALF_WIDENED = new LongAdder();
+
     private Floats() {}
+
+    static long halfElementsWidened() {
+        return HALF_WIDENED.sum();
+    }
 
     static CpuStorage storage(Tensor t) {
         return (CpuStorage) t.storage();
@@ -21,6 +30,7 @@ final class Floats {
         CpuStorage s = storage(t);
         if (s.dtype() == DType.F32) return s.floats();
         int n = (int) s.numel();
+        if (s.dtype() == DType.BF16 || s.dtype() == DType.F16) HALF_WIDENED.add(n);
         float[] out = new float[n];
         switch (s.dtype()) {
             case BF16 -> {

@@ -2,6 +2,7 @@ package org.racro4j.core.cpu;
 
 import java.util.Arrays;
 
+import org.racro4j.core.DType;
 import org.racro4j.core.Tensor;
 
 /**
@@ -19,7 +20,12 @@ final class PlainMatmul {
         int n = out.size(2);
         int k = a.size(2);
         float[] as = Floats.read(a);
-        float[] bs = Floats.read(b);
+        // A half-precision B (a frozen model's weight) is read in place, one row or column at a time: converting
+        // its whole storage would cost a float copy of the weight on every product.
+        boolean halfB = HalfRuns.isHalf(b.dtype());
+        boolean bf16 = b.dtype() == DType.BF16;
+        short[] bh = halfB ? Floats.storage(b).shorts() : null;
+        float[] bs = halfB ? null : Floats.read(b);
         float[] cs = beta == 0f ? Floats.writable(out) : Floats.read(out);
         int aOff = a.offset(), aBatch = a.stride(0), aRow = a.stride(1), aCol = a.stride(2);
         int bOff = b.offset(), bBatch = b.stride(0), bRow = b.stride(1), bCol = b.stride(2);
@@ -28,6 +34,7 @@ final class PlainMatmul {
         long work = (long) batch * m * n * k;
         Parallel.range(batch * m, work < (1L << 20) ? batch * m : 1, (r0, r1) -> {
             double[] acc = new double[n];
+            float[] run = halfB ? new float[Math.max(n, k)] : null; // one row (column) of a half-precision B
             for (int r = r0; r < r1; r++) {
                 int bi = r / m;
                 int i = r % m;
@@ -37,13 +44,28 @@ final class PlainMatmul {
                 if (product && bCol == 1) {
                     for (int p = 0; p < k; p++) {
                         double av = as[aBase + p * aCol];
+                        float[] br = bs;
                         int bp = bBase + p * bRow;
-                        for (int j = 0; j < n; j++) acc[j] += av * bs[bp + j];
+                        if (halfB) {
+                            HalfRuns.toFloats(bh, bp, 1, bf16, run, 0, n);
+                            br = run;
+                            bp = 0;
+                        }
+                        for (int j = 0; j < n; j++) acc[j] += av * br[bp + j];
                     }
                 } else if (product) {
                     for (int j = 0; j < n; j++) {
+                        float[] bc = bs;
+                        int bp = bBase + j * bCol;
+                        int step = bRow;
+                        if (halfB) {
+                            HalfRuns.toFloats(bh, bp, bRow, bf16, run, 0, k);
+                            bc = run;
+                            bp = 0;
+                            step = 1;
+                        }
                         double s = 0;
-                        for (int p = 0, ap = aBase, bp = bBase + j * bCol; p < k; p++, ap += aCol, bp += bRow) s += as[ap] * (double) bs[bp];
+                        for (int p = 0, ap = aBase; p < k; p++, ap += aCol, bp += step) s += as[ap] * (double) bc[bp];
                         acc[j] = s;
                     }
                 }

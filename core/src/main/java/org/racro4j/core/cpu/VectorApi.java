@@ -4,7 +4,7 @@ package org.racro4j.core.cpu;
  * Whether the CPU kernels may use the Vector API. It is an incubator module that the JVM only resolves when asked
  * ({@code --add-modules jdk.incubator.vector}); without it every class that mentions a vector type fails to load.
  * So the vector loops live in classes of their own ({@link LaneElementwise}, {@link LaneSums}, {@link LaneExp},
- * {@link CpuGemmKernel} and {@link CpuMatmul}, which packs for it), reached only when {@link #ENABLED}; the other
+ * {@link LaneHalf}, {@link CpuGemmKernel} and {@link CpuMatmul}, which packs for it), reached only when {@link #ENABLED}; the other
  * CPU classes never name a vector type and have plain loops for everything. Without the module the engine gives the
  * same results (up to summation order), only slower, and says once on standard error which flag makes it fast.
  */

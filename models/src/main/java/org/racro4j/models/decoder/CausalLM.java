@@ -70,10 +70,10 @@ public final class CausalLM extends Module {
         return m;
     }
 
-    /** Writes config.json and model.safetensors into dir (each file atomically). */
+    /** Writes config.json and model.safetensors into dir (each file atomically), the weights in the model's dtype. */
     public void save(Path dir, Map<String, String> metadata) throws IOException {
         Files.createDirectories(dir);
-        config.write(dir.resolve("config.json"));
+        config.write(dir.resolve("config.json"), dtype);
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.putIfAbsent("format", "pt");
         Safetensors.write(dir.resolve(CheckpointFiles.SINGLE), stateDict(), meta);

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.racro4j.core.DType;
 import org.racro4j.core.Shapes;
 import org.racro4j.core.io.StrictJson;
 
@@ -282,8 +283,13 @@ public record DecoderConfig(
         return id;
     }
 
-    /** The config.json Hugging Face transformers writes for this model. */
+    /** The config.json Hugging Face transformers writes for this model, with F32 weights. */
     public ObjectNode toJson() {
+        return toJson(DType.F32);
+    }
+
+    /** The config.json Hugging Face transformers writes for this model with weights stored in {@code stored}. */
+    public ObjectNode toJson(DType stored) {
         ObjectNode n = JSON.createObjectNode();
         n.putArray("architectures").add(architecture);
         n.put("model_type", architecture.equals(QWEN2) ? "qwen2" : "llama");
@@ -304,11 +310,21 @@ public record DecoderConfig(
         else n.putNull("bos_token_id");
         ArrayNode eos = n.putArray("eos_token_id");
         eosTokenIds.forEach(eos::add);
-        n.put("torch_dtype", "float32");
+        n.put("torch_dtype", switch (stored) {
+            case F32 -> "float32";
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> throw new IllegalArgumentException("config.json: weights cannot be stored as " + stored);
+        });
         return n;
     }
 
     public void write(Path configJson) throws IOException {
-        Files.writeString(configJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson()));
+        write(configJson, DType.F32);
+    }
+
+    /** Writes config.json, its torch_dtype naming the dtype the weights are stored in. */
+    public void write(Path configJson, DType stored) throws IOException {
+        Files.writeString(configJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(stored)));
     }
 }
