@@ -4,7 +4,7 @@ import org.racro4j.core.Tensor;
 
 /**
  * One new query per sequence against its KV cache (Backend.decodeAttention), F32: for each row and query head, the
- * scores of the row's first lengths[b] keys where the key mask is not 0, their softmax (max, exps, sum in double) and
+ * scores of the row's first lengths[b] keys where the key mask is not 0, their softmax (summed in double) and
  * the weighted sum of the values. One pass over the keys and one over the values, with no score tensor, mask tensor or
  * transposed copy, and the scratch rows are the calling thread's: a decode step of a small model was a dozen ops and
  * their allocations here, in a step whose arithmetic takes microseconds.

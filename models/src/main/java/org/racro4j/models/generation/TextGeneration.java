@@ -183,10 +183,11 @@ public final class TextGeneration {
     /**
      * Row-major weight copies for this generation where they pay: on the CPU, for F32 models whose linear weights take at
      * most an eighth of the heap (the copy doubles them while the call runs). Null elsewhere: GPU matrix kernels read a
-     * transposed weight as fast, and a half-precision CPU model converts its weights per product anyway.
+     * transposed weight as fast, and a half-precision CPU model is kept in its stored dtype, with no float copy.
      */
     static TransposedWeights rowMajorWeights(CausalLM model) {
-        boolean pays = !"false".equalsIgnoreCase(System.getProperty(PROP_ROW_MAJOR_WEIGHTS)) && model.device().equals(Device.CPU) && model.dtype() == DType.F32
+        boolean pays = !"false".equalsIgnoreCase(System.getProperty(PROP_ROW_MAJOR_WEIGHTS))
+                && model.device().equals(Device.CPU) && model.dtype() == DType.F32
                 && model.linearWeightBytes() <= Runtime.getRuntime().maxMemory() / 8;
         return pays ? model.transposedWeights() : null;
     }
