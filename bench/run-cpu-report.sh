@@ -156,7 +156,10 @@ else
   # Warm-up in steps, the same for both sides: the JVM compiles its hot loops during the first seconds, so the small
   # model (about 20 ms a step) gets 50 untimed steps; 3 left racro4j at 33 ms against 21-23 ms after 20 or more.
   TRAIN_TIMING=("--warmup 50 --steps 50" "--warmup 10 --steps 10")
-  ROLL=(--batch 8 --prompt-len 32 --new-tokens 32 --warmup 10 --repeats 10)   # a run takes 0.03-0.4 s: warm the JIT
+  # A run takes 0.03-0.4 s: warm the JIT, the same for every side. The small model's prefill reaches its steady 2.0 ms
+  # only after about 150 calls (a harness calling it in a loop: 13.7 ms at call 10, 3.5 at 40, 2.4 at 160); with 10
+  # warm-up runs the report measured it at 0.6x PyTorch, in the steady state it is 1.3x.
+  ROLL=(--batch 8 --prompt-len 32 --new-tokens 32 --warmup 60 --repeats 10)
   # GRPO's groups: 8 prompts of 64 tokens, 8 samples each; racro4j also times its own plain path on the same batch
   ROLL_GROUP=(--batch 64 --group 8 --prompt-len 64 --new-tokens 32 --warmup 3 --repeats 5)
   # rollouts of spread lengths: 64 sequences of 8 to 64 new tokens, 16 in flight; useful tokens/s (each sequence's own)
