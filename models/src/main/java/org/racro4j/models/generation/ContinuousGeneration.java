@@ -386,8 +386,7 @@ public final class ContinuousGeneration {
             long[] offsets = new long[n];
             for (int r = 0; r < n; r++) offsets[r] = (stream(samples[r]) << 32) | produced[samples[r]];
             lf.backend().sampleTokens(lf, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.seed(), offsets, ids);
-            float temp = cfg.temperature() > 0 ? cfg.temperature() : 1f;
-            float[] lp = (temp == 1f ? lf : lf.div(temp)).logSoftmax(-1).gather(1, ids.reshape(n, 1)).toFloatArray();   // x / 1 is x
+            float[] lp = TextGeneration.sampledLogProbs(lf, cfg, ids);
             long[] chosen = ids.toLongArray();
             for (int r = 0; r < n; r++) {
                 int s = samples[r];

@@ -256,9 +256,7 @@ public final class TextGeneration {
         Tensor ids = Tensor.empty(DType.I64, lf.device(), b);
         long offset = gen.reserve(b);
         lf.backend().sampleTokens(lf, cfg.temperature(), cfg.topK(), cfg.topP(), gen.seed(), offset, ids);
-        float temp = cfg.temperature() > 0 ? cfg.temperature() : 1f;
-        // x / 1 is x exactly: skip the pass over [B, V] at temperature 1
-        float[] lp = (temp == 1f ? lf : lf.div(temp)).logSoftmax(-1).gather(1, ids.reshape(b, 1)).toFloatArray();
+        float[] lp = sampledLogProbs(lf, cfg, ids);
         long[] chosen = ids.toLongArray();
         for (int r = 0; r < b; r++) {
             if (stopped[r] || produced[r] >= tokens[r].length) continue;
@@ -270,6 +268,16 @@ public final class TextGeneration {
             if (cfg.stopTokens().contains(tok)) stopped[r] = true;
         }
         return ids;
+    }
+
+    /**
+     * The log-probability of each row's sampled token, log softmax(logits / T) at the drawn id (T = 1 when greedy), as
+     * sampling defines it. x / 1 is x exactly, so temperature 1 skips that pass over [B, V].
+     */
+    static float[] sampledLogProbs(Tensor logits, SamplingConfig cfg, Tensor ids) {
+        float temp = cfg.temperature() > 0 ? cfg.temperature() : 1f;
+        Tensor scaled = temp == 1f ? logits : logits.div(temp);
+        return scaled.logSoftmax(-1).gather(1, ids.reshape(ids.size(0), 1)).toFloatArray();
     }
 
     private static NonFiniteException nonFinite(int step, int row, int rows, float logProb) {
