@@ -30,8 +30,20 @@ final class EvalCommand implements Callable<Integer> {
     String captioner;
 
     @Option(names = "--reasoner", paramLabel = "NAME|PATH",
-            description = "A model under RUN/models (e.g. swap_reasoner) or any decoder directory racro4j loads. Default: reasoner.")
+            description = "A model under RUN/models (e.g. swap_reasoner) or any decoder directory racro4j loads, such as a Hugging Face "
+                    + "checkpoint with its own tokenizer (captions are passed as text and tokenized by the reasoner). Default: reasoner.")
     String reasoner;
+
+    @Option(names = "--reasoner-prompt", paramLabel = "NAME",
+            description = "How the reasoner is asked: words (the built-in tasks' template, for reasoners racro4j trained) or a paper prompt "
+                    + "through the checkpoint's chat template: racro-reasoner or prco-solver. Default: as the run asks its own reasoners; "
+                    + "for a checkpoint from elsewhere, words if its tokenizer is word-level, else racro-reasoner.")
+    String reasonerPrompt;
+
+    @Option(names = "--max-answer-tokens", paramLabel = "N",
+            description = "The longest answer the reasoner may write (a pretrained reasoner thinking step by step needs hundreds). "
+                    + "Default: the run's reasoner's max_answer_tokens.")
+    Integer maxAnswerTokens;
 
     @Option(names = "--tasks", paramLabel = "jsonl:FILE",
             description = "Evaluate on an external dataset (one JSON object per line: image, question, answer, optional choices, "
@@ -66,7 +78,8 @@ final class EvalCommand implements Callable<Integer> {
             }
             jsonl = Path.of(tasks.substring("jsonl:".length()));
         }
-        ObjectNode report = RunEvaluation.evaluate(new RunEvaluation.Request(run, captioner, reasoner, jsonl, testItems, device, allowUnknownWords),
+        ObjectNode report = RunEvaluation.evaluate(new RunEvaluation.Request(run, captioner, reasoner, jsonl, testItems, device, allowUnknownWords,
+                        reasonerPrompt, maxAnswerTokens),
                 spec.commandLine().getErr());
         var out = spec.commandLine().getOut();
         out.print(EvalReport.markdown(report));

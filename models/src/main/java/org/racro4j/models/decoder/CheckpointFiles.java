@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import org.racro4j.core.Autograd;
+import org.racro4j.core.DType;
 import org.racro4j.core.Shapes;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.io.Safetensors;
@@ -84,6 +85,20 @@ public final class CheckpointFiles {
             }
         }
         return shapes;
+    }
+
+    /**
+     * The dtype the checkpoint's weights are stored in, as its safetensors header gives it for the token embeddings
+     * (config.json's torch_dtype is advice, and newer transformers call it dtype): what a frozen model loads as, so
+     * that no wider copy of its weights is made.
+     */
+    public static DType storedDtype(Path dir) throws IOException {
+        String embeddings = "model.embed_tokens.weight";
+        Path file = weightMap(dir).get(embeddings);
+        if (file == null) throw new IOException(dir + ": the checkpoint has no " + embeddings);
+        try (Safetensors.Reader r = Safetensors.open(file)) {
+            return r.entry(embeddings).dtype();
+        }
     }
 
     /**

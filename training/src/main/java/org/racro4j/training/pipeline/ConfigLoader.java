@@ -46,8 +46,14 @@ public final class ConfigLoader {
             "rl.reader_samples", "rl.answer_samples",
             "rl.reader_temperature", "rl.answer_temperature",
             "rl.reader_reward", "rl.reasoner_reward");
-    /** Sections that may be set to null to switch them off. */
-    private static final List<String> NULLABLE = List.of("swap_reasoner");
+    /**
+     * Keys that may be null: a whole optional section (switched off), and what a reasoner read from a pretrained
+     * checkpoint does not have (the architecture it would train, its SFT).
+     */
+    private static final List<String> NULLABLE = List.of("swap_reasoner", "reasoner.model", "reasoner.sft", "reasoner.pretrained", "reasoner.prompt",
+            "swap_reasoner.model", "swap_reasoner.sft", "swap_reasoner.pretrained", "swap_reasoner.prompt");
+    /** The sections that name a text reasoner. */
+    private static final List<String> REASONERS = List.of("reasoner", "swap_reasoner");
     static final List<String> CAPTION_REWARDS = List.of("caption_utility", "format", "leakage", "grounded");
     static final List<String> SOLVER_REWARDS = List.of("accuracy", "format", "description", "facts", "evidence_utility");
 
@@ -119,6 +125,7 @@ public final class ConfigLoader {
             if (user != null && !user.isNull() && !user.isMissingNode()) {
                 if (!user.isObject()) throw new IOException(file + ": the configuration must be a mapping of keys to values");
                 merge(merged, (ObjectNode) user, "", file);
+                resolvePretrained(merged, file);
             }
         }
         if (device != null) merged.put("device", device);
@@ -135,6 +142,25 @@ public final class ConfigLoader {
         if (!(user instanceof ObjectNode o)) throw new IOException(where + ": the overlay must be a mapping of keys to values");
         merge(tree, o, "", Path.of(where));
         return bind(tree, where);
+    }
+
+    /**
+     * A relative {@code pretrained} directory is relative to the config file that names it, made absolute here so that
+     * the run folder's config.yaml names the same directory wherever the run is resumed or evaluated from.
+     */
+    private static void resolvePretrained(ObjectNode merged, Path file) throws IOException {
+        for (String section : REASONERS) {
+            JsonNode s = merged.get(section);
+            if (!(s instanceof ObjectNode o) || !o.path("pretrained").isTextual()) continue;
+            Path p;
+            try {
+                p = Path.of(o.get("pretrained").textValue());
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new IOException(file + ": " + section + ".pretrained is not a path: " + e.getMessage());
+            }
+            Path base = file.toAbsolutePath().getParent();
+            o.put("pretrained", (p.isAbsolute() || base == null ? p : base.resolve(p)).toAbsolutePath().normalize().toString());
+        }
     }
 
     /** A parse error of the YAML text: a duplicated key names the whole key and its line. */
@@ -259,7 +285,14 @@ public final class ConfigLoader {
             JsonNode val = e.getValue();
             if (val.isNull() && !NULLABLE.contains(key)) {
                 // a null would reach the run as a missing value; only a whole optional section may be switched off
-                throw new IOException(file + ": " + key + " must have a value (only " + String.join(", ", NULLABLE) + " may be null)");
+                throw new IOException(file + ": " + key + " must have a value (null is only for swap_reasoner, and for a reasoner's model, sft, "
+                        + "pretrained and prompt)");
+            }
+            if (REASONERS.contains(key) && def.isObject() && val.isObject() && val.hasNonNull("pretrained")) {
+                // a checkpoint replaces the architecture the defaults would train (a model given as well is refused as
+                // such), and is not fine-tuned unless asked
+                if (!val.has("model")) ((ObjectNode) def).putNull("model");
+                if (!val.has("sft")) ((ObjectNode) def).putNull("sft");
             }
             if (FREE_MAPS.contains(key)) {
                 base.set(e.getKey(), val);

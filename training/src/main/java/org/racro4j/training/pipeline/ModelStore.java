@@ -26,6 +26,10 @@ import org.racro4j.training.run.AtomicFiles;
  * {@code tokenizer(text)} does not put bos first here; {@code racro4j export-hf} writes one that does.
  */
 final class ModelStore {
+    /** A checkpoint's files besides config and weights that say how its text is read and written. */
+    private static final List<String> CHECKPOINT_TEXT_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+            "chat_template.jinja", "chat_template.json", "generation_config.json");
+
     private final Path root;
 
     ModelStore(Path runDir) {
@@ -67,6 +71,19 @@ final class ModelStore {
         });
     }
 
+    /**
+     * A pretrained reasoner fine-tuned by the run: its weights, with the tokenizer, chat template and generation files
+     * of the checkpoint it started from, so that it is read (and prompted) as that checkpoint was.
+     */
+    void saveFineTuned(String name, CausalLM model, Path from) throws IOException {
+        save(name, dir -> {
+            model.save(dir, Map.of("racro4j_model", name, "fine_tuned_from", from.toString()));
+            for (String f : CHECKPOINT_TEXT_FILES) {
+                if (Files.isRegularFile(from.resolve(f))) Files.copy(from.resolve(f), dir.resolve(f));
+            }
+        });
+    }
+
     /** Writes the model into a staging directory, renamed into place when whole; a failed write leaves no staging behind. */
     private void save(String name, AtomicFiles.Content files) throws IOException {
         Path staged = stage(name);
@@ -95,10 +112,10 @@ final class ModelStore {
      * A frozen reasoner from any decoder directory, named for tables by {@code name} and its shape, e.g.
      * "reasoner (Qwen2, 2 layers x 128)".
      */
-    static Reasoner loadReasoner(String name, Path dir, Device device, int maxAnswerTokens) throws IOException {
+    static Reasoner loadReasoner(String name, Path dir, Device device, int maxAnswerTokens, String prompt) throws IOException {
         DecoderConfig c = DecoderConfig.read(dir.resolve("config.json"));
         String label = String.format("%s (%s, %d layers x %d)", name, c.architecture().replace("ForCausalLM", ""), c.numLayers(), c.hiddenSize());
-        return Reasoner.load(label, dir, device, maxAnswerTokens);
+        return Reasoner.load(label, dir, device, maxAnswerTokens, prompt);
     }
 
     private Path stage(String name) throws IOException {

@@ -20,12 +20,14 @@ import org.racro4j.core.Device;
 import org.racro4j.core.cpu.Parallel;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
+import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.Checkpoints;
 import org.racro4j.training.run.JsonFiles;
@@ -123,8 +125,8 @@ public final class Pipeline {
         try {
             RunTasks.mix(cfg);
             WordLevelTokenizer tok = TaskTokenizer.create();
-            decoderConfig(cfg.reasoner().model(), tok, RunConfig.REASONER_CONTEXT);
-            if (cfg.swapReasoner() != null) decoderConfig(cfg.swapReasoner().model(), tok, RunConfig.REASONER_CONTEXT);
+            checkReasoner(cfg.reasoner(), "reasoner", tok);
+            if (cfg.swapReasoner() != null) checkReasoner(cfg.swapReasoner(), "swap_reasoner", tok);
             VisionConfig vc = visionConfig(cfg);
             decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
         } catch (IllegalArgumentException e) {
@@ -133,6 +135,19 @@ public final class Pipeline {
         Device device = Device.of(cfg.device());
         device.backend();   // fail now, with the reason, if the device cannot be used
         return device;
+    }
+
+    /** A reasoner to train must have a shape the tasks' vocabulary fits; a checkpoint must be readable as one. */
+    private static void checkReasoner(RunConfig.ReasonerSpec spec, String key, WordLevelTokenizer tok) {
+        if (!spec.fromCheckpoint()) {
+            decoderConfig(spec.model(), tok, RunConfig.REASONER_CONTEXT);
+            return;
+        }
+        try {
+            Reasoner.checkDirectory(Path.of(spec.pretrained()), spec.prompt());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(key + ".pretrained: " + e.getMessage(), e);
+        }
     }
 
     private ObjectNode run(boolean resume) throws IOException {
@@ -221,11 +236,25 @@ public final class Pipeline {
 
     // ------------------------------------------------------------------------------------------ stages
 
+    /**
+     * Trains a reasoner from scratch, or fine-tunes a pretrained checkpoint (in F32, with its own tokenizer and prompt)
+     * when its section sets sft; a checkpoint without sft is read as it is and has no stage.
+     */
     private void trainReasoner(String stage, String name, RunConfig.ReasonerSpec spec, WordLevelTokenizer tok, List<TaskItem> train, long seed,
                              boolean alongside) throws IOException {
+        if (spec.fromCheckpoint() && spec.sft() == null) return;
         stages.run(stage, name, () -> {
+            if (spec.fromCheckpoint()) {
+                Path dir = Path.of(spec.pretrained());
+                ReasonerPrompt prompt = ReasonerPrompt.forModel(dir, Tokenizers.load(dir.resolve("tokenizer.json")), spec.prompt());
+                try (CausalLM lm = CausalLM.load(dir, DType.F32, device)) {
+                    runner.run(new ReasonerSft(stage, lm, prompt, train, spec, seed), alongside);
+                    models.saveFineTuned(name, lm, dir);
+                }
+                return;
+            }
             try (CausalLM lm = CausalLM.create(decoderConfig(spec.model(), tok, RunConfig.REASONER_CONTEXT), seed, DType.F32, device)) {
-                runner.run(new ReasonerSft(stage, lm, tok, train, spec, seed), alongside);
+                runner.run(new ReasonerSft(stage, lm, new ReasonerPrompt.Words(tok), train, spec, seed), alongside);
                 models.save(name, lm, tok);
             }
         });
@@ -290,8 +319,10 @@ public final class Pipeline {
                 tok.specialTokens().bos(), List.of(tok.specialTokens().eos()));
     }
 
+    /** The reasoner trained (or fine-tuned) under models/, or the checkpoint it was given as, frozen. */
     private Reasoner reasoner(String name, RunConfig.ReasonerSpec spec) throws IOException {
-        return ModelStore.loadReasoner(name, models.dir(name), device, spec.maxAnswerTokens());
+        Path dir = spec.fromCheckpoint() && spec.sft() == null ? Path.of(spec.pretrained()) : models.dir(name);
+        return ModelStore.loadReasoner(name, dir, device, spec.maxAnswerTokens(), spec.prompt());
     }
 
     // ------------------------------------------------------------------------------------------ evaluation cache

@@ -27,6 +27,7 @@ import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.JsonFiles;
 import org.racro4j.training.run.MetricsLog;
@@ -105,6 +106,7 @@ public final class PrcoStudy {
      */
     public static ObjectNode run(Path out, RunConfig cfg, int seeds, boolean resume, String device, PrintWriter console) throws IOException {
         if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        cfg.requireReasonersTrainedHere("the PRCO study");
         if (resume) {
             Path saved = out.resolve("config.yaml");
             if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a study there without --resume");
@@ -241,7 +243,7 @@ public final class PrcoStudy {
                 say("seed %d: %d train, %d test items", seed, tasks.train().size(), tasks.test().size());
                 boolean cpu = device.equals(Device.CPU);
                 SideBySide.run(cpu, runner, () -> trainReasoner(tok, tasks.train()), () -> warmStart(tok, tasks.train(), PolicySft.ROLES, false));
-                try (Reasoner reasoner = ModelStore.loadReasoner("reasoner", models.dir("reasoner"), device, c.reasoner().maxAnswerTokens())) {
+                try (Reasoner reasoner = ModelStore.loadReasoner("reasoner", models.dir("reasoner"), device, c.reasoner().maxAnswerTokens(), ReasonerPrompt.WORDS)) {
                     SideBySide.run(cpu, runner, () -> rl("prco", reasoner, tok, tasks.train(), true),
                             () -> {
                                 rl("racro", reasoner, tok, tasks.train(), true);
@@ -260,7 +262,7 @@ public final class PrcoStudy {
             stages.run("reasoner_sft", "reasoner", () -> {
                 DecoderConfig dc = Pipeline.decoderConfig(c.reasoner().model(), tok, RunConfig.REASONER_CONTEXT);
                 try (CausalLM lm = CausalLM.create(dc, seed, DType.F32, device)) {
-                    runner.run(new ReasonerSft("reasoner_sft", lm, tok, train, c.reasoner(), seed), true);
+                    runner.run(new ReasonerSft("reasoner_sft", lm, new ReasonerPrompt.Words(tok), train, c.reasoner(), seed), true);
                     models.save("reasoner", lm, tok);
                 }
             });

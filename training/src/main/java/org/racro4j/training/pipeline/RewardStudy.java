@@ -23,6 +23,7 @@ import org.racro4j.models.vision.Captioner;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.roles.Role;
 import org.racro4j.training.run.AtomicFiles;
 import org.racro4j.training.run.JsonFiles;
@@ -168,6 +169,7 @@ public final class RewardStudy {
     public static ObjectNode run(Path out, RunConfig cfg, String designNames, int seeds, boolean resume, String device, PrintWriter console)
             throws IOException {
         if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        cfg.requireReasonersTrainedHere("the reward study");
         if (resume) {
             Path saved = out.resolve("config.yaml");
             if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a study there without --resume");
@@ -324,7 +326,7 @@ public final class RewardStudy {
 
         /** The frozen text reasoner: a warm-start copy reading descriptions without the image (closed with its model). */
         private Reasoner reader(Captioner warmStart, WordLevelTokenizer tok) {
-            return new Reasoner("reader", warmStart.languageModel(), tok, c.reasoner().maxAnswerTokens());
+            return new Reasoner("reader", warmStart.languageModel(), new ReasonerPrompt.Words(tok), c.reasoner().maxAnswerTokens());
         }
 
         private void writePlots() throws IOException {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.racro4j.core.Device;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.tasks.TaskMix;
 import org.racro4j.training.text.DescriptionViews;
@@ -47,6 +48,22 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
     }
 
     /**
+     * For the studies, whose arms train their reasoners (and readers) from the tasks' words at every seed: a reasoner
+     * given as a pretrained checkpoint is refused, naming the key, rather than silently replaced.
+     */
+    public void requireReasonersTrainedHere(String what) {
+        refuseCheckpoint(reasoner, "reasoner", what);
+        refuseCheckpoint(swapReasoner, "swap_reasoner", what);
+    }
+
+    private static void refuseCheckpoint(ReasonerSpec spec, String key, String what) {
+        if (spec != null && spec.fromCheckpoint()) {
+            throw new IllegalArgumentException(what + " trains its reasoners from scratch at every seed; " + key + ".pretrained is for train and eval (set "
+                    + key + ".model instead)");
+        }
+    }
+
+    /**
      * The device a config file names: Device.of names a malformed one (cuda:x, cpu:1), and a kind no backend provides
      * is named here. {@link ConfigLoader} checks it when it reads a file; a device given on the command line instead
      * is checked where the pipeline opens it.
@@ -58,7 +75,7 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
 
     /** A caption longer than the reasoner's context leaves for it fails at the first evaluation, after all training. */
     private static void checkReasonerContext(CaptionerSpec captioner, ReasonerSpec reasoner, String name) {
-        if (reasoner == null) return;
+        if (reasoner == null || reasoner.fromCheckpoint()) return;   // a checkpoint's context is its own (checked when it is read)
         int room = REASONER_CONTEXT - PROMPT_TOKENS;
         if (captioner.maxCaptionTokens() + reasoner.maxAnswerTokens() > room) {
             throw new IllegalArgumentException("captioner.max_caption_tokens (" + captioner.maxCaptionTokens() + ") + " + name + ".max_answer_tokens ("
@@ -119,15 +136,49 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
         }
     }
 
-    /** A text-only reasoner trained on (description, question) → answer. */
-    public record ReasonerSpec(Decoder model, Sft sft, double partialFraction, double emptyFraction, int maxAnswerTokens) {
+    /**
+     * A text-only reasoner: trained here from scratch ({@code model} + {@code sft}) on (description, question) → answer,
+     * or a pretrained Hugging Face checkpoint directory ({@code pretrained}), frozen as it is or, with {@code sft},
+     * fine-tuned first. {@code prompt} is how it is asked ({@link ReasonerPrompt}): "words" for one trained here, and
+     * for a checkpoint a paper prompt through its chat template (null: racro-reasoner).
+     */
+    public record ReasonerSpec(Decoder model, String pretrained, String prompt, Sft sft, double partialFraction, double emptyFraction,
+                               int maxAnswerTokens) {
         public ReasonerSpec {
+            if (model != null && pretrained != null) {
+                throw new IllegalArgumentException("model (a reasoner trained from scratch) and pretrained (a checkpoint directory) exclude each other: "
+                        + "give one, not both");
+            }
+            if (model == null && pretrained == null) {
+                throw new IllegalArgumentException("model (a reasoner trained from scratch) or pretrained (a checkpoint directory) must be set");
+            }
+            if (model != null && sft == null) throw new IllegalArgumentException("sft must be set for a reasoner trained from scratch (model)");
+            if (pretrained != null && pretrained.isBlank()) throw new IllegalArgumentException("pretrained must name a checkpoint directory");
+            try {
+                ReasonerPrompt.checkName(prompt);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("prompt: " + e.getMessage(), e);
+            }
+            if (model != null && prompt != null && !prompt.equals(ReasonerPrompt.WORDS)) {
+                throw new IllegalArgumentException("prompt must be words for a reasoner trained from scratch (its vocabulary is the tasks' words), got "
+                        + prompt);
+            }
             fraction("partial_fraction", partialFraction);
             fraction("empty_fraction", emptyFraction);
             if (partialFraction + emptyFraction > 1) {
                 throw new IllegalArgumentException("partial_fraction (" + partialFraction + ") + empty_fraction (" + emptyFraction + ") must be at most 1");
             }
             atLeast("max_answer_tokens", maxAnswerTokens, 1);
+        }
+
+        /** A reasoner trained from scratch with the word-level prompt. */
+        public ReasonerSpec(Decoder model, Sft sft, double partialFraction, double emptyFraction, int maxAnswerTokens) {
+            this(model, null, null, sft, partialFraction, emptyFraction, maxAnswerTokens);
+        }
+
+        /** Whether the reasoner is read from a pretrained checkpoint directory rather than trained from scratch. */
+        public boolean fromCheckpoint() {
+            return pretrained != null;
         }
     }
 

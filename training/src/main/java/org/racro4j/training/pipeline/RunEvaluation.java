@@ -16,6 +16,7 @@ import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.eval.UnknownWords;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.tasks.JsonlTasks;
 import org.racro4j.training.tasks.TaskItem;
 
@@ -34,12 +35,20 @@ public final class RunEvaluation {
      * split of tasks.test_items items, its device. {@code jsonl} replaces the test split by an external dataset.
      * Questions and gold descriptions with words the models' tokenizers do not know are refused unless
      * {@code allowUnknownWords}; then they are evaluated as the models read them (with {@code <unk>}) and counted.
+     * {@code reasonerPrompt} ("words" or a paper prompt) and {@code maxAnswerTokens} override how the reasoner is
+     * asked; by default the run's own reasoners are asked as the run asked them, and a reasoner from elsewhere by its
+     * tokenizer ({@link ReasonerPrompt#forModel}) with the run reasoner's answer length.
      */
     public record Request(Path run, String captioner, String reasoner, Path jsonl, Integer testItems, String device,
-                          boolean allowUnknownWords) {
-        /** Unknown words refused. */
+                          boolean allowUnknownWords, String reasonerPrompt, Integer maxAnswerTokens) {
+        public Request {
+            ReasonerPrompt.checkName(reasonerPrompt);
+            if (maxAnswerTokens != null && maxAnswerTokens < 1) throw new IllegalArgumentException("max answer tokens must be >= 1, got " + maxAnswerTokens);
+        }
+
+        /** Unknown words refused; the reasoner asked as the run asks it. */
         public Request(Path run, String captioner, String reasoner, Path jsonl, Integer testItems, String device) {
-            this(run, captioner, reasoner, jsonl, testItems, device, false);
+            this(run, captioner, reasoner, jsonl, testItems, device, false, null, null);
         }
     }
 
@@ -81,8 +90,11 @@ public final class RunEvaluation {
                     items, cfg.seed());
         }
         boolean hasGold = gold.stream().anyMatch(d -> !d.isBlank());
-        try (Reasoner reasoner = ModelStore.loadReasoner(reaRef.name(), reaRef.dir(), device, run.reasonerSpec(reaRef).maxAnswerTokens())) {
-            say(progress, "reading with %s", reasoner.name());
+        RunConfig.ReasonerSpec spec = run.reasonerSpec(reaRef);
+        String prompt = q.reasonerPrompt() != null ? q.reasonerPrompt() : run.isOwn(reaRef) ? spec.prompt() : null;
+        int maxAnswer = q.maxAnswerTokens() != null ? q.maxAnswerTokens() : spec.maxAnswerTokens();
+        try (Reasoner reasoner = ModelStore.loadReasoner(reaRef.name(), reaRef.dir(), device, maxAnswer, prompt)) {
+            say(progress, "reading with %s, prompt %s", reasoner.name(), reasoner.prompt().describe());
             Evaluator.Result blind = Evaluator.read(reasoner, items, Evaluator.blind(items), "blind");
             Evaluator.Result captioned = Evaluator.read(reasoner, items, captions, capRef.name());
             Evaluator.Result oracle = hasGold ? Evaluator.read(reasoner, items, gold, "oracle") : null;

@@ -60,7 +60,9 @@ public final class RunFolder {
 
     /** The reasoner: a model name under models/ or any decoder directory (a swap); null means the run's reasoner. */
     public ModelRef reasoner(String nameOrPath) throws IOException {
-        ModelRef m = resolve(nameOrPath == null ? "reasoner" : nameOrPath);
+        String name = nameOrPath == null ? "reasoner" : nameOrPath;
+        ModelRef checkpoint = frozenCheckpoint(name);
+        ModelRef m = checkpoint != null ? checkpoint : resolve(name);
         if (Captioner.isCaptionerDir(m.dir())) throw new IOException(m.dir() + " is a captioner, not a text reasoner; " + available());
         return m;
     }
@@ -70,9 +72,32 @@ public final class RunFolder {
      * main reasoner's for any other (a decoder from elsewhere answers as the run's reasoner did).
      */
     public RunConfig.ReasonerSpec reasonerSpec(ModelRef reasoner) {
-        boolean swap = config.swapReasoner() != null
-                && reasoner.dir().toAbsolutePath().normalize().equals(models.dir("swap_reasoner").toAbsolutePath().normalize());
-        return swap ? config.swapReasoner() : config.reasoner();
+        return isSwap(reasoner) ? config.swapReasoner() : config.reasoner();
+    }
+
+    /** Whether the reasoner is the run's own (its reasoner or swap reasoner, trained or given as a checkpoint). */
+    public boolean isOwn(ModelRef reasoner) {
+        return isSwap(reasoner) || sameDir(reasoner.dir(), models.dir("reasoner"))
+                || (config.reasoner().fromCheckpoint() && sameDir(reasoner.dir(), Path.of(config.reasoner().pretrained())));
+    }
+
+    private boolean isSwap(ModelRef reasoner) {
+        RunConfig.ReasonerSpec swap = config.swapReasoner();
+        return swap != null && (sameDir(reasoner.dir(), models.dir("swap_reasoner")) || (swap.fromCheckpoint() && sameDir(reasoner.dir(), Path.of(swap.pretrained()))));
+    }
+
+    private static boolean sameDir(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    /**
+     * The run's reasoner or swap reasoner, by name, when its config gives it as a checkpoint read as it is: the run
+     * saved no copy under models/, so the name stands for the checkpoint's directory.
+     */
+    private ModelRef frozenCheckpoint(String name) {
+        RunConfig.ReasonerSpec spec = name.equals("reasoner") ? config.reasoner() : name.equals("swap_reasoner") ? config.swapReasoner() : null;
+        if (spec == null || !spec.fromCheckpoint() || spec.sft() != null || models.has(name)) return null;
+        return new ModelRef(name, Path.of(spec.pretrained()));
     }
 
     /** A bare name is looked up under models/ first; anything else must be a model directory. */

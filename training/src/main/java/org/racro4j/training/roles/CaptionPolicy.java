@@ -138,7 +138,7 @@ public final class CaptionPolicy {
 
     /** The Reader: k answers per (description, question), text only (the policy's language model without the image). */
     public List<List<Answer>> read(List<String> descriptions, List<String> questions, int k, float temperature, long seed) {
-        return TextCompletion.answers(model.languageModel(), tok, descriptions, questions, k, maxAnswerTokens, temperature, seed);
+        return TextCompletion.answers(model.languageModel(), new ReasonerPrompt.Words(tok), descriptions, questions, k, maxAnswerTokens, temperature, seed);
     }
 
     /** k responses of at most maxTokens per prompt, each after its row of patches; NonFiniteException rows are the prompt's. */

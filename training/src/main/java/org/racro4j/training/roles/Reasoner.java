@@ -1,6 +1,7 @@
 package org.racro4j.training.roles;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -8,6 +9,8 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.models.decoder.CheckpointFiles;
+import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 
@@ -19,21 +22,55 @@ import org.racro4j.models.tokenizer.Tokenizers;
 public final class Reasoner implements AnswerSource, AutoCloseable {
     private final String name;
     private final CausalLM lm;
-    private final Tokenizer tok;
+    private final ReasonerPrompt prompt;
     private final int maxAnswerTokens;
 
-    public Reasoner(String name, CausalLM lm, Tokenizer tok, int maxAnswerTokens) {
+    public Reasoner(String name, CausalLM lm, ReasonerPrompt prompt, int maxAnswerTokens) {
         this.name = name;
         this.lm = lm;
-        this.tok = tok;
+        this.prompt = prompt;
         this.maxAnswerTokens = maxAnswerTokens;
         for (Tensor p : lm.parameters()) p.requiresGrad(false);
     }
 
-    /** Loads any decoder directory racro4j reads (config.json, weights, tokenizer.json). */
-    public static Reasoner load(String name, Path dir, Device device, int maxAnswerTokens) throws IOException {
+    /**
+     * Loads any decoder directory racro4j reads (config.json, safetensors, tokenizer.json, and for chat prompts
+     * the chat template) with its weights in their stored dtype: a frozen BF16 checkpoint stays BF16 (the CPU
+     * matmul reads half weights in place), with no F32 copy.
+     *
+     * @param promptName "words", a paper prompt that reads a caption, or null to choose by the tokenizer
+     *                   ({@link ReasonerPrompt#forModel})
+     */
+    public static Reasoner load(String name, Path dir, Device device, int maxAnswerTokens, String promptName) throws IOException {
         Tokenizer tok = Tokenizers.load(dir.resolve("tokenizer.json"));
-        return new Reasoner(name, CausalLM.load(dir, DType.F32, device), tok, maxAnswerTokens);
+        ReasonerPrompt prompt = ReasonerPrompt.forModel(dir, tok, promptName);
+        DType stored = CheckpointFiles.storedDtype(dir);
+        DType dtype = stored == DType.BF16 || stored == DType.F16 ? stored : DType.F32;
+        return new Reasoner(name, CausalLM.load(dir, dtype, device), prompt, maxAnswerTokens);
+    }
+
+    /**
+     * What {@link #load} would fail on, found without reading any weight: config.json, the weights' names and shapes
+     * against it, tokenizer.json (its ids within the model's vocabulary) and the prompt (the chat template and where a
+     * turn ends). How a run checks a pretrained reasoner before it trains anything.
+     */
+    public static void checkDirectory(Path dir, String promptName) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IOException(dir + ": no such checkpoint directory");
+        Path configJson = dir.resolve("config.json");
+        if (!Files.isRegularFile(configJson)) throw new IOException(dir + ": no config.json (is this a model directory?)");
+        DecoderConfig config = DecoderConfig.read(configJson);
+        try {
+            config.checkAgainstCheckpoint(CheckpointFiles.shapes(dir), "");
+        } catch (IllegalArgumentException e) {
+            throw new IOException(configJson + ": " + e.getMessage(), e);
+        }
+        Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) throw new IOException(dir + ": no tokenizer.json");
+        Tokenizer tok = Tokenizers.load(tokenizerJson);
+        if (tok.vocabSize() > config.vocabSize()) {
+            throw new IOException(tokenizerJson + ": ids up to " + (tok.vocabSize() - 1) + ", beyond the model's vocab_size " + config.vocabSize());
+        }
+        ReasonerPrompt.forModel(dir, tok, promptName);
     }
 
     @Override
@@ -45,14 +82,18 @@ public final class Reasoner implements AnswerSource, AutoCloseable {
         return lm;
     }
 
+    public ReasonerPrompt prompt() {
+        return prompt;
+    }
+
     @Override
     public List<List<Answer>> answer(List<String> captions, List<String> questions, int k, float temperature, long seed) {
-        return TextCompletion.answers(lm, tok, captions, questions, k, maxAnswerTokens, temperature, seed);
+        return TextCompletion.answers(lm, prompt, captions, questions, k, maxAnswerTokens, temperature, seed);
     }
 
     @Override
     public double[] answerProbability(List<String> captions, List<String> questions, List<String> answers) {
-        return TextCompletion.answerProbabilities(lm, tok, captions, questions, answers);
+        return TextCompletion.answerProbabilities(lm, prompt, captions, questions, answers);
     }
 
     @Override

@@ -15,7 +15,6 @@ import org.racro4j.models.generation.SamplingConfig;
 import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.models.generation.TextGeneration;
 import org.racro4j.models.tokenizer.Tokenizer;
-import org.racro4j.training.text.Prompts;
 
 /** Batched completion of word-level prompts with a decoder: BOS + prompt in, text up to EOS out. */
 public final class TextCompletion {
@@ -60,8 +59,14 @@ public final class TextCompletion {
      */
     public static List<Generated> complete(CausalLM lm, Tokenizer tok, Tensor prefix, List<int[]> prompts, int groupSize, int maxTokens,
                                            float temperature, long seed) {
+        return complete(lm, Set.of(tok.specialTokens().eos()), prefix, prompts, groupSize, maxTokens, temperature, seed);
+    }
+
+    /** {@link #complete(CausalLM, Tokenizer, Tensor, List, int, int, float, long)}, stopping at any of {@code stops}. */
+    public static List<Generated> complete(CausalLM lm, Set<Integer> stops, Tensor prefix, List<int[]> prompts, int groupSize, int maxTokens,
+                                           float temperature, long seed) {
         if ("true".equalsIgnoreCase(System.getProperty(PROP_CONTINUOUS))) {
-            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed, Set.of(tok.specialTokens().eos()));
+            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed, stops);
             return ContinuousGeneration.generate(lm, ContinuousGeneration.Request.list(prefix, prompts), cfg, Math.max(MAX_BATCH, groupSize),
                     groupSize, 0);
         }
@@ -71,8 +76,7 @@ public final class TextCompletion {
             int end = Math.min(prompts.size(), start + promptsPerBatch);
             int firstRow = start * groupSize;
             Tensor p = prefix == null ? null : prefix.narrow(0, start, end - start);
-            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed + 1_000_003L * firstRow,
-                    Set.of(tok.specialTokens().eos()));
+            SamplingConfig cfg = new SamplingConfig(maxTokens, temperature, 0, 1f, seed + 1_000_003L * firstRow, stops);
             try {
                 out.addAll(TextGeneration.generate(lm, p, prompts.subList(start, end), cfg, groupSize));
             } catch (NonFiniteException e) {
@@ -82,14 +86,14 @@ public final class TextCompletion {
         return out;
     }
 
-    /** k answers per (caption, question) from a text-only decoder reading the reasoner prompt. No gradients. */
-    public static List<List<Answer>> answers(CausalLM lm, Tokenizer tok, List<String> captions, List<String> questions, int k,
+    /** k answers per (caption, question) from a text-only decoder asked with {@code prompt}. No gradients. */
+    public static List<List<Answer>> answers(CausalLM lm, ReasonerPrompt prompt, List<String> captions, List<String> questions, int k,
                                              int maxTokens, float temperature, long seed) {
         List<int[]> prompts = new ArrayList<>();
-        for (int i = 0; i < captions.size(); i++) prompts.add(promptIds(tok, Prompts.reasoner(captions.get(i), questions.get(i))));
+        for (int i = 0; i < captions.size(); i++) prompts.add(prompt.promptIds(captions.get(i), questions.get(i)));
         List<Generated> gen;
         try (Autograd.Mode off = Autograd.noGrad()) {
-            gen = complete(lm, tok, null, prompts, k, maxTokens, temperature, seed);
+            gen = complete(lm, prompt.stopTokens(), null, prompts, k, maxTokens, temperature, seed);
         } catch (NonFiniteException e) {
             throw e.atRow(e.row() / k);   // the caption's row: each caption is answered k times
         }
@@ -98,7 +102,7 @@ public final class TextCompletion {
             List<Answer> row = new ArrayList<>(k);
             for (int j = 0; j < k; j++) {
                 Generated g = gen.get(i * k + j);
-                row.add(new Answer(text(tok, g.tokens()), prompts.get(i), g.tokens(), g.stopped()));
+                row.add(new Answer(prompt.completion(g.tokens()), prompts.get(i), g.tokens(), g.stopped()));
             }
             out.add(row);
         }
@@ -106,11 +110,12 @@ public final class TextCompletion {
     }
 
     /**
-     * P(answer + EOS | BOS + reasoner prompt) under a text-only decoder, one teacher-forced forward per batch. A row
+     * P(answer ids | prompt ids) under a text-only decoder ({@link ReasonerPrompt#answerIds}: for the word-level
+     * prompt, the answer + EOS after BOS + the reasoner prompt), one teacher-forced forward per batch. A row
      * whose log-probability is not finite throws, naming the row and the answer token: exp would turn NaN into a NaN
      * reward and -infinity into a probability of exactly 0, a wrong reward that looks like a real one.
      */
-    public static double[] answerProbabilities(CausalLM lm, Tokenizer tok, List<String> captions, List<String> questions,
+    public static double[] answerProbabilities(CausalLM lm, ReasonerPrompt prompt, List<String> captions, List<String> questions,
                                                List<String> answers) {
         double[] out = new double[captions.size()];
         for (int start = 0; start < captions.size(); start += MAX_BATCH) {
@@ -118,11 +123,8 @@ public final class TextCompletion {
             List<int[]> contexts = new ArrayList<>(end - start);
             List<int[]> targets = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) {
-                contexts.add(promptIds(tok, Prompts.reasoner(captions.get(i), questions.get(i))));
-                int[] body = tok.encode(answers.get(i));
-                int[] t = java.util.Arrays.copyOf(body, body.length + 1);
-                t[body.length] = tok.specialTokens().eos();
-                targets.add(t);
+                contexts.add(prompt.promptIds(captions.get(i), questions.get(i)));
+                targets.add(prompt.answerIds(answers.get(i)));
             }
             try (Autograd.Mode off = Autograd.noGrad(); org.racro4j.core.Scope s = org.racro4j.core.Scope.open()) {
                 TeacherForcing.Scores scores = TeacherForcing.score(lm, null, contexts, targets, 1f, false);

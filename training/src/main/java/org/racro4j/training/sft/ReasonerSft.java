@@ -10,10 +10,9 @@ import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.training.pipeline.Batches;
 import org.racro4j.training.pipeline.RunConfig;
-import org.racro4j.training.roles.TextCompletion;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.DescriptionViews;
-import org.racro4j.training.text.Prompts;
 
 /**
  * Warm start of a text-only reasoner with no download: (description, question) → answer, supervised. Most
@@ -23,15 +22,16 @@ import org.racro4j.training.text.Prompts;
  */
 public final class ReasonerSft extends SftStage {
     private final CausalLM model;
-    private final Tokenizer tok;
+    private final ReasonerPrompt prompt;
     private final List<TaskItem> train;
     private final RunConfig.ReasonerSpec cfg;
     private final long seed;
 
-    public ReasonerSft(String name, CausalLM model, Tokenizer tok, List<TaskItem> train, RunConfig.ReasonerSpec cfg, long seed) {
+    /** @param prompt how the reasoner is asked and answers: its tokenizer, template and end token */
+    public ReasonerSft(String name, CausalLM model, ReasonerPrompt prompt, List<TaskItem> train, RunConfig.ReasonerSpec cfg, long seed) {
         super(name, model, cfg.sft());
         this.model = model;
-        this.tok = tok;
+        this.prompt = prompt;
         this.train = train;
         this.cfg = cfg;
         this.seed = seed;
@@ -53,8 +53,8 @@ public final class ReasonerSft extends SftStage {
         List<int[]> contexts = new ArrayList<>(batch.size());
         List<int[]> targets = new ArrayList<>(batch.size());
         for (TaskItem item : batch) {
-            contexts.add(TextCompletion.promptIds(tok, Prompts.reasoner(description(item, cfg, r), item.question())));
-            targets.add(withEos(tok, item.answer()));
+            contexts.add(prompt.promptIds(description(item, cfg, r), item.question()));
+            targets.add(prompt.answerIds(item.answer()));
         }
         return update(step, t0, () -> TeacherForcing.score(model, null, contexts, targets, 1f, false), false);
     }

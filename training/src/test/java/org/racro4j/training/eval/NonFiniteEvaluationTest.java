@@ -19,6 +19,7 @@ import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.tasks.AnswerType;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.TaskTokenizer;
@@ -52,7 +53,7 @@ class NonFiniteEvaluationTest {
             for (Tensor t : lm.stateDict().values()) t.copyFrom(Tensor.randn(g, t.shape()).mul(0.4f));
             lm.stateDict().get("model.embed_tokens.weight").narrow(0, word, 1).mulInPlace(Float.NaN);
         }
-        return new Reasoner("nan-reasoner", lm, TOK, 3);
+        return new Reasoner("nan-reasoner", lm, new ReasonerPrompt.Words(TOK), 3);
     }
 
     @Test

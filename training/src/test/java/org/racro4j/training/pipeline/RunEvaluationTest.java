@@ -201,7 +201,7 @@ class RunEvaluationTest {
                 + "have such words (lines 2, 3). Reword them in the models' vocabulary, or pass --allow-unknown-words to evaluate anyway "
                 + "and count them", refused.getMessage());
 
-        ObjectNode r = RunEvaluation.evaluate(new RunEvaluation.Request(runDir, null, null, file, null, null, true), quiet);
+        ObjectNode r = RunEvaluation.evaluate(new RunEvaluation.Request(runDir, null, null, file, null, null, true, null, null), quiet);
         assertEquals(3, r.path("test_items").asInt());
         JsonNode unknown = r.path("unknown_words");
         assertEquals(2, unknown.path("items").asInt());

@@ -23,6 +23,7 @@ import org.racro4j.training.reward.FormatReward;
 import org.racro4j.training.reward.WeightedReward;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.Reasoner;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.roles.Rollout;
 import org.racro4j.training.tasks.TaskItem;
 
@@ -192,7 +193,7 @@ class NonFiniteUpdateTest {
                 + "token 1) in row 0 of 6 "), sampling.getMessage());
 
         CaptionPolicy policy = TinyPolicy.create(14);
-        try (Reasoner nanReasoner = new Reasoner("nan-reasoner", nanReference().model().languageModel(), TinyPolicy.TOK, 3)) {
+        try (Reasoner nanReasoner = new Reasoner("nan-reasoner", nanReference().model().languageModel(), new ReasonerPrompt.Words(TinyPolicy.TOK), 3)) {
             WeightedReward expected = new WeightedReward(List.of(new WeightedReward.Term(1.0, new CaptionUtilityReward(nanReasoner, 1, 0f, true))));
             NonFiniteException rewarding = assertThrows(NonFiniteException.class, () -> new RacroStep(policy, expected,
                     new PolicyUpdate(policy, policy, StepReference.optimizer(policy, cfg), cfg), cfg).run(tasks, 4, 9));

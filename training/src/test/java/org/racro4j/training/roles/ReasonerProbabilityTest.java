@@ -57,7 +57,7 @@ class ReasonerProbabilityTest {
             emb.narrow(0, tok.specialTokens().eos(), 1).mulInPlace(4f);
         }
         int checked = 0;
-        try (Reasoner r = new Reasoner("tiny", lm, tok, 3)) {
+        try (Reasoner r = new Reasoner("tiny", lm, new ReasonerPrompt.Words(tok), 3)) {
             for (long seed = 0; seed < 6; seed++) {
                 List<Generated> gen = TextCompletion.complete(lm, tok, null, prompts, 3, 1f, seed);
                 List<String> answers = gen.stream().map(x -> TextCompletion.text(tok, x.tokens())).toList();

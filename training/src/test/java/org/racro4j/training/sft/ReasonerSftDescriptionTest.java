@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.pipeline.RunConfig;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
@@ -54,7 +55,7 @@ class ReasonerSftDescriptionTest {
     @Test
     void stageReportsItsNameStepsModelAndOptimizer() {
         try (CausalLM lm = TinyModels.decoder(ReasonerSftStepTest.TOK.vocabSize(), true, 160, 32)) {
-            ReasonerSft stage = new ReasonerSft("swap_reasoner_sft", lm, ReasonerSftStepTest.TOK, ITEMS, config(0.1, 0.1, 17), 3);
+            ReasonerSft stage = new ReasonerSft("swap_reasoner_sft", lm, new ReasonerPrompt.Words(ReasonerSftStepTest.TOK), ITEMS, config(0.1, 0.1, 17), 3);
             assertEquals("swap_reasoner_sft", stage.name());
             assertEquals(17, stage.steps());
             assertSame(lm, stage.model());

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.pipeline.RunConfig;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
@@ -46,7 +47,7 @@ class ReasonerSftStepTest {
         RunConfig.ReasonerSpec cfg = new RunConfig.ReasonerSpec(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40),
                 new RunConfig.Sft(3, ITEMS.size(), 1e-3, 1, 0.0), 0.0, emptyFraction, 3);
         try (CausalLM lm = model()) {
-            return (double) new ReasonerSft("reasoner_sft", lm, TOK, ITEMS, cfg, 33).step(0).get("loss");
+            return (double) new ReasonerSft("reasoner_sft", lm, new ReasonerPrompt.Words(TOK), ITEMS, cfg, 33).step(0).get("loss");
         }
     }
 

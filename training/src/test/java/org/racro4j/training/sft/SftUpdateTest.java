@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import org.racro4j.core.Tensor;
 import org.racro4j.models.decoder.CausalLM;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.pipeline.RunConfig;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
@@ -32,7 +33,7 @@ class SftUpdateTest {
     static ReasonerSft stage(CausalLM lm) {
         RunConfig.ReasonerSpec cfg = new RunConfig.ReasonerSpec(new RunConfig.Decoder("qwen2", 24, 2, 4, 2, 40),
                 new RunConfig.Sft(STEPS, ITEMS.size(), PEAK, WARMUP, DECAY), 0.0, 0.0, 3);
-        return new ReasonerSft("reasoner_sft", lm, ReasonerSftStepTest.TOK, ITEMS, cfg, 62);
+        return new ReasonerSft("reasoner_sft", lm, new ReasonerPrompt.Words(ReasonerSftStepTest.TOK), ITEMS, cfg, 62);
     }
 
     private static double scheduled(int step) {
