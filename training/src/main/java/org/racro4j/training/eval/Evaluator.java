@@ -40,7 +40,7 @@ public final class Evaluator {
     public static List<String> captions(CaptionPolicy policy, List<TaskItem> items, long seed) {
         return policyTexts(policy, items, "evaluation: captioning", (patches, questions, start) -> {
             List<String> out = new ArrayList<>();
-            for (Generated g : policy.caption(patches, questions, 0f, seed)) out.add(policy.text(g.tokens()));
+            for (Generated g : policy.caption(patches, questions, 0f, seed)) out.add(policy.captionText(g.tokens()));
             return out;
         });
     }

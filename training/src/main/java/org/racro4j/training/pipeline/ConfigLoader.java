@@ -51,9 +51,10 @@ public final class ConfigLoader {
      * checkpoint does not have (the architecture it would train, its SFT).
      */
     private static final List<String> NULLABLE = List.of("swap_reasoner", "reasoner.model", "reasoner.sft", "reasoner.pretrained", "reasoner.prompt",
-            "swap_reasoner.model", "swap_reasoner.sft", "swap_reasoner.pretrained", "swap_reasoner.prompt");
-    /** The sections that name a text reasoner. */
-    private static final List<String> REASONERS = List.of("reasoner", "swap_reasoner");
+            "swap_reasoner.model", "swap_reasoner.sft", "swap_reasoner.pretrained", "swap_reasoner.prompt", "captioner.model", "captioner.pretrained",
+            "captioner.prompt");
+    /** The sections whose decoder may be a pretrained checkpoint instead of a model trained from scratch. */
+    private static final List<String> DECODERS = List.of("reasoner", "swap_reasoner", "captioner");
     static final List<String> CAPTION_REWARDS = List.of("caption_utility", "format", "leakage", "grounded");
     static final List<String> SOLVER_REWARDS = List.of("accuracy", "format", "description", "facts", "evidence_utility");
 
@@ -149,7 +150,7 @@ public final class ConfigLoader {
      * the run folder's config.yaml names the same directory wherever the run is resumed or evaluated from.
      */
     private static void resolvePretrained(ObjectNode merged, Path file) throws IOException {
-        for (String section : REASONERS) {
+        for (String section : DECODERS) {
             JsonNode s = merged.get(section);
             if (!(s instanceof ObjectNode o) || !o.path("pretrained").isTextual()) continue;
             Path p;
@@ -285,14 +286,14 @@ public final class ConfigLoader {
             JsonNode val = e.getValue();
             if (val.isNull() && !NULLABLE.contains(key)) {
                 // a null would reach the run as a missing value; only a whole optional section may be switched off
-                throw new IOException(file + ": " + key + " must have a value (null is only for swap_reasoner, and for a reasoner's model, sft, "
-                        + "pretrained and prompt)");
+                throw new IOException(file + ": " + key + " must have a value (null is only for swap_reasoner, for a reasoner's model, sft, "
+                        + "pretrained and prompt, and for the captioner's model, pretrained and prompt)");
             }
-            if (REASONERS.contains(key) && def.isObject() && val.isObject() && val.hasNonNull("pretrained")) {
+            if (DECODERS.contains(key) && def.isObject() && val.isObject() && val.hasNonNull("pretrained")) {
                 // a checkpoint replaces the architecture the defaults would train (a model given as well is refused as
-                // such), and is not fine-tuned unless asked
+                // such); a reasoner checkpoint is not fine-tuned unless asked (the captioner's SFT trains its vision)
                 if (!val.has("model")) ((ObjectNode) def).putNull("model");
-                if (!val.has("sft")) ((ObjectNode) def).putNull("sft");
+                if (!key.equals("captioner") && !val.has("sft")) ((ObjectNode) def).putNull("sft");
             }
             if (FREE_MAPS.contains(key)) {
                 base.set(e.getKey(), val);

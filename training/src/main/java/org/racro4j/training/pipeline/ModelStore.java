@@ -72,16 +72,22 @@ final class ModelStore {
     }
 
     /**
-     * A pretrained reasoner fine-tuned by the run: its weights, with the tokenizer, chat template and generation files
-     * of the checkpoint it started from, so that it is read (and prompted) as that checkpoint was.
+     * A model whose decoder came from a pretrained checkpoint (a fine-tuned reasoner, a captioner around a pretrained
+     * decoder): its weights, with the tokenizer, chat template and generation files of that checkpoint, so that it is
+     * read and prompted as the checkpoint was.
      */
-    void saveFineTuned(String name, CausalLM model, Path from) throws IOException {
+    void saveWithCheckpointText(String name, Weights model, Path from) throws IOException {
         save(name, dir -> {
-            model.save(dir, Map.of("racro4j_model", name, "fine_tuned_from", from.toString()));
+            model.save(dir, Map.of("racro4j_model", name, "decoder_from", from.toString()));
             for (String f : CHECKPOINT_TEXT_FILES) {
                 if (Files.isRegularFile(from.resolve(f))) Files.copy(from.resolve(f), dir.resolve(f));
             }
         });
+    }
+
+    /** What writes a model's config and weights into a directory ({@code CausalLM::save}, {@code Captioner::save}). */
+    interface Weights {
+        void save(Path dir, Map<String, String> metadata) throws IOException;
     }
 
     /** Writes the model into a staging directory, renamed into place when whole; a failed write leaves no staging behind. */

@@ -26,6 +26,8 @@ import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.CaptionerPrompt;
+import org.racro4j.training.roles.PretrainedDecoder;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.run.AtomicFiles;
@@ -74,6 +76,7 @@ public final class Pipeline {
     private MetricsLog metrics;
     private StageRunner runner;
     private EvalCache evals;
+    private CaptionerPrompt captionerPrompt;
     private ResumableStages stages;
 
     private Pipeline(RunConfig cfg, Path out, Device device, PrintWriter console) {
@@ -127,8 +130,7 @@ public final class Pipeline {
             WordLevelTokenizer tok = TaskTokenizer.create();
             checkReasoner(cfg.reasoner(), "reasoner", tok);
             if (cfg.swapReasoner() != null) checkReasoner(cfg.swapReasoner(), "swap_reasoner", tok);
-            VisionConfig vc = visionConfig(cfg);
-            decoderConfig(cfg.captioner().model(), tok, captionerContext(vc, cfg.captioner()));
+            checkCaptioner(cfg, visionConfig(cfg), tok);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -150,6 +152,44 @@ public final class Pipeline {
         }
     }
 
+    /** The captioner's decoder: a shape to train, or a checkpoint readable as one whose context holds image, prompt and caption. */
+    private static void checkCaptioner(RunConfig cfg, VisionConfig vc, WordLevelTokenizer tok) {
+        RunConfig.CaptionerSpec c = cfg.captioner();
+        if (!c.fromCheckpoint()) {
+            decoderConfig(c.model(), tok, captionerContext(vc, c));
+            return;
+        }
+        try {
+            PretrainedDecoder.Checked checked = PretrainedDecoder.check(Path.of(c.pretrained()));
+            CaptionerPrompt.forModel(Path.of(c.pretrained()), checked.tokenizer(), c.prompt());
+            int needed = captionerContext(vc, c);
+            if (checked.config().maxPositions() < needed) {
+                throw new IllegalArgumentException("its context of " + checked.config().maxPositions() + " positions is shorter than the "
+                        + needed + " the captioner needs (image tokens, prompt, caption)");
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("captioner.pretrained: " + e.getMessage(), e);
+        }
+    }
+
+    /** How the captioner is asked: the words of the tasks, or a pretrained decoder's chat format and tokenizer. */
+    private CaptionerPrompt captionerPrompt(WordLevelTokenizer tok) {
+        RunConfig.CaptionerSpec c = cfg.captioner();
+        if (!c.fromCheckpoint()) return new CaptionerPrompt.Words(tok);
+        Path dir = Path.of(c.pretrained());
+        return CaptionerPrompt.forModel(dir, Tokenizers.load(dir.resolve("tokenizer.json")), c.prompt());
+    }
+
+    private CaptionPolicy policy(Captioner cap) {
+        return new CaptionPolicy(cap, captionerPrompt, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens());
+    }
+
+    /** A captioner under models/, with the word-level tokenizer, or with the files of the checkpoint its decoder came from. */
+    private void saveCaptioner(String name, Captioner cap, WordLevelTokenizer tok) throws IOException {
+        if (cfg.captioner().fromCheckpoint()) models.saveWithCheckpointText(name, cap::save, Path.of(cfg.captioner().pretrained()));
+        else models.save(name, cap, tok);
+    }
+
     private ObjectNode run(boolean resume) throws IOException {
         long seed = cfg.seed();
         models = new ModelStore(out);
@@ -165,6 +205,7 @@ public final class Pipeline {
             List<TaskItem> train = tasks.train();
             List<TaskItem> test = tasks.test();
             WordLevelTokenizer tok = TaskTokenizer.create();
+            captionerPrompt = captionerPrompt(tok);
             stageSeconds.put("tasks", secs(t));
             say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(), cfg.tasks().mix(), tok.vocabSize());
 
@@ -249,7 +290,7 @@ public final class Pipeline {
                 ReasonerPrompt prompt = ReasonerPrompt.forModel(dir, Tokenizers.load(dir.resolve("tokenizer.json")), spec.prompt());
                 try (CausalLM lm = CausalLM.load(dir, DType.F32, device)) {
                     runner.run(new ReasonerSft(stage, lm, prompt, train, spec, seed), alongside);
-                    models.saveFineTuned(name, lm, dir);
+                    models.saveWithCheckpointText(name, lm::save, dir);
                 }
                 return;
             }
@@ -267,34 +308,32 @@ public final class Pipeline {
             int context = captionerContext(vc, c);
             boolean visionDone = stages.finishedEarlier("vision_warm_start", "captioner_vision");
             try (Captioner cap = visionDone ? models.loadCaptioner("captioner_vision", device)
+                    : c.fromCheckpoint() ? Captioner.around(vc, CausalLM.load(Path.of(c.pretrained()), DType.F32, device), seed + 1)
                     : Captioner.create(vc, decoderConfig(c.model(), tok, context), seed, DType.F32, device)) {
                 if (!visionDone && c.visionWarmStart().steps() > 0) {
                     // a stage of its own inside this one: marked done once its model is saved, so that a run stopped
                     // during the captioner's SFT resumes from the warm-started vision encoder
                     long tv = System.nanoTime();
                     RunConfig.VisionWarmStart w = c.visionWarmStart();
-                    runner.run(new VisionWarmStart(cap, tok, train, w.steps(), w.batch(), w.lr(), seed), true);
-                    models.save("captioner_vision", cap, tok);
+                    runner.run(new VisionWarmStart(cap, captionerPrompt.tokenizer(), train, w.steps(), w.batch(), w.lr(), seed), true);
+                    saveCaptioner("captioner_vision", cap, tok);
                     stages.finish("vision_warm_start", tv);
                 }
-                CaptionPolicy policy = new CaptionPolicy(cap, tok, c.maxCaptionTokens(), cfg.reasoner().maxAnswerTokens());
+                CaptionPolicy policy = policy(cap);
                 // RACRO's captioner only captions; PRCO's and outcome-only GRPO's policy also answers, so it learns every role
                 runner.run(cfg.rl().algorithm().equals("racro") ? new CaptionerSft(policy, train, c, seed)
                         : new PolicySft(policy, train, c, cfg.reasoner(), seed), true);
-                models.save("captioner_sft", cap, tok);
+                saveCaptioner("captioner_sft", cap, tok);
             }
         });
     }
 
     private void trainRl(Reasoner reasoner, WordLevelTokenizer tok, List<TaskItem> train, long seed) throws IOException {
         stages.run("rl", "captioner_rl", () -> {
-            int maxCaption = cfg.captioner().maxCaptionTokens();
             try (Captioner policyModel = models.loadCaptioner("captioner_sft", device);
                  Captioner referenceModel = models.loadCaptioner("captioner_sft", device)) {
-                CaptionPolicy policy = new CaptionPolicy(policyModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
-                CaptionPolicy reference = new CaptionPolicy(referenceModel, tok, maxCaption, cfg.reasoner().maxAnswerTokens());
-                runner.run(new RlStage(policy, reference, reasoner, train, cfg.rl(), seed), cfg.swapReasoner() != null);
-                models.save("captioner_rl", policyModel, tok);
+                runner.run(new RlStage(policy(policyModel), policy(referenceModel), reasoner, train, cfg.rl(), seed), cfg.swapReasoner() != null);
+                saveCaptioner("captioner_rl", policyModel, tok);
             }
         });
     }
@@ -330,7 +369,7 @@ public final class Pipeline {
     private List<String> cachedCaptions(String model, WordLevelTokenizer tok, List<TaskItem> test, long seed) throws IOException {
         return evals.captions(model, test.size(), () -> {
             try (Captioner cap = models.loadCaptioner(model, device)) {
-                return Evaluator.captions(new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()), test, seed);
+                return Evaluator.captions(policy(cap), test, seed);
             }
         });
     }
@@ -344,8 +383,7 @@ public final class Pipeline {
         if (algorithm.equals("racro")) return null;
         return evals.result("policy_" + model, () -> {
             try (Captioner cap = models.loadCaptioner(model, device)) {
-                CaptionPolicy p = new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens());
-                return Evaluator.policyAnswers(p, test, algorithm.equals("prco") ? captions : null, model);
+                return Evaluator.policyAnswers(policy(cap), test, algorithm.equals("prco") ? captions : null, model);
             }
         });
     }

@@ -106,15 +106,16 @@ public final class PrcoStudy {
      */
     public static ObjectNode run(Path out, RunConfig cfg, int seeds, boolean resume, String device, PrintWriter console) throws IOException {
         if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
-        cfg.requireReasonersTrainedHere("the PRCO study");
         if (resume) {
             Path saved = out.resolve("config.yaml");
             if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a study there without --resume");
             try (RunLock lock = RunLock.acquire(out)) {
                 RunConfig c = ConfigLoader.load(saved, device);
+                c.requireModelsTrainedHere("the PRCO study");
                 return new PrcoStudy(c, out, checkArms(c, saved.toString()), console).run(seeds);
             }
         }
+        cfg.requireModelsTrainedHere("the PRCO study");
         Device d = checkArms(cfg, "config");
         NewRunFolder.check(out);
         try (RunLock lock = RunLock.acquire(out)) {

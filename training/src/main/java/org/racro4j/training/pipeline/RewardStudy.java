@@ -169,7 +169,6 @@ public final class RewardStudy {
     public static ObjectNode run(Path out, RunConfig cfg, String designNames, int seeds, boolean resume, String device, PrintWriter console)
             throws IOException {
         if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
-        cfg.requireReasonersTrainedHere("the reward study");
         if (resume) {
             Path saved = out.resolve("config.yaml");
             if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a study there without --resume");
@@ -180,9 +179,11 @@ public final class RewardStudy {
                             + String.join(",", d.stream().map(Design::name).toList()) + "); drop --designs to resume it");
                 }
                 RunConfig c = ConfigLoader.load(saved, device);
+                c.requireModelsTrainedHere("the reward study");
                 return new RewardStudy(c, out, checkDesigns(c, d, saved.toString()), d).run(seeds, console);
             }
         }
+        cfg.requireModelsTrainedHere("the reward study");
         List<Design> d = designs(designNames);
         Device dev = checkDesigns(cfg, d, "config");
         NewRunFolder.check(out);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.racro4j.core.Device;
+import org.racro4j.training.roles.CaptionerPrompt;
 import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.rl.RlConfig;
 import org.racro4j.training.tasks.TaskMix;
@@ -36,6 +37,10 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
             throw new IllegalArgumentException("captioner.vision.patch_size (" + captioner.vision().patchSize() + ") must divide tasks.image_size ("
                     + tasks.imageSize() + ")");
         }
+        if (captioner != null && captioner.fromCheckpoint() && rl != null && !rl.algorithm().equals("racro")) {
+            throw new IllegalArgumentException("captioner.pretrained needs rl.algorithm racro, got " + rl.algorithm() + ": the policy's other roles "
+                    + "(Solver, Answerer) are asked in the tasks' words, which only a decoder trained on them reads");
+        }
         if (captioner != null) {
             checkReasonerContext(captioner, reasoner, "reasoner");
             checkReasonerContext(captioner, swapReasoner, "swap_reasoner");
@@ -48,17 +53,18 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
     }
 
     /**
-     * For the studies, whose arms train their reasoners (and readers) from the tasks' words at every seed: a reasoner
+     * For the studies, whose arms train their models from the tasks' words at every seed: a reasoner or captioner decoder
      * given as a pretrained checkpoint is refused, naming the key, rather than silently replaced.
      */
-    public void requireReasonersTrainedHere(String what) {
-        refuseCheckpoint(reasoner, "reasoner", what);
-        refuseCheckpoint(swapReasoner, "swap_reasoner", what);
+    public void requireModelsTrainedHere(String what) {
+        refuseCheckpoint(reasoner != null && reasoner.fromCheckpoint(), "reasoner", what);
+        refuseCheckpoint(swapReasoner != null && swapReasoner.fromCheckpoint(), "swap_reasoner", what);
+        refuseCheckpoint(captioner != null && captioner.fromCheckpoint(), "captioner", what);
     }
 
-    private static void refuseCheckpoint(ReasonerSpec spec, String key, String what) {
-        if (spec != null && spec.fromCheckpoint()) {
-            throw new IllegalArgumentException(what + " trains its reasoners from scratch at every seed; " + key + ".pretrained is for train and eval (set "
+    private static void refuseCheckpoint(boolean fromCheckpoint, String key, String what) {
+        if (fromCheckpoint) {
+            throw new IllegalArgumentException(what + " trains its models from scratch at every seed; " + key + ".pretrained is for train and eval (set "
                     + key + ".model instead)");
         }
     }
@@ -201,9 +207,33 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
         }
     }
 
-    public record CaptionerSpec(Vision vision, VisionWarmStart visionWarmStart, Decoder model, Sft sft, double focusedDescriptionFraction,
-                                List<String> genericViews, int maxCaptionTokens) {
+    /**
+     * The captioner: a vision encoder and projector trained here, before a language decoder that is trained here from
+     * scratch ({@code model}) or is a pretrained Hugging Face checkpoint ({@code pretrained}, fine-tuned in F32 by the
+     * captioner's SFT and RL). {@code prompt} is how it is asked for a caption ({@link CaptionerPrompt}): "words" for a
+     * decoder trained here, for a checkpoint a paper prompt through its chat template (null: racro-captioner).
+     */
+    public record CaptionerSpec(Vision vision, VisionWarmStart visionWarmStart, Decoder model, String pretrained, String prompt, Sft sft,
+                                double focusedDescriptionFraction, List<String> genericViews, int maxCaptionTokens) {
         public CaptionerSpec {
+            if (model != null && pretrained != null) {
+                throw new IllegalArgumentException("model (a decoder trained from scratch) and pretrained (a checkpoint directory) exclude each other: "
+                        + "give one, not both");
+            }
+            if (model == null && pretrained == null) {
+                throw new IllegalArgumentException("model (a decoder trained from scratch) or pretrained (a checkpoint directory) must be set");
+            }
+            if (pretrained != null && pretrained.isBlank()) throw new IllegalArgumentException("pretrained must name a checkpoint directory");
+            if (sft == null) throw new IllegalArgumentException("sft must be set: the vision encoder and projector are trained by it");
+            try {
+                CaptionerPrompt.checkName(prompt);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("prompt: " + e.getMessage(), e);
+            }
+            if (model != null && prompt != null && !prompt.equals(ReasonerPrompt.WORDS)) {
+                throw new IllegalArgumentException("prompt must be words for a decoder trained from scratch (its vocabulary is the tasks' words), got "
+                        + prompt);
+            }
             if (genericViews == null || genericViews.isEmpty()) throw new IllegalArgumentException("generic_views must name at least one view");
             try {
                 views(genericViews);
@@ -216,7 +246,18 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
 
         /** The same captioner with other SFT settings (a stage of its own, trained on this captioner's descriptions). */
         public CaptionerSpec withSft(Sft other) {
-            return new CaptionerSpec(vision, visionWarmStart, model, other, focusedDescriptionFraction, genericViews, maxCaptionTokens);
+            return new CaptionerSpec(vision, visionWarmStart, model, pretrained, prompt, other, focusedDescriptionFraction, genericViews, maxCaptionTokens);
+        }
+
+        /** A captioner whose decoder is trained from scratch, asked with the word-level prompt. */
+        public CaptionerSpec(Vision vision, VisionWarmStart visionWarmStart, Decoder model, Sft sft, double focusedDescriptionFraction,
+                             List<String> genericViews, int maxCaptionTokens) {
+            this(vision, visionWarmStart, model, null, null, sft, focusedDescriptionFraction, genericViews, maxCaptionTokens);
+        }
+
+        /** Whether the language decoder starts from a pretrained checkpoint directory rather than from scratch. */
+        public boolean fromCheckpoint() {
+            return pretrained != null;
         }
 
         /** The generic views the warm start draws besides the focused evidence. */

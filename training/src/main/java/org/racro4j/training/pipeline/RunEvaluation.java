@@ -15,6 +15,7 @@ import org.racro4j.models.vision.Captioner;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.eval.UnknownWords;
 import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.CaptionerPrompt;
 import org.racro4j.training.roles.Reasoner;
 import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.tasks.JsonlTasks;
@@ -85,8 +86,11 @@ public final class RunEvaluation {
                 say(progress, "%d of %d items have words the models do not know; they are read as <unk> and counted", unknown.items().size(),
                         items.size());
             }
-            say(progress, "captioning %d items with %s on %s", items.size(), capRef.name(), device);
-            captions = Evaluator.captions(new CaptionPolicy(cap, tok, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()),
+            // the run's own captioners are asked as the run asked them; one from elsewhere by its tokenizer
+            boolean own = capRef.dir().toAbsolutePath().normalize().startsWith(run.dir().resolve("models").toAbsolutePath().normalize());
+            CaptionerPrompt prompt = CaptionerPrompt.forModel(capRef.dir(), tok, own ? cfg.captioner().prompt() : null);
+            say(progress, "captioning %d items with %s on %s, prompt %s", items.size(), capRef.name(), device, prompt.describe());
+            captions = Evaluator.captions(new CaptionPolicy(cap, prompt, cfg.captioner().maxCaptionTokens(), cfg.reasoner().maxAnswerTokens()),
                     items, cfg.seed());
         }
         boolean hasGold = gold.stream().anyMatch(d -> !d.isBlank());

@@ -29,7 +29,7 @@ final class CaptionRollouts {
             TaskItem task = tasks.get(row);
             Generated g = gens.get(r);
             out.add(new Rollout(task, Role.CAPTIONER, row, policy.captionPrompt(task.question()), g.tokens(),
-                    policy.text(g.tokens()), g.stopped(), null));
+                    policy.captionText(g.tokens()), g.stopped(), null));
         }
         return out;
     }

@@ -27,12 +27,23 @@ import org.racro4j.training.text.Prompts;
 public final class CaptionPolicy {
     private final Captioner model;
     private final Tokenizer tok;
+    private final CaptionerPrompt captionerPrompt;
     private final int maxCaptionTokens;
     private final int maxAnswerTokens;
 
+    /** A policy whose decoder reads the tasks' words: every role's word-level prompt. */
     public CaptionPolicy(Captioner model, Tokenizer tok, int maxCaptionTokens, int maxAnswerTokens) {
+        this(model, new CaptionerPrompt.Words(tok), maxCaptionTokens, maxAnswerTokens);
+    }
+
+    /**
+     * A policy asked for captions with {@code captionerPrompt} (a pretrained decoder's chat format, say); the other
+     * roles' prompts are word-level, for a decoder trained on the tasks' words.
+     */
+    public CaptionPolicy(Captioner model, CaptionerPrompt captionerPrompt, int maxCaptionTokens, int maxAnswerTokens) {
         this.model = model;
-        this.tok = tok;
+        this.tok = captionerPrompt.tokenizer();
+        this.captionerPrompt = captionerPrompt;
         this.maxCaptionTokens = maxCaptionTokens;
         this.maxAnswerTokens = maxAnswerTokens;
     }
@@ -57,7 +68,17 @@ public final class CaptionPolicy {
     }
 
     public int[] captionPrompt(String question) {
-        return TextCompletion.promptIds(tok, Prompts.captioner(question));
+        return captionerPrompt.promptIds(question);
+    }
+
+    /** The ids of {@code description} written as this policy's caption, its end included (the captioner's SFT target). */
+    public int[] captionTarget(String description) {
+        return captionerPrompt.captionIds(description);
+    }
+
+    /** The text of generated caption ids. */
+    public String captionText(int[] tokens) {
+        return captionerPrompt.caption(tokens);
     }
 
     /** The Solver's prompt: the reasoner's (caption, question), read after the image tokens. */
@@ -106,7 +127,7 @@ public final class CaptionPolicy {
         List<int[]> prompts = new ArrayList<>(questions.size());
         for (String q : questions) prompts.add(captionPrompt(q));
         try (Autograd.Mode off = Autograd.noGrad(); Scope scope = Scope.open()) {
-            return TextCompletion.complete(model.languageModel(), tok, model.embedImages(patches), prompts, groupSize,
+            return TextCompletion.complete(model.languageModel(), captionerPrompt.stopTokens(), model.embedImages(patches), prompts, groupSize,
                     maxCaptionTokens, temperature, seed);
         }
     }

@@ -1,7 +1,6 @@
 package org.racro4j.training.roles;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -10,7 +9,6 @@ import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.CheckpointFiles;
-import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 
@@ -55,22 +53,7 @@ public final class Reasoner implements AnswerSource, AutoCloseable {
      * turn ends). How a run checks a pretrained reasoner before it trains anything.
      */
     public static void checkDirectory(Path dir, String promptName) throws IOException {
-        if (!Files.isDirectory(dir)) throw new IOException(dir + ": no such checkpoint directory");
-        Path configJson = dir.resolve("config.json");
-        if (!Files.isRegularFile(configJson)) throw new IOException(dir + ": no config.json (is this a model directory?)");
-        DecoderConfig config = DecoderConfig.read(configJson);
-        try {
-            config.checkAgainstCheckpoint(CheckpointFiles.shapes(dir), "");
-        } catch (IllegalArgumentException e) {
-            throw new IOException(configJson + ": " + e.getMessage(), e);
-        }
-        Path tokenizerJson = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tokenizerJson)) throw new IOException(dir + ": no tokenizer.json");
-        Tokenizer tok = Tokenizers.load(tokenizerJson);
-        if (tok.vocabSize() > config.vocabSize()) {
-            throw new IOException(tokenizerJson + ": ids up to " + (tok.vocabSize() - 1) + ", beyond the model's vocab_size " + config.vocabSize());
-        }
-        ReasonerPrompt.forModel(dir, tok, promptName);
+        ReasonerPrompt.forModel(dir, PretrainedDecoder.check(dir).tokenizer(), promptName);
     }
 
     @Override

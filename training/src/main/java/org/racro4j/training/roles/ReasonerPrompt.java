@@ -1,19 +1,11 @@
 package org.racro4j.training.roles;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import org.racro4j.models.chat.ChatTemplate;
-import org.racro4j.models.chat.Message;
 import org.racro4j.models.chat.PaperPrompts;
 import org.racro4j.models.tokenizer.Tokenizer;
-import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.training.text.Prompts;
 
@@ -68,7 +60,7 @@ public sealed interface ReasonerPrompt {
         if (!prompt.readsCaption()) {
             throw new IllegalArgumentException("prompt " + prompt.configName() + " writes a caption; a reasoner reads one (racro-reasoner, prco-solver or words)");
         }
-        return Chat.of(dir, tok, prompt);
+        return new Chat(ChatFormat.of(dir, tok), prompt);
     }
 
     /** Checks a config's or command line's prompt name (null = chosen by the model). */
@@ -103,68 +95,36 @@ public sealed interface ReasonerPrompt {
         }
     }
 
-    /**
-     * A paper prompt through a chat template. {@code endOfTurn} is the token the template writes after an assistant
-     * message; generation stops there, at the tokenizer's EOS and at generation_config.json's eos_token_id.
-     */
-    record Chat(Tokenizer tokenizer, ChatTemplate template, PaperPrompts.Prompt prompt, int endOfTurn, Set<Integer> stopTokens)
-            implements ReasonerPrompt {
-        /** Stands for the answer when finding what the template writes after one. */
-        private static final String PROBE = "RACRO4J-ANSWER-PROBE";
-
-        static Chat of(Path dir, Tokenizer tok, PaperPrompts.Prompt prompt) {
-            ChatTemplate template = ChatTemplate.read(dir);
-            int endOfTurn = endOfTurn(template, tok, dir);
-            Set<Integer> stops = new LinkedHashSet<>();
-            stops.add(endOfTurn);
-            if (tok.specialTokens().eos() != null) stops.add(tok.specialTokens().eos());
-            stops.addAll(generationEos(dir));
-            return new Chat(tok, template, prompt, endOfTurn, Set.copyOf(stops));
+    /** A paper prompt that reads a caption, through a checkpoint's chat format; the answer is written in {@code \boxed{}}. */
+    record Chat(ChatFormat format, PaperPrompts.Prompt prompt) implements ReasonerPrompt {
+        @Override
+        public Tokenizer tokenizer() {
+            return format.tokenizer();
         }
 
         @Override
         public int[] promptIds(String description, String question) {
-            List<Message> messages = prompt.messages(description == null ? "" : description.strip(), question);
-            return tokenizer.encode(template.render(messages, true));
+            return format.promptIds(prompt.messages(description == null ? "" : description.strip(), question));
         }
 
         @Override
         public int[] answerIds(String answer) {
-            return withEnd(tokenizer.encode("\\boxed{" + answer + "}"), endOfTurn);
+            return format.replyIds("\\boxed{" + answer + "}");
+        }
+
+        @Override
+        public Set<Integer> stopTokens() {
+            return format.stopTokens();
+        }
+
+        @Override
+        public String completion(int[] generated) {
+            return format.reply(generated);
         }
 
         @Override
         public String describe() {
-            return prompt.configName() + " (" + (template.isFallback() ? "built-in ChatML" : "the checkpoint's chat template") + ")";
-        }
-
-        /**
-         * The first special token the template writes after an assistant message (ChatML's {@code <|im_end|>}, Llama 3's
-         * {@code <|eot_id|>}), else the tokenizer's EOS: where an answer ends.
-         */
-        private static int endOfTurn(ChatTemplate template, Tokenizer tok, Path dir) {
-            String text = template.render(List.of(Message.user("?"), Message.assistant(PROBE)), false);
-            int at = text.lastIndexOf(PROBE);
-            if (at >= 0) {
-                for (int id : tok.encode(text.substring(at + PROBE.length()))) if (tok.isSpecial(id)) return id;
-            }
-            Integer eos = tok.specialTokens().eos();
-            if (eos == null) {
-                throw new IllegalArgumentException(dir + ": its chat template writes no special token after an answer and its tokenizer names no "
-                        + "eos_token, so generation could not stop");
-            }
-            return eos;
-        }
-
-        /** generation_config.json's eos_token_id: a number or a list of numbers (none when the file is absent). */
-        private static Set<Integer> generationEos(Path dir) {
-            Path file = dir.resolve("generation_config.json");
-            if (!Files.isRegularFile(file)) return Set.of();
-            JsonNode eos = Tokenizers.readJson(file).path("eos_token_id");
-            Set<Integer> ids = new LinkedHashSet<>();
-            if (eos.isInt()) ids.add(eos.intValue());
-            for (JsonNode e : eos) if (e.isInt()) ids.add(e.intValue());
-            return ids;
+            return prompt.configName() + " (" + format.describe() + ")";
         }
     }
 

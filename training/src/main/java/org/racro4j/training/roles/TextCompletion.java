@@ -26,10 +26,13 @@ public final class TextCompletion {
 
     private TextCompletion() {}
 
+    /** BOS (where the tokenizer has one: Qwen2's has none) + the prompt's ids. */
     public static int[] promptIds(Tokenizer tok, String prompt) {
         int[] body = tok.encode(prompt);
+        Integer bos = tok.specialTokens().bos();
+        if (bos == null) return body;
         int[] ids = new int[body.length + 1];
-        ids[0] = tok.specialTokens().bos();
+        ids[0] = bos;
         System.arraycopy(body, 0, ids, 1, body.length);
         return ids;
     }

@@ -43,7 +43,7 @@ public final class CaptionerSft extends SftStage {
         List<int[]> targets = new ArrayList<>(batch.size());
         for (TaskItem item : batch) {
             contexts.add(policy.captionPrompt(item.question()));
-            targets.add(ReasonerSft.withEos(policy.tokenizer(), DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r)));
+            targets.add(policy.captionTarget(DescriptionViews.sample(item, cfg.focusedDescriptionFraction(), views, r)));
         }
         return update(step, t0, () -> policy.score(policy.patches(batch), contexts, targets, 1f, false), false);
     }

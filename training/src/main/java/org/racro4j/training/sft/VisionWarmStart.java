@@ -14,6 +14,7 @@ import org.racro4j.core.optim.GradClip;
 import org.racro4j.core.optim.LrSchedule;
 import org.racro4j.core.random.Generator;
 import org.racro4j.models.tokenizer.Tokenizer;
+import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionEncoder;
 import org.racro4j.training.pipeline.Batches;
@@ -186,9 +187,16 @@ public final class VisionWarmStart implements Stage {
         return loss;
     }
 
+    /**
+     * The token that names {@code word}: the word itself in the tasks' word-level vocabulary; for a pretrained
+     * decoder's subword tokenizer, the first token of the word as it appears within a sentence (after a space), the
+     * one an image token must lead the decoder to.
+     */
     private long wordId(String word) {
-        int[] ids = tok.encode(word);
-        if (ids.length != 1) throw new IllegalStateException("vision warm start: '" + word + "' is not one token");
+        int[] ids = tok instanceof WordLevelTokenizer ? tok.encode(word) : tok.encode(" " + word);
+        if (ids.length == 0 || (tok instanceof WordLevelTokenizer && ids.length != 1)) {
+            throw new IllegalStateException("vision warm start: '" + word + "' is not one token");
+        }
         return ids[0];
     }
 }

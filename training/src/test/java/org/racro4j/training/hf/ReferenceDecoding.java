@@ -28,6 +28,30 @@ public final class ReferenceDecoding {
         return Arrays.copyOfRange(seq, prompt.length, seq.length);
     }
 
+    /**
+     * Greedy tokens after the embeddings {@code prefix} [1, P, D] (a captioner's image tokens) and {@code prompt}, at
+     * most {@code max}, up to (not including) the first of {@code stops}.
+     */
+    public static int[] greedyAfter(CausalLM lm, Tensor prefix, int[] prompt, Set<Integer> stops, int max) {
+        int[] seq = prompt;
+        int v = lm.config().vocabSize();
+        for (int step = 0; step < max; step++) {
+            float[] all;
+            long[] ids = Arrays.stream(seq).asLongStream().toArray();
+            try (Autograd.Mode off = Autograd.noGrad()) {
+                Tensor embeds = Tensor.cat(java.util.List.of(prefix, lm.embed(Tensor.ofLongs(ids, 1, seq.length))), 1);
+                all = lm.logits(lm.hidden(embeds, null, null)).toFloatArray();
+            }
+            int rows = prefix.size(1) + seq.length;
+            int next = 0;
+            for (int i = 1; i < v; i++) if (all[(rows - 1) * v + i] > all[(rows - 1) * v + next]) next = i;
+            if (stops.contains(next)) break;
+            seq = Arrays.copyOf(seq, seq.length + 1);
+            seq[seq.length - 1] = next;
+        }
+        return Arrays.copyOfRange(seq, prompt.length, seq.length);
+    }
+
     /** log P(target | prompt), summed over the target's tokens. */
     public static double logProbability(CausalLM lm, int[] prompt, int[] target) {
         int[] all = Arrays.copyOf(prompt, prompt.length + target.length);

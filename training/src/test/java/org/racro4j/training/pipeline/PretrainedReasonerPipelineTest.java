@@ -196,6 +196,18 @@ class PretrainedReasonerPipelineTest {
     }
 
     @Test
+    void theStudiesRefuseACheckpointRatherThanTrainOverIt() throws IOException {
+        RunConfig cfg = ConfigLoader.load(run.resolve("config.yaml"));
+        IllegalArgumentException prco = assertThrows(IllegalArgumentException.class,
+                () -> PrcoStudy.run(tmp.resolve("study-prco"), cfg, 1, false, null, new PrintWriter(new StringWriter())));
+        assertTrue(prco.getMessage().contains("reasoner.pretrained"), prco.getMessage());
+        IllegalArgumentException rewards = assertThrows(IllegalArgumentException.class,
+                () -> RewardStudy.run(tmp.resolve("study-rewards"), cfg, null, 1, false, null, new PrintWriter(new StringWriter())));
+        assertTrue(rewards.getMessage().contains("reasoner.pretrained"), rewards.getMessage());
+        assertFalse(Files.exists(tmp.resolve("study-prco")));
+    }
+
+    @Test
     void aMissingOrBrokenCheckpointFailsBeforeAnythingIsTrained() throws IOException {
         Path cfgFile = tmp.resolve("missing.yaml");
         Files.writeString(cfgFile, config(tmp.resolve("nowhere"), llama, ""));

@@ -73,7 +73,7 @@ class PretrainedReasonerTest {
             assertEquals(3, Arrays.stream(ids).filter(id -> id == imStart).count());
         }
         int imEnd = tok.specialTokens().id("<|im_end|>");
-        assertEquals(imEnd, ((ReasonerPrompt.Chat) p).endOfTurn());
+        assertEquals(imEnd, ((ReasonerPrompt.Chat) p).format().endOfTurn());
         assertTrue(p.stopTokens().contains(imEnd) && p.stopTokens().contains(tok.specialTokens().id("<|endoftext|>")));
         assertEquals("\\boxed{7}<|im_end|>", tok.decode(p.answerIds("7")));
         int[] generated = concat(tok.encode("so \\boxed{2}"), new int[] {imEnd}, tok.encode(" more"));
@@ -90,7 +90,7 @@ class PretrainedReasonerTest {
         assertEquals(1, Arrays.stream(ids).filter(id -> id == bos).count());
         assertTrue(tok.decode(ids).startsWith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are the Solver."));
         assertTrue(tok.decode(ids).endsWith("<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"));
-        assertEquals(tok.specialTokens().id("<|eot_id|>"), ((ReasonerPrompt.Chat) p).endOfTurn());
+        assertEquals(tok.specialTokens().id("<|eot_id|>"), ((ReasonerPrompt.Chat) p).format().endOfTurn());
     }
 
     @Test

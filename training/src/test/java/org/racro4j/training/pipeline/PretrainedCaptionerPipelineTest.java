@@ -1,0 +1,160 @@
+package org.racro4j.training.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.racro4j.core.Autograd;
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Tensor;
+import org.racro4j.models.tokenizer.Tokenizer;
+import org.racro4j.models.tokenizer.Tokenizers;
+import org.racro4j.models.vision.Captioner;
+import org.racro4j.training.hf.ReferenceDecoding;
+import org.racro4j.training.hf.TinyHfCheckpoint;
+import org.racro4j.training.hf.TinyHfCheckpoint.Family;
+import org.racro4j.training.roles.CaptionPolicy;
+import org.racro4j.training.roles.CaptionerPrompt;
+import org.racro4j.training.run.MetricsLog;
+import org.racro4j.training.tasks.TaskItem;
+
+/**
+ * Every role from a Hugging Face checkpoint: the captioner's decoder starts from a ChatML Qwen2 (its vision encoder and
+ * projector new), the frozen reasoner is a Llama 3 in BF16 with another tokenizer. The captioner is asked with RACRO's
+ * captioner prompt through its chat template, writes captions in its own tokenizer, and the reasoner reads them as
+ * text; the captions are checked against an independent greedy loop over the saved captioner.
+ */
+class PretrainedCaptionerPipelineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CAPTION_TOKENS = 10;
+
+    @TempDir
+    static Path tmp;
+    static Path qwen;
+    static Path llama;
+    static Path run;
+    static ObjectNode report;
+
+    static String config(Path captioner, Path reasoner, String algorithm) {
+        return """
+                tasks: {train_items: 120, test_items: 10}
+                reasoner: {pretrained: %s, max_answer_tokens: 4}
+                swap_reasoner: null
+                captioner:
+                  vision: {hidden: 16, layers: 1, heads: 2}
+                  vision_warm_start: {steps: 2, batch: 4}
+                  pretrained: %s
+                  sft: {steps: 3, batch: 4, warmup: 1}
+                  max_caption_tokens: %d
+                rl: {algorithm: %s, steps: 2, warmup_steps: 1, prompts_per_step: 2, group_size: 2, minibatch: 4}
+                logging: {checkpoint_every: 2, eval_samples: 2}
+                """.formatted(reasoner, captioner, CAPTION_TOKENS, algorithm);
+    }
+
+    @BeforeAll
+    static void runWithCheckpoints() throws IOException {
+        List<String> texts = new ArrayList<>();
+        for (TaskItem t : RunTasks.of(ConfigLoader.load(null), 40).test()) {
+            texts.add(t.question());
+            texts.add(t.goldDescription());
+        }
+        List<String> corpus = TinyHfCheckpoint.taskCorpus(texts);
+        qwen = tmp.resolve("qwen");
+        TinyHfCheckpoint.write(qwen, Family.QWEN2, corpus, 80, 16, 1, DType.F32, 31);
+        llama = tmp.resolve("llama");
+        TinyHfCheckpoint.write(llama, Family.LLAMA3, corpus, 30, 16, 1, DType.BF16, 32);
+        Path cfgFile = tmp.resolve("run.yaml");
+        Files.writeString(cfgFile, config(qwen, llama, "racro"));
+        run = tmp.resolve("run");
+        report = Pipeline.run(ConfigLoader.load(cfgFile), run, false, new PrintWriter(new StringWriter()));
+    }
+
+    @Test
+    void theCaptionerIsSavedWithItsDecodersTokenizerAndTemplate() throws IOException {
+        for (String model : List.of("captioner_vision", "captioner_sft", "captioner_rl")) {
+            Path dir = run.resolve("models").resolve(model);
+            assertEquals(Files.readString(qwen.resolve("tokenizer.json")), Files.readString(dir.resolve("tokenizer.json")), model);
+            assertEquals(Files.readString(qwen.resolve("tokenizer_config.json")), Files.readString(dir.resolve("tokenizer_config.json")), model);
+        }
+        long rl = MetricsLog.read(run.resolve("metrics.jsonl")).stream().filter(m -> m.path("stage").asText().equals("rl")).count();
+        assertEquals(2, rl);
+        double acc = report.path("accuracy").path("rl_captioner").asDouble(Double.NaN);
+        assertTrue(report.toString().contains("rl"), report.toString());
+        assertTrue(Double.isNaN(acc) || (acc >= 0 && acc <= 1), report.toString());
+    }
+
+    @Test
+    void captionsAreTheGreedyRepliesToThePapersCaptionerPromptInTheDecodersChatFormat() throws IOException {
+        RunConfig cfg = ConfigLoader.load(run.resolve("config.yaml"));
+        List<TaskItem> test = RunTasks.of(cfg).test();
+        JsonNode captions = JSON.readTree(run.resolve("eval/captions_captioner_rl.json").toFile());
+        Path dir = run.resolve("models/captioner_rl");
+        Tokenizer tok = Tokenizers.load(dir.resolve("tokenizer.json"));
+        Set<Integer> stops = Set.of(tok.specialTokens().id("<|im_end|>"), tok.specialTokens().id("<|endoftext|>"));
+        Set<String> distinct = new HashSet<>();
+        try (Captioner cap = Captioner.load(dir, DType.F32, Device.CPU)) {
+            for (int i = 0; i < 5; i++) {
+                TaskItem item = test.get(i);
+                String prompt = "<|im_start|>system\nYou are given an image and a relevant question. Based on the query, please describe the image in "
+                        + "detail. Do not try to answer the question.<|im_end|>\n<|im_start|>user\nQuestion: " + item.question()
+                        + "\nPlease describe the image. DO NOT try to answer the question!<|im_end|>\n<|im_start|>assistant\n";
+                int[] out;
+                try (Autograd.Mode off = Autograd.noGrad()) {
+                    Tensor image = cap.embedImages(cap.processor().patches(List.of(item.image())));
+                    out = ReferenceDecoding.greedyAfter(cap.languageModel(), image, tok.encode(prompt), stops, CAPTION_TOKENS);
+                }
+                String expected = tok.decode(out, true).strip();
+                assertEquals(expected, captions.get(i).asText(), "item " + i);
+                distinct.add(expected);
+            }
+        }
+        assertTrue(distinct.size() >= 2, "captions that depend on the image and question: " + distinct);
+    }
+
+    @Test
+    void theCaptionTargetIsTheDescriptionThenTheEndOfTheTurn() throws IOException {
+        Tokenizer tok = Tokenizers.load(qwen.resolve("tokenizer.json"));
+        try (Captioner cap = Captioner.load(run.resolve("models/captioner_sft"), DType.F32, Device.CPU)) {
+            CaptionPolicy policy = new CaptionPolicy(cap, CaptionerPrompt.forModel(qwen, tok, null), CAPTION_TOKENS, 4);
+            assertEquals("two red circles .<|im_end|>", tok.decode(policy.captionTarget("two red circles .")));
+            int[] generated = policy.captionTarget("a blue square");
+            assertEquals("a blue square", policy.captionText(generated));
+        }
+    }
+
+    @Test
+    void evalReadsTheRunsCaptionerWithItsOwnPrompt() throws IOException {
+        StringWriter progress = new StringWriter();
+        ObjectNode r = RunEvaluation.evaluate(new RunEvaluation.Request(run, null, null, null, 4, null), new PrintWriter(progress));
+        assertTrue(progress.toString().contains("prompt racro-captioner (the checkpoint's chat template)"), progress.toString());
+        double a = r.path("accuracy").path("captioner").asDouble(Double.NaN);
+        assertTrue(a >= 0 && a <= 1, r.toString());
+    }
+
+    @Test
+    void aPretrainedCaptionerDecoderNeedsRacro() throws IOException {
+        Path cfgFile = tmp.resolve("prco.yaml");
+        Files.writeString(cfgFile, config(qwen, llama, "prco"));
+        IOException e = assertThrows(IOException.class, () -> ConfigLoader.load(cfgFile));
+        assertTrue(e.getMessage().contains("captioner.pretrained needs rl.algorithm racro"), e.getMessage());
+    }
+}
