@@ -286,7 +286,10 @@ class EvalCommandTest {
                 List.of("eval", "--run", r, "--tasks", "jsonl:" + bad), List.of("bad.jsonl:1", "invalid JSON"),
                 List.of("eval", "--run", r, "--tasks", bad.toString()), List.of("--tasks takes jsonl:FILE"),
                 List.of("eval", "--run", r, "--tasks", "jsonl:" + bad, "--test-items", "5"), List.of("exclude each other"),
-                List.of("eval", "--run", r, "--test-items", "0"), List.of("must be >= 1"));
+                List.of("eval", "--run", r, "--test-items", "0"), List.of("must be >= 1"),
+                List.of("eval", "--run", r, "--reasoner-prompt", "racro-captioner"), List.of("writes a caption", "racro-reasoner"),
+                List.of("eval", "--run", r, "--reasoner-prompt", "racro"), List.of("unknown paper prompt", "racro-reasoner"),
+                List.of("eval", "--run", r, "--max-answer-tokens", "0"), List.of("max answer tokens must be >= 1"));
         for (int i = 0; i < cases.size(); i += 2) {
             List<String> args = cases.get(i);
             CommandLineTest.Run out = CommandLineTest.run(args.toArray(new String[0]));
