@@ -26,6 +26,9 @@ final class NumberParser {
             "(?<![\\w.^])(?<!\\^-)(?<![\\^_]\\{)(?<![\\^_]\\{-)"
             + "-?(?:\\d+/\\d+|(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+)");
 
+    /** What makes the number before it a factor or a base rather than a value of its own. */
+    private static final Pattern FACTOR_AFTER = Pattern.compile("\\s*(?:\\\\pi(?![A-Za-z])|π|\\\\sqrt|\\^|\\\\times|×|\\\\cdot)");
+
     private NumberParser() {
     }
 
@@ -70,14 +73,21 @@ final class NumberParser {
 
     /**
      * The text of the last number written in running text, as {@link #last} reads it; the text is read as
-     * plain text ({@link LatexText}), so {@code 9\text{ cm}^2} gives 9, not 2.
+     * plain text ({@link LatexText}), so {@code 9\text{ cm}^2} gives 9, not 2. When the last number is a
+     * factor or a base ({@code 2\pi}, {@code 3^2}, {@code 3 \times 10^8}) there is none: its value is not
+     * the value written.
      */
     static Optional<String> lastWritten(String text) {
         String s = SIMPLE_FRAC.matcher(LatexText.toPlain(text)).replaceAll("$1/$2");
         Matcher matcher = IN_TEXT.matcher(s);
         String last = null;
+        int end = 0;
         while (matcher.find()) {
             last = matcher.group();
+            end = matcher.end();
+        }
+        if (last != null && FACTOR_AFTER.matcher(s).region(end, s.length()).lookingAt()) {
+            return Optional.empty(); // "2\pi", "3^2", "3 \times 10^8": the last number is a factor, not the answer
         }
         return Optional.ofNullable(last);
     }

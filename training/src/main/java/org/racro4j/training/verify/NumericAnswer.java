@@ -9,13 +9,14 @@ import java.util.regex.Pattern;
  * A short answer read as one number, the way the papers' graders read a boxed numeric answer. After
  * {@link LatexText} has made the text plain:
  * <ul>
- *   <li>one leading {@code name =} is dropped: {@code x = 7}, {@code AB = 5 cm}, {@code \theta = 30°}
- *       (a text with a second "=" is not one number, so {@code 3 + 4 = 7} is left to the caller);</li>
+ *   <li>one leading {@code name =} or {@code name ≈} is dropped: {@code x = 7}, {@code AB = 5 cm},
+ *       {@code \theta = 30°}, {@code x \approx 3.14} (a text with a second "=" is not one number, and
+ *       {@code 3 + 4 = 7} has no name before its "=": both are left to the caller);</li>
  *   <li>a leading {@code ≈} ({@code \approx}) is dropped, and so is one pair of parentheses around the
  *       whole answer ({@code \left( \frac{3}{4} \right)});</li>
  *   <li>a trailing {@code %} or the word {@code percent} marks a percentage (see {@link #matches});</li>
- *   <li>a trailing unit is dropped: words of letters, {@code °} or {@code '}, each with an optional
- *       exponent, joined by spaces, {@code /}, {@code *}, {@code ·} or {@code .} ({@code 9 cm^2},
+ *   <li>a trailing unit is dropped: one to four words of letters, {@code °} or {@code '}, each with an
+ *       optional exponent, joined by spaces, {@code /}, {@code *}, {@code ·} or {@code .} ({@code 9 cm^2},
  *       {@code 12m}, {@code 5 m/s^{2}}, {@code 45°}, {@code 3 square units}, {@code 7 o'clock}). The
  *       exponent belongs to the unit, so the answer of {@code 9 cm^2} is 9, never 2. A unit holds no
  *       digit outside its exponents, so {@code 3 or 4} is not a number with a unit, and {@code π} or
@@ -30,12 +31,12 @@ import java.util.regex.Pattern;
 record NumericAnswer(double value, boolean percent) {
 
     private static final Pattern ASSIGNMENT = Pattern.compile(
-            "\\\\?[A-Za-z][A-Za-z0-9]*(?:_\\{?\\w+\\}?)?\\s*=\\s*([^=]+)");
+            "\\\\?[A-Za-z][A-Za-z0-9]*(?:_\\{?\\w+\\}?)?\\s*[=≈]\\s*([^=≈]+)");
     private static final Pattern APPROXIMATELY = Pattern.compile("≈\\s*(.+)");
     private static final Pattern PARENTHESISED = Pattern.compile("\\(([^()]*)\\)");
     private static final String UNIT_WORD = "[\\p{L}°'](?:[\\p{L}°']*)(?:\\^\\{?-?\\d+\\}?)?";
     private static final Pattern WITH_UNIT = Pattern.compile(
-            "(.+?)\\s*(" + UNIT_WORD + "(?:\\s*(?:[/*·.]|\\s)\\s*" + UNIT_WORD + ")*)\\.?");
+            "(.+?)\\s*(" + UNIT_WORD + "(?:\\s*(?:[/*·.]|\\s)\\s*" + UNIT_WORD + "){0,3})\\.?");
     private static final Pattern SCIENTIFIC = Pattern.compile(
             "(.+?)\\s*(?:\\\\times|\\\\cdot|×|\\*|x)\\s*10\\s*\\^\\s*(?:\\{\\s*([-+]?\\d{1,3})\\s*\\}|([-+]?\\d{1,3}))");
     /** Constants that look like units but multiply: {@code 2π} and {@code 2 pi} are not 2. */
