@@ -71,13 +71,17 @@ public final class AnswerVerifier {
             }
         }
         return switch (type) {
-            case NUMBER -> compareNumbers(extracted, answer, tolerance);
+            case NUMBER -> compareNumbers(extracted, answer, tolerance, !choices.isEmpty());
             case YES_NO -> compareYesNo(extracted, answer);
             case WORD -> compareWords(extracted, answer, tolerance);
         };
     }
 
-    private static String compareNumbers(String extracted, String answer, Tolerance tolerance) {
+    /**
+     * With choices a percentage is its number, as in {@link ChoiceMatcher}: "1000%" is not the choice 10.
+     * Without, "50%" may also meet 0.5 ({@link NumericAnswer#matches}).
+     */
+    private static String compareNumbers(String extracted, String answer, Tolerance tolerance, boolean amongChoices) {
         Optional<NumericAnswer> expected = readNumber(answer);
         if (expected.isEmpty()) {
             return compareWords(extracted, answer, tolerance); // a reference that is not a number after all
@@ -92,7 +96,9 @@ public final class AnswerVerifier {
         if (given.isEmpty()) {
             return "not a number: " + extracted;
         }
-        return given.get().matches(expected.get(), tolerance) ? null
+        boolean equal = amongChoices ? tolerance.equal(given.get().value(), expected.get().value())
+                : given.get().matches(expected.get(), tolerance);
+        return equal ? null
                 : "expected " + answer + ", got " + formatNumber(given.get().value()) + (given.get().percent() ? "%" : "");
     }
 

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * Maps an answer text to the index of a choice: by letter ({@code B}, {@code (B)}, {@code B)}, {@code B.},
  * {@code (B) blue}, {@code \text{B}}, lower case too) when the letter names a choice, else by the choice's
  * text after normalisation (exact text first, over all choices, then numbers by value with their units,
- * as {@link NumericAnswer} reads them).
+ * as {@link NumericAnswer} reads them; a percentage is its number here, "50%" is the choice 50, not 0.5).
  */
 final class ChoiceMatcher {
 
@@ -39,7 +39,8 @@ final class ChoiceMatcher {
         Optional<NumericAnswer> value = NumericAnswer.read(normalized);
         for (int i = 0; i < choices.size() && value.isPresent(); i++) {
             Optional<NumericAnswer> choiceValue = NumericAnswer.read(AnswerNormalizer.normalize(choices.get(i)));
-            if (choiceValue.isPresent() && value.get().matches(choiceValue.get(), Tolerance.DEFAULT)) {
+            // by the numbers as written: among choices such as 0.5, 5 and 50, "50%" is 50, and "1000%" is not 10
+            if (choiceValue.isPresent() && Tolerance.DEFAULT.equal(value.get().value(), choiceValue.get().value())) {
                 return OptionalInt.of(i);
             }
         }

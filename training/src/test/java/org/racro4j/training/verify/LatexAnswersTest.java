@@ -158,6 +158,9 @@ class LatexAnswersTest {
                 choice("\\boxed{0.75}", "B", AnswerType.NUMBER, FRACTIONS, true),
                 choice("\\boxed{\\dfrac34}", "B", AnswerType.NUMBER, FRACTIONS, true),
                 choice("\\boxed{\\frac12}", "B", AnswerType.NUMBER, FRACTIONS, false),
+                // with choices a percentage is its number: 50% is the choice 50, and 1000% is not the choice 10
+                choice("\\boxed{50\\%}", "C", AnswerType.NUMBER, List.of("0.5", "5", "50", "500"), true),
+                choice("\\boxed{1000\\%}", "10", AnswerType.NUMBER, NUMBERS, false),
                 choice("\\boxed{\\text{blue}}", "B", AnswerType.WORD, COLOURS, true),
                 choice("\\boxed{\\text{(B) blue}}", "blue", AnswerType.WORD, COLOURS, true),
                 choice("\\boxed{\\text{green}}", "B", AnswerType.WORD, COLOURS, false),
