@@ -78,7 +78,8 @@ final class NumberParser {
      * the value written.
      */
     static Optional<String> lastWritten(String text) {
-        String s = SIMPLE_FRAC.matcher(LatexText.toPlain(text)).replaceAll("$1/$2");
+        // the space keeps a mixed number's whole part apart: 2\frac{1}{2} is not 21/2
+        String s = SIMPLE_FRAC.matcher(LatexText.toPlain(text)).replaceAll(" $1/$2");
         Matcher matcher = IN_TEXT.matcher(s);
         String last = null;
         int end = 0;

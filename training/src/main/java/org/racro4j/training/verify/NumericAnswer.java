@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  *       exponent belongs to the unit, so the answer of {@code 9 cm^2} is 9, never 2. A unit holds no
  *       digit outside its exponents, so {@code 3 or 4} is not a number with a unit, and {@code π} or
  *       {@code pi} is a factor, not a unit;</li>
- *   <li>what is left is a number as {@link NumberParser#parse} reads it, or one in scientific notation
- *       ({@code 3 \times 10^{8}}, {@code 2.5 × 10^-3}).</li>
+ *   <li>what is left is a number as {@link NumberParser#parse} reads it, a mixed number
+ *       ({@code 2\frac{1}{2}} and {@code 2 1/2} are 2.5, {@code -1\tfrac{3}{4}} is -1.75), or one in
+ *       scientific notation ({@code 3 \times 10^{8}}, {@code 2.5 × 10^-3}).</li>
  * </ul>
  *
  * @param value   the number, a percentage's sign dropped (50 for "50%")
@@ -39,6 +40,8 @@ record NumericAnswer(double value, boolean percent) {
             "(.+?)\\s*(" + UNIT_WORD + "(?:\\s*(?:[/*·.]|\\s)\\s*" + UNIT_WORD + "){0,3})\\.?");
     private static final Pattern SCIENTIFIC = Pattern.compile(
             "(.+?)\\s*(?:\\\\times|\\\\cdot|×|\\*|x)\\s*10\\s*\\^\\s*(?:\\{\\s*([-+]?\\d{1,3})\\s*\\}|([-+]?\\d{1,3}))");
+    /** A whole number and a positive fraction: {@code 2\frac{1}{2}}, {@code 2 1/2}, {@code -1\tfrac{3}{4}}. */
+    private static final Pattern MIXED = Pattern.compile("(-?)(\\d+)\\s*(\\\\frac\\{\\d+\\}\\{\\d+\\}|\\s\\d+/\\d+)");
     /** Constants that look like units but multiply: {@code 2π} and {@code 2 pi} are not 2. */
     private static final Pattern CONSTANT = Pattern.compile("(?i)π|\\bpi\\b");
 
@@ -88,6 +91,13 @@ record NumericAnswer(double value, boolean percent) {
         OptionalDouble plain = NumberParser.parse(s);
         if (plain.isPresent()) {
             return plain;
+        }
+        Matcher mixed = MIXED.matcher(s);
+        if (mixed.matches()) {
+            OptionalDouble part = NumberParser.parse(mixed.group(3));
+            double whole = Double.parseDouble(mixed.group(2));
+            double sign = mixed.group(1).isEmpty() ? 1 : -1;
+            return part.isPresent() ? OptionalDouble.of(sign * (whole + part.getAsDouble())) : OptionalDouble.empty();
         }
         Matcher scientific = SCIENTIFIC.matcher(s);
         if (!scientific.matches()) {

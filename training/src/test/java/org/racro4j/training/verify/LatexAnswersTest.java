@@ -94,6 +94,11 @@ class LatexAnswersTest {
                 wrong("\\boxed{-\\frac{3}{4}}", "0.75"),
                 right("\\boxed{\\frac{-3}{4}}", "-0.75"),
                 right("\\boxed{-\\dfrac{7}{3}}", "-2.3333"),
+                right("\\boxed{2\\frac{1}{2}}", "2.5"),                 // a mixed number
+                wrong("\\boxed{2\\frac{1}{2}}", "10.5"),
+                wrong("\\boxed{2\\frac{1}{2}}", "0.5"),
+                right("\\boxed{-1\\tfrac{3}{4}}", "-1.75"),
+                right("\\boxed{2 1/2}", "2.5"),
                 right("\\boxed{0.75}", "3/4"),
                 right("\\boxed{0.75}", "\\frac{3}{4}"),
                 // percentages: "50%" meets a reference of 50 (MathVista) or 0.5 (a fraction); without % they differ
@@ -202,6 +207,8 @@ class LatexAnswersTest {
         assertEquals(Optional.empty(), NumberParser.lastWritten("so it is 2\\pi"));
         assertEquals(Optional.empty(), NumberParser.lastWritten("so it is 3 \\times 10^8"));
         assertEquals("3", NumberParser.lastWritten("x_{12} is 3").orElseThrow());
+        // in running text a mixed number's parts stay apart (its fraction is the last number, never 21/2)
+        assertEquals("1/2", NumberParser.lastWritten("it takes 2\\frac{1}{2} hours").orElseThrow());
     }
 
     @Test
