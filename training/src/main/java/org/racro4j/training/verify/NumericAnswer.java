@@ -35,7 +35,7 @@ record NumericAnswer(double value, boolean percent) {
             "\\\\?[A-Za-z][A-Za-z0-9]*(?:_\\{?\\w+\\}?)?\\s*[=≈]\\s*([^=≈]+)");
     private static final Pattern APPROXIMATELY = Pattern.compile("≈\\s*(.+)");
     private static final Pattern PARENTHESISED = Pattern.compile("\\(([^()]*)\\)");
-    private static final String UNIT_WORD = "[\\p{L}°'](?:[\\p{L}°']*)(?:\\^\\{?-?\\d+\\}?)?";
+    private static final String UNIT_WORD = "[\\p{L}°'][\\p{L}°']*(?:\\^\\{?-?\\d+\\}?)?";
     private static final Pattern WITH_UNIT = Pattern.compile(
             "(.+?)\\s*(" + UNIT_WORD + "(?:\\s*(?:[/*·.]|\\s)\\s*" + UNIT_WORD + "){0,3})\\.?");
     private static final Pattern SCIENTIFIC = Pattern.compile(
