@@ -15,7 +15,9 @@ import org.racro4j.training.tasks.AnswerType;
  *       ({@code "answer : 12 ."} gives {@code 12}, {@code "answer: 3.5."} gives {@code 3.5});</li>
  *   <li>with choices: the last choice letter {@code (B)}, {@code B)} or {@code B.} that names a choice;</li>
  *   <li>yes/no questions: a yes/no word (or synonym) opening the response;</li>
- *   <li>number questions: the last number in the response;</li>
+ *   <li>number questions: the last number in the response, read as plain text (never an exponent or a
+ *       subscript, so "9 cm^2" gives 9; none when the last number is a factor or a base, as in
+ *       {@code 2\pi} or {@code 3^2}; see {@link NumberParser#lastWritten});</li>
  *   <li>a response of at most three words is taken whole.</li>
  * </ol>
  */

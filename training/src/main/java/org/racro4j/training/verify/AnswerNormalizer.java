@@ -3,10 +3,9 @@ package org.racro4j.training.verify;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
- * Puts answer texts in a canonical form before comparing: LaTeX text wrappers removed, lower case,
+ * Puts answer texts in a canonical form before comparing: LaTeX made plain ({@link LatexText}), lower case,
  * surrounding punctuation, quotes and spaces trimmed, inner spaces collapsed, a leading article dropped,
  * and the number words zero–twenty turned into digits.
  */
@@ -21,7 +20,6 @@ final class AnswerNormalizer {
             Map.entry("yeah", "yes"), Map.entry("yep", "yes"), Map.entry("y", "yes"),
             Map.entry("no", "no"), Map.entry("false", "no"), Map.entry("incorrect", "no"),
             Map.entry("nope", "no"), Map.entry("n", "no"));
-    private static final Pattern TEXT_COMMAND = Pattern.compile("\\\\(?:text|textbf|textit|mathrm|mathbf|mbox)\\{([^{}]*)\\}");
     /** Braces are not trimmed: they are LaTeX structure ("\\frac{3}{4}" must keep its last "}"). */
     private static final String EDGE_PUNCTUATION = " \t\r\n.,;:!?\"'`()[]*";
 
@@ -29,13 +27,7 @@ final class AnswerNormalizer {
     }
 
     static String normalize(String text) {
-        String s = text;
-        String previous;
-        do { // \text{\textbf{red}} unwraps from the inside out
-            previous = s;
-            s = TEXT_COMMAND.matcher(s).replaceAll("$1");
-        } while (!s.equals(previous));
-        s = s.replace("$", "").toLowerCase(Locale.ROOT);
+        String s = LatexText.toPlain(text).toLowerCase(Locale.ROOT);
         s = trimEdges(s).replaceAll("\\s+", " ");
         for (String article : new String[] {"the ", "a ", "an "}) {
             if (s.startsWith(article) && s.length() > article.length()) {

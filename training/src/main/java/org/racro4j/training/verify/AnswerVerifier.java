@@ -13,7 +13,9 @@ import org.racro4j.training.tasks.TaskItem;
  * "7.0", "seven" and "\boxed{7}" are all 7); words compare exactly after normalisation (lower case, edge
  * punctuation, a leading article and LaTeX text wrappers removed); yes/no compare by the leading yes/no
  * word, with synonyms such as true/false. With choices, an answer given by letter or by the choice's text
- * resolves to a choice index and indices compare.
+ * resolves to a choice index and indices compare; a choice letter that names no choice is wrong. Answers
+ * written in LaTeX are made plain first ({@link LatexText}), and a number is read with its unit, percent
+ * sign or {@code x =} prefix as {@link NumericAnswer} describes.
  */
 public final class AnswerVerifier {
 
@@ -60,35 +62,50 @@ public final class AnswerVerifier {
                             : "chose " + ChoiceMatcher.letter(given.getAsInt()) + ", expected "
                               + ChoiceMatcher.letter(expected.getAsInt());
                 }
+                Optional<String> letter = ChoiceMatcher.writtenLetter(extracted);
+                if (letter.isPresent() && type != AnswerType.YES_NO) { // "Y" and "N" answer yes/no questions
+                    return "chose " + letter.get() + ", which names no choice";
+                }
                 // not recognisably a choice: compare with the right choice's text by type
                 answer = choices.get(expected.getAsInt());
             }
         }
         return switch (type) {
-            case NUMBER -> compareNumbers(extracted, answer, tolerance);
+            case NUMBER -> compareNumbers(extracted, answer, tolerance, !choices.isEmpty());
             case YES_NO -> compareYesNo(extracted, answer);
             case WORD -> compareWords(extracted, answer, tolerance);
         };
     }
 
-    private static String compareNumbers(String extracted, String answer, Tolerance tolerance) {
-        OptionalDouble expected = NumberParser.parse(AnswerNormalizer.normalize(answer));
+    /**
+     * With choices a percentage is its number, as in {@link ChoiceMatcher}: "1000%" is not the choice 10.
+     * Without, "50%" may also meet 0.5 ({@link NumericAnswer#matches}).
+     */
+    private static String compareNumbers(String extracted, String answer, Tolerance tolerance, boolean amongChoices) {
+        Optional<NumericAnswer> expected = readNumber(answer);
         if (expected.isEmpty()) {
             return compareWords(extracted, answer, tolerance); // a reference that is not a number after all
         }
-        String normalized = AnswerNormalizer.normalize(extracted);
-        OptionalDouble given = NumberParser.parse(normalized);
-        if (given.isEmpty()) {
-            given = NumberParser.parse(extracted);
-        }
-        if (given.isEmpty()) {
-            given = NumberParser.last(normalized); // "7 o'clock", "3 + 4 = 7"
+        Optional<NumericAnswer> given = readNumber(extracted);
+        if (given.isEmpty()) { // "3 + 4 = 7"
+            OptionalDouble last = NumberParser.last(AnswerNormalizer.normalize(extracted));
+            if (last.isPresent()) {
+                given = Optional.of(new NumericAnswer(last.getAsDouble(), false));
+            }
         }
         if (given.isEmpty()) {
             return "not a number: " + extracted;
         }
-        return tolerance.equal(given.getAsDouble(), expected.getAsDouble()) ? null
-                : "expected " + answer + ", got " + formatNumber(given.getAsDouble());
+        boolean equal = amongChoices ? tolerance.equal(given.get().value(), expected.get().value())
+                : given.get().matches(expected.get(), tolerance);
+        return equal ? null
+                : "expected " + answer + ", got " + formatNumber(given.get().value()) + (given.get().percent() ? "%" : "");
+    }
+
+    /** The text as one number, read after normalisation ("seven", "(7)") or else as written ("a = 7"). */
+    private static Optional<NumericAnswer> readNumber(String text) {
+        Optional<NumericAnswer> normalized = NumericAnswer.read(AnswerNormalizer.normalize(text));
+        return normalized.isPresent() ? normalized : NumericAnswer.read(text);
     }
 
     private static String compareYesNo(String extracted, String answer) {

@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 /**
  * Reads numbers the way models write them: {@code 7}, {@code -3}, {@code −3} (Unicode minus),
  * {@code 2.5}, {@code .5}, {@code 1,000}, {@code 3/4}, {@code \frac{3}{4}} (also {@code \dfrac},
- * {@code \tfrac}, nested), {@code $7$}, {@code 50\%}. A trailing percent sign is dropped, not divided by
- * 100: "50%" is compared as 50, the way such answers are usually written down.
+ * {@code \tfrac}, {@code \frac12}, nested), {@code $7$}, {@code 1{,}000}, {@code 50\%}: the text is first
+ * made plain by {@link LatexText}. A trailing percent sign is dropped, not divided by 100, so "50%" reads
+ * as 50; {@link NumericAnswer} decides what a percentage equals.
  */
 final class NumberParser {
 
@@ -17,11 +18,16 @@ final class NumberParser {
     private static final Pattern SLASH = Pattern.compile("([-+]?\\d+(?:\\.\\d+)?)\\s*/\\s*([-+]?\\d+(?:\\.\\d+)?)");
     private static final Pattern SIMPLE_FRAC = Pattern.compile("\\\\[dt]?frac\\{([^{}]*)\\}\\{([^{}]*)\\}");
     /**
-     * A number inside running text. The look-behind keeps "x2" and the "5" of "3.5" from being read as
-     * numbers, and a minus sign only counts when no word or digit precedes it ("3-4" is 3 and 4).
+     * A number inside running text. The look-behinds keep "x2" and the "5" of "3.5" from being read as
+     * numbers, and exponents and subscripts too: the 2 of "cm^2", "cm^{2}", "10^{-3}" or "x_{12}" is
+     * never an answer. A minus sign only counts when no word or digit precedes it ("3-4" is 3 and 4).
      */
     private static final Pattern IN_TEXT = Pattern.compile(
-            "(?<![\\w.])-?(?:\\d+/\\d+|(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+)");
+            "(?<![\\w.^])(?<!\\^-)(?<![\\^_]\\{)(?<![\\^_]\\{-)"
+            + "-?(?:\\d+/\\d+|(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+)");
+
+    /** What makes the number before it a factor or a base rather than a value of its own. */
+    private static final Pattern FACTOR_AFTER = Pattern.compile("\\s*(?:\\\\pi(?![A-Za-z])|π|\\\\sqrt|\\^|\\\\times|×|\\\\cdot)");
 
     private NumberParser() {
     }
@@ -65,13 +71,24 @@ final class NumberParser {
         return lastWritten(text).map(NumberParser::parse).orElse(OptionalDouble.empty());
     }
 
-    /** The text of the last number written in running text, as {@link #last} reads it. */
+    /**
+     * The text of the last number written in running text, as {@link #last} reads it; the text is read as
+     * plain text ({@link LatexText}), so {@code 9\text{ cm}^2} gives 9, not 2. When the last number is a
+     * factor or a base ({@code 2\pi}, {@code 3^2}, {@code 3 \times 10^8}) there is none: its value is not
+     * the value written.
+     */
     static Optional<String> lastWritten(String text) {
-        String s = SIMPLE_FRAC.matcher(text).replaceAll("$1/$2").replace('\u2212', '-');
+        // the space keeps a mixed number's whole part apart: 2\frac{1}{2} is not 21/2
+        String s = SIMPLE_FRAC.matcher(LatexText.toPlain(text)).replaceAll(" $1/$2");
         Matcher matcher = IN_TEXT.matcher(s);
         String last = null;
+        int end = 0;
         while (matcher.find()) {
             last = matcher.group();
+            end = matcher.end();
+        }
+        if (last != null && FACTOR_AFTER.matcher(s).region(end, s.length()).lookingAt()) {
+            return Optional.empty(); // "2\pi", "3^2", "3 \times 10^8": the last number is a factor, not the answer
         }
         return Optional.ofNullable(last);
     }
@@ -102,19 +119,11 @@ final class NumberParser {
         return denominator == 0 ? OptionalDouble.empty() : OptionalDouble.of(numerator / denominator);
     }
 
-    /** Removes math delimiters and spacing commands that do not change a number's value. */
+    /** The text as plain text ({@link LatexText}) without a trailing percent sign. */
     private static String clean(String text) {
-        String s = text.trim()
-                .replace("$", "")
-                .replace("\\left", "")
-                .replace("\\right", "")
-                .replace("\\!", "")
-                .replace("\\,", "")
-                .replace("{,}", ",")
-                .replace("\\%", "")
-                .replace('\u2212', '-');
+        String s = LatexText.toPlain(text);
         if (s.endsWith("%")) {
-            s = s.substring(0, s.length() - 1);
+            s = s.substring(0, s.length() - 1).trim();
         }
         return s;
     }
