@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 ExportGgufCommand.class,
                 ExportHfCommand.class,
+                MakeCheckpointCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

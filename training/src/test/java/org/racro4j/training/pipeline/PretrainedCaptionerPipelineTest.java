@@ -30,8 +30,8 @@ import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.training.hf.ReferenceDecoding;
-import org.racro4j.training.hf.TinyHfCheckpoint;
-import org.racro4j.training.hf.TinyHfCheckpoint.Family;
+import org.racro4j.training.hf.RandomChatCheckpoint;
+import org.racro4j.training.hf.RandomChatCheckpoint.Family;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.CaptionerPrompt;
 import org.racro4j.training.run.MetricsLog;
@@ -72,16 +72,11 @@ class PretrainedCaptionerPipelineTest {
 
     @BeforeAll
     static void runWithCheckpoints() throws IOException {
-        List<String> texts = new ArrayList<>();
-        for (TaskItem t : RunTasks.of(ConfigLoader.load(null), 40).test()) {
-            texts.add(t.question());
-            texts.add(t.goldDescription());
-        }
-        List<String> corpus = TinyHfCheckpoint.taskCorpus(texts);
+        List<String> corpus = RandomChatCheckpoint.tasksCorpus();
         qwen = tmp.resolve("qwen");
-        TinyHfCheckpoint.write(qwen, Family.QWEN2, corpus, 80, 16, 1, DType.F32, 31);
+        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 80, 0.3f), DType.F32, 31, corpus);
         llama = tmp.resolve("llama");
-        TinyHfCheckpoint.write(llama, Family.LLAMA3, corpus, 30, 16, 1, DType.BF16, 32);
+        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 30, 0.3f), DType.BF16, 32, corpus);
         Path cfgFile = tmp.resolve("run.yaml");
         Files.writeString(cfgFile, config(qwen, llama, "racro"));
         run = tmp.resolve("run");

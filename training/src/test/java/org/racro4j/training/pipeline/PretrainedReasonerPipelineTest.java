@@ -28,8 +28,8 @@ import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.training.eval.Evaluator;
 import org.racro4j.training.hf.ReferenceDecoding;
-import org.racro4j.training.hf.TinyHfCheckpoint;
-import org.racro4j.training.hf.TinyHfCheckpoint.Family;
+import org.racro4j.training.hf.RandomChatCheckpoint;
+import org.racro4j.training.hf.RandomChatCheckpoint.Family;
 import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.run.MetricsLog;
 import org.racro4j.training.tasks.TaskItem;
@@ -71,16 +71,11 @@ class PretrainedReasonerPipelineTest {
     @BeforeAll
     static void runWithCheckpoints() throws IOException {
         RunConfig base = ConfigLoader.load(null);
-        List<String> texts = new ArrayList<>();
-        for (TaskItem t : RunTasks.of(base, 40).test()) {
-            texts.add(t.question());
-            texts.add(t.goldDescription());
-        }
-        List<String> corpus = TinyHfCheckpoint.taskCorpus(texts);
+        List<String> corpus = RandomChatCheckpoint.tasksCorpus();
         qwen = tmp.resolve("qwen");
-        TinyHfCheckpoint.write(qwen, Family.QWEN2, corpus, 80, 16, 1, DType.F32, 21);
+        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 80, 0.3f), DType.F32, 21, corpus);
         llama = tmp.resolve("llama");
-        TinyHfCheckpoint.write(llama, Family.LLAMA3, corpus, 30, 16, 1, DType.BF16, 22);
+        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 30, 0.3f), DType.BF16, 22, corpus);
         // relative to the config file, as a user writes it next to their checkpoints
         Path cfgFile = tmp.resolve("run.yaml");
         Files.writeString(cfgFile, config(Path.of("qwen"), Path.of("llama"), ""));

@@ -24,8 +24,8 @@ import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.training.hf.ReferenceDecoding;
-import org.racro4j.training.hf.TinyHfCheckpoint;
-import org.racro4j.training.hf.TinyHfCheckpoint.Family;
+import org.racro4j.training.hf.RandomChatCheckpoint;
+import org.racro4j.training.hf.RandomChatCheckpoint.Family;
 
 /**
  * A Hugging Face checkpoint as the frozen reasoner: it is asked with RACRO's reasoner prompt through its own chat
@@ -45,11 +45,11 @@ class PretrainedReasonerTest {
 
     @BeforeAll
     static void checkpoints() throws IOException {
-        List<String> corpus = TinyHfCheckpoint.taskCorpus(concat(CAPTIONS, QUESTIONS));
+        List<String> corpus = concat(CAPTIONS, QUESTIONS);
         qwen = tmp.resolve("qwen");
-        TinyHfCheckpoint.write(qwen, Family.QWEN2, corpus, 60, 24, 2, DType.F32, 11);
+        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(24, 2, 2, 1, 60, 0.3f), DType.F32, 11, corpus);
         llama = tmp.resolve("llama");
-        TinyHfCheckpoint.write(llama, Family.LLAMA3, corpus, 25, 16, 1, DType.BF16, 12);
+        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 25, 0.3f), DType.BF16, 12, corpus);
     }
 
     /** The RACRO reasoner prompt in ChatML, written out by hand from the paper's text. */
