@@ -146,6 +146,26 @@ class PretrainedCaptionerPipelineTest {
     }
 
     @Test
+    void aDatasetOfFreeFormTextIsEvaluatedWithoutUnknownWords() throws IOException {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 40, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < 64; x++) for (int y = 0; y < 40; y++) img.setRGB(x, y, (x * 4) << 16 | (y * 6) << 8 | 90);
+        javax.imageio.ImageIO.write(img, "png", data.resolve("figure.png").toFile());
+        String lines = """
+                {"image": "figure.png", "question": "What is the area of the shaded trapezoid, in cm²?", "answer": "12.5", "description": "A trapezoid with parallel sides 3 cm and 2 cm, height 5 cm."}
+                {"image": "figure.png", "question": "Which quadrant is brightest?", "choices": ["top-left", "bottom-right", "centre"], "answer": "bottom-right"}
+                {"image": "figure.png", "question": "Is the gradient's hue closer to violet than to amber?", "answer": "yes", "category": "colour"}
+                """;
+        Path file = data.resolve("set.jsonl");
+        Files.writeString(file, lines);
+        ObjectNode r = RunEvaluation.evaluate(new RunEvaluation.Request(run, null, null, file, null, null), new PrintWriter(new StringWriter()));
+        assertEquals(3, r.path("test_items").asInt(), r.toString());
+        assertEquals(0, r.path("unknown_words").path("items").asInt(), r.toString());
+        double a = r.path("accuracy").path("captioner").asDouble(Double.NaN);
+        assertTrue(a >= 0 && a <= 1, r.toString());
+    }
+
+    @Test
     void aPretrainedCaptionerDecoderNeedsRacro() throws IOException {
         Path cfgFile = tmp.resolve("prco.yaml");
         Files.writeString(cfgFile, config(qwen, llama, "prco"));
