@@ -166,6 +166,25 @@ class PretrainedCaptionerPipelineTest {
     }
 
     @Test
+    void aRunKilledDuringRlResumesToTheSameCaptionerAndReport() throws IOException {
+        Path killed = tmp.resolve("killed");
+        RunConfig cfg = ConfigLoader.load(run.resolve("config.yaml"));
+        StageRunner.stopStage = "rl";
+        StageRunner.stopStep = 1;
+        try {
+            assertThrows(StageRunner.Interrupted.class, () -> Pipeline.run(cfg, killed, false, new PrintWriter(new StringWriter())));
+        } finally {
+            StageRunner.resetTestHook();
+        }
+        ObjectNode resumed = Pipeline.run(null, killed, true, new PrintWriter(new StringWriter()));
+        assertEquals(report.get("accuracy"), resumed.get("accuracy"));
+        var a = org.racro4j.core.io.Safetensors.read(run.resolve("models/captioner_rl/model.safetensors"));
+        var b = org.racro4j.core.io.Safetensors.read(killed.resolve("models/captioner_rl/model.safetensors"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+    }
+
+    @Test
     void aPretrainedCaptionerDecoderNeedsRacro() throws IOException {
         Path cfgFile = tmp.resolve("prco.yaml");
         Files.writeString(cfgFile, config(qwen, llama, "prco"));
