@@ -45,6 +45,11 @@ public final class CausalLM extends Module {
         return new CausalLM(config, 0.02f, new Generator(seed), dtype, device);
     }
 
+    /** A model of this shape with zero weights, drawn from nothing: the place a checkpoint's weights are loaded into. */
+    public static CausalLM unloaded(DecoderConfig config, DType dtype, Device device) {
+        return new CausalLM(config, 0f, new Generator(0), dtype, device);
+    }
+
     /**
      * Loads a Hugging Face model directory (config.json and model.safetensors or a sharded index) onto a
      * device, converting weights to {@code dtype}.
@@ -58,7 +63,7 @@ public final class CausalLM extends Module {
         } catch (IllegalArgumentException e) {
             throw new IOException(cfg + ": " + e.getMessage(), e);
         }
-        CausalLM m = new CausalLM(config, 0f, new Generator(0), dtype, device);
+        CausalLM m = unloaded(config, dtype, device);
         try {
             // Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers.
             CheckpointFiles.load(dir, m.stateDict(),

@@ -90,7 +90,9 @@ public final class Captioner extends Module {
         } catch (IllegalArgumentException e) {
             throw new IOException(cfgPath + ": text_config: " + e.getMessage(), e);
         }
-        Captioner c = create(vc, tc, 0, dtype, device);
+        // the decoder is not drawn at random only to be overwritten (seconds for a pretrained one); the small vision
+        // tower and projector are
+        Captioner c = new Captioner(vc, CausalLM.unloaded(tc, dtype, device), 1, dtype, device);
         try {
             CheckpointFiles.load(dir, c.stateDict(), name -> false);
         } catch (IOException | RuntimeException e) {
