@@ -1,18 +1,21 @@
 package org.racro4j.training.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+
+import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,6 +29,7 @@ import org.racro4j.core.Autograd;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.io.Safetensors;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.models.vision.Captioner;
@@ -148,9 +152,9 @@ class PretrainedCaptionerPipelineTest {
     @Test
     void aDatasetOfFreeFormTextIsEvaluatedWithoutUnknownWords() throws IOException {
         Path data = Files.createDirectories(tmp.resolve("data"));
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 40, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = new BufferedImage(64, 40, BufferedImage.TYPE_INT_RGB);
         for (int x = 0; x < 64; x++) for (int y = 0; y < 40; y++) img.setRGB(x, y, (x * 4) << 16 | (y * 6) << 8 | 90);
-        javax.imageio.ImageIO.write(img, "png", data.resolve("figure.png").toFile());
+        ImageIO.write(img, "png", data.resolve("figure.png").toFile());
         String lines = """
                 {"image": "figure.png", "question": "What is the area of the shaded trapezoid, in cm²?", "answer": "12.5", "description": "A trapezoid with parallel sides 3 cm and 2 cm, height 5 cm."}
                 {"image": "figure.png", "question": "Which quadrant is brightest?", "choices": ["top-left", "bottom-right", "centre"], "answer": "bottom-right"}
@@ -178,10 +182,10 @@ class PretrainedCaptionerPipelineTest {
         }
         ObjectNode resumed = Pipeline.run(null, killed, true, new PrintWriter(new StringWriter()));
         assertEquals(report.get("accuracy"), resumed.get("accuracy"));
-        var a = org.racro4j.core.io.Safetensors.read(run.resolve("models/captioner_rl/model.safetensors"));
-        var b = org.racro4j.core.io.Safetensors.read(killed.resolve("models/captioner_rl/model.safetensors"));
+        var a = Safetensors.read(run.resolve("models/captioner_rl/model.safetensors"));
+        var b = Safetensors.read(killed.resolve("models/captioner_rl/model.safetensors"));
         assertEquals(a.keySet(), b.keySet());
-        for (String k : a.keySet()) org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
 
     @Test

@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import org.racro4j.models.decoder.CausalLM;
-import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.pipeline.RunConfig;
+import org.racro4j.training.roles.ReasonerPrompt;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
 import org.racro4j.training.tasks.TaskItem;
