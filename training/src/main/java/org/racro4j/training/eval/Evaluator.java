@@ -157,7 +157,7 @@ public final class Evaluator {
      */
     public static List<String> gold(List<TaskItem> items) {
         List<String> d = new ArrayList<>(items.size());
-        for (TaskItem t : items) d.add(t.facts().isEmpty() ? t.goldDescription() : t.neededDescription());
+        for (TaskItem t : items) d.add(t.neededDescription());
         return d;
     }
 }

@@ -52,7 +52,7 @@ public final class ConfigLoader {
      */
     private static final List<String> NULLABLE = List.of("swap_reasoner", "reasoner.model", "reasoner.sft", "reasoner.pretrained", "reasoner.prompt",
             "swap_reasoner.model", "swap_reasoner.sft", "swap_reasoner.pretrained", "swap_reasoner.prompt", "captioner.model", "captioner.pretrained",
-            "captioner.prompt");
+            "captioner.prompt", "tasks.train_jsonl", "tasks.test_jsonl");
     /** The sections whose decoder may be a pretrained checkpoint instead of a model trained from scratch. */
     private static final List<String> DECODERS = List.of("reasoner", "swap_reasoner", "captioner");
     static final List<String> CAPTION_REWARDS = List.of("caption_utility", "format", "leakage", "grounded");
@@ -126,7 +126,7 @@ public final class ConfigLoader {
             if (user != null && !user.isNull() && !user.isMissingNode()) {
                 if (!user.isObject()) throw new IOException(file + ": the configuration must be a mapping of keys to values");
                 merge(merged, (ObjectNode) user, "", file);
-                resolvePretrained(merged, file);
+                resolvePaths(merged, file);
             }
         }
         if (device != null) merged.put("device", device);
@@ -146,22 +146,26 @@ public final class ConfigLoader {
     }
 
     /**
-     * A relative {@code pretrained} directory is relative to the config file that names it, made absolute here so that
-     * the run folder's config.yaml names the same directory wherever the run is resumed or evaluated from.
+     * A relative {@code pretrained} directory or JSONL file is relative to the config file that names it, made absolute
+     * here so that the run folder's config.yaml names the same place wherever the run is resumed or evaluated from.
      */
-    private static void resolvePretrained(ObjectNode merged, Path file) throws IOException {
-        for (String section : DECODERS) {
-            JsonNode s = merged.get(section);
-            if (!(s instanceof ObjectNode o) || !o.path("pretrained").isTextual()) continue;
-            Path p;
-            try {
-                p = Path.of(o.get("pretrained").textValue());
-            } catch (java.nio.file.InvalidPathException e) {
-                throw new IOException(file + ": " + section + ".pretrained is not a path: " + e.getMessage());
-            }
-            Path base = file.toAbsolutePath().getParent();
-            o.put("pretrained", (p.isAbsolute() || base == null ? p : base.resolve(p)).toAbsolutePath().normalize().toString());
+    private static void resolvePaths(ObjectNode merged, Path file) throws IOException {
+        for (String section : DECODERS) resolvePath(merged, section, "pretrained", file);
+        resolvePath(merged, "tasks", "train_jsonl", file);
+        resolvePath(merged, "tasks", "test_jsonl", file);
+    }
+
+    private static void resolvePath(ObjectNode merged, String section, String key, Path file) throws IOException {
+        JsonNode s = merged.get(section);
+        if (!(s instanceof ObjectNode o) || !o.path(key).isTextual()) return;
+        Path p;
+        try {
+            p = Path.of(o.get(key).textValue());
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IOException(file + ": " + section + "." + key + " is not a path: " + e.getMessage());
         }
+        Path base = file.toAbsolutePath().getParent();
+        o.put(key, (p.isAbsolute() || base == null ? p : base.resolve(p)).toAbsolutePath().normalize().toString());
     }
 
     /** A parse error of the YAML text: a duplicated key names the whole key and its line. */
@@ -287,7 +291,7 @@ public final class ConfigLoader {
             if (val.isNull() && !NULLABLE.contains(key)) {
                 // a null would reach the run as a missing value; only a whole optional section may be switched off
                 throw new IOException(file + ": " + key + " must have a value (null is only for swap_reasoner, for a reasoner's model, sft, "
-                        + "pretrained and prompt, and for the captioner's model, pretrained and prompt)");
+                        + "pretrained and prompt, for the captioner's model, pretrained and prompt, and for tasks' JSONL files)");
             }
             if (DECODERS.contains(key) && def.isObject() && val.isObject() && val.hasNonNull("pretrained")) {
                 // a checkpoint replaces the architecture the defaults would train (a model given as well is refused as

@@ -20,11 +20,13 @@ import org.racro4j.core.Device;
 import org.racro4j.core.cpu.Parallel;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
+import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 import org.racro4j.models.tokenizer.WordLevelTokenizer;
 import org.racro4j.models.vision.Captioner;
 import org.racro4j.models.vision.VisionConfig;
 import org.racro4j.training.eval.Evaluator;
+import org.racro4j.training.eval.UnknownWords;
 import org.racro4j.training.roles.CaptionPolicy;
 import org.racro4j.training.roles.CaptionerPrompt;
 import org.racro4j.training.roles.PretrainedDecoder;
@@ -131,6 +133,7 @@ public final class Pipeline {
             checkReasoner(cfg.reasoner(), "reasoner", tok);
             if (cfg.swapReasoner() != null) checkReasoner(cfg.swapReasoner(), "swap_reasoner", tok);
             checkCaptioner(cfg, visionConfig(cfg), tok);
+            if (cfg.tasks().fromJsonl()) checkDatasetWords(cfg, tok);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -172,6 +175,26 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * A dataset's items must be read as written: a word the captioner's or a reasoner's tokenizer does not know would
+     * be {@code <unk>}, and the run would train on other questions than the dataset's. Refused, naming the words.
+     */
+    private static void checkDatasetWords(RunConfig cfg, WordLevelTokenizer tok) {
+        RunTasks tasks = RunTasks.of(cfg);
+        List<TaskItem> items = new ArrayList<>(tasks.train());
+        items.addAll(tasks.test());
+        List<String> gold = Evaluator.gold(items);
+        Tokenizer captioner = cfg.captioner().fromCheckpoint() ? Tokenizers.load(Path.of(cfg.captioner().pretrained()).resolve("tokenizer.json")) : tok;
+        for (RunConfig.ReasonerSpec spec : cfg.swapReasoner() == null ? List.of(cfg.reasoner()) : List.of(cfg.reasoner(), cfg.swapReasoner())) {
+            Tokenizer reasoner = spec.fromCheckpoint() ? Tokenizers.load(Path.of(spec.pretrained()).resolve("tokenizer.json")) : tok;
+            UnknownWords unknown = UnknownWords.find(items, gold, captioner, reasoner);
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("tasks.train_jsonl/test_jsonl: " + unknown.refusal(null, items.size())
+                        + " (models trained here know only the built-in tasks' words: give pretrained checkpoints)");
+            }
+        }
+    }
+
     /** How the captioner is asked: the words of the tasks, or a pretrained decoder's chat format and tokenizer. */
     private CaptionerPrompt captionerPrompt(WordLevelTokenizer tok) {
         RunConfig.CaptionerSpec c = cfg.captioner();
@@ -207,7 +230,8 @@ public final class Pipeline {
             WordLevelTokenizer tok = TaskTokenizer.create();
             captionerPrompt = captionerPrompt(tok);
             stageSeconds.put("tasks", secs(t));
-            say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(), cfg.tasks().mix(), tok.vocabSize());
+            say("tasks: %d train, %d test items (%s), vocabulary %d words", train.size(), test.size(),
+                    cfg.tasks().fromJsonl() ? cfg.tasks().trainJsonl() + ", " + cfg.tasks().testJsonl() : cfg.tasks().mix(), tok.vocabSize());
 
             sideBySide(() -> trainReasoner("reasoner_sft", "reasoner", cfg.reasoner(), tok, train, seed, true),
                     () -> trainCaptioner(tok, train, seed + 2));

@@ -37,6 +37,10 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
             throw new IllegalArgumentException("captioner.vision.patch_size (" + captioner.vision().patchSize() + ") must divide tasks.image_size ("
                     + tasks.imageSize() + ")");
         }
+        if (tasks != null && tasks.fromJsonl() && captioner != null && captioner.visionWarmStart().steps() > 0) {
+            throw new IllegalArgumentException("tasks.train_jsonl needs captioner.vision_warm_start.steps: 0, got "
+                    + captioner.visionWarmStart().steps() + ": the warm start parses the built-in tasks' scenes, which a dataset's images are not");
+        }
         if (captioner != null && captioner.fromCheckpoint() && rl != null && !rl.algorithm().equals("racro")) {
             throw new IllegalArgumentException("captioner.pretrained needs rl.algorithm racro, got " + rl.algorithm() + ": the policy's other roles "
                     + "(Solver, Answerer) are asked in the tasks' words, which only a decoder trained on them reads");
@@ -53,10 +57,14 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
     }
 
     /**
-     * For the studies, whose arms train their models from the tasks' words at every seed: a reasoner or captioner decoder
-     * given as a pretrained checkpoint is refused, naming the key, rather than silently replaced.
+     * For the studies, whose arms train their models from the built-in tasks' words at every seed: a dataset's JSONL
+     * files, or a reasoner or captioner decoder given as a pretrained checkpoint, are refused, naming the key, rather than
+     * silently replaced.
      */
     public void requireModelsTrainedHere(String what) {
+        if (tasks != null && tasks.fromJsonl()) {
+            throw new IllegalArgumentException(what + " runs on the built-in tasks; tasks.train_jsonl is for train and eval");
+        }
         refuseCheckpoint(reasoner != null && reasoner.fromCheckpoint(), "reasoner", what);
         refuseCheckpoint(swapReasoner != null && swapReasoner.fromCheckpoint(), "swap_reasoner", what);
         refuseCheckpoint(captioner != null && captioner.fromCheckpoint(), "captioner", what);
@@ -90,17 +98,30 @@ public record RunConfig(long seed, String device, Tasks tasks, ReasonerSpec reas
         }
     }
 
-    public record Tasks(int imageSize, int trainItems, int testItems, String mix) {
+    /**
+     * The tasks: built-in ones generated from {@code mix}, or a dataset's JSONL files ({@code train_jsonl} and
+     * {@code test_jsonl}, both or neither; see {@link org.racro4j.training.tasks.JsonlTasks}), of which at most
+     * train_items and test_items items are read, in file order.
+     */
+    public record Tasks(int imageSize, int trainItems, int testItems, String mix, String trainJsonl, String testJsonl) {
         public Tasks {
             atLeast("image_size", imageSize, 24);
             atLeast("train_items", trainItems, 1);
             atLeast("test_items", testItems, 1);
+            if ((trainJsonl == null) != (testJsonl == null)) {
+                throw new IllegalArgumentException("train_jsonl and test_jsonl go together: a dataset's training items and its held-out items");
+            }
             if (mix == null) throw new IllegalArgumentException("mix must be set (\"uniform\" or name=weight pairs)");
             try {
                 taskMix(mix);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("mix: " + e.getMessage(), e);
             }
+        }
+
+        /** Whether the items come from a dataset's JSONL files rather than the built-in generator. */
+        public boolean fromJsonl() {
+            return trainJsonl != null;
         }
 
         /** The category weights: "uniform" (every category equally) or {@link TaskMix#parse}'s name=weight pairs. */

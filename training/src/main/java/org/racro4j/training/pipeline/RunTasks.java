@@ -1,8 +1,12 @@
 package org.racro4j.training.pipeline;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 
 import org.racro4j.training.tasks.HeldOutKeys;
+import org.racro4j.training.tasks.JsonlTasks;
 import org.racro4j.training.tasks.Split;
 import org.racro4j.training.tasks.TaskGenerator;
 import org.racro4j.training.tasks.TaskGeneratorConfig;
@@ -27,6 +31,10 @@ public record RunTasks(List<TaskItem> train, List<TaskItem> test) {
      */
     public static RunTasks of(RunConfig cfg, int testItems) {
         if (testItems < 1) throw new IllegalArgumentException("the number of test items must be >= 1, got " + testItems);
+        if (cfg.tasks().fromJsonl()) {
+            return new RunTasks(jsonl(Path.of(cfg.tasks().trainJsonl()), cfg.tasks().trainItems(), cfg),
+                    jsonl(Path.of(cfg.tasks().testJsonl()), testItems, cfg));
+        }
         TaskGenerator gen = new TaskGenerator(new TaskGeneratorConfig(cfg.seed(), cfg.tasks().imageSize(), mix(cfg)));
         List<TaskItem> train = gen.generate(Split.TRAIN, cfg.tasks().trainItems());
         return new RunTasks(train, gen.generateDisjoint(Split.TEST, testItems, train));
@@ -41,6 +49,18 @@ public record RunTasks(List<TaskItem> train, List<TaskItem> test) {
         HeldOutKeys held = new HeldOutKeys(cfg.seed(), oneIn);
         return new RunTasks(gen.generateWhere(Split.TRAIN, cfg.tasks().trainItems(), t -> !held.isHeldOut(t), "with keys not held out"),
                 gen.generateWhere(Split.TEST, cfg.tasks().testItems(), held::isHeldOut, "with held-out keys"));
+    }
+
+    /** The first {@code max} items of a dataset's JSONL file (strict: a bad line is an error naming file and line). */
+    private static List<TaskItem> jsonl(Path file, int max, RunConfig cfg) {
+        List<TaskItem> items;
+        try {
+            items = JsonlTasks.load(file, JsonlTasks.Mode.STRICT, cfg.tasks().imageSize()).items();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        if (items.isEmpty()) throw new IllegalArgumentException(file + ": no items");
+        return List.copyOf(items.subList(0, Math.min(max, items.size())));
     }
 
     static TaskMix mix(RunConfig cfg) {

@@ -77,8 +77,12 @@ public record TaskItem(
         return question + "\n" + goldDescription;
     }
 
-    /** The needed facts joined into a description, in fact order. */
+    /**
+     * The needed facts joined into a description, in fact order: the question-focused evidence. An item of a dataset
+     * has no facts, only its own description (possibly empty), which then is its evidence.
+     */
     public String neededDescription() {
+        if (facts.isEmpty()) return goldDescription;
         StringBuilder text = new StringBuilder();
         for (int index : neededFacts) {
             if (text.length() > 0) {

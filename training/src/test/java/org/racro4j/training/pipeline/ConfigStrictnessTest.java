@@ -52,8 +52,8 @@ class ConfigStrictnessTest {
                 Arguments.of("captioner:\n  generic_views: [full, 3]\n", "captioner.generic_views[1] must be a string, got 3"),
                 Arguments.of("rl:\n  rewards: {caption_utility: 'one'}\n", "rl.rewards.caption_utility must be a number, got the string \"one\""),
                 Arguments.of("rl:\n  rewards: {caption_utility: true}\n", "rl.rewards.caption_utility must be a number, got true"),
-                Arguments.of("rl:\n  aggregation: null\n", "rl.aggregation must have a value (null is only for swap_reasoner, for a reasoner's model, sft, pretrained and prompt, and for the captioner's model, pretrained and prompt)"),
-                Arguments.of("device: null\n", "device must have a value (null is only for swap_reasoner, for a reasoner's model, sft, pretrained and prompt, and for the captioner's model, pretrained and prompt)"));
+                Arguments.of("rl:\n  aggregation: null\n", "rl.aggregation must have a value (null is only for swap_reasoner, for a reasoner's model, sft, pretrained and prompt, for the captioner's model, pretrained and prompt, and for tasks' JSONL files)"),
+                Arguments.of("device: null\n", "device must have a value (null is only for swap_reasoner, for a reasoner's model, sft, pretrained and prompt, for the captioner's model, pretrained and prompt, and for tasks' JSONL files)"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -169,6 +169,60 @@ class PretrainedCaptionerPipelineTest {
         assertTrue(a >= 0 && a <= 1, r.toString());
     }
 
+    /** A JSONL dataset of {@code n} items of free-form text, each with its own image (a gradient of a colour of its own). */
+    private static Path dataset(Path dir, String name, int n, long seed) throws IOException {
+        Files.createDirectories(dir);
+        java.util.Random r = new java.util.Random(seed);
+        String[] colours = {"crimson", "teal", "amber", "violet"};
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            int c = r.nextInt(colours.length);
+            BufferedImage img = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
+            int rgb = new int[] {0xDC143C, 0x008080, 0xFFBF00, 0x8F00FF}[c];
+            for (int x = 0; x < 40; x++) for (int y = 0; y < 40; y++) img.setRGB(x, y, x < 10 + r.nextInt(20) ? rgb : 0xFFFFFF);
+            String image = name + "-" + i + ".png";
+            ImageIO.write(img, "png", dir.resolve(image).toFile());
+            lines.append("{\"image\": \"").append(image).append("\", \"question\": \"Which hue fills the left part of the picture?\", ")
+                    .append("\"answer\": \"").append(colours[c]).append("\", \"description\": \"A ").append(colours[c])
+                    .append(" band on the left, white elsewhere.\", \"category\": \"hue\"}\n");
+        }
+        Path file = dir.resolve(name + ".jsonl");
+        Files.writeString(file, lines);
+        return file;
+    }
+
+    @Test
+    void aDatasetInJsonlTrainsAndEvaluatesEndToEnd() throws IOException {
+        Path data = tmp.resolve("dataset");
+        dataset(data, "train", 16, 1);
+        dataset(data, "test", 6, 2);
+        String tasks = "tasks: {train_jsonl: dataset/train.jsonl, test_jsonl: dataset/test.jsonl, train_items: 100, test_items: 100}\n";
+        String cfgText = config(qwen, llama, "racro").replace("tasks: {train_items: 120, test_items: 10}\n", tasks)
+                .replace("vision_warm_start: {steps: 2, batch: 4}", "vision_warm_start: {steps: 0}");
+        Path cfgFile = tmp.resolve("dataset.yaml");
+        Files.writeString(cfgFile, cfgText);
+        Path out = tmp.resolve("run-dataset");
+        ObjectNode r = Pipeline.run(ConfigLoader.load(cfgFile), out, false, new PrintWriter(new StringWriter()));
+        assertEquals(6, r.path("test_items").asInt(), r.toString());
+        assertTrue(r.path("per_category").has("hue"), r.toString());
+        JsonNode captions = JSON.readTree(out.resolve("eval/captions_captioner_rl.json").toFile());
+        assertEquals(6, captions.size());
+        ObjectNode e = RunEvaluation.evaluate(new RunEvaluation.Request(out, null, null, null, null, null), new PrintWriter(new StringWriter()));
+        assertEquals(6, e.path("test_items").asInt(), e.toString());
+        assertEquals(r.path("accuracy").path("rl_captioner").asDouble(), e.path("accuracy").path("captioner").asDouble(), 0.0, e.toString());
+
+        // models trained from scratch know only the tasks' words: refused before the run folder is made
+        Files.writeString(cfgFile, tasks + "captioner: {vision_warm_start: {steps: 0}}\n");
+        Path words = tmp.resolve("run-words");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> Pipeline.run(ConfigLoader.load(cfgFile), words, false, new PrintWriter(new StringWriter())));
+        assertTrue(refused.getMessage().contains("do not know") && refused.getMessage().contains("hue"), refused.getMessage());
+        assertTrue(!Files.exists(words.resolve("config.yaml")));
+        Files.writeString(cfgFile, tasks);
+        IOException warmStart = assertThrows(IOException.class, () -> ConfigLoader.load(cfgFile));
+        assertTrue(warmStart.getMessage().contains("vision_warm_start.steps: 0"), warmStart.getMessage());
+    }
+
     @Test
     void aRunKilledDuringRlResumesToTheSameCaptionerAndReport() throws IOException {
         Path killed = tmp.resolve("killed");
