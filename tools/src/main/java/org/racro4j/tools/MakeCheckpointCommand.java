@@ -31,6 +31,9 @@ final class MakeCheckpointCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "64", description = "Hidden size. Default: ${DEFAULT-VALUE}.")
     int hidden;
 
+    @Option(names = "--intermediate", paramLabel = "N", description = "SwiGLU width (intermediate_size). Default: 2 x --hidden.")
+    Integer intermediate;
+
     @Option(names = "--layers", defaultValue = "2", description = "Decoder layers. Default: ${DEFAULT-VALUE}.")
     int layers;
 
@@ -67,7 +70,8 @@ final class MakeCheckpointCommand implements Callable<Integer> {
             case "bf16" -> DType.BF16;
             default -> throw new IllegalArgumentException("--dtype must be f32 or bf16, got '" + dtype + "'");
         };
-        RandomChatCheckpoint.Shape shape = new RandomChatCheckpoint.Shape(hidden, layers, heads, kvHeads, merges, initStd);
+        RandomChatCheckpoint.Shape shape = new RandomChatCheckpoint.Shape(hidden, intermediate != null ? intermediate : 2 * hidden, layers, heads, kvHeads,
+                merges, initStd);
         int vocab = RandomChatCheckpoint.write(out, f, shape, stored, seed);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, hidden %d, %d layers, vocabulary %d, %s)%n", out, f.name().toLowerCase(Locale.ROOT),
                 hidden, layers, vocab, stored);

@@ -68,10 +68,11 @@ public final class RandomChatCheckpoint {
      * makes a small random model's attention and logits nearly uniform, so that what it writes hardly depends on
      * its prompt; a larger spread (0.3) makes it depend on every token, as a trained model's output does.
      */
-    public record Shape(int hidden, int layers, int heads, int kvHeads, int merges, float initStd) {
+    public record Shape(int hidden, int intermediate, int layers, int heads, int kvHeads, int merges, float initStd) {
         public Shape {
-            if (hidden < 2 || layers < 1 || heads < 1 || kvHeads < 1 || merges < 0 || !(initStd > 0)) {
-                throw new IllegalArgumentException("hidden >= 2, layers, heads, kv heads >= 1, merges >= 0 and a positive spread, got " + this);
+            if (hidden < 2 || intermediate < 1 || layers < 1 || heads < 1 || kvHeads < 1 || merges < 0 || !(initStd > 0)) {
+                throw new IllegalArgumentException("hidden >= 2, intermediate, layers, heads, kv heads >= 1, merges >= 0 and a positive spread, got "
+                        + this);
             }
             if (hidden % heads != 0 || (hidden / heads) % 2 != 0) throw new IllegalArgumentException("hidden (" + hidden + ") must split into heads ("
                     + heads + ") of even size");
@@ -125,7 +126,7 @@ public final class RandomChatCheckpoint {
 
         int bos = family.bos == null ? -1 : firstSpecial + family.specials.indexOf(family.bos);
         boolean qwen = family == Family.QWEN2;
-        DecoderConfig config = new DecoderConfig(family.architecture, vocabSize, shape.hidden(), 2 * shape.hidden(), shape.layers(), shape.heads(),
+        DecoderConfig config = new DecoderConfig(family.architecture, vocabSize, shape.hidden(), shape.intermediate(), shape.layers(), shape.heads(),
                 shape.kvHeads(), shape.hidden() / shape.heads(), 4096, 10000.0, 1e-6, qwen, qwen, bos, stops);
         try (CausalLM lm = CausalLM.create(config, seed, dtype, Device.CPU)) {
             for (Tensor w : lm.parameters()) if (w.dim() == 2) w.mulInPlace(shape.initStd() / 0.02f);

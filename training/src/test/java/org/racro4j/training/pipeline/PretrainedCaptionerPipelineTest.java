@@ -78,9 +78,9 @@ class PretrainedCaptionerPipelineTest {
     static void runWithCheckpoints() throws IOException {
         List<String> corpus = RandomChatCheckpoint.tasksCorpus();
         qwen = tmp.resolve("qwen");
-        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 80, 0.3f), DType.F32, 31, corpus);
+        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(16, 32, 1, 2, 1, 80, 0.3f), DType.F32, 31, corpus);
         llama = tmp.resolve("llama");
-        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 30, 0.3f), DType.BF16, 32, corpus);
+        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 32, 1, 2, 1, 30, 0.3f), DType.BF16, 32, corpus);
         Path cfgFile = tmp.resolve("run.yaml");
         Files.writeString(cfgFile, config(qwen, llama, "racro"));
         run = tmp.resolve("run");

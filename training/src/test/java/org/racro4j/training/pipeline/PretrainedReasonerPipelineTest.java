@@ -74,9 +74,9 @@ class PretrainedReasonerPipelineTest {
         RunConfig base = ConfigLoader.load(null);
         List<String> corpus = RandomChatCheckpoint.tasksCorpus();
         qwen = tmp.resolve("qwen");
-        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 80, 0.3f), DType.F32, 21, corpus);
+        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(16, 32, 1, 2, 1, 80, 0.3f), DType.F32, 21, corpus);
         llama = tmp.resolve("llama");
-        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 30, 0.3f), DType.BF16, 22, corpus);
+        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 32, 1, 2, 1, 30, 0.3f), DType.BF16, 22, corpus);
         // relative to the config file, as a user writes it next to their checkpoints
         Path cfgFile = tmp.resolve("run.yaml");
         Files.writeString(cfgFile, config(Path.of("qwen"), Path.of("llama"), ""));

@@ -47,9 +47,9 @@ class PretrainedReasonerTest {
     static void checkpoints() throws IOException {
         List<String> corpus = concat(CAPTIONS, QUESTIONS);
         qwen = tmp.resolve("qwen");
-        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(24, 2, 2, 1, 60, 0.3f), DType.F32, 11, corpus);
+        RandomChatCheckpoint.write(qwen, Family.QWEN2, new RandomChatCheckpoint.Shape(24, 48, 2, 2, 1, 60, 0.3f), DType.F32, 11, corpus);
         llama = tmp.resolve("llama");
-        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 1, 2, 1, 25, 0.3f), DType.BF16, 12, corpus);
+        RandomChatCheckpoint.write(llama, Family.LLAMA3, new RandomChatCheckpoint.Shape(16, 32, 1, 2, 1, 25, 0.3f), DType.BF16, 12, corpus);
     }
 
     /** The RACRO reasoner prompt in ChatML, written out by hand from the paper's text. */
