@@ -20,6 +20,12 @@ import org.racro4j.models.tokenizer.Tokenizer;
 public final class TextCompletion {
     /** Rows per generation batch: bounds memory of the KV cache without costing throughput. */
     static final int MAX_BATCH = 256;
+    /**
+     * Elements of a batch's widest activation (rows x positions x the MLP's width) a batch may reach: 512 MB in F32.
+     * Long prompts to a wide model (a pretrained reasoner's) then go in fewer rows per batch; the built-in tasks'
+     * short prompts to small models stay far below it at MAX_BATCH rows.
+     */
+    static final long MAX_ACTIVATION_ELEMENTS = 1L << 27;
 
     /** -D property: true samples completions with continuous batching (ContinuousGeneration) instead of fixed batches. */
     public static final String PROP_CONTINUOUS = "racro4j.rollout.continuous";
@@ -46,8 +52,9 @@ public final class TextCompletion {
     }
 
     /**
-     * Generates for every prompt (optionally after prefix rows [N, P, D]) in batches of at most MAX_BATCH rows,
-     * stopping at EOS. Deterministic for a given seed and list of prompts.
+     * Generates for every prompt (optionally after prefix rows [N, P, D]) in batches of at most MAX_BATCH rows (fewer
+     * for long sequences to a wide model: {@link #rowsPerBatch}), stopping at EOS. Deterministic for a given seed and
+     * list of prompts.
      */
     public static List<Generated> complete(CausalLM lm, Tokenizer tok, Tensor prefix, List<int[]> prompts, int maxTokens,
                                            float temperature, long seed) {
@@ -57,7 +64,7 @@ public final class TextCompletion {
     /**
      * groupSize samples of every prompt (and its prefix row), each prompt prefilled once
      * ({@link TextGeneration#generate(CausalLM, Tensor, List, SamplingConfig, int)}): prompt i's samples at
-     * i x groupSize onwards. When groupSize divides MAX_BATCH the batches and seeds are those of {@code complete} on
+     * i x groupSize onwards. When groupSize divides the rows per batch the batches and seeds are those of {@code complete} on
      * the list with every prompt repeated groupSize times, so the results are too.
      */
     public static List<Generated> complete(CausalLM lm, Tokenizer tok, Tensor prefix, List<int[]> prompts, int groupSize, int maxTokens,
@@ -74,7 +81,10 @@ public final class TextCompletion {
                     groupSize, 0);
         }
         List<Generated> out = new ArrayList<>(prompts.size() * groupSize);
-        int promptsPerBatch = Math.max(1, MAX_BATCH / groupSize);
+        int longest = 0;
+        for (int[] p : prompts) longest = Math.max(longest, p.length);
+        int rows = rowsPerBatch(lm, (prefix == null ? 0 : prefix.size(1)) + longest + maxTokens);
+        int promptsPerBatch = Math.max(1, rows / groupSize);
         for (int start = 0; start < prompts.size(); start += promptsPerBatch) {
             int end = Math.min(prompts.size(), start + promptsPerBatch);
             int firstRow = start * groupSize;
@@ -87,6 +97,12 @@ public final class TextCompletion {
             }
         }
         return out;
+    }
+
+    /** Rows per batch for sequences of up to {@code positions} positions: MAX_BATCH, fewer where the activations would exceed their bound. */
+    static int rowsPerBatch(CausalLM lm, int positions) {
+        long perRow = (long) positions * lm.config().intermediateSize();
+        return (int) Math.max(1, Math.min(MAX_BATCH, MAX_ACTIVATION_ELEMENTS / Math.max(1, perRow)));
     }
 
     /** k answers per (caption, question) from a text-only decoder asked with {@code prompt}. No gradients. */
@@ -121,14 +137,19 @@ public final class TextCompletion {
     public static double[] answerProbabilities(CausalLM lm, ReasonerPrompt prompt, List<String> captions, List<String> questions,
                                                List<String> answers) {
         double[] out = new double[captions.size()];
-        for (int start = 0; start < captions.size(); start += MAX_BATCH) {
-            int end = Math.min(captions.size(), start + MAX_BATCH);
-            List<int[]> contexts = new ArrayList<>(end - start);
-            List<int[]> targets = new ArrayList<>(end - start);
-            for (int i = start; i < end; i++) {
-                contexts.add(prompt.promptIds(captions.get(i), questions.get(i)));
-                targets.add(prompt.answerIds(answers.get(i)));
-            }
+        List<int[]> allContexts = new ArrayList<>(captions.size());
+        List<int[]> allTargets = new ArrayList<>(captions.size());
+        int longest = 0;
+        for (int i = 0; i < captions.size(); i++) {
+            allContexts.add(prompt.promptIds(captions.get(i), questions.get(i)));
+            allTargets.add(prompt.answerIds(answers.get(i)));
+            longest = Math.max(longest, allContexts.get(i).length + allTargets.get(i).length);
+        }
+        int rows = rowsPerBatch(lm, longest);
+        for (int start = 0; start < captions.size(); start += rows) {
+            int end = Math.min(captions.size(), start + rows);
+            List<int[]> contexts = allContexts.subList(start, end);
+            List<int[]> targets = allTargets.subList(start, end);
             try (Autograd.Mode off = Autograd.noGrad(); org.racro4j.core.Scope s = org.racro4j.core.Scope.open()) {
                 TeacherForcing.Scores scores = TeacherForcing.score(lm, null, contexts, targets, 1f, false);
                 float[] rowSums = scores.logProbs().sum(1, false).toFloatArray();
