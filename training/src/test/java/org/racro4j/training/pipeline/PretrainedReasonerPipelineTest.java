@@ -171,7 +171,7 @@ class PretrainedReasonerPipelineTest {
     void aPretrainedReasonerWithSftIsFineTunedInItsOwnFormatAndSavedWithItsTokenizer() throws IOException {
         Path cfgFile = tmp.resolve("sft.yaml");
         Files.writeString(cfgFile, config(qwen.toAbsolutePath(), llama.toAbsolutePath(), ", sft: {steps: 3, batch: 4, warmup: 1, lr: 0.01}")
-                .replace("rl: {steps: 2,", "rl: {steps: 1,"));
+                .replace("rl: {steps: 2,", "rl: {reasoner_reward: sampled, answer_samples: 2, answer_temperature: 1.0, steps: 2,"));
         RunConfig cfg = ConfigLoader.load(cfgFile);
         Path out = tmp.resolve("run-sft");
         Pipeline.run(cfg, out, false, new PrintWriter(new StringWriter()));
@@ -182,6 +182,10 @@ class PretrainedReasonerPipelineTest {
         assertEquals(Files.readString(qwen.resolve("tokenizer.json")), Files.readString(saved.resolve("tokenizer.json")));
         List<JsonNode> sft = MetricsLog.read(out.resolve("metrics.jsonl")).stream().filter(m -> m.path("stage").asText().equals("reasoner_sft")).toList();
         assertEquals(3, sft.size());
+        // the captions' reward: two answers sampled from the fine-tuned reasoner per caption, graded
+        List<JsonNode> rl = MetricsLog.read(out.resolve("metrics.jsonl")).stream().filter(m -> m.path("stage").asText().equals("rl")).toList();
+        assertEquals(2, rl.size());
+        for (JsonNode m : rl) assertTrue(m.path("reward").isNumber(), m.toString());
         // the fine-tuned reasoner is the run's reasoner, asked as the checkpoint is
         RunFolder folder = RunFolder.open(out);
         assertEquals(saved.toAbsolutePath().normalize(), folder.reasoner(null).dir().toAbsolutePath().normalize());
