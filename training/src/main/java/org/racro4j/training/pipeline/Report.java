@@ -127,10 +127,12 @@ final class Report {
         if (r.has("reasoner_swap")) sb.append(row(r.path("reasoner_swap").path("reasoner").asText() + " (swapped in, not trained with)", r.path("reasoner_swap")));
         var g = r.path("perception_gap");
         var goal = r.path("goal");
+        double closed = goal.path("gap_closed_fraction").asDouble(Double.NaN);   // none when there was no gap (the oracle no better)
         sb.append(String.format(Locale.ROOT, "%nPerception gap (oracle − captioner): %.3f before RL, %.3f after; RL gain %+.1f points, "
-                        + "%.0f%% of the gap closed. Goal (>= 15 points and >= half the gap): %s.%n",
+                        + "%s. Goal (>= 15 points and >= half the gap): %s.%n",
                 g.path("before").asDouble(), g.path("after").asDouble(), goal.path("rl_gain_points").asDouble(),
-                100 * goal.path("gap_closed_fraction").asDouble(), goal.path("met").asBoolean() ? "met" : "NOT met"));
+                Double.isNaN(closed) ? "no gap to close" : String.format(Locale.ROOT, "%.0f%% of the gap closed", 100 * closed),
+                goal.path("met").asBoolean() ? "met" : "NOT met"));
         if (r.has("policy_answers")) {
             var p = r.path("policy_answers");
             sb.append(String.format(Locale.ROOT, "%nThe policy's own answers (%s): %.3f after the warm start, %.3f after RL.%n", p.path("answers").asText(),

@@ -68,6 +68,7 @@ class ReportGoalTest {
         assertEquals((sft - rl) / 40.0, r.path("perception_gap").path("after").asDouble(), 1e-12);
         assertTrue(Double.isNaN(r.path("goal").path("gap_closed_fraction").asDouble()), r.toString());
         assertFalse(r.path("goal").path("met").asBoolean());
+        assertTrue(Report.markdown(r).contains(", no gap to close. Goal (>= 15 points and >= half the gap): NOT met."), Report.markdown(r));
     }
 
     /** The sentence of report.md, with numbers by hand: 7 − 4 of 20 is +15.0 points and 3 of a 6-item gap is 50%. */
