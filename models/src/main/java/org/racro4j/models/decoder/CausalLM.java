@@ -55,14 +55,7 @@ public final class CausalLM extends Module {
      * device, converting weights to {@code dtype}.
      */
     public static CausalLM load(Path dir, DType dtype, Device device) throws IOException {
-        Path cfg = dir.resolve("config.json");
-        if (!Files.isRegularFile(cfg)) throw new IOException(dir + ": no config.json (is this a model directory?)");
-        DecoderConfig config = DecoderConfig.read(cfg);
-        try {
-            config.checkAgainstCheckpoint(CheckpointFiles.shapes(dir), "");   // before allocating anything of its size
-        } catch (IllegalArgumentException e) {
-            throw new IOException(cfg + ": " + e.getMessage(), e);
-        }
+        DecoderConfig config = checkedConfig(dir);   // before allocating anything of its size
         CausalLM m = unloaded(config, dtype, device);
         try {
             // Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers.
@@ -73,6 +66,22 @@ public final class CausalLM extends Module {
             throw e;
         }
         return m;
+    }
+
+    /**
+     * The config.json of a model directory, checked against its weights' names and shapes as the safetensors headers
+     * give them (no weight is read): what {@link #load} would refuse, it refuses here, naming the file.
+     */
+    public static DecoderConfig checkedConfig(Path dir) throws IOException {
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) throw new IOException(dir + ": no config.json (is this a model directory?)");
+        DecoderConfig config = DecoderConfig.read(cfg);
+        try {
+            config.checkAgainstCheckpoint(CheckpointFiles.shapes(dir), "");
+        } catch (IllegalArgumentException e) {
+            throw new IOException(cfg + ": " + e.getMessage(), e);
+        }
+        return config;
     }
 
     /** Writes config.json and model.safetensors into dir (each file atomically), the weights in the model's dtype. */

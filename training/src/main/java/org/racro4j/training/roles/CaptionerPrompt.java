@@ -1,7 +1,6 @@
 package org.racro4j.training.roles;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Set;
 
 import org.racro4j.models.chat.PaperPrompts;
@@ -70,10 +69,7 @@ public sealed interface CaptionerPrompt {
 
         @Override
         public int[] captionIds(String description) {
-            int[] body = tokenizer.encode(description);
-            int[] out = Arrays.copyOf(body, body.length + 1);
-            out[body.length] = tokenizer.specialTokens().eos();
-            return out;
+            return TextCompletion.endedWith(tokenizer, description, tokenizer.specialTokens().eos());
         }
 
         @Override

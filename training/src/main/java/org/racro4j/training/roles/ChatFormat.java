@@ -2,7 +2,6 @@ package org.racro4j.training.roles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -48,17 +47,12 @@ public record ChatFormat(Tokenizer tokenizer, ChatTemplate template, int endOfTu
 
     /** The ids of an assistant reply and the end of its turn. */
     public int[] replyIds(String reply) {
-        int[] body = tokenizer.encode(reply);
-        int[] out = Arrays.copyOf(body, body.length + 1);
-        out[body.length] = endOfTurn;
-        return out;
+        return TextCompletion.endedWith(tokenizer, reply, endOfTurn);
     }
 
     /** The reply text of generated ids: everything before the first stop token, special tokens dropped. */
     public String reply(int[] generated) {
-        int n = 0;
-        while (n < generated.length && !stopTokens.contains(generated[n])) n++;
-        return tokenizer.decode(Arrays.copyOf(generated, n), true).strip();
+        return TextCompletion.textBefore(tokenizer, generated, stopTokens);
     }
 
     /** "the checkpoint's chat template" or "built-in ChatML", for logs. */

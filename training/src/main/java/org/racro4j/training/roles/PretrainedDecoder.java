@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.racro4j.models.decoder.CheckpointFiles;
+import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
@@ -22,14 +22,7 @@ public final class PretrainedDecoder {
      */
     public static Checked check(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + ": no such checkpoint directory");
-        Path configJson = dir.resolve("config.json");
-        if (!Files.isRegularFile(configJson)) throw new IOException(dir + ": no config.json (is this a model directory?)");
-        DecoderConfig config = DecoderConfig.read(configJson);
-        try {
-            config.checkAgainstCheckpoint(CheckpointFiles.shapes(dir), "");
-        } catch (IllegalArgumentException e) {
-            throw new IOException(configJson + ": " + e.getMessage(), e);
-        }
+        DecoderConfig config = CausalLM.checkedConfig(dir);
         Path tokenizerJson = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokenizerJson)) throw new IOException(dir + ": no tokenizer.json");
         Tokenizer tok = Tokenizers.load(tokenizerJson);

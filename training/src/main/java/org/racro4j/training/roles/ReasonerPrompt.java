@@ -1,7 +1,6 @@
 package org.racro4j.training.roles;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Set;
 
 import org.racro4j.models.chat.PaperPrompts;
@@ -40,9 +39,7 @@ public sealed interface ReasonerPrompt {
 
     /** The response text of generated ids: everything before the first stop token, special tokens dropped. */
     default String completion(int[] generated) {
-        int n = 0;
-        while (n < generated.length && !stopTokens().contains(generated[n])) n++;
-        return tokenizer().decode(Arrays.copyOf(generated, n), true).strip();
+        return TextCompletion.textBefore(tokenizer(), generated, stopTokens());
     }
 
     /** What this prompt is, for logs and reports: "words" or e.g. "racro-reasoner (chat template)". */
@@ -56,20 +53,20 @@ public sealed interface ReasonerPrompt {
     static ReasonerPrompt forModel(Path dir, Tokenizer tok, String name) {
         String chosen = name != null ? name : tok instanceof WordLevelTokenizer ? WORDS : PaperPrompts.Prompt.RACRO_REASONER.configName();
         if (chosen.equals(WORDS)) return new Words(tok);
-        PaperPrompts.Prompt prompt = PaperPrompts.Prompt.named(chosen);
-        if (!prompt.readsCaption()) {
-            throw new IllegalArgumentException("prompt " + prompt.configName() + " writes a caption; a reasoner reads one (racro-reasoner, prco-solver or words)");
-        }
-        return new Chat(ChatFormat.of(dir, tok), prompt);
+        return new Chat(ChatFormat.of(dir, tok), reader(chosen));
     }
 
     /** Checks a config's or command line's prompt name (null = chosen by the model). */
     static void checkName(String name) {
-        if (name == null || name.equals(WORDS)) return;
+        if (name != null && !name.equals(WORDS)) reader(name);
+    }
+
+    private static PaperPrompts.Prompt reader(String name) {
         PaperPrompts.Prompt prompt = PaperPrompts.Prompt.named(name);
         if (!prompt.readsCaption()) {
             throw new IllegalArgumentException("prompt " + prompt.configName() + " writes a caption; a reasoner reads one (racro-reasoner, prco-solver or words)");
         }
+        return prompt;
     }
 
     /** The word-level template: BOS + "question : {q} description : {d} answer :", answered by the bare answer + EOS. */
@@ -81,7 +78,7 @@ public sealed interface ReasonerPrompt {
 
         @Override
         public int[] answerIds(String answer) {
-            return withEnd(tokenizer.encode(answer), tokenizer.specialTokens().eos());
+            return TextCompletion.endedWith(tokenizer, answer, tokenizer.specialTokens().eos());
         }
 
         @Override
@@ -126,11 +123,5 @@ public sealed interface ReasonerPrompt {
         public String describe() {
             return prompt.configName() + " (" + format.describe() + ")";
         }
-    }
-
-    private static int[] withEnd(int[] body, int end) {
-        int[] out = Arrays.copyOf(body, body.length + 1);
-        out[body.length] = end;
-        return out;
     }
 }

@@ -43,11 +43,23 @@ public final class TextCompletion {
         return ids;
     }
 
+    /** The ids of {@code text} followed by {@code end}: a response that ends there (its turn, or the text). */
+    public static int[] endedWith(Tokenizer tok, String text, int end) {
+        int[] body = tok.encode(text);
+        int[] out = Arrays.copyOf(body, body.length + 1);
+        out[body.length] = end;
+        return out;
+    }
+
     /** The response text of generated tokens: everything before EOS, specials dropped. */
     public static String text(Tokenizer tok, int[] tokens) {
-        int eos = tok.specialTokens().eos();
+        return textBefore(tok, tokens, Set.of(tok.specialTokens().eos()));
+    }
+
+    /** The response text of generated tokens: everything before the first of {@code stops}, specials dropped. */
+    public static String textBefore(Tokenizer tok, int[] tokens, Set<Integer> stops) {
         int n = 0;
-        while (n < tokens.length && tokens[n] != eos) n++;
+        while (n < tokens.length && !stops.contains(tokens[n])) n++;
         return tok.decode(Arrays.copyOf(tokens, n), true).strip();
     }
 

@@ -11,6 +11,7 @@ import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.training.pipeline.Batches;
 import org.racro4j.training.pipeline.RunConfig;
 import org.racro4j.training.roles.ReasonerPrompt;
+import org.racro4j.training.roles.TextCompletion;
 import org.racro4j.training.tasks.TaskItem;
 import org.racro4j.training.text.DescriptionViews;
 
@@ -60,9 +61,6 @@ public final class ReasonerSft extends SftStage {
     }
 
     static int[] withEos(Tokenizer tok, String text) {
-        int[] body = tok.encode(text);
-        int[] out = java.util.Arrays.copyOf(body, body.length + 1);
-        out[body.length] = tok.specialTokens().eos();
-        return out;
+        return TextCompletion.endedWith(tok, text, tok.specialTokens().eos());
     }
 }
