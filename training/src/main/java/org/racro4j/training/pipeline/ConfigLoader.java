@@ -47,8 +47,9 @@ public final class ConfigLoader {
             "rl.reader_temperature", "rl.answer_temperature",
             "rl.reader_reward", "rl.reasoner_reward");
     /**
-     * Keys that may be null: a whole optional section (switched off), and what a reasoner read from a pretrained
-     * checkpoint does not have (the architecture it would train, its SFT).
+     * Keys that may be null: a whole optional section (switched off); what a role given as a pretrained checkpoint
+     * does not have (the architecture it would train, a reasoner's SFT) and its prompt (chosen by its tokenizer); and
+     * the tasks' JSONL files (none: the built-in tasks).
      */
     private static final List<String> NULLABLE = List.of("swap_reasoner", "reasoner.model", "reasoner.sft", "reasoner.pretrained", "reasoner.prompt",
             "swap_reasoner.model", "swap_reasoner.sft", "swap_reasoner.pretrained", "swap_reasoner.prompt", "captioner.model", "captioner.pretrained",
@@ -289,7 +290,7 @@ public final class ConfigLoader {
             }
             JsonNode val = e.getValue();
             if (val.isNull() && !NULLABLE.contains(key)) {
-                // a null would reach the run as a missing value; only a whole optional section may be switched off
+                // a null would reach the run as a missing value; only the keys above may be absent
                 throw new IOException(file + ": " + key + " must have a value (null is only for swap_reasoner, for a reasoner's model, sft, "
                         + "pretrained and prompt, for the captioner's model, pretrained and prompt, and for tasks' JSONL files)");
             }
