@@ -16,7 +16,7 @@ import org.racro4j.models.generation.TeacherForcing;
 import org.racro4j.models.generation.TextGeneration;
 import org.racro4j.models.tokenizer.Tokenizer;
 
-/** Batched completion of word-level prompts with a decoder: BOS + prompt in, text up to EOS out. */
+/** Batched completion with a decoder: prompt ids in (a role's prompt in its tokenizer), ids up to a stop token out, and their text. */
 public final class TextCompletion {
     /** Rows per generation batch: bounds memory of the KV cache without costing throughput. */
     static final int MAX_BATCH = 256;
