@@ -27,8 +27,9 @@ import org.racro4j.models.vision.Captioner;
 @Command(name = "export-hf", mixinStandardHelpOptions = true,
         description = "Write a model of a run folder as a Hugging Face checkpoint directory that transformers loads "
                 + "(AutoModelForCausalLM, AutoTokenizer): config.json, model.safetensors, tokenizer.json, tokenizer_config.json, "
-                + "special_tokens_map.json, generation_config.json. A captioner gives its language decoder only. Written under a "
-                + "temporary name, read back and checked, then renamed.")
+                + "special_tokens_map.json, generation_config.json; for a model whose decoder started from a pretrained checkpoint, "
+                + "that checkpoint's tokenizer, chat template and generation files instead. A captioner gives its language decoder "
+                + "only. Written under a temporary name, read back and checked, then renamed.")
 final class ExportHfCommand implements Callable<Integer> {
     /** The name that stands for the run's final captioner. */
     static final String CAPTIONER = "captioner";
@@ -60,25 +61,21 @@ final class ExportHfCommand implements Callable<Integer> {
                     + (names.isEmpty() ? " (it has no finished models)" : " (it has " + String.join(", ", names) + ")"));
         }
         Path dir = models.resolve(dirName);
+        // a word-level tokenizer is the run's own; any other came with the checkpoint the model started from, and goes
+        // with it unchanged
         Tokenizer loaded = Tokenizers.load(dir.resolve("tokenizer.json"));
-        if (!(loaded instanceof WordLevelTokenizer tok)) {
-            throw new IllegalArgumentException(dir.resolve("tokenizer.json") + " is not a word-level tokenizer (racro4j's runs write one)");
-        }
+        WordLevelTokenizer words = loaded instanceof WordLevelTokenizer w ? w : null;
         HfExport.Summary s;
         boolean captioner = Captioner.isCaptionerDir(dir);
-        if (captioner) {
-            try (Captioner c = Captioner.load(dir, DType.F32, Device.CPU)) {
-                s = HfExport.write(c.languageModel(), tok, out);
-            }
-        } else {
-            try (CausalLM lm = CausalLM.load(dir, DType.F32, Device.CPU)) {
-                s = HfExport.write(lm, tok, out);
-            }
+        try (Captioner c = captioner ? Captioner.load(dir, DType.F32, Device.CPU) : null;
+             CausalLM decoder = captioner ? null : CausalLM.load(dir, DType.F32, Device.CPU)) {
+            CausalLM lm = captioner ? c.languageModel() : decoder;
+            s = words != null ? HfExport.write(lm, words, out) : HfExport.writeWithTextOf(lm, dir, out);
         }
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "wrote %s: %s%s (%s, %,d parameters, vocab %d, %s), %d files; read back and checked%n", s.dir(), dirName,
-                captioner ? "'s language decoder" : "", s.architecture(), s.parameters(), s.vocabSize(), s.dtype(), HfExport.FILES.size());
-        if (s.architecture().equals(DecoderConfig.QWEN2)) {
+                captioner ? "'s language decoder" : "", s.architecture(), s.parameters(), s.vocabSize(), s.dtype(), fileCount(s.dir()));
+        if (words != null && s.architecture().equals(DecoderConfig.QWEN2)) {
             o.println("load its tokenizer with PreTrainedTokenizerFast.from_pretrained: transformers 5's AutoTokenizer gives every "
                     + "qwen2 model a byte-level Qwen2Tokenizer, which does not read this word-level tokenizer.json");
         }
@@ -87,6 +84,12 @@ final class ExportHfCommand implements Callable<Integer> {
                     + "projected image patches before its prompt");
         }
         return 0;
+    }
+
+    private static long fileCount(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.count();
+        }
     }
 
     /** The run's finished models: directories of models/ with a config.json and model.safetensors (not staging ones). */

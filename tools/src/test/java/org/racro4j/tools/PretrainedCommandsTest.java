@@ -1,5 +1,6 @@
 package org.racro4j.tools;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,14 +15,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.racro4j.core.Autograd;
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Scope;
+import org.racro4j.core.Tensor;
+import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
+import org.racro4j.models.vision.Captioner;
 
 /**
  * The README's pretrained-model example at test size, through the command line: `make-checkpoint` writes two chat
  * checkpoints of different families, `train` runs a config that names them as captioner decoder and reasoner, and
- * `eval` swaps in the other one as reasoner.
+ * `eval` swaps in the other one as reasoner; `export-hf` writes the trained captioner's decoder with the checkpoint's
+ * tokenizer.
  */
 class PretrainedCommandsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,6 +86,20 @@ class PretrainedCommandsTest {
         assertTrue(e.err().contains("prompt racro-reasoner (the checkpoint's chat template)"), e.err());
         JsonNode ev = JSON.readTree(json.toFile());
         assertTrue(ev.path("reasoner").asText().startsWith("qwen"), ev.toString());
+
+        // the trained captioner's decoder goes out with the checkpoint's tokenizer and template, and reads back the same
+        Path exported = tmp.resolve("captioner-hf");
+        CommandLineTest.Run x = CommandLineTest.run("export-hf", "--run", run.toString(), "--model", "captioner", "--out", exported.toString());
+        assertEquals(0, x.exit(), x.err());
+        assertEquals(-1, Files.mismatch(qwen.resolve("tokenizer.json"), exported.resolve("tokenizer.json")));
+        assertEquals(-1, Files.mismatch(qwen.resolve("tokenizer_config.json"), exported.resolve("tokenizer_config.json")));
+        long[] ids = {5, 77, 130, 9, 301};
+        try (Captioner cap = Captioner.load(run.resolve("models/captioner_rl"), DType.F32, Device.CPU);
+             CausalLM back = CausalLM.load(exported, DType.F32, Device.CPU);
+             Scope s = Scope.open(); Autograd.Mode off = Autograd.noGrad()) {
+            assertArrayEquals(cap.languageModel().forward(Tensor.ofLongs(ids, 1, 5), null, null).toFloatArray(),
+                    back.forward(Tensor.ofLongs(ids, 1, 5), null, null).toFloatArray(), 0f);
+        }
 
         CommandLineTest.Run again = CommandLineTest.run("make-checkpoint", "--out", qwen.toString());
         assertEquals(2, again.exit(), again.err());

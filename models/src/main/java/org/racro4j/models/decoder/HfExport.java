@@ -52,6 +52,9 @@ import org.racro4j.models.tokenizer.WordLevelTokenizer;
 public final class HfExport {
     public static final List<String> FILES = List.of("config.json", CheckpointFiles.SINGLE, "tokenizer.json",
             "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
+    /** A checkpoint's files besides config and weights that say how its text is read and written. */
+    public static final List<String> CHECKPOINT_TEXT_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+            "chat_template.jinja", "chat_template.json", "generation_config.json");
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -74,6 +77,45 @@ public final class HfExport {
         } catch (IllegalArgumentException e) {
             throw new IOException("cannot export to " + out + ": " + e.getMessage(), e);
         }
+        return staged(model, out, dir -> {
+            writeInto(model, tok, dir);
+            verify(model, tok, dir);
+        });
+    }
+
+    /**
+     * Writes a decoder that reads with a pretrained checkpoint's tokenizer (a decoder a run started from a checkpoint and
+     * trained) as a new checkpoint directory {@code out}: config.json and the weights, with the tokenizer, chat template
+     * and generation files ({@link #CHECKPOINT_TEXT_FILES}) copied from {@code textFrom}; staged, read back and renamed
+     * as {@link #write} does.
+     */
+    public static Summary writeWithTextOf(CausalLM model, Path textFrom, Path out) throws IOException {
+        Tokenizer tok = Tokenizers.load(textFrom.resolve("tokenizer.json"));
+        try {
+            checkExportable(model.config(), tok);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot export to " + out + ": " + e.getMessage(), e);
+        }
+        return staged(model, out, dir -> {
+            writeJson(dir.resolve("config.json"), config(model.config(), model.dtype(), tok));
+            Safetensors.write(dir.resolve(CheckpointFiles.SINGLE), model.stateDict(), Map.of("format", "pt"));
+            for (String f : CHECKPOINT_TEXT_FILES) {
+                if (Files.isRegularFile(textFrom.resolve(f))) Files.copy(textFrom.resolve(f), dir.resolve(f));
+            }
+            verifyWeights(model, dir);
+            if (Files.mismatch(dir.resolve("tokenizer.json"), textFrom.resolve("tokenizer.json")) != -1) {
+                throw new IOException(dir.resolve("tokenizer.json") + " is not a copy of " + textFrom.resolve("tokenizer.json"));
+            }
+        });
+    }
+
+    /** What writes and checks an export's files in its staging directory. */
+    private interface Staging {
+        void fill(Path dir) throws IOException;
+    }
+
+    /** Fills a temporary directory beside {@code out}, then renames it to {@code out}; nothing is left behind when it fails. */
+    private static Summary staged(CausalLM model, Path out, Staging files) throws IOException {
         Path target = out.toAbsolutePath().normalize();
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(out + " already exists (the export writes a new directory)");
@@ -82,8 +124,7 @@ public final class HfExport {
         Files.createDirectories(parent);
         Path staged = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp");
         try {
-            writeInto(model, tok, staged);
-            verify(model, tok, staged);
+            files.fill(staged);
             Files.move(staged, target);   // a rename within the parent; refuses a target created meanwhile
         } catch (IOException | RuntimeException e) {
             try {
@@ -269,6 +310,16 @@ public final class HfExport {
 
     /** Reads the staged directory back as racro4j loads any Hugging Face checkpoint and compares it with what was written. */
     private static void verify(CausalLM model, WordLevelTokenizer tok, Path dir) throws IOException {
+        verifyWeights(model, dir);
+        Tokenizer back = Tokenizers.load(dir.resolve("tokenizer.json"));
+        if (!(back instanceof WordLevelTokenizer w) || !w.vocab().equals(tok.vocab()) || !w.specials().equals(tok.specials())
+                || !w.specialTokens().equals(tok.specialTokens())) {
+            throw new IOException(dir.resolve("tokenizer.json") + " does not read back as the tokenizer written");
+        }
+    }
+
+    /** config.json reads back as the model's config and every tensor bit for bit. */
+    private static void verifyWeights(CausalLM model, Path dir) throws IOException {
         DecoderConfig read = DecoderConfig.read(dir.resolve("config.json"));
         if (!read.equals(model.config())) {
             throw new IOException(dir.resolve("config.json") + " reads back as " + read + ", not " + model.config());
@@ -284,11 +335,6 @@ public final class HfExport {
                     throw new IOException(dir.resolve(CheckpointFiles.SINGLE) + ": tensor " + e.getKey() + " reads back different");
                 }
             }
-        }
-        Tokenizer back = Tokenizers.load(dir.resolve("tokenizer.json"));
-        if (!(back instanceof WordLevelTokenizer w) || !w.vocab().equals(tok.vocab()) || !w.specials().equals(tok.specials())
-                || !w.specialTokens().equals(tok.specialTokens())) {
-            throw new IOException(dir.resolve("tokenizer.json") + " does not read back as the tokenizer written");
         }
     }
 

@@ -26,10 +26,6 @@ import org.racro4j.training.run.AtomicFiles;
  * {@code tokenizer(text)} does not put bos first here; {@code racro4j export-hf} writes one that does.
  */
 final class ModelStore {
-    /** A checkpoint's files besides config and weights that say how its text is read and written. */
-    private static final List<String> CHECKPOINT_TEXT_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-            "chat_template.jinja", "chat_template.json", "generation_config.json");
-
     private final Path root;
 
     ModelStore(Path runDir) {
@@ -79,7 +75,7 @@ final class ModelStore {
     void saveWithCheckpointText(String name, Weights model, Path from) throws IOException {
         save(name, dir -> {
             model.save(dir, Map.of("racro4j_model", name, "decoder_from", from.toString()));
-            for (String f : CHECKPOINT_TEXT_FILES) {
+            for (String f : HfExport.CHECKPOINT_TEXT_FILES) {
                 if (Files.isRegularFile(from.resolve(f))) Files.copy(from.resolve(f), dir.resolve(f));
             }
         });
