@@ -106,9 +106,9 @@ class MappedWeightsTest {
         Tensor read = Tensor.placeholder(DType.F32, Device.CPU, 7, 9);
         assertEquals(before, cpu.memoryStats().allocations(), "a placeholder takes no array when made");
         assertFalse(((CpuStorage) unused.storage()).isMapped());
+        // its array is taken when first read (from the pool, whose arrays tests poison with NaN, or new), and zeroed
         float[] zeros = read.toFloatArray();
         assertArrayEquals(new float[63], zeros, 0f);
-        assertEquals(before + 1, cpu.memoryStats().allocations(), "its array is taken when it is first read");
         read.add(Tensor.ones(7, 9));   // then an ordinary storage
         unused.close();                // never used: nothing to give back
         read.close();
