@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
+import org.racro4j.core.cpu.CpuBackend;
 import org.racro4j.core.cpu.CpuStorage;
 import org.racro4j.core.random.Generator;
 
@@ -50,6 +51,18 @@ public final class Tensor implements AutoCloseable {
         }
         Storage st = device.backend().allocate(dtype, Shapes.numel(shape));
         return new Tensor(st, shape.clone(), Shapes.contiguousStrides(shape), 0);
+    }
+
+    /**
+     * Zeros that take no memory until first used (on the CPU; elsewhere plain zeros): the place a checkpoint's weights
+     * are then copied or mapped into, so that a model built to be loaded costs nothing before its weights arrive.
+     */
+    public static Tensor placeholder(DType dtype, Device device, int... shape) {
+        for (int s : shape) {
+            if (s < 0) throw new IllegalArgumentException("placeholder: negative dimension in shape " + Shapes.str(shape));
+        }
+        if (!(device.backend() instanceof CpuBackend cpu)) return zeros(dtype, device, shape);
+        return new Tensor(cpu.placeholder(dtype, Shapes.numel(shape)), shape.clone(), Shapes.contiguousStrides(shape), 0);
     }
 
     /** A new F32 tensor on the CPU holding a copy of {@code data} in the given shape. */

@@ -2,6 +2,7 @@ package org.racro4j.core.cpu;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -53,9 +54,29 @@ public final class CpuBackend implements Backend {
         return s;
     }
 
+    /**
+     * A storage of zeros whose array is only taken at first use: the placeholder of a weight a checkpoint will fill or
+     * map ({@link CpuStorage#map}), which then never costs heap. Counted as in use at once, as an allocation when made.
+     */
+    public Storage placeholder(DType dtype, long numel) {
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("cpu: a storage of " + numel + " elements exceeds the Java array limit");
+        }
+        CpuStorage s = CpuStorage.placeholder(this, dtype, (int) numel, pool);
+        long now = inUse.addAndGet(s.byteSize());
+        peak.accumulateAndGet(now, Math::max);
+        live.incrementAndGet();
+        return s;
+    }
+
+    void countAllocation() {
+        allocations.incrementAndGet();
+    }
+
     @Override
     public void free(Storage storage) {
-        pool.give(((CpuStorage) storage).drop());
+        Object array = ((CpuStorage) storage).drop();
+        if (array != null) pool.give(array);
         inUse.addAndGet(-storage.byteSize());
         live.decrementAndGet();
     }
@@ -108,7 +129,10 @@ public final class CpuBackend implements Backend {
         ByteBuffer b = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         switch (s.dtype()) {
             case F32 -> b.asFloatBuffer().put(s.floats(), at, n);
-            case BF16, F16 -> b.asShortBuffer().put(s.shorts(), at, n);
+            case BF16, F16 -> {
+                if (s.bits() instanceof ShortBuffer mapped) b.asShortBuffer().put(mapped.slice(at, n));
+                else b.asShortBuffer().put(s.shorts(), at, n);
+            }
             case I32 -> b.asIntBuffer().put(s.ints(), at, n);
             case I64 -> b.asLongBuffer().put(s.longs(), at, n);
         }

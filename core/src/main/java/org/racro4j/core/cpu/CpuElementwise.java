@@ -1,5 +1,7 @@
 package org.racro4j.core.cpu;
 
+import java.nio.ShortBuffer;
+
 import org.racro4j.core.BinaryOp;
 import org.racro4j.core.DType;
 import org.racro4j.core.Tensor;
@@ -22,13 +24,15 @@ final class CpuElementwise {
         if (s.dtype() == d.dtype()) {
             Object sa = s.array();
             Object da = d.array();
+            if (da instanceof ShortBuffer) d.shorts();   // a mapped file is read-only: this says so
             if (sa instanceof float[] a && isTransposeOfRows(src, dst)) {
                 transposeBlocks(src, a, dst, (float[]) da);
                 return;
             }
             StridedLoop.forEach(dst.shape(), strides, offsets, (n, off, st) -> {
                 if (st[0] == 1 && st[1] == 1) {
-                    System.arraycopy(sa, off[1], da, off[0], n);
+                    if (sa instanceof ShortBuffer mapped) mapped.get(off[1], (short[]) da, off[0], n);
+                    else System.arraycopy(sa, off[1], da, off[0], n);
                 } else {
                     copyStrided(sa, off[1], st[1], da, off[0], st[0], n);
                 }
@@ -98,6 +102,9 @@ final class CpuElementwise {
         } else if (sa instanceof short[] a) {
             short[] b = (short[]) da;
             for (int i = 0; i < n; i++, so += ss, dof += ds) b[dof] = a[so];
+        } else if (sa instanceof ShortBuffer a) {   // the bits of a mapped checkpoint file
+            short[] b = (short[]) da;
+            for (int i = 0; i < n; i++, so += ss, dof += ds) b[dof] = a.get(so);
         } else if (sa instanceof int[] a) {
             int[] b = (int[]) da;
             for (int i = 0; i < n; i++, so += ss, dof += ds) b[dof] = a[so];

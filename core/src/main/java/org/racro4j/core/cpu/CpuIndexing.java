@@ -88,7 +88,7 @@ final class CpuIndexing {
     private static void copyElement(CpuStorage from, int i, CpuStorage to, int j) {
         switch (from.dtype()) {
             case F32 -> to.floats()[j] = from.floats()[i];
-            case BF16, F16 -> to.shorts()[j] = from.shorts()[i];
+            case BF16, F16 -> to.shorts()[j] = from.bitsAt(i);
             case I32 -> to.ints()[j] = from.ints()[i];
             case I64 -> to.longs()[j] = from.longs()[i];
         }

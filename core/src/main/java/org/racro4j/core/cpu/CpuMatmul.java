@@ -3,6 +3,7 @@ package org.racro4j.core.cpu;
 import static org.racro4j.core.cpu.CpuGemmKernel.MR;
 import static org.racro4j.core.cpu.CpuGemmKernel.NR;
 
+import java.nio.ShortBuffer;
 import java.util.Arrays;
 
 import org.racro4j.core.DType;
@@ -100,11 +101,20 @@ final class CpuMatmul {
 
     private CpuMatmul() {}
 
-    /** Packing buffers, reused per thread: the B block (caller) and the A block plus an edge tile (workers). */
+    /**
+     * Packing buffers, reused per thread: the B block (caller) and the A block plus an edge tile (workers), and a run
+     * of a mapped half-precision B's bits on their way to floats.
+     */
     private static final class Scratch {
         float[] a = new float[0];
         float[] b = new float[0];
+        short[] bits = new short[0];
         final float[] tile = new float[MR * NR];
+
+        short[] bits(int n) {
+            if (bits.length < n) bits = new short[n];
+            return bits;
+        }
 
         float[] a(int n) {
             if (a.length < n) a = new float[n];
@@ -127,7 +137,8 @@ final class CpuMatmul {
         float[] as = Floats.read(a);
         // A half-precision B (a frozen model's weight) is read in place, a few columns or one panel at a time:
         // converting its whole storage would cost a float copy of the weight on every product.
-        Object bs = HalfRuns.isHalf(b.dtype()) ? Floats.storage(b).shorts() : Floats.read(b);
+        // A mapped B (a frozen checkpoint's file) is read in place the same way, through a ShortBuffer.
+        Object bs = HalfRuns.isHalf(b.dtype()) ? Floats.storage(b).bits() : Floats.read(b);
         boolean bf16 = b.dtype() == DType.BF16;
         // With beta != 0 the old C is an input: Floats.writable gives zeroed scratch for half-precision outputs.
         float[] cs = beta == 0f ? Floats.writable(out) : Floats.read(out);
@@ -314,7 +325,7 @@ final class CpuMatmul {
         int ao = arOff;
         int ld = lda;
         int groups = ceilDiv(n, 4);
-        short[] half = bAny instanceof short[] h ? h : null;
+        Object half = bAny instanceof float[] ? null : bAny;
         Parallel.RangeBody body = (g0, g1) -> {
             Scratch s = SCRATCH.get();
             float[] out = s.tile;
@@ -402,11 +413,11 @@ final class CpuMatmul {
      */
     private static void packB(Object b, boolean bf16, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst) {
         if (b instanceof float[] f) packB(f, bo, bRow, bCol, kb, nb, p0, p1, dst);
-        else packHalfB((short[]) b, bf16, bo, bRow, bCol, kb, nb, p0, p1, dst);
+        else packHalfB(b, bf16, bo, bRow, bCol, kb, nb, p0, p1, dst);
     }
 
-    /** {@link #packB} of BF16 (bf16) or F16 bits, converted to float on the way into the panels. */
-    private static void packHalfB(short[] b, boolean bf16, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1,
+    /** {@link #packB} of BF16 (bf16) or F16 bits (short[] or a mapped ShortBuffer), converted to float on the way into the panels. */
+    private static void packHalfB(Object b, boolean bf16, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1,
                                   float[] dst) {
         for (int jp = p0; jp < p1; jp++) {
             int j0 = jp * NR;
@@ -421,7 +432,7 @@ final class CpuMatmul {
             } else { // transposed view or any strides: walk each column of B along K
                 for (int j = 0; j < cols; j++) {
                     int src = bo + (j0 + j) * bCol;
-                    for (int p = 0; p < kb; p++) dst[d + p * NR + j] = HalfRuns.toFloat(b[src + p * bRow], bf16);
+                    for (int p = 0; p < kb; p++) dst[d + p * NR + j] = HalfRuns.toFloat(bitAt(b, src + p * bRow), bf16);
                 }
                 for (int j = cols; j < NR; j++) {
                     for (int p = 0; p < kb; p++) dst[d + p * NR + j] = 0f;
@@ -435,17 +446,32 @@ final class CpuMatmul {
      * for the conversion loop, so the dot-product task that inlines it stays small: with four inlined copies next to
      * dot4x4, C2 compiled the task with its vectors boxed in some runs (decode 3x slower, dot4x4 in FloatVector.stOp).
      */
-    private static void widenColumns(short[] half, boolean bf16, int k, int c0, int c1, int c2, int c3, float[] block) {
+    private static void widenColumns(Object half, boolean bf16, int k, int c0, int c1, int c2, int c3, float[] block) {
         for (int q = 0; q < 4; q++) {
             int from = q == 0 ? c0 : q == 1 ? c1 : q == 2 ? c2 : c3;
             toFloats(half, bf16, from, block, q * k, k);
         }
     }
 
-    /** dst[at + i] = the float of the half-precision bits b[from + i], i < n: in lanes for BF16. */
-    private static void toFloats(short[] b, boolean bf16, int from, float[] dst, int at, int n) {
-        if (bf16) LaneHalf.bf16ToFloats(b, from, dst, at, n);
-        else HalfRuns.toFloats(b, from, 1, false, dst, at, n);
+    /**
+     * dst[at + i] = the float of the half-precision bits b[from + i], i < n: in lanes for BF16. The bits of a mapped
+     * file (a ShortBuffer) come through a per-thread run of shorts first.
+     */
+    private static void toFloats(Object b, boolean bf16, int from, float[] dst, int at, int n) {
+        short[] bits = b instanceof short[] h ? h : null;
+        int start = from;
+        if (bits == null) {
+            bits = SCRATCH.get().bits(n);
+            ((ShortBuffer) b).get(from, bits, 0, n);
+            start = 0;
+        }
+        if (bf16) LaneHalf.bf16ToFloats(bits, start, dst, at, n);
+        else HalfRuns.toFloats(bits, start, 1, false, dst, at, n);
+    }
+
+    /** The half-precision bits at i of a short[] or a mapped ShortBuffer. */
+    private static short bitAt(Object b, int i) {
+        return b instanceof short[] h ? h[i] : ((ShortBuffer) b).get(i);
     }
 
     private static void packB(float[] b, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst) {

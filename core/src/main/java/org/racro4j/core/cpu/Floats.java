@@ -34,11 +34,11 @@ final class Floats {
         float[] out = new float[n];
         switch (s.dtype()) {
             case BF16 -> {
-                short[] h = s.shorts();
+                short[] h = s.bitsArray();
                 for (int i = 0; i < n; i++) out[i] = HalfFloats.bf16ToFloat(h[i]);
             }
             case F16 -> {
-                short[] h = s.shorts();
+                short[] h = s.bitsArray();
                 for (int i = 0; i < n; i++) out[i] = HalfFloats.f16ToFloat(h[i]);
             }
             case I32 -> {

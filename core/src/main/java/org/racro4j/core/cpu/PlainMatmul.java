@@ -24,7 +24,8 @@ final class PlainMatmul {
         // its whole storage would cost a float copy of the weight on every product.
         boolean halfB = HalfRuns.isHalf(b.dtype());
         boolean bf16 = b.dtype() == DType.BF16;
-        short[] bh = halfB ? Floats.storage(b).shorts() : null;
+        // (a mapped B is copied to one array here: this path runs without the Vector API, as a reference)
+        short[] bh = halfB ? Floats.storage(b).bitsArray() : null;
         float[] bs = halfB ? null : Floats.read(b);
         float[] cs = beta == 0f ? Floats.writable(out) : Floats.read(out);
         int aOff = a.offset(), aBatch = a.stride(0), aRow = a.stride(1), aCol = a.stride(2);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -340,6 +341,21 @@ public final class Safetensors {
                 device.backend().upload(t.storage(), at, map);
             }
             return t;
+        }
+
+        /**
+         * The bits of a BF16 or F16 tensor as a read-only, little-endian view of the file's memory map: no copy is made,
+         * and the view stays valid after this reader closes (until it is garbage-collected).
+         */
+        public ShortBuffer mapBits(String name) throws IOException {
+            Entry e = entry(name);
+            if (e.dtype() != DType.BF16 && e.dtype() != DType.F16) {
+                throw new IllegalArgumentException(path + ": tensor '" + name + "' is " + e.dtype() + ", not BF16 or F16 bits");
+            }
+            long bytes = e.end() - e.begin();
+            if (bytes > Integer.MAX_VALUE) throw new IOException(path + ": tensor '" + name + "' has " + bytes + " bytes, more than one mapping holds");
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), bytes);
+            return map.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
         }
 
         @Override

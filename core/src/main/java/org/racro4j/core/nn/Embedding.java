@@ -13,9 +13,9 @@ public final class Embedding extends Module {
         this(count, dim, gen, 1f, DType.F32, Device.CPU);
     }
 
-    /** Vectors N(0, std^2); with std 0 zeros, drawn from nothing (the placeholder of a model whose checkpoint is loaded next). */
+    /** Vectors N(0, std^2); with std 0 a placeholder ({@link Tensor#placeholder}): a model whose checkpoint is loaded next. */
     public Embedding(int count, int dim, Generator gen, float std, DType dtype, Device device) {
-        Tensor w = std == 0 ? Tensor.zeros(dtype, device, count, dim) : Tensor.randn(gen, dtype, device, count, dim);
+        Tensor w = std == 0 ? Tensor.placeholder(dtype, device, count, dim) : Tensor.randn(gen, dtype, device, count, dim);
         if (std != 1f && std != 0) w.mulInPlace(std);
         this.weight = registerParameter("weight", w);
     }

@@ -28,10 +28,12 @@ public final class Linear extends Module {
 
     /**
      * Weights N(0, std^2) and zero bias: the initialisation of GPT-2, Llama and Qwen2 (std = initializer_range). With std 0
-     * the weights are zeros, drawn from nothing: the placeholder of a model whose checkpoint is loaded next.
+     * weights and bias are placeholders ({@link Tensor#placeholder}), drawn from nothing: a model whose checkpoint is
+     * loaded next.
      */
     public static Linear normal(int in, int out, boolean bias, float std, Generator gen, DType dtype, Device device) {
-        Tensor w = std == 0 ? Tensor.zeros(dtype, device, out, in) : Tensor.randn(gen, dtype, device, out, in).mulInPlace(std);
+        if (std == 0) return new Linear(Tensor.placeholder(dtype, device, out, in), bias ? Tensor.placeholder(dtype, device, out) : null);
+        Tensor w = Tensor.randn(gen, dtype, device, out, in).mulInPlace(std);
         return new Linear(w, bias ? Tensor.zeros(dtype, device, out) : null);
     }
 

@@ -58,14 +58,36 @@ public final class CausalLM extends Module {
         DecoderConfig config = checkedConfig(dir);   // before allocating anything of its size
         CausalLM m = unloaded(config, dtype, device);
         try {
-            // Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers.
-            CheckpointFiles.load(dir, m.stateDict(),
-                    name -> name.endsWith("rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals("lm_head.weight")));
+            CheckpointFiles.load(dir, m.stateDict(), ignorable(config));
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
         }
         return m;
+    }
+
+    /**
+     * Loads a model directory to run frozen (forward only), in the dtype its weights are stored in (F32 when that is
+     * neither BF16 nor F16). On the CPU a BF16/F16 checkpoint's weights are memory-mapped: read in place from the file
+     * and never copied to the heap; they are then read-only.
+     */
+    public static CausalLM loadFrozen(Path dir, Device device) throws IOException {
+        DecoderConfig config = checkedConfig(dir);
+        DType stored = CheckpointFiles.storedDtype(dir);
+        DType dtype = stored == DType.BF16 || stored == DType.F16 ? stored : DType.F32;
+        CausalLM m = unloaded(config, dtype, device);
+        try {
+            CheckpointFiles.load(dir, m.stateDict(), ignorable(config), true);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /** Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers. */
+    private static java.util.function.Predicate<String> ignorable(DecoderConfig config) {
+        return name -> name.endsWith("rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals("lm_head.weight"));
     }
 
     /**

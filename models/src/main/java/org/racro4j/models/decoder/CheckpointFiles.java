@@ -17,6 +17,7 @@ import org.racro4j.core.Autograd;
 import org.racro4j.core.DType;
 import org.racro4j.core.Shapes;
 import org.racro4j.core.Tensor;
+import org.racro4j.core.cpu.CpuStorage;
 import org.racro4j.core.io.Safetensors;
 import org.racro4j.core.io.StrictJson;
 
@@ -67,6 +68,12 @@ public final class CheckpointFiles {
         return map;
     }
 
+    /** Whether a file's tensor of {@code stored} dtype can be mapped into dst: a whole CPU storage of that dtype, BF16 or F16. */
+    private static boolean mappable(Tensor dst, DType stored) {
+        return dst.storage() instanceof CpuStorage && dst.dtype() == stored && (stored == DType.BF16 || stored == DType.F16)
+                && dst.isContiguous() && dst.offset() == 0 && dst.numel() == dst.storage().numel();
+    }
+
     /** Tensor name → shape, from the headers alone (no weight is read). */
     public static Map<String, int[]> shapes(Path dir) throws IOException {
         Map<Path, List<String>> byFile = new LinkedHashMap<>();
@@ -107,6 +114,16 @@ public final class CheckpointFiles {
      * Missing, unexpected or mis-shaped tensors raise an IOException naming them and their files.
      */
     public static void load(Path dir, Map<String, Tensor> target, java.util.function.Predicate<String> ignorable) throws IOException {
+        load(dir, target, ignorable, false);
+    }
+
+    /**
+     * {@link #load}, with {@code map}: a BF16/F16 tensor whose target is a whole CPU storage of its dtype is not copied
+     * but mapped ({@link CpuStorage#map}): read in place from the file, read-only, costing no heap. Other tensors are
+     * copied as load does.
+     */
+    public static void load(Path dir, Map<String, Tensor> target, java.util.function.Predicate<String> ignorable, boolean map)
+            throws IOException {
         Map<String, Path> files = weightMap(dir);
         TreeSet<String> missing = new TreeSet<>(target.keySet());
         missing.removeAll(files.keySet());
@@ -139,8 +156,13 @@ public final class CheckpointFiles {
             for (var e : byFile.entrySet()) {
                 try (Safetensors.Reader r = Safetensors.open(e.getKey())) {
                     for (String name : e.getValue()) {
+                        Tensor dst = target.get(name);
+                        if (map && mappable(dst, r.entry(name).dtype())) {
+                            ((CpuStorage) dst.storage()).map(r.mapBits(name));
+                            continue;
+                        }
                         try (Tensor t = r.load(name)) {
-                            target.get(name).copyFrom(t);
+                            dst.copyFrom(t);
                         }
                     }
                 }

@@ -22,6 +22,7 @@ import org.racro4j.core.MemoryStats;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.cpu.CpuBackend;
+import org.racro4j.core.cpu.CpuStorage;
 import org.racro4j.core.io.Safetensors;
 import org.racro4j.models.decoder.CausalLM;
 import org.racro4j.models.decoder.DecoderConfig;
@@ -150,6 +151,36 @@ class Bf16GenerationTest {
                 // Most steps agree outright: the random model's logits are sharp (near ties are rare).
                 assertTrue(agreeing >= prompts.size() * steps * 2 / 3, agreeing + " of " + prompts.size() * steps
                         + " greedy tokens equal to the F32 generation before any divergence");
+            }
+        }
+    }
+
+    @Test
+    void aFrozenBf16CheckpointIsMappedNotReadAndGeneratesTheSame() throws IOException {
+        Path dir = tmp.resolve("frozen");
+        writeBf16Checkpoint(dir).close();
+        List<int[]> prompts = prompts();
+        SamplingConfig greedy = SamplingConfig.greedy(12, Set.of());
+        SamplingConfig sampled = new SamplingConfig(12, 1f, 0, 1f, 99, Set.of());
+        try (CausalLM read = CausalLM.load(dir, DType.BF16, Device.CPU)) {
+            List<Generated> wantGreedy = TextGeneration.generate(read, prompts, greedy);
+            List<Generated> wantSampled = TextGeneration.generate(read, prompts, sampled);
+            var backend = Device.CPU.backend();
+            long allocationsBefore = backend.memoryStats().allocations();
+            try (CausalLM mapped = CausalLM.loadFrozen(dir, Device.CPU)) {
+                // not one weight array taken: every weight reads the file's mapping
+                assertEquals(allocationsBefore, backend.memoryStats().allocations(), "allocations while loading a frozen checkpoint");
+                for (var e : mapped.stateDict().entrySet()) {
+                    assertEquals(DType.BF16, e.getValue().dtype(), e.getKey());
+                    assertTrue(((CpuStorage) e.getValue().storage()).isMapped(), e.getKey() + " is mapped");
+                }
+                List<Generated> gotGreedy = TextGeneration.generate(mapped, prompts, greedy);
+                List<Generated> gotSampled = TextGeneration.generate(mapped, prompts, sampled);
+                for (int i = 0; i < prompts.size(); i++) {
+                    assertArrayEquals(wantGreedy.get(i).tokens(), gotGreedy.get(i).tokens(), "greedy row " + i);
+                    assertArrayEquals(wantSampled.get(i).tokens(), gotSampled.get(i).tokens(), "sampled row " + i);
+                    assertArrayEquals(wantSampled.get(i).logProbs(), gotSampled.get(i).logProbs(), 0f, "log-probs row " + i);
+                }
             }
         }
     }

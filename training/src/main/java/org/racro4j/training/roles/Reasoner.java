@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
 import org.racro4j.models.decoder.CausalLM;
-import org.racro4j.models.decoder.CheckpointFiles;
 import org.racro4j.models.tokenizer.Tokenizer;
 import org.racro4j.models.tokenizer.Tokenizers;
 
@@ -33,8 +31,8 @@ public final class Reasoner implements AnswerSource, AutoCloseable {
 
     /**
      * Loads any decoder directory racro4j reads (config.json, safetensors, tokenizer.json, and for chat prompts
-     * the chat template) with its weights in their stored dtype: a frozen BF16 checkpoint stays BF16 (the CPU
-     * matmul reads half weights in place), with no F32 copy.
+     * the chat template) with its weights in their stored dtype ({@link CausalLM#loadFrozen}): a BF16 checkpoint stays
+     * BF16, memory-mapped on the CPU (no heap copy; the matmul reads the half-precision bits in place).
      *
      * @param promptName "words", a paper prompt that reads a caption, or null to choose by the tokenizer
      *                   ({@link ReasonerPrompt#forModel})
@@ -42,9 +40,7 @@ public final class Reasoner implements AnswerSource, AutoCloseable {
     public static Reasoner load(String name, Path dir, Device device, int maxAnswerTokens, String promptName) throws IOException {
         Tokenizer tok = Tokenizers.load(dir.resolve("tokenizer.json"));
         ReasonerPrompt prompt = ReasonerPrompt.forModel(dir, tok, promptName);
-        DType stored = CheckpointFiles.storedDtype(dir);
-        DType dtype = stored == DType.BF16 || stored == DType.F16 ? stored : DType.F32;
-        return new Reasoner(name, CausalLM.load(dir, dtype, device), prompt, maxAnswerTokens);
+        return new Reasoner(name, CausalLM.loadFrozen(dir, device), prompt, maxAnswerTokens);
     }
 
     /**
