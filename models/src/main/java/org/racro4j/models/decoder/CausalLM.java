@@ -55,15 +55,7 @@ public final class CausalLM extends Module {
      * device, converting weights to {@code dtype}.
      */
     public static CausalLM load(Path dir, DType dtype, Device device) throws IOException {
-        DecoderConfig config = checkedConfig(dir);   // before allocating anything of its size
-        CausalLM m = unloaded(config, dtype, device);
-        try {
-            CheckpointFiles.load(dir, m.stateDict(), ignorable(config));
-        } catch (IOException | RuntimeException e) {
-            m.close();
-            throw e;
-        }
-        return m;
+        return load(dir, dtype, device, false);
     }
 
     /**
@@ -72,22 +64,29 @@ public final class CausalLM extends Module {
      * and never copied to the heap; they are then read-only.
      */
     public static CausalLM loadFrozen(Path dir, Device device) throws IOException {
-        DecoderConfig config = checkedConfig(dir);
-        DType stored = CheckpointFiles.storedDtype(dir);
-        DType dtype = stored == DType.BF16 || stored == DType.F16 ? stored : DType.F32;
+        return load(dir, null, device, true);
+    }
+
+    /**
+     * The checkpoint into placeholders of its shape, in {@code dtype} (null: the stored one if BF16 or F16, else F32):
+     * copied, or with {@code map} mapped where it can be.
+     */
+    private static CausalLM load(Path dir, DType dtype, Device device, boolean map) throws IOException {
+        DecoderConfig config = checkedConfig(dir);   // before allocating anything of its size
+        if (dtype == null) {
+            DType stored = CheckpointFiles.storedDtype(dir);
+            dtype = stored == DType.BF16 || stored == DType.F16 ? stored : DType.F32;
+        }
         CausalLM m = unloaded(config, dtype, device);
         try {
-            CheckpointFiles.load(dir, m.stateDict(), ignorable(config), true);
+            // Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers.
+            CheckpointFiles.load(dir, m.stateDict(),
+                    name -> name.endsWith("rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals("lm_head.weight")), map);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
         }
         return m;
-    }
-
-    /** Tied checkpoints sometimes still carry lm_head.weight; old Llama ones carry rotary inv_freq buffers. */
-    private static java.util.function.Predicate<String> ignorable(DecoderConfig config) {
-        return name -> name.endsWith("rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals("lm_head.weight"));
     }
 
     /**

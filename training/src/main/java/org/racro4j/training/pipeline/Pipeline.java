@@ -72,6 +72,7 @@ public final class Pipeline {
     private final RunConfig cfg;
     private final Path out;
     private final Device device;
+    private final RunTasks dataset;
     private final PrintWriter console;
     private final Map<String, Double> stageSeconds = new ConcurrentHashMap<>();
     private ModelStore models;
@@ -81,10 +82,12 @@ public final class Pipeline {
     private CaptionerPrompt captionerPrompt;
     private ResumableStages stages;
 
-    private Pipeline(RunConfig cfg, Path out, Device device, PrintWriter console) {
+    /** @param dataset a dataset's tasks as the check read them, or null: the built-in tasks, made as the run starts */
+    private Pipeline(RunConfig cfg, Path out, Checked checked, PrintWriter console) {
         this.cfg = cfg;
         this.out = out;
-        this.device = device;
+        this.device = checked.device();
+        this.dataset = checked.dataset();
         this.console = console;
     }
 
@@ -98,12 +101,12 @@ public final class Pipeline {
      * the folder is locked for this process, and must be new, empty or a failed start (see {@link NewRunFolder}).
      */
     public static ObjectNode start(RunConfig cfg, Path out, PrintWriter console) throws IOException {
-        Device device = preflight(cfg, "config");
+        Checked checked = check(cfg, "config");
         NewRunFolder.check(out);
         try (RunLock lock = RunLock.acquire(out)) {
             NewRunFolder.prepare(out, console);
             AtomicFiles.writeString(out.resolve("config.yaml"), ConfigLoader.toYaml(cfg));
-            return new Pipeline(cfg, out, device, console).run(false);
+            return new Pipeline(cfg, out, checked, console).run(false);
         }
     }
 
@@ -117,8 +120,7 @@ public final class Pipeline {
         if (!Files.isRegularFile(saved)) throw new IOException(out + ": nothing to resume (no config.yaml); start a run there without --resume");
         try (RunLock lock = RunLock.acquire(out)) {
             RunConfig cfg = ConfigLoader.load(saved, device);
-            Device d = preflight(cfg, saved.toString());
-            return new Pipeline(cfg, out, d, console).run(true);
+            return new Pipeline(cfg, out, check(cfg, saved.toString()), console).run(true);
         }
     }
 
@@ -127,19 +129,31 @@ public final class Pipeline {
      * patch size does not divide; the task mix; the device), checked before anything is created or trained.
      */
     static Device preflight(RunConfig cfg, String where) {
+        return check(cfg, where).device();
+    }
+
+    /** A checked config's device, and a dataset's tasks when the check read them (null for the built-in tasks). */
+    record Checked(Device device, RunTasks dataset) {}
+
+    /** {@link #preflight}, keeping the dataset the check of its words read, so that the run does not read it again. */
+    private static Checked check(RunConfig cfg, String where) {
+        RunTasks dataset = null;
         try {
             RunTasks.mix(cfg);
             WordLevelTokenizer tok = TaskTokenizer.create();
             checkReasoner(cfg.reasoner(), "reasoner", tok);
             if (cfg.swapReasoner() != null) checkReasoner(cfg.swapReasoner(), "swap_reasoner", tok);
             checkCaptioner(cfg, visionConfig(cfg), tok);
-            if (cfg.tasks().fromJsonl()) checkDatasetWords(cfg, tok);
+            if (cfg.tasks().fromJsonl()) {
+                dataset = RunTasks.of(cfg);
+                checkDatasetWords(cfg, dataset, tok);
+            }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
         Device device = Device.of(cfg.device());
         device.backend();   // fail now, with the reason, if the device cannot be used
-        return device;
+        return new Checked(device, dataset);
     }
 
     /** A reasoner to train must have a shape the tasks' vocabulary fits; a checkpoint must be readable as one. */
@@ -179,8 +193,7 @@ public final class Pipeline {
      * A dataset's items must be read as written: a word the captioner's or a reasoner's tokenizer does not know would
      * be {@code <unk>}, and the run would train on other questions than the dataset's. Refused, naming the words.
      */
-    private static void checkDatasetWords(RunConfig cfg, WordLevelTokenizer tok) {
-        RunTasks tasks = RunTasks.of(cfg);
+    private static void checkDatasetWords(RunConfig cfg, RunTasks tasks, WordLevelTokenizer tok) {
         List<TaskItem> items = new ArrayList<>(tasks.train());
         items.addAll(tasks.test());
         List<String> gold = Evaluator.gold(items);
@@ -224,7 +237,7 @@ public final class Pipeline {
         try {
             say("racro4j %s run in %s on %s (%s)", cfg.rl().algorithm(), out, device, resume ? "resumed; done: " + stages.done() : "new");
             long t = System.nanoTime();
-            RunTasks tasks = RunTasks.of(cfg);
+            RunTasks tasks = dataset != null ? dataset : RunTasks.of(cfg);   // a dataset was read by the check already
             List<TaskItem> train = tasks.train();
             List<TaskItem> test = tasks.test();
             WordLevelTokenizer tok = TaskTokenizer.create();
