@@ -1,8 +1,14 @@
 package org.racro4j.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.SplittableRandom;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +80,49 @@ class LaneExpTest {
         for (int i = 0; i < n; i++) {
             assertSameBits((float) Math.exp(x[i] - 1.5f), e[i], "in-place exp at " + i);
             assertSameBits(CpuMath.sigmoid(x[i]), s[i], "in-place sigmoid at " + i);
+        }
+    }
+
+    /** sure() may pass a lane only when every double within 2^-46 of it rounds to one float, and passes most lanes. */
+    @Test
+    void sureOnlyWhereEveryNearbyDoubleRoundsToTheSameFloat() {
+        VectorSpecies<Double> d = DoubleVector.SPECIES_PREFERRED;
+        SplittableRandom rnd = new SplittableRandom(97);
+        int passed = 0;
+        int tried = 0;
+        for (int trial = 0; trial < 4000; trial++) {
+            // a float rounding boundary (the midpoint of two adjacent floats), normal, subnormal or past the largest
+            float f = switch (trial % 4) {
+                case 0 -> Float.intBitsToFloat(rnd.nextInt(0x00800000, 0x7f800000));
+                case 1 -> Float.intBitsToFloat(rnd.nextInt(1, 0x00800000));
+                case 2 -> Float.intBitsToFloat(0x00800000 + rnd.nextInt(-3, 3));
+                default -> rnd.nextBoolean() ? Float.MAX_VALUE : Math.nextDown(Float.MAX_VALUE);
+            };
+            double mid = (double) f + (double) Math.ulp(f) / 2;
+            long offset = rnd.nextLong(-1200, 1200);
+            double v = Double.longBitsToDouble(Double.doubleToRawLongBits(mid) + offset);
+            double[] lanes = new double[d.length()];
+            java.util.Arrays.fill(lanes, 1.5);
+            lanes[rnd.nextInt(lanes.length)] = v;
+            boolean sure = LaneExp.sure(DoubleVector.fromArray(d, lanes, 0));
+            boolean oneFloat = (float) (v * (1 - 0x1p-46)) == (float) (v * (1 + 0x1p-46));
+            if (sure && !oneFloat) fail("sure for " + v + " (" + offset + " ulps from the boundary above " + f + ")");
+            if (Math.abs(offset) > 300 && Math.abs(f) >= Float.MIN_NORMAL) {
+                tried++;
+                if (sure) passed++;
+            }
+        }
+        assertTrue(passed == tried && tried > 500, passed + " of " + tried + " lanes far from a boundary were sure");
+        for (double v : new double[] {Double.NaN, -Double.NaN, Double.longBitsToDouble(0xfff8000000000001L), 1e-40, 0x1p-150, 0x1p-149}) {
+            double[] lanes = new double[d.length()];
+            java.util.Arrays.fill(lanes, 0.75);
+            lanes[lanes.length - 1] = v;
+            assertFalse(LaneExp.sure(DoubleVector.fromArray(d, lanes, 0)), "sure for " + v);
+        }
+        for (double v : new double[] {0, 1e-60, 0x1p-152, 0.25, 7.5}) {
+            double[] lanes = new double[d.length()];
+            java.util.Arrays.fill(lanes, v);
+            assertTrue(LaneExp.sure(DoubleVector.fromArray(d, lanes, 0)), "not sure for " + v);
         }
     }
 
