@@ -162,7 +162,7 @@ final class CpuElementwise {
                 case NEG -> -v;
                 case ABS -> Math.abs(v);
                 case SIGN -> Math.signum(v);
-                case EXP -> (float) Math.exp(v);
+                case EXP -> CpuMath.exp(v);
                 case LOG -> (float) Math.log(v);
                 case SQRT -> (float) Math.sqrt(v);
                 case RSQRT -> (float) (1.0 / Math.sqrt(v));

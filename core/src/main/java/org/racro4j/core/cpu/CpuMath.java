@@ -63,8 +63,51 @@ final class CpuMath {
         return Math.copySign(r, x);
     }
 
+    /** exp's argument is clamped to this range first: below it the float result is 0, above it infinity. */
+    static final float EXP_LOW = -150f;
+    static final float EXP_HIGH = 100f;
+    static final float LOG2E = 1.44269504088896341f;
+    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer, left in the low mantissa bits. */
+    static final float EXP_SHIFTER = 0x1.8p23f;
+    static final int EXP_SHIFTER_BITS = Float.floatToRawIntBits(EXP_SHIFTER);
+    /** ln 2 in two parts: the first has 9 significant bits, so k * LN2_HI is exact for the k that occur. */
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
+    /** Cephes' expf polynomial on |r| <= ln2 / 2: exp(r) = 1 + r + r^2 (P0 r^5 + ... + P5). */
+    static final float EXP_P0 = 1.9875691500e-4f;
+    static final float EXP_P1 = 1.3981999507e-3f;
+    static final float EXP_P2 = 8.3334519073e-3f;
+    static final float EXP_P3 = 4.1665795894e-2f;
+    static final float EXP_P4 = 1.6666665459e-1f;
+    static final float EXP_P5 = 5.0000001201e-1f;
+
+    /**
+     * e^x in float arithmetic, within 2 ulps of the exact value (CpuMathExpTest measures it). {@link LaneExp} does the same
+     * operations in vector lanes (fused multiply-adds are exactly rounded either way), so the CPU's exps have the
+     * same bits on either path; a float exp in 16 lanes costs a fraction of Math.exp's double one. x = k ln2 + r with
+     * k = round(x log2 e), and 2^k is applied in two halves so that results in the subnormal range are rounded once.
+     */
+    static float exp(float x) {
+        x = Math.min(Math.max(x, EXP_LOW), EXP_HIGH);
+        float t = Math.fma(x, LOG2E, EXP_SHIFTER);
+        float k = t - EXP_SHIFTER;
+        float r = Math.fma(k, -LN2_HI, x);
+        r = Math.fma(k, -LN2_LO, r);
+        float p = Math.fma(EXP_P0, r, EXP_P1);
+        p = Math.fma(p, r, EXP_P2);
+        p = Math.fma(p, r, EXP_P3);
+        p = Math.fma(p, r, EXP_P4);
+        p = Math.fma(p, r, EXP_P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        int ki = Float.floatToRawIntBits(t) - EXP_SHIFTER_BITS;
+        int k1 = ki >> 1;
+        return y * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((ki - k1 + 127) << 23);
+    }
+
+    /** 1 / (1 + e^-x), as e^-|x| / (1 + e^-|x|) for negative x: no overflow, and tiny results keep their bits. */
     static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
+        float e = exp(-Math.abs(x));
+        return (x >= 0 ? 1f : e) / (1f + e);
     }
 
     static float geluTanh(float x) {

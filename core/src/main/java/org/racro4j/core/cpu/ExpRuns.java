@@ -7,13 +7,13 @@ package org.racro4j.core.cpu;
 final class ExpRuns {
     private ExpRuns() {}
 
-    /** o[oo + i] = (float) Math.exp(x[xo + i] - shift) for i in [0, n), the subtraction in float; o may be x. */
+    /** o[oo + i] = CpuMath.exp(x[xo + i] - shift) for i in [0, n); o may be x. */
     static void exp(float[] x, int xo, float shift, float[] o, int oo, int n) {
         if (VectorApi.ENABLED) {
             LaneExp.exp(x, xo, shift, o, oo, n);
             return;
         }
-        for (int i = 0; i < n; i++) o[oo + i] = (float) Math.exp(x[xo + i] - shift);
+        for (int i = 0; i < n; i++) o[oo + i] = CpuMath.exp(x[xo + i] - shift);
     }
 
     /** o[oo + i] = CpuMath.sigmoid(x[xo + i]) for i in [0, n); o may be x. */
@@ -25,7 +25,7 @@ final class ExpRuns {
         for (int i = 0; i < n; i++) o[oo + i] = CpuMath.sigmoid(x[xo + i]);
     }
 
-    /** o[oo + i] = CpuMath.silu(x[xo + i]) for i in [0, n); o must not be x. */
+    /** o[oo + i] = CpuMath.silu(x[xo + i]) for i in [0, n); o may be x. */
     static void silu(float[] x, int xo, float[] o, int oo, int n) {
         if (VectorApi.ENABLED) {
             LaneExp.silu(x, xo, o, oo, n);
@@ -34,7 +34,7 @@ final class ExpRuns {
         for (int i = 0; i < n; i++) o[oo + i] = CpuMath.silu(x[xo + i]);
     }
 
-    /** o[oo + i] = CpuMath.siluGrad(x[xo + i]) for i in [0, n); o must not be x. */
+    /** o[oo + i] = CpuMath.siluGrad(x[xo + i]) for i in [0, n); o may be x. */
     static void siluGrad(float[] x, int xo, float[] o, int oo, int n) {
         if (VectorApi.ENABLED) {
             LaneExp.siluGrad(x, xo, o, oo, n);

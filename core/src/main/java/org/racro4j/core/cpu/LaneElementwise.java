@@ -58,14 +58,8 @@ final class LaneElementwise {
             // exp and the sigmoid family through LaneExp, which gives exactly the scalar loop's bits
             case EXP -> LaneExp.exp(x, xo, 0f, o, oo, n);
             case SIGMOID -> LaneExp.sigmoid(x, xo, o, oo, n);
-            case SILU -> {
-                if (x == o) return false;   // in place: the sigmoid would overwrite the x still needed
-                LaneExp.silu(x, xo, o, oo, n);
-            }
-            case SILU_GRAD -> {
-                if (x == o) return false;
-                LaneExp.siluGrad(x, xo, o, oo, n);
-            }
+            case SILU -> LaneExp.silu(x, xo, o, oo, n);
+            case SILU_GRAD -> LaneExp.siluGrad(x, xo, o, oo, n);
             default -> {
                 return false;
             }
