@@ -286,12 +286,15 @@ final class CpuRows {
         int tstride = target.dim() == 0 ? 0 : target.stride(0);
         for (int r = 0; r < rows; r++) checkTarget(Floats.index(ts, to + r * tstride), ignoreIndex, v, r);
         Parallel.range(rows, grain(v), (r0, r1) -> {
+            float[] e = scratch(v);
             for (int r = r0; r < r1; r++) {
                 int b = lo + r * v;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < v; j++) max = Math.max(max, ls[b + j]);
+                // log-sum-exp as log-softmax has it: the exps in lanes, their sum in order
+                ExpRuns.exp(ls, b, max, e, 0, v);
                 double sum = 0;
-                for (int j = 0; j < v; j++) sum += Math.exp(ls[b + j] - max);
+                for (int j = 0; j < v; j++) sum += e[j];
                 float l = max + (float) Math.log(sum);
                 lses[lse.offset() + r] = l;
                 long t = Floats.index(ts, to + r * tstride);
