@@ -178,7 +178,7 @@ class HalfWeightMatmulTest {
 
     @Test
     void productsLargeEnoughToSplitOverThreads() {
-        // Above 2^24 multiply-adds the CPU splits one product over its threads: the dot path by columns (each thread
+        // Above 2^22 multiply-adds the CPU splits one product over its threads: the dot path by columns (each thread
         // widening its own columns), the packed path by row blocks and panel runs.
         Random r = new Random(19);
         for (int m : new int[] {8, 67}) {

@@ -48,8 +48,8 @@ import org.racro4j.core.Tensor;
  *
  * <p>Parallelism: a batch of at least as many matrices as threads is split over matrices (each one runs the
  * serial path, no barriers); otherwise one matrix at a time is split into (row block x B-panel run) tasks,
- * with the row blocks sized so the count divides evenly over the threads. Problems under 2^24 multiply-adds
- * run on the calling thread: waking the pool costs more than it saves (see PARALLEL_MIN_MNK).
+ * with the row blocks sized so the count divides evenly over the threads. Problems under 2^22 multiply-adds
+ * run on the calling thread: splitting them costs more than it saves (see PARALLEL_MIN_MNK).
  */
 final class CpuMatmul {
     static final int KC = 512;
@@ -90,14 +90,15 @@ final class CpuMatmul {
      */
     static final int DIRECT_MAX_N = 128;
     /**
-     * M N K below which one matmul (or a whole batch) runs single-threaded: 2^24 multiply-adds, ~80 us on one
-     * core here. On this VM a Parallel.range round trip costs 60-150 us (measured with a 2-part region of
-     * 30 us parts taking 93-107 us: the parked pool threads' virtual CPUs must be woken), so 256^3 ran at the
-     * same 200 GFLOP/s on one or two threads, and batched attention (64 x 48^3) faster on one. Bare metal wakes
-     * threads ~10x faster and could split smaller problems profitably. (Measured with the old fork-join ranges;
-     * with RangeHelpers a 2-part region of 70 us parts takes 75-80 us, yet 2^21 here left 30 RL steps as fast.)
+     * M N K below which one matmul (or a whole batch) runs single-threaded: 2^22 multiply-adds, ~20 us on one core
+     * here. It was 2^24 while a Parallel.range woke parked fork-join threads (60-150 us a round trip on this VM);
+     * RangeHelpers' spinning helpers split a 2-part region of 70 us parts in 75-80 us. Measured with
+     * {@code bench train-step} on 2 threads, 6 runs each: 2^22 gave 8.7-11.7 ms a step at the small report shape
+     * (2^24: 8.6-12.8, 2^23: 10.7-14.1) and 102-113 ms at the larger one (2^24: 112-127, 2^23: 109-136), and
+     * {@code bench rollout} of 64 rows in groups of 8 at the larger shape decoded 10.5-11.2k tokens/s (2^24:
+     * 9.0-9.9k); 2^21 was slower again (11.9-12.3 and 116-120 ms).
      */
-    private static final long PARALLEL_MIN_MNK = 1L << 24;
+    private static final long PARALLEL_MIN_MNK = 1L << 22;
 
     private CpuMatmul() {}
 

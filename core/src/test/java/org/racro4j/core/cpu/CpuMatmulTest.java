@@ -227,7 +227,7 @@ class CpuMatmulTest {
 
     @Test
     void largeProblemsTakeTheParallelPaths() {
-        // Each shape is above the 2^24 multiply-add threshold for splitting over threads, and picks a different
+        // Each shape is above the 2^22 multiply-add threshold for splitting over threads, and picks a different
         // path: dot products (few rows, transposed B), row streaming (<= 4 rows, row-major B), in-place B with
         // the panels split over threads (5-8 rows), packed with K and N edges, and a batch split over threads.
         Random r = new Random(29);

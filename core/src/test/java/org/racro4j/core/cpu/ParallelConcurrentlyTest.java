@@ -193,7 +193,7 @@ class ParallelConcurrentlyTest {
     }
 
     /**
-     * A matmul big enough (6e7 multiply-adds, over CpuMatmul's 2^24; awkward sizes) to be split across the pool outside a job gives the same
+     * A matmul big enough (6e7 multiply-adds, over CpuMatmul's 2^22; awkward sizes) to be split across the pool outside a job gives the same
      * bits inside a job while the T - 1 other workers are held by jobs waiting for it (so it runs serially there).
      */
     static void checkAMatmulGivesTheSameBitsInsideAJob() throws Exception {
