@@ -82,10 +82,11 @@ final class CpuMath {
     static final float EXP_P5 = 5.0000001201e-1f;
 
     /**
-     * e^x in float arithmetic, within 2 ulps of the exact value (CpuMathExpTest measures it). {@link LaneExp} does the same
-     * operations in vector lanes (fused multiply-adds are exactly rounded either way), so the CPU's exps have the
-     * same bits on either path; a float exp in 16 lanes costs a fraction of Math.exp's double one. x = k ln2 + r with
-     * k = round(x log2 e), and 2^k is applied in two halves so that results in the subnormal range are rounded once.
+     * e^x in float arithmetic, within 2 ulps of the exact value (CpuMathExpTest measures it). {@link LaneExp} does
+     * the same operations in vector lanes (fused multiply-adds are exactly rounded either way), so the CPU's exps
+     * have the same bits on either path; a float exp in 16 lanes costs a fraction of Math.exp's double one.
+     * x = k ln2 + r with k = round(x log2 e), and 2^k is applied in two halves so that results in the subnormal range
+     * are rounded once.
      */
     static float exp(float x) {
         x = Math.min(Math.max(x, EXP_LOW), EXP_HIGH);
