@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import org.racro4j.bench.jmh.JmhSuite;
 
 @Command(name = "jmh", mixinStandardHelpOptions = true,
-        description = "Runs the JMH suites of org.racro4j.bench.jmh (matmul, softmax, norms, attention, AdamW, per-op overhead) "
+        description = "Runs the JMH suites of org.racro4j.bench.jmh (matmul, softmax, norms, exp and activations, attention, AdamW, per-op overhead) "
                 + "and prints one JSON line per result on stdout; JMH's progress goes to stderr.")
 final class BenchJmhCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "REGEX", description = "Benchmarks to run (JMH regexes, e.g. SoftmaxJmh). Default: all.")
