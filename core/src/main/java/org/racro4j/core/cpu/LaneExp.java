@@ -34,6 +34,13 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class LaneExp {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** The functions of {@link #sigmoidFamily}. */
+    private static final int SIGMOID = 0;
+    private static final int SILU = 1;
+    private static final int SILU_GRAD = 2;
+    /** Elements per pass through the scratch block (1 KiB: it stays in the L1 cache). */
+    private static final int BLOCK = 256;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     private LaneExp() {}
 
@@ -76,13 +83,6 @@ final class LaneExp {
     static void siluGrad(float[] x, int xo, float[] o, int oo, int n) {
         sigmoidFamily(SILU_GRAD, x, xo, o, oo, n);
     }
-
-    private static final int SIGMOID = 0;
-    private static final int SILU = 1;
-    private static final int SILU_GRAD = 2;
-    /** Elements per pass through the scratch block (1 KiB: it stays in the L1 cache). */
-    private static final int BLOCK = 256;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     /** One of the sigmoid family over [0, n), a block at a time: e = exp(-|x|) into scratch, then the function of x and e. */
     private static void sigmoidFamily(int function, float[] x, int xo, float[] o, int oo, int n) {
