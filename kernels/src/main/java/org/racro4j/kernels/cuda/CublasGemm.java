@@ -20,6 +20,16 @@ import org.racro4j.core.DType;
  * load, {@link #open} returns null with the reason in {@code whyNot} and the backend uses its own tiled kernel.
  */
 final class CublasGemm implements AutoCloseable {
+    /** A cuBLAS call that returned an error status (a cublasStatus, not a CUresult). */
+    static final class Failure extends RuntimeException {
+        final int status;
+
+        Failure(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+    }
+
     private final cublasHandle handle;
     private final String description;
 
@@ -97,7 +107,7 @@ final class CublasGemm implements AutoCloseable {
                 CudaDriver.pointer(c), type, l.ldc(), l.strideC(),
                 batch, cublasComputeType.CUBLAS_COMPUTE_32F, cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
         if (st != cublasStatus.CUBLAS_STATUS_SUCCESS) {
-            throw new CudaException("cublasGemmStridedBatchedEx(" + dtype + ", m=" + l.m() + " n=" + l.n() + " k=" + l.k() + " batch="
+            throw new Failure("cublasGemmStridedBatchedEx(" + dtype + ", m=" + l.m() + " n=" + l.n() + " k=" + l.k() + " batch="
                     + batch + ") failed: " + cublasStatus.stringFor(st), st);
         }
     }

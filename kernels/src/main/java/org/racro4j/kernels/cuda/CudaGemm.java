@@ -20,6 +20,10 @@ import org.racro4j.core.Tensor;
  * compiles but computes garbage on hardware it was never run on. {@code -Dracro4j.cuda.gemmCheck=false} skips it.
  * Nothing is qualified while a graph is being captured (that would need a host round trip): unqualified kernels
  * are passed over then.
+ *
+ * <p>A rung that fails to run a product hands it to the next one as {@link GemmFallback} decides: a failed cuBLAS
+ * call also switches cuBLAS off for the process (the reason is in {@link #report()}), a sticky CUDA fault or a hung
+ * kernel is rethrown.
  */
 final class CudaGemm {
     static final String PROP_CHECK = "racro4j.cuda.gemmCheck";
@@ -37,7 +41,10 @@ final class CudaGemm {
     private final CudaDevice gpu;
     private final CublasGemm cublas;
     private final TensorMapSpec.Encoder tma;
-    private final GemmPlan.Device caps;
+    /** What the device offers; loses cuBLAS when a cuBLAS product fails. */
+    private volatile GemmPlan.Device caps;
+    /** Why cuBLAS was switched off after a failure, or null. */
+    private volatile String cublasOff;
     private final GemmPlan.Rung preferred;
     private final boolean tf32;
     private final boolean check;
@@ -67,7 +74,7 @@ final class CudaGemm {
     String describe(DType dtype) {
         List<String> names = new ArrayList<>();
         for (GemmPlan.Rung r : GemmPlan.order(dtype, caps, preferred, tf32)) names.add(r.name().toLowerCase());
-        return String.join(" > ", names);
+        return String.join(" > ", names) + (cublasOff == null ? "" : " (cublas disabled after a failure, see gemmReport)");
     }
 
     /** What was run last and which kernels failed their check. */
@@ -75,6 +82,7 @@ final class CudaGemm {
         StringBuilder sb = new StringBuilder();
         GemmPlan.Choice c = last;
         sb.append("last product on ").append(c == null ? "(none yet)" : c.describe());
+        if (cublasOff != null) sb.append("; cublas disabled: ").append(cublasOff);
         verdicts.forEach((k, why) -> sb.append("; ").append(k).append(" disabled: ").append(why));
         return sb.toString();
     }
@@ -100,20 +108,18 @@ final class CudaGemm {
         } else {
             choices = GemmPlan.candidates(p, caps, preferred, tf32);
         }
-        RuntimeException firstFailure = null;
-        for (GemmPlan.Choice c : choices) {
-            if (only == null && !trusted(c)) continue;
-            try {
-                launch(c, p, ep);
-                last = c;
-                return c;
-            } catch (IllegalArgumentException | CudaException e) {
-                // A tensor map the driver refuses (strides it cannot express): the next rung takes the product.
-                if (c.rung() != GemmPlan.Rung.WGMMA || only != null) throw e;
-                if (firstFailure == null) firstFailure = e;
-            }
-        }
-        throw firstFailure != null ? firstFailure : new IllegalStateException("no GEMM kernel can run " + p);
+        return GemmFallback.runFirst(choices, only != null, c -> only != null || trusted(c), c -> {
+            launch(c, p, ep);
+            last = c;
+        }, this::disableCublas, p::toString);
+    }
+
+    /** Takes cuBLAS off the ladder for the rest of the process (the first reason is kept). */
+    synchronized void disableCublas(String why) {
+        if (cublasOff != null) return;
+        cublasOff = why;
+        GemmPlan.Device d = caps;
+        caps = new GemmPlan.Device(d.major(), d.minor(), d.multiprocessors(), false, d.tensorMaps());
     }
 
     /** Launches choice c for problem p. */
@@ -151,9 +157,9 @@ final class CudaGemm {
         String why;
         try {
             why = qualify(c);
-        } catch (KernelHang e) {
-            throw e;   // the stream is stuck behind it: nothing after it would run either
         } catch (RuntimeException e) {
+            // A hang or a sticky fault: the stream or context is dead behind it, nothing after it would run either.
+            if (GemmFallback.stickyFault(e)) throw e;
             why = "its check failed to run: " + e;
         }
         if (why != null) verdicts.put(c.kernel(), why);
