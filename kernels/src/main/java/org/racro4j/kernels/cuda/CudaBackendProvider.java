@@ -115,6 +115,15 @@ public final class CudaBackendProvider implements BackendProvider {
         CudaDevice gpu = new CudaDevice(index, compiler, compilerDescription, CubinCache.standard());
         StringBuilder whyNot = new StringBuilder();
         CublasGemm cublas = CublasGemm.open(libs.findCublas(), new cudaStream_t(gpu.stream), whyNot);
+        // A cuBLAS that loads may still fail or compute garbage (JCublas 12 runs on CUDA 13's libcublas): try it once.
+        if (cublas != null && !"false".equalsIgnoreCase(System.getProperty(CudaGemm.PROP_CHECK))) {
+            String bad = CublasSmoke.run(cublas, gpu);
+            if (bad != null) {
+                cublas.close();
+                cublas = null;
+                whyNot.append("cuBLAS loaded but ").append(bad);
+            }
+        }
         // TMA descriptors only matter on Hopper (the wgmma GEMM); elsewhere the encoder is never looked up.
         StringBuilder tmaWhyNot = new StringBuilder();
         TensorMapSpec.Encoder tma = gpu.major >= 9 ? TensorMapSpec.Encoder.open(p.libcuda(), tmaWhyNot) : null;
