@@ -177,7 +177,55 @@ final class CudaAttention {
         }
     }
 
+    /** A tensor as the launch checks see it: dtype, shape and element strides (no device needed). */
+    record Operand(DType dtype, int[] shape, int[] strides) {
+        static Operand of(Tensor t) {
+            return t == null ? null : new Operand(t.dtype(), t.shape(), t.strides());
+        }
+
+        @Override
+        public String toString() {
+            return dtype + " " + java.util.Arrays.toString(shape) + " strides " + java.util.Arrays.toString(strides);
+        }
+    }
+
+    /**
+     * What attn_decode reads, checked before anything is queued, so that a tensor it would misread is refused with
+     * a message instead: q [B, Hq, 1, D] with unit stride along D (it reads element d of a head at b q_b + h q_h + d);
+     * kCache and vCache [B, Hkv, C, D] alike, Hq a multiple of Hkv (their D stride may be anything: a copy is
+     * made); lengths [B] of I32 (it reads int32, an I64 tensor would be read as twice as many wrong lengths); keyMask
+     * null or [B, C]; out [B, Hq, 1, D]; q, the caches and out of one dtype the kernel exists for.
+     */
+    static void checkDecode(Operand q, Operand k, Operand v, Operand lengths, Operand keyMask, Operand out) {
+        if (q.shape().length != 4 || q.shape()[2] != 1) throw decodeRefused("q", q, "[B, Hq, 1, D]");
+        int b = q.shape()[0], hq = q.shape()[1], d = q.shape()[3];
+        if (!supportsDecode(q.dtype(), d)) throw decodeRefused("q", q, "F32, BF16 or F16 with head dim 64 or 128");
+        if (q.strides()[3] != 1) throw decodeRefused("q", q, "unit-strided along D (the kernel reads each head's D elements in a row)");
+        String cache = "[B=" + b + ", Hkv, C, D=" + d + "] of " + q.dtype() + " with Hq=" + hq + " a multiple of Hkv";
+        if (k.shape().length != 4 || k.shape()[0] != b || k.shape()[3] != d || k.shape()[1] <= 0 || hq % k.shape()[1] != 0
+                || k.dtype() != q.dtype()) {
+            throw decodeRefused("kCache", k, cache);
+        }
+        if (!java.util.Arrays.equals(v.shape(), k.shape()) || v.dtype() != q.dtype()) {
+            throw decodeRefused("vCache", v, "the shape of kCache " + java.util.Arrays.toString(k.shape()) + " and dtype " + q.dtype());
+        }
+        if (lengths.dtype() != DType.I32) throw decodeRefused("lengths", lengths, "I32 (the kernel reads 32-bit lengths)");
+        if (lengths.shape().length != 1 || lengths.shape()[0] != b) throw decodeRefused("lengths", lengths, "[B=" + b + "]");
+        int c = k.shape()[2];
+        if (keyMask != null && (keyMask.shape().length != 2 || keyMask.shape()[0] != b || keyMask.shape()[1] != c)) {
+            throw decodeRefused("keyMask", keyMask, "null or [B=" + b + ", C=" + c + "]");
+        }
+        if (!java.util.Arrays.equals(out.shape(), new int[] {b, hq, 1, d}) || out.dtype() != q.dtype()) {
+            throw decodeRefused("out", out, "[" + b + ", " + hq + ", 1, " + d + "] of " + q.dtype());
+        }
+    }
+
+    private static IllegalArgumentException decodeRefused(String tensor, Operand got, String expected) {
+        return new IllegalArgumentException("attn_decode: " + tensor + " must be " + expected + ", got " + got);
+    }
+
     void decode(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
+        checkDecode(Operand.of(q), Operand.of(kCache), Operand.of(vCache), Operand.of(lengths), Operand.of(keyMask), Operand.of(out));
         int bsz = q.size(0), hq = q.size(1), d = q.size(3), hkv = kCache.size(1), c = kCache.size(2);
         if (bsz == 0 || hq == 0) return;
         List<Tensor> temps = new ArrayList<>();

@@ -1,7 +1,9 @@
 package org.racro4j.kernels.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -64,5 +66,65 @@ class CudaAttentionTest {
         // Groups above 16 run in rounds of 16.
         assertEquals(CudaAttention.decodeSharedBytes(16, 128, 512), CudaAttention.decodeSharedBytes(40, 128, 512));
         assertTrue(CudaAttention.decodeSharedBytes(16, 128, 512) < 227 * 1024);
+    }
+
+    // ------------------------------------------------------------------------------------------ decode's checks
+
+    private static CudaAttention.Operand contiguous(DType dt, int... shape) {
+        int[] strides = new int[shape.length];
+        int s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            strides[i] = s;
+            s *= shape[i];
+        }
+        return new CudaAttention.Operand(dt, shape, strides);
+    }
+
+    /** Qwen2-0.5B-like decode: B 3, Hq 14, Hkv 2, C 40, D 64. */
+    private static final CudaAttention.Operand Q = contiguous(DType.BF16, 3, 14, 1, 64);
+    private static final CudaAttention.Operand K = contiguous(DType.BF16, 3, 2, 40, 64);
+    private static final CudaAttention.Operand LENGTHS = contiguous(DType.I32, 3);
+    private static final CudaAttention.Operand MASK = contiguous(DType.F32, 3, 40);
+    private static final CudaAttention.Operand OUT = contiguous(DType.BF16, 3, 14, 1, 64);
+
+    private static String refusal(CudaAttention.Operand q, CudaAttention.Operand k, CudaAttention.Operand v, CudaAttention.Operand lengths,
+                                  CudaAttention.Operand mask, CudaAttention.Operand out) {
+        return assertThrows(IllegalArgumentException.class, () -> CudaAttention.checkDecode(q, k, v, lengths, mask, out)).getMessage();
+    }
+
+    @Test
+    void decodeAcceptsWhatItsKernelReads() {
+        assertDoesNotThrow(() -> CudaAttention.checkDecode(Q, K, K, LENGTHS, MASK, OUT));
+        assertDoesNotThrow(() -> CudaAttention.checkDecode(Q, K, K, LENGTHS, null, OUT));
+        // A query sliced from a wider projection (head stride 3 D, batch stride larger still) is read through its strides.
+        CudaAttention.Operand sliced = new CudaAttention.Operand(DType.BF16, new int[] {3, 14, 1, 64}, new int[] {14 * 192, 192, 192, 1});
+        assertDoesNotThrow(() -> CudaAttention.checkDecode(sliced, K, K, LENGTHS, MASK, OUT));
+        // A cache transposed in D is copied by decode, not refused.
+        CudaAttention.Operand kT = new CudaAttention.Operand(DType.BF16, new int[] {3, 2, 40, 64}, new int[] {5120, 2560, 1, 40});
+        assertDoesNotThrow(() -> CudaAttention.checkDecode(Q, kT, K, LENGTHS, MASK, OUT));
+    }
+
+    @Test
+    void decodeRefusesAQueryItWouldMisread() {
+        CudaAttention.Operand strided = new CudaAttention.Operand(DType.BF16, new int[] {3, 14, 1, 64}, new int[] {14 * 128, 128, 128, 2});
+        String why = refusal(strided, K, K, LENGTHS, MASK, OUT);
+        assertTrue(why.startsWith("attn_decode: q must be unit-strided along D") && why.contains("strides [1792, 128, 128, 2]"), why);
+        assertTrue(refusal(contiguous(DType.BF16, 3, 14, 2, 64), K, K, LENGTHS, MASK, OUT).startsWith("attn_decode: q must be [B, Hq, 1, D]"));
+        assertTrue(refusal(contiguous(DType.BF16, 3, 14, 1, 80), K, K, LENGTHS, MASK, OUT).contains("head dim 64 or 128"));
+    }
+
+    @Test
+    void decodeRefusesI64LengthsAndMisshapenTensors() {
+        String why = refusal(Q, K, K, contiguous(DType.I64, 3), MASK, OUT);
+        assertTrue(why.startsWith("attn_decode: lengths must be I32") && why.contains("got I64 [3]"), why);
+        assertTrue(refusal(Q, K, K, contiguous(DType.I32, 4), MASK, OUT).startsWith("attn_decode: lengths must be [B=3]"));
+        assertTrue(refusal(Q, contiguous(DType.BF16, 3, 3, 40, 64), contiguous(DType.BF16, 3, 3, 40, 64), LENGTHS, MASK, OUT)
+                .startsWith("attn_decode: kCache must be [B=3, Hkv, C, D=64] of BF16 with Hq=14 a multiple of Hkv"), "14 heads over 3");
+        assertTrue(refusal(Q, contiguous(DType.BF16, 2, 2, 40, 64), contiguous(DType.BF16, 2, 2, 40, 64), LENGTHS, MASK, OUT)
+                .startsWith("attn_decode: kCache"), "batch");
+        assertTrue(refusal(Q, contiguous(DType.F16, 3, 2, 40, 64), K, LENGTHS, MASK, OUT).startsWith("attn_decode: kCache"), "dtype");
+        assertTrue(refusal(Q, K, contiguous(DType.BF16, 3, 2, 41, 64), LENGTHS, MASK, OUT).startsWith("attn_decode: vCache must be the shape"));
+        assertTrue(refusal(Q, K, K, LENGTHS, contiguous(DType.F32, 3, 39), OUT).startsWith("attn_decode: keyMask must be null or [B=3, C=40]"));
+        assertTrue(refusal(Q, K, K, LENGTHS, MASK, contiguous(DType.F32, 3, 14, 1, 64)).startsWith("attn_decode: out must be [3, 14, 1, 64] of BF16"));
     }
 }
