@@ -14,8 +14,9 @@ import org.racro4j.core.Tensor;
  * Runs products on the rung {@link GemmPlan} picks, and checks each tensor-core kernel once before trusting it.
  *
  * <p>The check ("qualification"): the first time a kernel of rung 2 or 3 would run, it computes a small product
- * with the same dtype and operand majorness (several tiles, ragged edges, two batches, padded rows) and the
- * result is compared with the tiled kernel's; a kernel that disagrees is never used again in this process, and
+ * with the same dtype and operand majorness (several tiles, ragged edges, two batches, padded rows, a K that runs
+ * through its ring of pipeline stages more than once, see {@link GemmCheck}) and the result is compared with the
+ * tiled kernel's, element by element and in norm; a kernel that disagrees is never used again in this process, and
  * {@link #report()} says so. It costs a few milliseconds once per kernel and guards against a kernel that
  * compiles but computes garbage on hardware it was never run on. {@code -Dracro4j.cuda.gemmCheck=false} skips it.
  * Nothing is qualified while a graph is being captured (that would need a host round trip): unqualified kernels
