@@ -1,9 +1,6 @@
 package org.racro4j.kernels.cuda;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -21,12 +18,13 @@ import jcuda.driver.JCudaDriver;
 /**
  * One GPU as the backend drives it: the device's primary context (shared with cuBLAS, which uses the runtime
  * API), one stream on which every copy and kernel is queued in order, the caching allocator, pinned staging
- * buffers for host transfers, the compiled kernel modules, and error reporting that names the kernel.
+ * buffers for host transfers, the compiled kernel modules, and error reporting that names the kernel. After a
+ * sticky error (an illegal address in some kernel) the context is dead: {@link DeviceFault} keeps that first cause,
+ * and every later operation is refused with it instead of calling the driver again.
  */
 final class CudaDevice implements AutoCloseable {
     /** Bytes per pinned staging buffer; two of them let a copy into one overlap the DMA of the other. */
     static final int STAGING_BYTES = 8 << 20;
-    private static final int RECENT_LAUNCHES = 8;
 
     final int index;
     final CUdevice device;
@@ -51,13 +49,13 @@ final class CudaDevice implements AutoCloseable {
     private final CUevent[] stagingDone = new CUevent[2];
     private final boolean[] stagingPending = new boolean[2];
 
-    private record Launch(String kernel, LaunchShape shape) {}
-
-    private final ArrayDeque<Launch> recent = new ArrayDeque<>();
+    /** The recent launches, and the first sticky error once one has killed the context. */
+    final DeviceFault fault;
     private volatile boolean closed;
 
     CudaDevice(int index, KernelCompiler compiler, String compilerDescription, CubinCache cache) {
         this.index = index;
+        this.fault = new DeviceFault("cuda:" + index, DeviceFault.launchBlockingFromEnvironment());
         this.device = CudaDriver.device(index);
         this.name = CudaDriver.name(device);
         int[] cc = CudaDriver.computeCapability(device);
@@ -66,18 +64,18 @@ final class CudaDevice implements AutoCloseable {
         this.multiprocessors = CudaDriver.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         this.totalMemory = CudaDriver.totalMemory(device);
         this.context = new CUcontext();
-        CudaException.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(cuda:" + index + ")");
+        check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(cuda:" + index + ")");
         makeCurrent();
         this.stream = new CUstream();
-        CudaException.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-        this.allocator = new CachingAllocator(new DriverMemory(), this::synchronize);
-        CudaException.check(JCudaDriver.cuMemAlloc(errorWordPointer, 8), "cuMemAlloc(8 bytes)");
+        check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        this.allocator = new CachingAllocator(new DriverMemory(), this::synchronizeBeforeRelease);
+        check(JCudaDriver.cuMemAlloc(errorWordPointer, 8), "cuMemAlloc(8 bytes)");
         this.errorWord = errorWordPointer.address();
         this.modules = new KernelModules(compiler, cache, KernelCompiler.Target.forDevice(major, minor));
         this.compilerDescription = compilerDescription;
         for (int k = 0; k < 2; k++) {
             stagingDone[k] = new CUevent();
-            CudaException.check(JCudaDriver.cuEventCreate(stagingDone[k], CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+            check(JCudaDriver.cuEventCreate(stagingDone[k], CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
         }
     }
 
@@ -86,26 +84,50 @@ final class CudaDevice implements AutoCloseable {
                 totalMemory / (double) (1L << 30), modules.target().smName(), compilerDescription);
     }
 
-    /** Binds this device's context to the calling thread unless it already is: every driver call needs it. */
+    /**
+     * Binds this device's context to the calling thread unless it already is: every driver call needs it. Every
+     * operation starts here, so this is where one on a dead context is refused with the first fault.
+     */
     void makeCurrent() {
+        fault.ensureUsable();
         if (CURRENT.get() != this) {
-            CudaException.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
+            check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
             CURRENT.set(this);
         }
+    }
+
+    /** For releasing resources after a fault: binds the context without refusing and without throwing. */
+    private void makeCurrentToRelease() {
+        if (CURRENT.get() != this && JCudaDriver.cuCtxSetCurrent(context) == CUresult.CUDA_SUCCESS) CURRENT.set(this);
+    }
+
+    /** Throws unless rc is CUDA_SUCCESS; a sticky error is recorded as the device's fault. */
+    void check(int rc, String call) {
+        if (rc != CUresult.CUDA_SUCCESS) throw fault.callFailed(call, rc, CudaDriver.errorString(rc), false);
+    }
+
+    /** Checks a call that may report the failure of an earlier, asynchronous kernel: the message lists recent launches. */
+    void checkAsync(int rc, String call) {
+        if (rc != CUresult.CUDA_SUCCESS) throw fault.callFailed(call, rc, CudaDriver.errorString(rc), true);
     }
 
     // ------------------------------------------------------------------------------------------ launches
 
     void launch(String family, String kernel, LaunchShape shape, KernelArgs args) {
         makeCurrent();
-        CUfunction f = modules.function(family, kernel);
+        CUfunction f;
+        try {
+            f = modules.function(family, kernel);
+        } catch (CudaException e) {
+            // Loading a module on a context an earlier kernel killed: record that as the fault, with the launches.
+            if (e.isSticky()) throw fault.callFailed("loading the " + family + " kernels for " + kernel, e.code(), null, true);
+            throw e;
+        }
         if (shape.sharedBytes() > DEFAULT_SHARED_LIMIT) allowSharedMemory(kernel, f, shape.sharedBytes());
         int rc = JCudaDriver.cuLaunchKernel(f, shape.gridX(), shape.gridY(), shape.gridZ(), shape.blockX(), 1, 1,
                 shape.sharedBytes(), stream, args.toKernelParams(), null);
-        remember(kernel, shape);
-        if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaException(CudaException.launchMessage(kernel, shape, rc, CudaDriver.errorString(rc)), rc);
-        }
+        if (rc != CUresult.CUDA_SUCCESS) throw fault.launchFailed(kernel, shape, rc, CudaDriver.errorString(rc));
+        fault.launched(kernel, shape);
     }
 
     /** Dynamic shared memory a block may use without opting in (cudaFuncSetAttribute) first. */
@@ -116,29 +138,9 @@ final class CudaDevice implements AutoCloseable {
     private void allowSharedMemory(String kernel, CUfunction f, int bytes) {
         Integer allowed = sharedAllowed.get(f);
         if (allowed != null && allowed >= bytes) return;
-        CudaException.check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+        check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
                 "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")");
         sharedAllowed.put(f, bytes);
-    }
-
-    private synchronized void remember(String kernel, LaunchShape shape) {
-        if (recent.size() == RECENT_LAUNCHES) recent.removeFirst();
-        recent.addLast(new Launch(kernel, shape));
-    }
-
-    private synchronized String recentLaunches() {
-        if (recent.isEmpty()) return "no kernel was launched yet";
-        List<String> parts = new ArrayList<>();
-        for (Launch l : recent) parts.add(l.kernel() + " " + l.shape());
-        return "most recent launches, newest last: " + String.join("; ", parts);
-    }
-
-    /** Checks a call that may report the failure of an earlier, asynchronous kernel. */
-    void checkAsync(int rc, String call) {
-        if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaException(CudaException.callMessage(call, rc, CudaDriver.errorString(rc)) + " (an earlier kernel may have failed; "
-                    + recentLaunches() + ")", rc);
-        }
     }
 
     void synchronize() {
@@ -147,6 +149,11 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("synchronize");
         hostSyncs.incrementAndGet();
         checkAsync(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /** The allocator's wait before it frees memory: none once the device is closed or dead (freeing is all that is left). */
+    private void synchronizeBeforeRelease() {
+        if (!fault.faulted()) synchronize();
     }
 
     /**
@@ -158,7 +165,7 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("a bounded wait");
         hostSyncs.incrementAndGet();
         CUevent done = new CUevent();
-        CudaException.check(JCudaDriver.cuEventCreate(done, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        check(JCudaDriver.cuEventCreate(done, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
         try {
             checkAsync(JCudaDriver.cuEventRecord(done, stream), "cuEventRecord");
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
@@ -194,6 +201,12 @@ final class CudaDevice implements AutoCloseable {
 
         @Override
         public void free(long address) {
+            if (fault.faulted()) {
+                // Releasing what can be released on a dead context (tensors closed while the fault propagates).
+                makeCurrentToRelease();
+                JCudaDriver.cuMemFree(live.remove(address));
+                return;
+            }
             makeCurrent();
             checkAsync(JCudaDriver.cuMemFree(live.remove(address)), "cuMemFree");
         }
@@ -213,7 +226,7 @@ final class CudaDevice implements AutoCloseable {
     private ByteBuffer staging(int k) {
         if (stagingHost[k] == null) {
             Pointer p = new Pointer();
-            CudaException.check(JCudaDriver.cuMemHostAlloc(p, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
+            check(JCudaDriver.cuMemHostAlloc(p, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
             stagingHost[k] = p;
             stagingView[k] = p.getByteBuffer(0, STAGING_BYTES);
         }
@@ -287,15 +300,15 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("event timing");
         CUevent start = new CUevent();
         CUevent end = new CUevent();
-        CudaException.check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-        CudaException.check(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        check(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
         try {
             checkAsync(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
             work.run();
             checkAsync(JCudaDriver.cuEventRecord(end, stream), "cuEventRecord");
             checkAsync(JCudaDriver.cuEventSynchronize(end), "cuEventSynchronize");
             float[] ms = new float[1];
-            CudaException.check(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
+            check(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
             return ms[0];
         } finally {
             JCudaDriver.cuEventDestroy(start);
@@ -332,26 +345,28 @@ final class CudaDevice implements AutoCloseable {
     void beginCapture() {
         makeCurrent();
         if (capturing) throw new IllegalStateException("a CUDA graph capture is already in progress on cuda:" + index);
-        CudaException.check(JCudaDriver.cuStreamBeginCapture(stream, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED),
+        checkAsync(JCudaDriver.cuStreamBeginCapture(stream, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED),
                 "cuStreamBeginCapture");
         capturing = true;
     }
 
     /** Stops recording; returns the instantiated graph, or null (and discards the recording) when {@code keep} is false. */
     jcuda.driver.CUgraphExec endCapture(boolean keep) {
-        makeCurrent();
+        // Not makeCurrent: ending a capture that failed must not throw over the capture's own error.
+        makeCurrentToRelease();
         jcuda.driver.CUgraph graph = new jcuda.driver.CUgraph();
         int rc = JCudaDriver.cuStreamEndCapture(stream, graph);
         capturing = false;
         if (rc != CUresult.CUDA_SUCCESS) {
             if (!keep) return null;   // already failing: keep the first error
-            throw new CudaException(CudaException.callMessage("cuStreamEndCapture (the capture was invalidated, e.g. by a call that"
-                    + " synchronises)", rc, CudaDriver.errorString(rc)), rc);
+            fault.ensureUsable();
+            checkAsync(rc, "cuStreamEndCapture (the capture was invalidated, e.g. by a call that synchronises)");
         }
         try {
             if (!keep) return null;
+            fault.ensureUsable();
             jcuda.driver.CUgraphExec exec = new jcuda.driver.CUgraphExec();
-            CudaException.check(JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
+            check(JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
             return exec;
         } finally {
             JCudaDriver.cuGraphDestroy(graph);
@@ -366,17 +381,23 @@ final class CudaDevice implements AutoCloseable {
 
     void destroyGraph(jcuda.driver.CUgraphExec exec) {
         if (closed) return;
-        makeCurrent();
-        JCudaDriver.cuStreamSynchronize(stream);   // a replay may still be running
+        makeCurrentToRelease();
+        if (!fault.faulted()) JCudaDriver.cuStreamSynchronize(stream);   // a replay may still be running
         JCudaDriver.cuGraphExecDestroy(exec);
     }
 
     @Override
     public synchronized void close() {
         if (closed) return;
-        makeCurrent();
-        JCudaDriver.cuStreamSynchronize(stream);
-        allocator.releaseCached();
+        makeCurrentToRelease();
+        int rc = fault.faulted() ? CUresult.CUDA_SUCCESS : JCudaDriver.cuStreamSynchronize(stream);
+        // A fault that shows only now is still recorded (not thrown), so the frees below skip their checks.
+        if (CudaException.isSticky(rc)) fault.callFailed("cuStreamSynchronize (closing)", rc, CudaDriver.errorString(rc), true);
+        try {
+            allocator.releaseCached();
+        } catch (CudaException e) {
+            // An ordinary error freeing a block: release the rest of the device's resources all the same.
+        }
         closed = true;
         for (int k = 0; k < 2; k++) {
             if (stagingHost[k] != null) JCudaDriver.cuMemFreeHost(stagingHost[k]);
