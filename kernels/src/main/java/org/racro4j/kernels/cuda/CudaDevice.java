@@ -17,14 +17,21 @@ import jcuda.driver.JCudaDriver;
 
 /**
  * One GPU as the backend drives it: the device's primary context (shared with cuBLAS, which uses the runtime
- * API), one stream on which every copy and kernel is queued in order, the caching allocator, pinned staging
- * buffers for host transfers, the compiled kernel modules, and error reporting that names the kernel. After a
+ * API), one stream on which every copy and kernel is queued in order, the caching allocator, a pinned staging
+ * ring for host transfers, the compiled kernel modules, and error reporting that names the kernel. After a
  * sticky error (an illegal address in some kernel) the context is dead: {@link DeviceFault} keeps that first cause,
  * and every later operation is refused with it instead of calling the driver again.
  */
 final class CudaDevice implements AutoCloseable {
-    /** Bytes per pinned staging buffer; two of them let a copy into one overlap the DMA of the other. */
-    static final int STAGING_BYTES = 8 << 20;
+    /** Bytes of the pinned staging ring for host transfers. */
+    static final int STAGING_BYTES = 16 << 20;
+    /**
+     * The largest piece of a transfer in one region: a large transfer is cut into pieces so that the host fills (or
+     * reads out) one while another is copied; a quarter of the ring keeps three pieces in flight while it fills the fourth.
+     */
+    static final int STAGING_PIECE = 4 << 20;
+    /** Events, one per ring region in flight: this many small transfers may be in flight before the host waits. */
+    static final int STAGING_SLOTS = 64;
 
     final int index;
     final CUdevice device;
@@ -44,10 +51,10 @@ final class CudaDevice implements AutoCloseable {
     /** The device whose context each thread last made current (one thread may drive several GPUs). */
     private static final ThreadLocal<CudaDevice> CURRENT = new ThreadLocal<>();
 
-    private final Pointer[] stagingHost = new Pointer[2];
-    private final ByteBuffer[] stagingView = new ByteBuffer[2];
-    private final CUevent[] stagingDone = new CUevent[2];
-    private final boolean[] stagingPending = new boolean[2];
+    private Pointer stagingHost;
+    private ByteBuffer stagingView;
+    private final CUevent[] stagingDone = new CUevent[STAGING_SLOTS];
+    private StagingRing staging;
 
     /** The recent launches, and the first sticky error once one has killed the context. */
     final DeviceFault fault;
@@ -73,10 +80,6 @@ final class CudaDevice implements AutoCloseable {
         this.errorWord = errorWordPointer.address();
         this.modules = new KernelModules(compiler, cache, KernelCompiler.Target.forDevice(major, minor));
         this.compilerDescription = compilerDescription;
-        for (int k = 0; k < 2; k++) {
-            stagingDone[k] = new CUevent();
-            check(JCudaDriver.cuEventCreate(stagingDone[k], CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
-        }
     }
 
     String describe() {
@@ -223,20 +226,64 @@ final class CudaDevice implements AutoCloseable {
         checkAsync(JCudaDriver.cuMemsetD32Async(CudaDriver.pointer(dst), value, count, stream), "cuMemsetD32Async");
     }
 
-    private ByteBuffer staging(int k) {
-        if (stagingHost[k] == null) {
-            Pointer p = new Pointer();
-            check(JCudaDriver.cuMemHostAlloc(p, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
-            stagingHost[k] = p;
-            stagingView[k] = p.getByteBuffer(0, STAGING_BYTES);
+    /**
+     * The pinned staging ring, its events and their bookkeeping, made on the first host transfer. Host memory
+     * must be pinned for a copy to be asynchronous; the ring lets a run of transfers queue their copies without
+     * the host waiting for each (it waits only when the ring comes round onto bytes still in flight).
+     */
+    private StagingRing staging() {
+        if (staging == null) {
+            if (stagingHost == null) {   // (a failed first try may have made some of it already)
+                Pointer p = new Pointer();
+                check(JCudaDriver.cuMemHostAlloc(p, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
+                stagingHost = p;
+                stagingView = p.getByteBuffer(0, STAGING_BYTES);
+            }
+            for (int k = 0; k < STAGING_SLOTS; k++) {
+                if (stagingDone[k] != null) continue;
+                CUevent e = new CUevent();
+                check(JCudaDriver.cuEventCreate(e, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate(staging)");
+                stagingDone[k] = e;
+            }
+            staging = new StagingRing(STAGING_BYTES, STAGING_PIECE, STAGING_SLOTS, new StagingEvents());
         }
-        if (stagingPending[k]) {
-            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[k]), "cuEventSynchronize(staging)");
-            stagingPending[k] = false;
+        return staging;
+    }
+
+    /** The ring's view of its copies: the event recorded after each. */
+    private final class StagingEvents implements StagingRing.Copies {
+        @Override
+        public boolean finished(int slot) {
+            int rc = JCudaDriver.cuEventQuery(stagingDone[slot]);
+            if (rc == CUresult.CUDA_ERROR_NOT_READY) return false;
+            checkAsync(rc, "cuEventQuery(staging)");
+            return true;
         }
-        ByteBuffer v = stagingView[k];
-        v.clear();
-        return v;
+
+        @Override
+        public void await(int slot) {
+            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[slot]), "cuEventSynchronize(staging)");
+        }
+    }
+
+    /**
+     * After a copy through region r was queued (with result copyResult), records r's event behind it. If either
+     * failed, no event guards r: the stream is drained so that nothing can still touch r's bytes when it is reused.
+     */
+    private void recordStagingCopy(StagingRing.Region r, int copyResult, String call) {
+        boolean recorded = false;
+        try {
+            checkAsync(copyResult, call);
+            checkAsync(JCudaDriver.cuEventRecord(stagingDone[r.slot()], stream), "cuEventRecord(staging)");
+            recorded = true;
+        } finally {
+            if (!recorded && !fault.faulted()) JCudaDriver.cuStreamSynchronize(stream);
+        }
+    }
+
+    /** Host waits caused by staging: a transfer that found its ring region still in flight. */
+    synchronized long stagingWaits() {
+        return staging == null ? 0 : staging.waits();
     }
 
     /** Copies src's remaining bytes to device address dst through pinned memory; src's position is left alone. */
@@ -244,21 +291,25 @@ final class CudaDevice implements AutoCloseable {
         makeCurrent();
         // A capture would record a copy from the staging buffer, whose bytes are gone by the time the graph replays.
         refuseWhileCapturing("a host-to-device copy");
+        StagingRing ring = staging();
         ByteBuffer s = src.duplicate();
         long done = 0;
-        int k = 0;
         while (s.hasRemaining()) {
-            int n = Math.min(STAGING_BYTES, s.remaining());
-            ByteBuffer buf = staging(k);
-            ByteBuffer part = s.slice();
-            part.limit(n);
-            buf.put(part);
+            int n = Math.min(ring.maxRegion(), s.remaining());
+            StagingRing.Region r = ring.reserve(n);
+            try {
+                ByteBuffer into = stagingView.duplicate();
+                into.position((int) r.offset()).limit((int) r.offset() + n);
+                ByteBuffer part = s.slice();
+                part.limit(n);
+                into.put(part);
+                recordStagingCopy(r, JCudaDriver.cuMemcpyHtoDAsync(CudaDriver.pointer(dst + done), stagingHost.withByteOffset(r.offset()),
+                        n, stream), "cuMemcpyHtoDAsync");
+            } finally {
+                ring.release(r);   // the host is done with its bytes; the ring reuses them once the copy has finished
+            }
             s.position(s.position() + n);
-            checkAsync(JCudaDriver.cuMemcpyHtoDAsync(CudaDriver.pointer(dst + done), stagingHost[k], n, stream), "cuMemcpyHtoDAsync");
-            checkAsync(JCudaDriver.cuEventRecord(stagingDone[k], stream), "cuEventRecord");
-            stagingPending[k] = true;
             done += n;
-            k ^= 1;
         }
     }
 
@@ -268,28 +319,44 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("a device-to-host copy");
         hostSyncs.incrementAndGet();
         int total = dst.remaining();
-        int chunks = (total + STAGING_BYTES - 1) / STAGING_BYTES;
-        // Queue chunk 0; then, while chunk i's bytes are copied out on the host, chunk i + 1 is in flight.
-        if (chunks > 0) queueDownload(src, 0, total, 0);
-        for (int i = 0; i < chunks; i++) {
-            if (i + 1 < chunks) queueDownload(src, i + 1, total, (i + 1) & 1);
-            int k = i & 1;
-            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[k]), "cuEventSynchronize(download)");
-            stagingPending[k] = false;
-            int n = Math.min(STAGING_BYTES, total - i * STAGING_BYTES);
-            ByteBuffer view = stagingView[k].duplicate();
-            view.clear().limit(n);
-            dst.put(view);
+        if (total == 0) return;
+        StagingRing ring = staging();
+        // Queue piece 0; then, while piece i's bytes are copied out on the host, piece i + 1 is in flight.
+        StagingRing.Region reading = null;
+        StagingRing.Region next = null;
+        try {
+            reading = queueDownload(ring, src, Math.min(ring.maxRegion(), total));
+            long queued = reading.bytes();
+            while (reading != null) {
+                if (queued < total) {
+                    next = queueDownload(ring, src + queued, (int) Math.min(ring.maxRegion(), total - queued));
+                    queued += next.bytes();
+                }
+                checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[reading.slot()]), "cuEventSynchronize(download)");
+                ByteBuffer view = stagingView.duplicate();
+                view.position((int) reading.offset()).limit((int) reading.offset() + reading.bytes());
+                dst.put(view);
+                ring.release(reading);
+                reading = next;
+                next = null;
+            }
+        } finally {
+            if (reading != null) ring.release(reading);
+            if (next != null) ring.release(next);
         }
     }
 
-    private void queueDownload(long src, int chunk, int total, int k) {
-        staging(k);
-        long off = (long) chunk * STAGING_BYTES;
-        int n = (int) Math.min(STAGING_BYTES, total - off);
-        checkAsync(JCudaDriver.cuMemcpyDtoHAsync(stagingHost[k], CudaDriver.pointer(src + off), n, stream), "cuMemcpyDtoHAsync");
-        checkAsync(JCudaDriver.cuEventRecord(stagingDone[k], stream), "cuEventRecord");
-        stagingPending[k] = true;
+    /** Queues the copy of n bytes at src into a ring region, which stays the host's until it has read them out. */
+    private StagingRing.Region queueDownload(StagingRing ring, long src, int n) {
+        StagingRing.Region r = ring.reserve(n);
+        try {
+            recordStagingCopy(r, JCudaDriver.cuMemcpyDtoHAsync(stagingHost.withByteOffset(r.offset()), CudaDriver.pointer(src), n, stream),
+                    "cuMemcpyDtoHAsync");
+        } catch (RuntimeException e) {
+            ring.release(r);
+            throw e;
+        }
+        return r;
     }
 
     // ------------------------------------------------------------------------------------------ timing
@@ -399,10 +466,8 @@ final class CudaDevice implements AutoCloseable {
             // An ordinary error freeing a block: release the rest of the device's resources all the same.
         }
         closed = true;
-        for (int k = 0; k < 2; k++) {
-            if (stagingHost[k] != null) JCudaDriver.cuMemFreeHost(stagingHost[k]);
-            JCudaDriver.cuEventDestroy(stagingDone[k]);
-        }
+        if (stagingHost != null) JCudaDriver.cuMemFreeHost(stagingHost);
+        for (CUevent e : stagingDone) if (e != null) JCudaDriver.cuEventDestroy(e);
         JCudaDriver.cuMemFree(errorWordPointer);
         modules.unloadAll();
         JCudaDriver.cuStreamDestroy(stream);
