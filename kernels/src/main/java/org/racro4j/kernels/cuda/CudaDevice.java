@@ -75,7 +75,7 @@ final class CudaDevice implements AutoCloseable {
         makeCurrent();
         this.stream = new CUstream();
         check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-        this.allocator = new CachingAllocator(new DriverMemory(), this::synchronizeBeforeRelease);
+        this.allocator = new CachingAllocator(new DriverMemory(), this::synchronizeBeforeRelease, fault::ensureUsable);
         check(JCudaDriver.cuMemAlloc(errorWordPointer, 8), "cuMemAlloc(8 bytes)");
         this.errorWord = errorWordPointer.address();
         this.modules = new KernelModules(compiler, cache, KernelCompiler.Target.forDevice(major, minor));

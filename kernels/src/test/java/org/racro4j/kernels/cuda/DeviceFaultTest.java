@@ -110,6 +110,36 @@ class DeviceFaultTest {
     }
 
     @Test
+    void anAllocatorThatConsultsTheFaultRefusesEvenCachedBlocksButStillFrees() {
+        DeviceFault f = withTwoLaunches(false);
+        long[] next = {1 << 20};
+        java.util.List<Long> freed = new java.util.ArrayList<>();
+        DeviceMemory memory = new DeviceMemory() {
+            @Override
+            public long allocate(long bytes) {
+                f.ensureUsable();
+                long a = next[0];
+                next[0] += bytes;
+                return a;
+            }
+
+            @Override
+            public void free(long address) {
+                freed.add(address);
+            }
+        };
+        CachingAllocator allocator = new CachingAllocator(memory, () -> {}, f::ensureUsable);
+        CachingAllocator.Block big = allocator.allocate(3 << 20);
+        allocator.free(big);   // cached: the next request of this size would be served without the device
+        f.callFailed("cuStreamSynchronize", CUresult.CUDA_ERROR_ILLEGAL_ADDRESS, null, true);
+        CudaException e = assertThrows(CudaException.class, () -> allocator.allocate(3 << 20));
+        assertTrue(e.getMessage().startsWith("cuda:0 is unusable since cuStreamSynchronize failed with CUDA_ERROR_ILLEGAL_ADDRESS"),
+                e.getMessage());
+        assertEquals(big.classBytes(), allocator.releaseCached());
+        assertEquals(java.util.List.of(big.address()), freed);
+    }
+
+    @Test
     void onlyTheNewestLaunchesAreKept() {
         DeviceFault f = new DeviceFault("cuda:1", false);
         assertEquals("no kernel was launched yet", f.recentLaunches());
