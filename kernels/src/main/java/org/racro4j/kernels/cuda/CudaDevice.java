@@ -123,7 +123,10 @@ final class CudaDevice implements AutoCloseable {
             f = modules.function(family, kernel);
         } catch (CudaException e) {
             // Loading a module on a context an earlier kernel killed: record that as the fault, with the launches.
-            if (e.isSticky()) throw fault.callFailed("loading the " + family + " kernels for " + kernel, e.code(), null, true);
+            if (e.isSticky()) {
+                String call = "loading the " + family + " kernels for " + kernel;
+                throw fault.callFailed(call, e.code(), CudaDriver.errorString(e.code()), true);
+            }
             throw e;
         }
         if (shape.sharedBytes() > DEFAULT_SHARED_LIMIT) allowSharedMemory(kernel, f, shape.sharedBytes());

@@ -81,7 +81,9 @@ final class StagingRing {
      * {@link #release}. Waits first for the copies of regions it overlaps if they are still pending.
      */
     Region reserve(int bytes) {
-        if (bytes < 1 || bytes > maxRegion) throw new IllegalArgumentException(bytes + " bytes in one staging region of at most " + maxRegion);
+        if (bytes < 1 || bytes > maxRegion) {
+            throw new IllegalArgumentException(bytes + " bytes in one staging region of at most " + maxRegion);
+        }
         long start = head + span(bytes) <= capacity ? head : 0;
         long end = start + span(bytes);
         // Regions are handed out in order, so those the new one overlaps are among the oldest: reclaim up to the newest of them.

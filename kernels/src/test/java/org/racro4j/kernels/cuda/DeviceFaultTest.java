@@ -105,7 +105,8 @@ class DeviceFaultTest {
     void underLaunchBlockingAFaultAtAnotherCallClearsTheLaunchedKernels() {
         DeviceFault f = withTwoLaunches(true);
         String m = f.callFailed("cuGraphLaunch", CUresult.CUDA_ERROR_LAUNCH_FAILED, "unspecified launch failure", true).getMessage();
-        assertTrue(m.contains("CUDA_LAUNCH_BLOCKING=1 is set, so each kernel launch waits for its kernel and reports its fault; none did"), m);
+        assertTrue(m.contains("CUDA_LAUNCH_BLOCKING=1 is set, so each kernel launch waits for its kernel and reports its fault;"
+                + " none did"), m);
         assertFalse(m.contains("Rerun with"), m);
     }
 
