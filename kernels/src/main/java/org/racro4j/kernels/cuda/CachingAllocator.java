@@ -43,6 +43,8 @@ public final class CachingAllocator {
     private final DeviceMemory device;
     /** Called before memory goes back to the device (the backend synchronises its stream there). */
     private final Runnable beforeRelease;
+    /** Called at every request, even one the cache serves: the device refuses there once a fault killed its context. */
+    private final Runnable beforeAllocate;
 
     /** Small: size class -> free block addresses. */
     private final Map<Long, ArrayDeque<Long>> smallFree = new HashMap<>();
@@ -91,8 +93,13 @@ public final class CachingAllocator {
     }
 
     public CachingAllocator(DeviceMemory device, Runnable beforeRelease) {
+        this(device, beforeRelease, () -> {});
+    }
+
+    public CachingAllocator(DeviceMemory device, Runnable beforeRelease, Runnable beforeAllocate) {
         this.device = device;
         this.beforeRelease = beforeRelease;
+        this.beforeAllocate = beforeAllocate;
     }
 
     /** The bytes reserved for a request of {@code bytes}. */
@@ -109,6 +116,7 @@ public final class CachingAllocator {
     /** A block of at least {@code bytes}; a zero-byte request gets address 0. Throws when the device is full. */
     public synchronized Block allocate(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative allocation: " + bytes + " bytes");
+        beforeAllocate.run();
         long cls = sizeClass(bytes);
         long address = 0;
         long reserved = 0;

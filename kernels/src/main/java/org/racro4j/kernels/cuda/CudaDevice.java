@@ -1,9 +1,6 @@
 package org.racro4j.kernels.cuda;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -20,13 +17,21 @@ import jcuda.driver.JCudaDriver;
 
 /**
  * One GPU as the backend drives it: the device's primary context (shared with cuBLAS, which uses the runtime
- * API), one stream on which every copy and kernel is queued in order, the caching allocator, pinned staging
- * buffers for host transfers, the compiled kernel modules, and error reporting that names the kernel.
+ * API), one stream on which every copy and kernel is queued in order, the caching allocator, a pinned staging
+ * ring for host transfers, the compiled kernel modules, and error reporting that names the kernel. After a
+ * sticky error (an illegal address in some kernel) the context is dead: {@link DeviceFault} keeps that first cause,
+ * and every later operation is refused with it instead of calling the driver again.
  */
 final class CudaDevice implements AutoCloseable {
-    /** Bytes per pinned staging buffer; two of them let a copy into one overlap the DMA of the other. */
-    static final int STAGING_BYTES = 8 << 20;
-    private static final int RECENT_LAUNCHES = 8;
+    /** Bytes of the pinned staging ring for host transfers. */
+    static final int STAGING_BYTES = 16 << 20;
+    /**
+     * The largest piece of a transfer in one region: a large transfer is cut into pieces so that the host fills (or
+     * reads out) one while another is copied; a quarter of the ring keeps three pieces in flight while it fills the fourth.
+     */
+    static final int STAGING_PIECE = 4 << 20;
+    /** Events, one per ring region in flight: this many small transfers may be in flight before the host waits. */
+    static final int STAGING_SLOTS = 64;
 
     final int index;
     final CUdevice device;
@@ -46,18 +51,18 @@ final class CudaDevice implements AutoCloseable {
     /** The device whose context each thread last made current (one thread may drive several GPUs). */
     private static final ThreadLocal<CudaDevice> CURRENT = new ThreadLocal<>();
 
-    private final Pointer[] stagingHost = new Pointer[2];
-    private final ByteBuffer[] stagingView = new ByteBuffer[2];
-    private final CUevent[] stagingDone = new CUevent[2];
-    private final boolean[] stagingPending = new boolean[2];
+    private Pointer stagingHost;
+    private ByteBuffer stagingView;
+    private final CUevent[] stagingDone = new CUevent[STAGING_SLOTS];
+    private StagingRing staging;
 
-    private record Launch(String kernel, LaunchShape shape) {}
-
-    private final ArrayDeque<Launch> recent = new ArrayDeque<>();
+    /** The recent launches, and the first sticky error once one has killed the context. */
+    final DeviceFault fault;
     private volatile boolean closed;
 
     CudaDevice(int index, KernelCompiler compiler, String compilerDescription, CubinCache cache) {
         this.index = index;
+        this.fault = new DeviceFault("cuda:" + index, DeviceFault.launchBlockingFromEnvironment());
         this.device = CudaDriver.device(index);
         this.name = CudaDriver.name(device);
         int[] cc = CudaDriver.computeCapability(device);
@@ -66,19 +71,15 @@ final class CudaDevice implements AutoCloseable {
         this.multiprocessors = CudaDriver.attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         this.totalMemory = CudaDriver.totalMemory(device);
         this.context = new CUcontext();
-        CudaException.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(cuda:" + index + ")");
+        check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain(cuda:" + index + ")");
         makeCurrent();
         this.stream = new CUstream();
-        CudaException.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-        this.allocator = new CachingAllocator(new DriverMemory(), this::synchronize);
-        CudaException.check(JCudaDriver.cuMemAlloc(errorWordPointer, 8), "cuMemAlloc(8 bytes)");
+        check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        this.allocator = new CachingAllocator(new DriverMemory(), this::synchronizeBeforeRelease, fault::ensureUsable);
+        check(JCudaDriver.cuMemAlloc(errorWordPointer, 8), "cuMemAlloc(8 bytes)");
         this.errorWord = errorWordPointer.address();
         this.modules = new KernelModules(compiler, cache, KernelCompiler.Target.forDevice(major, minor));
         this.compilerDescription = compilerDescription;
-        for (int k = 0; k < 2; k++) {
-            stagingDone[k] = new CUevent();
-            CudaException.check(JCudaDriver.cuEventCreate(stagingDone[k], CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
-        }
     }
 
     String describe() {
@@ -86,26 +87,53 @@ final class CudaDevice implements AutoCloseable {
                 totalMemory / (double) (1L << 30), modules.target().smName(), compilerDescription);
     }
 
-    /** Binds this device's context to the calling thread unless it already is: every driver call needs it. */
+    /**
+     * Binds this device's context to the calling thread unless it already is: every driver call needs it. Every
+     * operation starts here, so this is where one on a dead context is refused with the first fault.
+     */
     void makeCurrent() {
+        fault.ensureUsable();
         if (CURRENT.get() != this) {
-            CudaException.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
+            check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
             CURRENT.set(this);
         }
+    }
+
+    /** For releasing resources after a fault: binds the context without refusing and without throwing. */
+    private void makeCurrentToRelease() {
+        if (CURRENT.get() != this && JCudaDriver.cuCtxSetCurrent(context) == CUresult.CUDA_SUCCESS) CURRENT.set(this);
+    }
+
+    /** Throws unless rc is CUDA_SUCCESS; a sticky error is recorded as the device's fault. */
+    void check(int rc, String call) {
+        if (rc != CUresult.CUDA_SUCCESS) throw fault.callFailed(call, rc, CudaDriver.errorString(rc), false);
+    }
+
+    /** Checks a call that may report the failure of an earlier, asynchronous kernel: the message lists recent launches. */
+    void checkAsync(int rc, String call) {
+        if (rc != CUresult.CUDA_SUCCESS) throw fault.callFailed(call, rc, CudaDriver.errorString(rc), true);
     }
 
     // ------------------------------------------------------------------------------------------ launches
 
     void launch(String family, String kernel, LaunchShape shape, KernelArgs args) {
         makeCurrent();
-        CUfunction f = modules.function(family, kernel);
+        CUfunction f;
+        try {
+            f = modules.function(family, kernel);
+        } catch (CudaException e) {
+            // Loading a module on a context an earlier kernel killed: record that as the fault, with the launches.
+            if (e.isSticky()) {
+                String call = "loading the " + family + " kernels for " + kernel;
+                throw fault.callFailed(call, e.code(), CudaDriver.errorString(e.code()), true);
+            }
+            throw e;
+        }
         if (shape.sharedBytes() > DEFAULT_SHARED_LIMIT) allowSharedMemory(kernel, f, shape.sharedBytes());
         int rc = JCudaDriver.cuLaunchKernel(f, shape.gridX(), shape.gridY(), shape.gridZ(), shape.blockX(), 1, 1,
                 shape.sharedBytes(), stream, args.toKernelParams(), null);
-        remember(kernel, shape);
-        if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaException(CudaException.launchMessage(kernel, shape, rc, CudaDriver.errorString(rc)), rc);
-        }
+        if (rc != CUresult.CUDA_SUCCESS) throw fault.launchFailed(kernel, shape, rc, CudaDriver.errorString(rc));
+        fault.launched(kernel, shape);
     }
 
     /** Dynamic shared memory a block may use without opting in (cudaFuncSetAttribute) first. */
@@ -116,29 +144,9 @@ final class CudaDevice implements AutoCloseable {
     private void allowSharedMemory(String kernel, CUfunction f, int bytes) {
         Integer allowed = sharedAllowed.get(f);
         if (allowed != null && allowed >= bytes) return;
-        CudaException.check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+        check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
                 "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")");
         sharedAllowed.put(f, bytes);
-    }
-
-    private synchronized void remember(String kernel, LaunchShape shape) {
-        if (recent.size() == RECENT_LAUNCHES) recent.removeFirst();
-        recent.addLast(new Launch(kernel, shape));
-    }
-
-    private synchronized String recentLaunches() {
-        if (recent.isEmpty()) return "no kernel was launched yet";
-        List<String> parts = new ArrayList<>();
-        for (Launch l : recent) parts.add(l.kernel() + " " + l.shape());
-        return "most recent launches, newest last: " + String.join("; ", parts);
-    }
-
-    /** Checks a call that may report the failure of an earlier, asynchronous kernel. */
-    void checkAsync(int rc, String call) {
-        if (rc != CUresult.CUDA_SUCCESS) {
-            throw new CudaException(CudaException.callMessage(call, rc, CudaDriver.errorString(rc)) + " (an earlier kernel may have failed; "
-                    + recentLaunches() + ")", rc);
-        }
     }
 
     void synchronize() {
@@ -147,6 +155,11 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("synchronize");
         hostSyncs.incrementAndGet();
         checkAsync(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /** The allocator's wait before it frees memory: none once the device is closed or dead (freeing is all that is left). */
+    private void synchronizeBeforeRelease() {
+        if (!fault.faulted()) synchronize();
     }
 
     /**
@@ -158,7 +171,7 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("a bounded wait");
         hostSyncs.incrementAndGet();
         CUevent done = new CUevent();
-        CudaException.check(JCudaDriver.cuEventCreate(done, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        check(JCudaDriver.cuEventCreate(done, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
         try {
             checkAsync(JCudaDriver.cuEventRecord(done, stream), "cuEventRecord");
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
@@ -194,6 +207,12 @@ final class CudaDevice implements AutoCloseable {
 
         @Override
         public void free(long address) {
+            if (fault.faulted()) {
+                // Releasing what can be released on a dead context (tensors closed while the fault propagates).
+                makeCurrentToRelease();
+                JCudaDriver.cuMemFree(live.remove(address));
+                return;
+            }
             makeCurrent();
             checkAsync(JCudaDriver.cuMemFree(live.remove(address)), "cuMemFree");
         }
@@ -210,20 +229,64 @@ final class CudaDevice implements AutoCloseable {
         checkAsync(JCudaDriver.cuMemsetD32Async(CudaDriver.pointer(dst), value, count, stream), "cuMemsetD32Async");
     }
 
-    private ByteBuffer staging(int k) {
-        if (stagingHost[k] == null) {
-            Pointer p = new Pointer();
-            CudaException.check(JCudaDriver.cuMemHostAlloc(p, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
-            stagingHost[k] = p;
-            stagingView[k] = p.getByteBuffer(0, STAGING_BYTES);
+    /**
+     * The pinned staging ring, its events and their bookkeeping, made on the first host transfer. Host memory
+     * must be pinned for a copy to be asynchronous; the ring lets a run of transfers queue their copies without
+     * the host waiting for each (it waits only when the ring comes round onto bytes still in flight).
+     */
+    private StagingRing staging() {
+        if (staging == null) {
+            if (stagingHost == null) {   // (a failed first try may have made some of it already)
+                Pointer p = new Pointer();
+                check(JCudaDriver.cuMemHostAlloc(p, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
+                stagingHost = p;
+                stagingView = p.getByteBuffer(0, STAGING_BYTES);
+            }
+            for (int k = 0; k < STAGING_SLOTS; k++) {
+                if (stagingDone[k] != null) continue;
+                CUevent e = new CUevent();
+                check(JCudaDriver.cuEventCreate(e, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate(staging)");
+                stagingDone[k] = e;
+            }
+            staging = new StagingRing(STAGING_BYTES, STAGING_PIECE, STAGING_SLOTS, new StagingEvents());
         }
-        if (stagingPending[k]) {
-            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[k]), "cuEventSynchronize(staging)");
-            stagingPending[k] = false;
+        return staging;
+    }
+
+    /** The ring's view of its copies: the event recorded after each. */
+    private final class StagingEvents implements StagingRing.Copies {
+        @Override
+        public boolean finished(int slot) {
+            int rc = JCudaDriver.cuEventQuery(stagingDone[slot]);
+            if (rc == CUresult.CUDA_ERROR_NOT_READY) return false;
+            checkAsync(rc, "cuEventQuery(staging)");
+            return true;
         }
-        ByteBuffer v = stagingView[k];
-        v.clear();
-        return v;
+
+        @Override
+        public void await(int slot) {
+            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[slot]), "cuEventSynchronize(staging)");
+        }
+    }
+
+    /**
+     * After a copy through region r was queued (with result copyResult), records r's event behind it. If either
+     * failed, no event guards r: the stream is drained so that nothing can still touch r's bytes when it is reused.
+     */
+    private void recordStagingCopy(StagingRing.Region r, int copyResult, String call) {
+        boolean recorded = false;
+        try {
+            checkAsync(copyResult, call);
+            checkAsync(JCudaDriver.cuEventRecord(stagingDone[r.slot()], stream), "cuEventRecord(staging)");
+            recorded = true;
+        } finally {
+            if (!recorded && !fault.faulted()) JCudaDriver.cuStreamSynchronize(stream);
+        }
+    }
+
+    /** Host waits caused by staging: a transfer that found its ring region still in flight. */
+    synchronized long stagingWaits() {
+        return staging == null ? 0 : staging.waits();
     }
 
     /** Copies src's remaining bytes to device address dst through pinned memory; src's position is left alone. */
@@ -231,21 +294,25 @@ final class CudaDevice implements AutoCloseable {
         makeCurrent();
         // A capture would record a copy from the staging buffer, whose bytes are gone by the time the graph replays.
         refuseWhileCapturing("a host-to-device copy");
+        StagingRing ring = staging();
         ByteBuffer s = src.duplicate();
         long done = 0;
-        int k = 0;
         while (s.hasRemaining()) {
-            int n = Math.min(STAGING_BYTES, s.remaining());
-            ByteBuffer buf = staging(k);
-            ByteBuffer part = s.slice();
-            part.limit(n);
-            buf.put(part);
+            int n = Math.min(ring.maxRegion(), s.remaining());
+            StagingRing.Region r = ring.reserve(n);
+            try {
+                ByteBuffer into = stagingView.duplicate();
+                into.position((int) r.offset()).limit((int) r.offset() + n);
+                ByteBuffer part = s.slice();
+                part.limit(n);
+                into.put(part);
+                recordStagingCopy(r, JCudaDriver.cuMemcpyHtoDAsync(CudaDriver.pointer(dst + done), stagingHost.withByteOffset(r.offset()),
+                        n, stream), "cuMemcpyHtoDAsync");
+            } finally {
+                ring.release(r);   // the host is done with its bytes; the ring reuses them once the copy has finished
+            }
             s.position(s.position() + n);
-            checkAsync(JCudaDriver.cuMemcpyHtoDAsync(CudaDriver.pointer(dst + done), stagingHost[k], n, stream), "cuMemcpyHtoDAsync");
-            checkAsync(JCudaDriver.cuEventRecord(stagingDone[k], stream), "cuEventRecord");
-            stagingPending[k] = true;
             done += n;
-            k ^= 1;
         }
     }
 
@@ -255,28 +322,44 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("a device-to-host copy");
         hostSyncs.incrementAndGet();
         int total = dst.remaining();
-        int chunks = (total + STAGING_BYTES - 1) / STAGING_BYTES;
-        // Queue chunk 0; then, while chunk i's bytes are copied out on the host, chunk i + 1 is in flight.
-        if (chunks > 0) queueDownload(src, 0, total, 0);
-        for (int i = 0; i < chunks; i++) {
-            if (i + 1 < chunks) queueDownload(src, i + 1, total, (i + 1) & 1);
-            int k = i & 1;
-            checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[k]), "cuEventSynchronize(download)");
-            stagingPending[k] = false;
-            int n = Math.min(STAGING_BYTES, total - i * STAGING_BYTES);
-            ByteBuffer view = stagingView[k].duplicate();
-            view.clear().limit(n);
-            dst.put(view);
+        if (total == 0) return;
+        StagingRing ring = staging();
+        // Queue piece 0; then, while piece i's bytes are copied out on the host, piece i + 1 is in flight.
+        StagingRing.Region reading = null;
+        StagingRing.Region next = null;
+        try {
+            reading = queueDownload(ring, src, Math.min(ring.maxRegion(), total));
+            long queued = reading.bytes();
+            while (reading != null) {
+                if (queued < total) {
+                    next = queueDownload(ring, src + queued, (int) Math.min(ring.maxRegion(), total - queued));
+                    queued += next.bytes();
+                }
+                checkAsync(JCudaDriver.cuEventSynchronize(stagingDone[reading.slot()]), "cuEventSynchronize(download)");
+                ByteBuffer view = stagingView.duplicate();
+                view.position((int) reading.offset()).limit((int) reading.offset() + reading.bytes());
+                dst.put(view);
+                ring.release(reading);
+                reading = next;
+                next = null;
+            }
+        } finally {
+            if (reading != null) ring.release(reading);
+            if (next != null) ring.release(next);
         }
     }
 
-    private void queueDownload(long src, int chunk, int total, int k) {
-        staging(k);
-        long off = (long) chunk * STAGING_BYTES;
-        int n = (int) Math.min(STAGING_BYTES, total - off);
-        checkAsync(JCudaDriver.cuMemcpyDtoHAsync(stagingHost[k], CudaDriver.pointer(src + off), n, stream), "cuMemcpyDtoHAsync");
-        checkAsync(JCudaDriver.cuEventRecord(stagingDone[k], stream), "cuEventRecord");
-        stagingPending[k] = true;
+    /** Queues the copy of n bytes at src into a ring region, which stays the host's until it has read them out. */
+    private StagingRing.Region queueDownload(StagingRing ring, long src, int n) {
+        StagingRing.Region r = ring.reserve(n);
+        try {
+            recordStagingCopy(r, JCudaDriver.cuMemcpyDtoHAsync(stagingHost.withByteOffset(r.offset()), CudaDriver.pointer(src), n, stream),
+                    "cuMemcpyDtoHAsync");
+        } catch (RuntimeException e) {
+            ring.release(r);
+            throw e;
+        }
+        return r;
     }
 
     // ------------------------------------------------------------------------------------------ timing
@@ -287,15 +370,15 @@ final class CudaDevice implements AutoCloseable {
         refuseWhileCapturing("event timing");
         CUevent start = new CUevent();
         CUevent end = new CUevent();
-        CudaException.check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-        CudaException.check(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        check(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
         try {
             checkAsync(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
             work.run();
             checkAsync(JCudaDriver.cuEventRecord(end, stream), "cuEventRecord");
             checkAsync(JCudaDriver.cuEventSynchronize(end), "cuEventSynchronize");
             float[] ms = new float[1];
-            CudaException.check(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
+            check(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
             return ms[0];
         } finally {
             JCudaDriver.cuEventDestroy(start);
@@ -332,26 +415,28 @@ final class CudaDevice implements AutoCloseable {
     void beginCapture() {
         makeCurrent();
         if (capturing) throw new IllegalStateException("a CUDA graph capture is already in progress on cuda:" + index);
-        CudaException.check(JCudaDriver.cuStreamBeginCapture(stream, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED),
+        checkAsync(JCudaDriver.cuStreamBeginCapture(stream, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED),
                 "cuStreamBeginCapture");
         capturing = true;
     }
 
     /** Stops recording; returns the instantiated graph, or null (and discards the recording) when {@code keep} is false. */
     jcuda.driver.CUgraphExec endCapture(boolean keep) {
-        makeCurrent();
+        // Not makeCurrent: ending a capture that failed must not throw over the capture's own error.
+        makeCurrentToRelease();
         jcuda.driver.CUgraph graph = new jcuda.driver.CUgraph();
         int rc = JCudaDriver.cuStreamEndCapture(stream, graph);
         capturing = false;
         if (rc != CUresult.CUDA_SUCCESS) {
             if (!keep) return null;   // already failing: keep the first error
-            throw new CudaException(CudaException.callMessage("cuStreamEndCapture (the capture was invalidated, e.g. by a call that"
-                    + " synchronises)", rc, CudaDriver.errorString(rc)), rc);
+            fault.ensureUsable();
+            checkAsync(rc, "cuStreamEndCapture (the capture was invalidated, e.g. by a call that synchronises)");
         }
         try {
             if (!keep) return null;
+            fault.ensureUsable();
             jcuda.driver.CUgraphExec exec = new jcuda.driver.CUgraphExec();
-            CudaException.check(JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
+            check(JCudaDriver.cuGraphInstantiate(exec, graph, 0), "cuGraphInstantiate");
             return exec;
         } finally {
             JCudaDriver.cuGraphDestroy(graph);
@@ -366,22 +451,26 @@ final class CudaDevice implements AutoCloseable {
 
     void destroyGraph(jcuda.driver.CUgraphExec exec) {
         if (closed) return;
-        makeCurrent();
-        JCudaDriver.cuStreamSynchronize(stream);   // a replay may still be running
+        makeCurrentToRelease();
+        if (!fault.faulted()) JCudaDriver.cuStreamSynchronize(stream);   // a replay may still be running
         JCudaDriver.cuGraphExecDestroy(exec);
     }
 
     @Override
     public synchronized void close() {
         if (closed) return;
-        makeCurrent();
-        JCudaDriver.cuStreamSynchronize(stream);
-        allocator.releaseCached();
-        closed = true;
-        for (int k = 0; k < 2; k++) {
-            if (stagingHost[k] != null) JCudaDriver.cuMemFreeHost(stagingHost[k]);
-            JCudaDriver.cuEventDestroy(stagingDone[k]);
+        makeCurrentToRelease();
+        int rc = fault.faulted() ? CUresult.CUDA_SUCCESS : JCudaDriver.cuStreamSynchronize(stream);
+        // A fault that shows only now is still recorded (not thrown), so the frees below skip their checks.
+        if (CudaException.isSticky(rc)) fault.callFailed("cuStreamSynchronize (closing)", rc, CudaDriver.errorString(rc), true);
+        try {
+            allocator.releaseCached();
+        } catch (CudaException e) {
+            // An ordinary error freeing a block: release the rest of the device's resources all the same.
         }
+        closed = true;
+        if (stagingHost != null) JCudaDriver.cuMemFreeHost(stagingHost);
+        for (CUevent e : stagingDone) if (e != null) JCudaDriver.cuEventDestroy(e);
         JCudaDriver.cuMemFree(errorWordPointer);
         modules.unloadAll();
         JCudaDriver.cuStreamDestroy(stream);
