@@ -10,8 +10,9 @@ import java.util.function.Supplier;
  * What {@link CudaGemm} does when a rung fails to run a product, apart from the launching itself so that it is
  * tested without a GPU:
  * <ul>
- * <li>a sticky CUDA fault (the context is dead, every later call fails too) or a hung kernel is rethrown at once:
- * no other rung could run on that context, and hiding it would only move the failure somewhere less clear;</li>
+ * <li>a sticky CUDA fault ({@link CudaException#isSticky()}: the context is dead, every later call fails too) or a
+ * hung kernel is rethrown at once: no other rung could run on that context, and hiding it would only move the
+ * failure somewhere less clear;</li>
  * <li>a cuBLAS failure (an error status, or JCublas's native code missing or mislinked: JCublas 12 is retargeted to
  * CUDA 13's libcublas, unverified) falls through to the next rung and switches cuBLAS off for the process;</li>
  * <li>a tensor-core or tiled kernel that refuses a launch (a tensor map the driver cannot encode, a launch it
@@ -24,26 +25,14 @@ import java.util.function.Supplier;
 final class GemmFallback {
     enum Action { NEXT_RUNG, DISABLE_CUBLAS_AND_NEXT, DISABLE_CUBLAS_AND_RETHROW, RETHROW }
 
-    /**
-     * CUresult codes after which the context cannot be used again: ILLEGAL_ADDRESS (700), HARDWARE_STACK_ERROR
-     * (714), ILLEGAL_INSTRUCTION (715), MISALIGNED_ADDRESS (716), INVALID_ADDRESS_SPACE (717), INVALID_PC (718),
-     * LAUNCH_FAILED (719). (CudaException may grow its own classification; this one is only for the GEMM ladder.)
-     */
-    private static final int[] STICKY_CODES = {700, 714, 715, 716, 717, 718, 719};
-
     private GemmFallback() {}
-
-    static boolean stickyCode(int code) {
-        for (int s : STICKY_CODES) if (s == code) return true;
-        return false;
-    }
 
     /** Whether t, or one of its causes, is a sticky CUDA fault or a hung kernel. */
     static boolean stickyFault(Throwable t) {
         Throwable e = t;
         for (int depth = 0; e != null && depth < 16; depth++, e = e.getCause()) {
             if (e instanceof CudaGemm.KernelHang) return true;
-            if (e instanceof CudaException ce && stickyCode(ce.code())) return true;
+            if (e instanceof CudaException ce && ce.isSticky()) return true;
         }
         return false;
     }
