@@ -80,7 +80,7 @@ final class ElementwiseLaunchers {
     /**
      * {@code unary_contig_<f32|bf16|f16>(int op, const T* x, T* y, i64 n, float p0, float p1)} for dense, aligned
      * floating tensors of one dtype, else {@code unary_strided(int op, StridedSpace s, i64 numel, void* out,
-     * int out_dt, const void* x, int x_dt, float p0, float p1)}. op is the UnaryOp ordinal (U_*).
+     * int out_dt, const void* x, int x_dt, float p0, float p1)}. op is the UnaryOp ordinal (U_* in the generated ops.cuh).
      */
     void unary(UnaryOp op, Tensor x, Tensor out, float p0, float p1) {
         long n = out.numel();
@@ -102,7 +102,7 @@ final class ElementwiseLaunchers {
      * {@code binary_contig_<f32|bf16|f16>(int op, const T* a, const T* b, T* out, i64 n, int b_scalar)} for dense
      * (or scalar b), aligned floating tensors of one dtype and the ops up to POW, else {@code binary_strided(int op,
      * StridedSpace s, i64 numel, void* out, int out_dt, const void* a, int a_dt, const void* b, int b_dt)}. op is
-     * the BinaryOp ordinal (B_*).
+     * the BinaryOp ordinal (B_* in ops.cuh).
      */
     void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         long n = out.numel();

@@ -13,7 +13,7 @@ import org.racro4j.core.Tensor;
  * i64 num_out, const void* x, int x_dt, i64 n, i64 step, int splits, void* out, int out_dt, i64* indices,
  * u64* partial_value, i64* partial_index)}, and {@code reduce_finish(int op, StridedSpace outs, i64 num_out,
  * int x_dt, int splits, void* out, int out_dt, i64* indices, const u64* partial_value, const i64* partial_index)}.
- * op is the ReduceOp ordinal (R_*).
+ * op is the ReduceOp ordinal (R_* in the generated ops.cuh).
  */
 final class ReduceLaunchers {
     private final LaunchSupport k;
