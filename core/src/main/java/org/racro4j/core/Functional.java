@@ -100,7 +100,7 @@ public final class Functional {
      * @param scale    multiplier of the scores; NaN means 1/sqrt(D)
      *
      * <p>Where the backend has fused attention kernels for the dtype and head dim ({@link
-     * Backend#supportsFusedAttention}) and the mask is none or a key padding mask ([B or 1, 1, 1, S]), they run the
+     * FusedAttention#supportsAttention}) and the mask is none or a key padding mask ([B or 1, 1, 1, S]), they run the
      * forward and backward; otherwise it is composed from matmul, masking and softmax (the CPU backend's way). The
      * two agree within rounding, except on a query that may attend no key: 0 from the kernels, the mean of v here.
      */
@@ -171,8 +171,8 @@ public final class Functional {
                     + " (need lengths [B] I32 and keyMask [B, C])");
         }
         float sc = Float.isNaN(scale) ? (float) (1.0 / Math.sqrt(d)) : scale;
-        Backend be = q.backend();
-        if (be.supportsDecodeAttention(q.dtype(), d) && kCache.dtype() == q.dtype() && vCache.dtype() == q.dtype()) {
+        if (q.backend() instanceof DecodeAttentionKernel be && be.supportsDecode(q.dtype(), d) && kCache.dtype() == q.dtype()
+                && vCache.dtype() == q.dtype()) {
             Tensor km = keyMask == null ? null : keyMask.dtype() == DType.F32 && keyMask.stride(1) == 1 ? keyMask : keyMask.to(DType.F32).contiguous();
             Tensor out = Tensor.empty(q.dtype(), q.device(), b, hq, 1, d);
             be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), kCache.stride(3) == 1 ? kCache : kCache.contiguous(),

@@ -8,7 +8,10 @@ import jcuda.driver.CUstream;
 import org.racro4j.core.Backend;
 import org.racro4j.core.BinaryOp;
 import org.racro4j.core.DType;
+import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
+import org.racro4j.core.FusedAttention;
+import org.racro4j.core.GraphCapture;
 import org.racro4j.core.MemoryStats;
 import org.racro4j.core.ReduceOp;
 import org.racro4j.core.Shapes;
@@ -38,7 +41,7 @@ import org.racro4j.core.UnaryOp;
  * sampling.cu), {@link AdamWLauncher} (adamw.cu), {@link CudaGemm} and {@link CudaAttention} (the GEMM and
  * attention families); {@link GraphRecorder} captures graphs.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, FusedAttention, DecodeAttentionKernel, GraphCapture {
     public static final String PROP_DEFER_INDEX_CHECKS = "racro4j.cuda.deferIndexChecks";
 
     private final Device device;
@@ -263,7 +266,7 @@ public final class CudaBackend implements Backend {
     // ============================================================================================ attention
 
     @Override
-    public boolean supportsFusedAttention(DType dtype, int headDim) {
+    public boolean supportsAttention(DType dtype, int headDim) {
         return gpu.major >= 8 && CudaAttention.supports(dtype, headDim);   // mma.sync.m16n8k16 with BF16 is sm_80+
     }
 
@@ -288,7 +291,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public boolean supportsDecodeAttention(DType dtype, int headDim) {
+    public boolean supportsDecode(DType dtype, int headDim) {
         return gpu.major >= 8 && CudaAttention.supportsDecode(dtype, headDim);   // attention.cu is compiled as one family
     }
 
@@ -302,11 +305,6 @@ public final class CudaBackend implements Backend {
     }
 
     // ============================================================================================ graphs
-
-    @Override
-    public boolean supportsGraphs() {
-        return true;
-    }
 
     @Override
     public Graph capture(Runnable work) {

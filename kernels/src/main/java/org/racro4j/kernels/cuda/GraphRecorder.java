@@ -4,7 +4,7 @@ import java.util.List;
 
 import jcuda.driver.CUgraphExec;
 
-import org.racro4j.core.Backend;
+import org.racro4j.core.GraphCapture;
 
 /**
  * Records a CUDA graph of the work a Runnable queues on the backend's stream: the allocations made meanwhile go
@@ -22,7 +22,7 @@ final class GraphRecorder {
         this.checks = checks;
     }
 
-    Backend.Graph capture(Runnable work) {
+    GraphCapture.Graph capture(Runnable work) {
         gpu.makeCurrent();
         CachingAllocator.GraphPool pool = gpu.allocator.beginGraphPool();
         checks.beginCapture();
