@@ -1,7 +1,7 @@
 package org.racro4j.core;
 
 /**
- * Attention through a backend's fused kernels ({@link Backend#attention}, {@link Backend#decodeAttention}), used
+ * Attention through a backend's fused kernels ({@link FusedAttention#attention}, {@link DecodeAttentionKernel#decodeAttention}), used
  * by {@link Functional} when the backend has them; the composite in Functional is the reference and the CPU path.
  */
 final class AttentionOps {

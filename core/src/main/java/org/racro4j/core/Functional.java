@@ -147,7 +147,7 @@ public final class Functional {
      * One new query per sequence against a KV cache, for decoding: q [B, Hq, 1, D], kCache and vCache [B, Hkv, C, D]
      * of capacity C, lengths [B] (I32) the number of valid cache entries per row (read on the device, so a captured
      * graph can replay the step as the sequences grow), keyMask null or [B, C] (1 where a key may be attended).
-     * Runs the backend's decode kernel ({@link Backend#decodeAttention}) where it has one, else attention over the
+     * Runs the backend's decode kernel ({@link DecodeAttentionKernel#decodeAttention}) where it has one, else attention over the
      * whole capacity with the keys at and past each length masked out. Returns [B, Hq, 1, D].
      *
      * @param scale multiplier of the scores; NaN means 1/sqrt(D)
