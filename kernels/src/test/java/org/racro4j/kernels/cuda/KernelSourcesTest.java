@@ -79,10 +79,10 @@ class KernelSourcesTest {
 
     @Test
     void javaConstantsMatchTheKernels() {
-        assertTrue(KernelSources.source("adamw").contains("#define ADAMW_CHUNK " + AdamWLauncher.CHUNK));
+        assertTrue(KernelSources.source("adamw").contains("#define ADAMW_CHUNK " + AdamWTable.CHUNK));
         assertTrue(KernelSources.headers().get("common.cuh").contains("#define RACRO_MAX_DIMS " + StridedSpace.MAX_DIMS));
         assertTrue(KernelSources.headers().get("common.cuh").contains("sizeof(StridedSpace) == " + StridedSpace.STRUCT_BYTES));
-        assertTrue(KernelSources.source("adamw").contains("sizeof(AdamWTensor) == " + AdamWLauncher.TENSOR_BYTES));
+        assertTrue(KernelSources.source("adamw").contains("sizeof(AdamWTensor) == " + AdamWTable.TENSOR_BYTES));
     }
 
     @Test
