@@ -1,7 +1,7 @@
 package org.racro4j.core;
 
 /**
- * Attention through a backend's fused kernels ({@link Backend#attention}, {@link Backend#decodeAttention}), used
+ * Attention through a backend's fused kernels ({@link FusedAttention#attention}, {@link DecodeAttentionKernel#decodeAttention}), used
  * by {@link Functional} when the backend has them; the composite in Functional is the reference and the CPU path.
  */
 final class AttentionOps {
@@ -33,7 +33,7 @@ final class AttentionOps {
     static boolean fusable(Tensor q, Tensor k, Tensor v) {
         int d = q.size(3);
         return v.size(3) == d && k.dtype() == q.dtype() && v.dtype() == q.dtype() && q.backend() == k.backend()
-                && q.backend() == v.backend() && q.backend().supportsFusedAttention(q.dtype(), d);
+                && q.backend() == v.backend() && q.backend() instanceof FusedAttention fa && fa.supportsAttention(q.dtype(), d);
     }
 
     /** Fused forward, recording the fused backward for autograd. */
@@ -42,7 +42,7 @@ final class AttentionOps {
         Tensor kc = lastDimContiguous(k);
         Tensor vc = lastDimContiguous(v);
         int b = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3);
-        Backend be = q.backend();
+        FusedAttention be = (FusedAttention) q.backend();
         // [B, T, Hq, D] storage viewed as [B, Hq, T, D]: the caller's usual transpose(1, 2).reshape(B, T, Hq D)
         // back to the model's layout is then free.
         Tensor out = Tensor.empty(q.dtype(), q.device(), b, t, hq, d).transpose(1, 2);

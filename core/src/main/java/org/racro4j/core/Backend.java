@@ -15,6 +15,9 @@ import java.util.List;
  * <li>Broadcasting is done by the caller: inputs arrive expanded to the output shape (stride 0 where
  * broadcast).</li>
  * </ul>
+ *
+ * <p>Optional kernels are separate interfaces a backend implements when it has them: {@link FusedAttention},
+ * {@link DecodeAttentionKernel} and {@link GraphCapture}.
  */
 public interface Backend extends AutoCloseable {
 
@@ -178,76 +181,6 @@ public interface Backend extends AutoCloseable {
 
     /** Hyperparameters of one AdamW step; {@code step} counts from 1. */
     record AdamWHyper(float lr, float beta1, float beta2, float eps, float weightDecay, long step) {}
-
-    // ------------------------------------------------------------------------------------------ fused attention
-    // Optional kernels. A backend without them (the CPU backend) says so, and Functional composes attention from
-    // the primitives above instead; results agree within the dtype's rounding, except that a query which may
-    // attend no key at all gets 0 from a fused kernel (the composite averages every value there).
-
-    /** Whether {@link #attention} and {@link #attentionBackward} run for this dtype and head dim. */
-    default boolean supportsFusedAttention(DType dtype, int headDim) {
-        return false;
-    }
-
-    /**
-     * Fused attention forward (flash attention: scores never stored): for q [B, Hq, T, D], k and v [B, Hkv, S, D]
-     * (Hq a multiple of Hkv; any strides with the last one 1), out[b, h, t] = sum_s p_s v[b, h / (Hq/Hkv), s] with
-     * p = softmax over the visible keys of scale * q k^T. Key s is visible to query t unless {@code causal} and
-     * s &gt; t + S - T, or keyMask [B, S] (F32, last stride 1, batch stride may be 0; null = all) is 0 there.
-     * Writes out (q's shape, last stride 1) and lse [B, Hq, T] (F32, contiguous), the log of the softmax
-     * denominator (-inf, and out 0, for a query with no visible key), which the backward pass needs.
-     */
-    default void attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale, Tensor out, Tensor lse) {
-        throw new UnsupportedOperationException(device() + " has no fused attention kernel (supportsFusedAttention is false)");
-    }
-
-    /** Gradients of {@link #attention} given its inputs, out, lse and gOut; writes gq, gk, gv (shapes of q, k, v, contiguous). */
-    default void attentionBackward(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale, Tensor out, Tensor lse,
-                                   Tensor gOut, Tensor gq, Tensor gk, Tensor gv) {
-        throw new UnsupportedOperationException(device() + " has no fused attention kernel (supportsFusedAttention is false)");
-    }
-
-    /** Whether {@link #decodeAttention} runs for this dtype and head dim. */
-    default boolean supportsDecodeAttention(DType dtype, int headDim) {
-        return false;
-    }
-
-    /**
-     * One new query per sequence against a KV cache (flash decoding): q [B, Hq, 1, D], kCache and vCache
-     * [B, Hkv, C, D] (capacity C; last stride 1). Row b attends keys 0 .. lengths[b] - 1 (lengths [B], I32, read
-     * on the device, so a captured graph can replay the step as the sequences grow) where keyMask [B, C] (F32,
-     * null = all) is not 0. Writes out [B, Hq, 1, D] (contiguous); 0 for a row with no visible key.
-     */
-    default void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
-        throw new UnsupportedOperationException(device() + " has no decode attention kernel (supportsDecodeAttention is false)");
-    }
-
-    // ------------------------------------------------------------------------------------------ graphs
-
-    /** A recorded sequence of this backend's work that can be run again as one launch (a CUDA graph). */
-    interface Graph extends AutoCloseable {
-        /** Runs the recorded work again, on the same device buffers, asynchronously. */
-        void replay();
-
-        /** Frees the graph and returns the memory its work used to the backend. */
-        @Override
-        void close();
-    }
-
-    /** Whether {@link #capture} works here. */
-    default boolean supportsGraphs() {
-        return false;
-    }
-
-    /**
-     * Records the device work {@code work} queues, without running it, as a {@link Graph}. The work may allocate
-     * (its blocks then belong to the graph and are written again by every replay) but must not move data to or
-     * from the host or wait for the device: inputs and outputs live in device tensors allocated before the capture
-     * and kept alive, and unchanged in shape, as long as the graph.
-     */
-    default Graph capture(Runnable work) {
-        throw new UnsupportedOperationException(device() + " cannot capture graphs (supportsGraphs is false)");
-    }
 
     @Override
     default void close() {}

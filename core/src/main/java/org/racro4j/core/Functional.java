@@ -100,7 +100,7 @@ public final class Functional {
      * @param scale    multiplier of the scores; NaN means 1/sqrt(D)
      *
      * <p>Where the backend has fused attention kernels for the dtype and head dim ({@link
-     * Backend#supportsFusedAttention}) and the mask is none or a key padding mask ([B or 1, 1, 1, S]), they run the
+     * FusedAttention#supportsAttention}) and the mask is none or a key padding mask ([B or 1, 1, 1, S]), they run the
      * forward and backward; otherwise it is composed from matmul, masking and softmax (the CPU backend's way). The
      * two agree within rounding, except on a query that may attend no key: 0 from the kernels, the mean of v here.
      */
@@ -147,7 +147,7 @@ public final class Functional {
      * One new query per sequence against a KV cache, for decoding: q [B, Hq, 1, D], kCache and vCache [B, Hkv, C, D]
      * of capacity C, lengths [B] (I32) the number of valid cache entries per row (read on the device, so a captured
      * graph can replay the step as the sequences grow), keyMask null or [B, C] (1 where a key may be attended).
-     * Runs the backend's decode kernel ({@link Backend#decodeAttention}) where it has one, else attention over the
+     * Runs the backend's decode kernel ({@link DecodeAttentionKernel#decodeAttention}) where it has one, else attention over the
      * whole capacity with the keys at and past each length masked out. Returns [B, Hq, 1, D].
      *
      * @param scale multiplier of the scores; NaN means 1/sqrt(D)
@@ -171,8 +171,8 @@ public final class Functional {
                     + " (need lengths [B] I32 and keyMask [B, C])");
         }
         float sc = Float.isNaN(scale) ? (float) (1.0 / Math.sqrt(d)) : scale;
-        Backend be = q.backend();
-        if (be.supportsDecodeAttention(q.dtype(), d) && kCache.dtype() == q.dtype() && vCache.dtype() == q.dtype()) {
+        if (q.backend() instanceof DecodeAttentionKernel be && be.supportsDecode(q.dtype(), d) && kCache.dtype() == q.dtype()
+                && vCache.dtype() == q.dtype()) {
             Tensor km = keyMask == null ? null : keyMask.dtype() == DType.F32 && keyMask.stride(1) == 1 ? keyMask : keyMask.to(DType.F32).contiguous();
             Tensor out = Tensor.empty(q.dtype(), q.device(), b, hq, 1, d);
             be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), kCache.stride(3) == 1 ? kCache : kCache.contiguous(),

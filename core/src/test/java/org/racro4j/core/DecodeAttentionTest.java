@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class DecodeAttentionTest {
     @Test
     void theKernelAndTheCompositeMatchAFloat64Reference() {
-        assertTrue(Device.CPU.backend().supportsDecodeAttention(DType.F32, 7));
+        assertTrue(((DecodeAttentionKernel) Device.CPU.backend()).supportsDecode(DType.F32, 7));
         Random rnd = new Random(3);
         int[][] shapes = {{3, 4, 2, 13, 7}, {5, 6, 3, 9, 32}, {1, 2, 2, 1, 5}, {4, 8, 1, 40, 16}};
         for (int[] shape : shapes) {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.racro4j.core.Backend;
 import org.racro4j.core.BinaryOp;
 import org.racro4j.core.DType;
+import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
 import org.racro4j.core.MemoryStats;
 import org.racro4j.core.ReduceOp;
@@ -22,7 +23,7 @@ import org.racro4j.core.random.Philox;
  * backend is tested against. Memory is accounted for exactly: bytes in use rise on allocate and fall when the
  * last tensor of a storage closes.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend implements Backend, DecodeAttentionKernel {
     public static final CpuBackend INSTANCE = new CpuBackend();
 
     private final AtomicLong inUse = new AtomicLong();
@@ -231,7 +232,7 @@ public final class CpuBackend implements Backend {
 
     /** F32: one pass over each row's keys and values (CpuDecodeAttention); other dtypes take Functional's composite. */
     @Override
-    public boolean supportsDecodeAttention(DType dtype, int headDim) {
+    public boolean supportsDecode(DType dtype, int headDim) {
         return dtype == DType.F32;
     }
 

@@ -45,7 +45,7 @@ public final class AttentionBench {
         if (!(backend instanceof CudaBackend gpu)) throw new IllegalStateException("cuda:0 is not the CUDA backend: " + backend);
         List<String> lines = new ArrayList<>();
         for (Shape s : shapes) {
-            if (!gpu.supportsFusedAttention(dt, s.headDim())) {
+            if (!gpu.supportsAttention(dt, s.headDim())) {
                 lines.add(String.format(Locale.ROOT, "{\"bench\":\"attention\",\"impl\":\"racro4j\",\"dtype\":\"%s\",\"head_dim\":%d,"
                         + "\"skipped\":\"no fused attention for this dtype and head dim on %s\"}", name(dt), s.headDim(), gpu.describe()));
                 continue;

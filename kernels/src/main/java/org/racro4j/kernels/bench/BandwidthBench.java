@@ -46,7 +46,7 @@ public final class BandwidthBench {
         long n32 = bytes / 4;
         Result copy = timeRotated(gpu, iters, 2 * n32 * 4, ROTATIONS, i -> {
             Tensor[] io = sets(cuda, DType.F32, new int[] {(int) n32}, 2, i);
-            return () -> gpu.copyBytes(io[1].storage(), io[0].storage(), n32 * 4);
+            return () -> CudaTimer.copyBytes(gpu, io[1].storage(), io[0].storage(), n32 * 4);
         });
         lines.add(json("copy_d2d", "f32", "[" + n32 + "]", copy, copy.gbps(), null));
 
@@ -117,7 +117,7 @@ public final class BandwidthBench {
         double[] ms = new double[iters];
         for (int it = 0; it < iters; it++) {
             Runnable call = calls[it % rotations];
-            ms[it] = gpu.timeMillis(call);
+            ms[it] = CudaTimer.timeMillis(gpu, call);
         }
         Arrays.sort(ms);
         double median = iters % 2 == 1 ? ms[iters / 2] : (ms[iters / 2 - 1] + ms[iters / 2]) / 2;

@@ -132,11 +132,11 @@ public final class GemmBench {
     static double medianMsPerCall(CudaBackend gpu, Runnable call, int iters) {
         for (int w = 0; w < WARMUP; w++) call.run();
         gpu.synchronize();
-        double once = gpu.timeMillis(call);
+        double once = CudaTimer.timeMillis(gpu, call);
         int reps = (int) Math.max(1, Math.min(1000, Math.ceil(1.0 / Math.max(once, 1e-4))));
         double[] ms = new double[iters];
         for (int it = 0; it < iters; it++) {
-            ms[it] = gpu.timeMillis(() -> {
+            ms[it] = CudaTimer.timeMillis(gpu, () -> {
                 for (int r = 0; r < reps; r++) call.run();
             }) / reps;
         }

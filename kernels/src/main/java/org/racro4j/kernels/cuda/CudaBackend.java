@@ -1,15 +1,17 @@
 package org.racro4j.kernels.cuda;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
+
+import jcuda.driver.CUstream;
 
 import org.racro4j.core.Backend;
 import org.racro4j.core.BinaryOp;
 import org.racro4j.core.DType;
+import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
-import org.racro4j.core.HalfFloats;
+import org.racro4j.core.FusedAttention;
+import org.racro4j.core.GraphCapture;
 import org.racro4j.core.MemoryStats;
 import org.racro4j.core.ReduceOp;
 import org.racro4j.core.Shapes;
@@ -31,11 +33,16 @@ import org.racro4j.core.UnaryOp;
  * IndexOutOfBoundsException at the call, which costs a synchronisation; with
  * {@code -D}{@value #PROP_DEFER_INDEX_CHECKS}{@code =true} the check waits for the next synchronising call
  * (download, synchronize) and names the ops that may have caused it.
+ *
+ * <p>This class holds the memory side (allocation, transfers, synchronisation) and hands every kernel to the
+ * launcher of its family: {@link ElementwiseLaunchers} (copy.cu, elementwise.cu), {@link ReduceLaunchers}
+ * (reduce.cu), {@link RowLaunchers} (softmax.cu, norms.cu, cross_entropy.cu, rope.cu), {@link IndexLaunchers}
+ * (indexing.cu, with the index-error protocol in {@link IndexChecks}), {@link RandomLaunchers} (philox.cu,
+ * sampling.cu), {@link AdamWLauncher} (adamw.cu), {@link CudaGemm} and {@link CudaAttention} (the GEMM and
+ * attention families); {@link GraphRecorder} captures graphs.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, FusedAttention, DecodeAttentionKernel, GraphCapture {
     public static final String PROP_DEFER_INDEX_CHECKS = "racro4j.cuda.deferIndexChecks";
-
-    private static final long NO_ERROR = -1L;
 
     private final Device device;
     private final CudaDevice gpu;
@@ -43,12 +50,14 @@ public final class CudaBackend implements Backend {
     private final CudaGemm gemm;
     private final CudaAttention attention;
     private final String libraryNotes;
-    /** Device address of the 8-byte error word of common.cuh (report_bad_index). */
-    private final long errorWord;
-    private volatile boolean deferIndexChecks;
-    private final List<String> uncheckedIndexOps = new ArrayList<>();
-    /** Index-checking ops queued while a graph is being captured (their check runs after each replay). */
-    private final List<String> capturedIndexOps = new ArrayList<>();
+    private final IndexChecks indexChecks;
+    private final ElementwiseLaunchers elementwise;
+    private final ReduceLaunchers reductions;
+    private final RowLaunchers rows;
+    private final IndexLaunchers indexing;
+    private final RandomLaunchers random;
+    private final AdamWLauncher adamw;
+    private final GraphRecorder graphs;
 
     CudaBackend(CudaDevice gpu, CublasGemm cublas, String cublasWhyNot, TensorMapSpec.Encoder tma, String tmaWhyNot) {
         this.device = Device.of("cuda:" + gpu.index);
@@ -58,9 +67,15 @@ public final class CudaBackend implements Backend {
         this.attention = new CudaAttention(this, gpu, this::addr);
         this.libraryNotes = (cublas != null ? cublas.description() : "no cuBLAS (" + cublasWhyNot + ")")
                 + (tma != null ? "" : "; no TMA descriptors (" + tmaWhyNot + ")");
-        this.deferIndexChecks = Boolean.getBoolean(PROP_DEFER_INDEX_CHECKS);
-        this.errorWord = gpu.errorWord;
-        resetErrorWord();
+        LaunchSupport support = new LaunchSupport(gpu, this::addr);
+        this.indexChecks = new IndexChecks(support, Boolean.getBoolean(PROP_DEFER_INDEX_CHECKS));
+        this.elementwise = new ElementwiseLaunchers(support);
+        this.reductions = new ReduceLaunchers(support, elementwise);
+        this.rows = new RowLaunchers(support, elementwise, indexChecks);
+        this.indexing = new IndexLaunchers(support, indexChecks);
+        this.random = new RandomLaunchers(support, elementwise);
+        this.adamw = new AdamWLauncher(support);
+        this.graphs = new GraphRecorder(this, gpu, indexChecks);
     }
 
     /** What this backend runs on and with, one line. */
@@ -79,7 +94,7 @@ public final class CudaBackend implements Backend {
      * instead of costing one each: a whole training step then runs with no host round trip per op.
      */
     public void setDeferIndexChecks(boolean defer) {
-        this.deferIndexChecks = defer;
+        indexChecks.setDefer(defer);
     }
 
     /** How many times the host has waited for this device (synchronize, downloads), for tests of whole steps. */
@@ -132,13 +147,13 @@ public final class CudaBackend implements Backend {
         CudaStorage s = own(src, "download");
         checkRange("download", s, srcByteOffset, dst.remaining());
         gpu.download(s.address() + srcByteOffset, dst);
-        checkDeferredIndices();
+        indexChecks.checkDeferred();
     }
 
     @Override
     public void synchronize() {
         gpu.synchronize();
-        checkDeferredIndices();
+        indexChecks.checkDeferred();
     }
 
     private static void checkRange(String op, CudaStorage s, long byteOffset, long bytes) {
@@ -161,191 +176,38 @@ public final class CudaBackend implements Backend {
         return own(t.storage(), "cuda kernel").address() + (long) t.offset() * t.dtype().byteSize();
     }
 
-    private static int code(DType d) {
-        return d.ordinal();
-    }
-
-    private static String suffix(DType d) {
-        return switch (d) {
-            case F32 -> "f32";
-            case BF16 -> "bf16";
-            case F16 -> "f16";
-            default -> throw new IllegalArgumentException("this CUDA kernel needs a floating tensor, got " + d);
-        };
-    }
-
-    private static boolean aligned16(long... addresses) {
-        for (long a : addresses) if ((a & 15) != 0) return false;
-        return true;
-    }
-
-    private static int floatingPack(DType d) {
-        return 16 / d.byteSize();
-    }
-
-    // ============================================================================================ elementwise
+    // ============================================================================================ elementwise (copy.cu, elementwise.cu)
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        if (dst.numel() == 0) return;
-        StridedSpace s = StridedSpace.of(dst.shape(), dst.strides(), src.strides());
-        if (src.dtype() == dst.dtype() && s.isDense(0) && s.isDense(1)) {
-            gpu.copyDeviceToDevice(addr(dst), addr(src), dst.numel() * dst.dtype().byteSize());
-            return;
-        }
-        launchCopy(s, addr(dst), dst.dtype(), addr(src), src.dtype());
-    }
-
-    private void launchCopy(StridedSpace s, long dst, DType dstType, long src, DType srcType) {
-        gpu.launch("copy", "copy_strided", LaunchShape.strided(s), new KernelArgs().struct(s.pack()).i64(s.numel())
-                .ptr(dst).i32(code(dstType)).ptr(src).i32(code(srcType)));
-    }
-
-    /** A contiguous copy of t in dtype {@code to}, in a block the caller frees (after queuing its kernels). */
-    private CachingAllocator.Block contiguousCopy(Tensor t, DType to) {
-        CachingAllocator.Block block = gpu.allocator.allocate(t.numel() * to.byteSize());
-        if (t.numel() > 0) {
-            StridedSpace s = StridedSpace.of(t.shape(), Shapes.contiguousStrides(t.shape()), t.strides());
-            launchCopy(s, block.address(), to, addr(t), t.dtype());
-        }
-        return block;
+        elementwise.copy(src, dst);
     }
 
     @Override
     public void fill(Tensor dst, double value) {
-        if (dst.numel() == 0) return;
-        long bits = switch (dst.dtype()) {
-            case F32 -> Float.floatToRawIntBits((float) value) & 0xffffffffL;
-            case BF16 -> HalfFloats.floatToBf16((float) value) & 0xffffL;
-            case F16 -> HalfFloats.floatToF16((float) value) & 0xffffL;
-            case I32 -> ((int) value) & 0xffffffffL;
-            case I64 -> (long) value;
-        };
-        int size = dst.dtype().byteSize();
-        StridedSpace s = StridedSpace.of(dst.shape(), dst.strides());
-        long address = addr(dst);
-        if (s.isDense(0) && aligned16(address)) {
-            long vectors = LaunchShape.ceilDiv(dst.numel() * size, 16);
-            gpu.launch("copy", "fill_contig", LaunchShape.linear(vectors, LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                    new KernelArgs().ptr(address).i64(dst.numel()).i32(size).i64(bits));
-        } else {
-            gpu.launch("copy", "fill_strided", LaunchShape.strided(s),
-                    new KernelArgs().struct(s.pack()).i64(s.numel()).ptr(address).i32(size).i64(bits));
-        }
+        elementwise.fill(dst, value);
     }
 
     @Override
     public void unary(UnaryOp op, Tensor x, Tensor out, float p0, float p1) {
-        long n = out.numel();
-        if (n == 0) return;
-        StridedSpace s = StridedSpace.of(out.shape(), out.strides(), x.strides());
-        long xa = addr(x);
-        long oa = addr(out);
-        if (x.dtype() == out.dtype() && x.dtype().isFloatingPoint() && s.isDense(0) && s.isDense(1) && aligned16(xa, oa)) {
-            gpu.launch("elementwise", "unary_contig_" + suffix(x.dtype()),
-                    LaunchShape.linear(LaunchShape.ceilDiv(n, floatingPack(x.dtype())), LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                    new KernelArgs().i32(op.ordinal()).ptr(xa).ptr(oa).i64(n).f32(p0).f32(p1));
-        } else {
-            gpu.launch("elementwise", "unary_strided", LaunchShape.strided(s), new KernelArgs().i32(op.ordinal()).struct(s.pack())
-                    .i64(n).ptr(oa).i32(code(out.dtype())).ptr(xa).i32(code(x.dtype())).f32(p0).f32(p1));
-        }
+        elementwise.unary(op, x, out, p0, p1);
     }
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
-        long n = out.numel();
-        if (n == 0) return;
-        StridedSpace s = StridedSpace.of(out.shape(), out.strides(), a.strides(), b.strides());
-        long aa = addr(a);
-        long ba = addr(b);
-        long oa = addr(out);
-        DType dt = out.dtype();
-        boolean sameFloat = dt.isFloatingPoint() && a.dtype() == dt && b.dtype() == dt;
-        boolean bScalar = s.isBroadcastScalar(2);
-        if (sameFloat && op.ordinal() <= BinaryOp.POW.ordinal() && s.isDense(0) && s.isDense(1) && (s.isDense(2) || bScalar)
-                && aligned16(aa, oa) && (bScalar || aligned16(ba))) {
-            gpu.launch("elementwise", "binary_contig_" + suffix(dt),
-                    LaunchShape.linear(LaunchShape.ceilDiv(n, floatingPack(dt)), LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                    new KernelArgs().i32(op.ordinal()).ptr(aa).ptr(ba).ptr(oa).i64(n).i32(bScalar ? 1 : 0));
-        } else {
-            gpu.launch("elementwise", "binary_strided", LaunchShape.strided(s), new KernelArgs().i32(op.ordinal()).struct(s.pack())
-                    .i64(n).ptr(oa).i32(code(dt)).ptr(aa).i32(code(a.dtype())).ptr(ba).i32(code(b.dtype())));
-        }
+        elementwise.binary(op, a, b, out);
     }
 
     @Override
     public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
-        long n = out.numel();
-        if (n == 0) return;
-        if (a.dtype() != out.dtype() || b.dtype() != out.dtype()) {
-            throw new IllegalArgumentException("where: a (" + a.dtype() + ") and b (" + b.dtype() + ") must have out's dtype " + out.dtype());
-        }
-        StridedSpace s = StridedSpace.of(out.shape(), out.strides(), cond.strides(), a.strides(), b.strides());
-        gpu.launch("elementwise", "where_strided", LaunchShape.strided(s), new KernelArgs().struct(s.pack()).i64(n).ptr(addr(out))
-                .ptr(addr(cond)).i32(code(cond.dtype())).ptr(addr(a)).ptr(addr(b)).i32(out.dtype().byteSize()));
+        elementwise.where(cond, a, b, out);
     }
 
-    // ============================================================================================ reductions
+    // ============================================================================================ reductions (reduce.cu)
 
     @Override
     public void reduce(ReduceOp op, Tensor x, int dim, Tensor out, Tensor indices) {
-        int n = x.size(dim);
-        long step = x.stride(dim);
-        int[] outShape = out.shape();
-        int[] xOuter = dropDim(x.strides(), dim);
-        int[] idxStrides = indices == null ? new int[outShape.length] : indices.strides();
-        StridedSpace outs = StridedSpace.of(outShape, out.strides(), xOuter, idxStrides);
-        long numOut = outs.numel();
-        if (numOut == 0) return;
-        if (n == 0) {
-            if (op != ReduceOp.SUM) throw new IllegalArgumentException(op.name().toLowerCase() + ": dim " + dim + " is empty");
-            fill(out, 0);
-            return;
-        }
-        long xa = addr(x);
-        long oa = addr(out);
-        long ia = indices == null ? 0 : addr(indices);
-        int sms = gpu.multiprocessors;
-        boolean perThread = (step != 1 && numOut >= 2048) || (numOut >= 64L * sms && n <= 32);
-        String kernel;
-        LaunchShape shape;
-        int splits = 1;
-        if (perThread) {
-            // Too few outputs to fill the GPU with one thread each: split n into slices over blockIdx.y.
-            long targetThreads = 8L * sms * LaunchShape.THREADS;
-            if (numOut < targetThreads && n >= 64) {
-                splits = (int) Math.min(Math.min(LaunchShape.ceilDiv(targetThreads, numOut), LaunchShape.ceilDiv(n, 16)), 1024);
-            }
-            LaunchShape lin = LaunchShape.linear(numOut, LaunchShape.THREADS, LaunchShape.MAX_GRID_X);
-            kernel = "reduce_per_thread";
-            shape = new LaunchShape(lin.gridX(), splits, 1, LaunchShape.THREADS, 0);
-        } else {
-            if (numOut < 2L * sms && n >= 8192) {
-                splits = (int) Math.min(Math.min(LaunchShape.ceilDiv(n, 4096), Math.max(1, 4L * sms / numOut)), 1024);
-            }
-            kernel = "reduce_per_block";
-            shape = new LaunchShape((int) Math.min(numOut, LaunchShape.MAX_GRID_X), splits, 1, LaunchShape.THREADS, 0);
-        }
-        CachingAllocator.Block partials = splits > 1 ? gpu.allocator.allocate(numOut * splits * 16) : null;
-        long pv = partials == null ? 0 : partials.address();
-        long pi = partials == null ? 0 : partials.address() + numOut * splits * 8;
-        try {
-            gpu.launch("reduce", kernel, shape, new KernelArgs().i32(op.ordinal()).struct(outs.pack()).i64(numOut).ptr(xa)
-                    .i32(code(x.dtype())).i64(n).i64(step).i32(splits).ptr(oa).i32(code(out.dtype())).ptr(ia).ptr(pv).ptr(pi));
-            if (splits > 1) {
-                gpu.launch("reduce", "reduce_finish", LaunchShape.linear(numOut, LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                        new KernelArgs().i32(op.ordinal()).struct(outs.pack()).i64(numOut).i32(code(x.dtype())).i32(splits).ptr(oa)
-                                .i32(code(out.dtype())).ptr(ia).ptr(pv).ptr(pi));
-            }
-        } finally {
-            if (partials != null) gpu.allocator.free(partials);   // stream order keeps it alive for the kernels queued above
-        }
-    }
-
-    private static int[] dropDim(int[] a, int d) {
-        int[] r = new int[a.length - 1];
-        for (int i = 0, j = 0; i < a.length; i++) if (i != d) r[j++] = a[i];
-        return r;
+        reductions.reduce(op, x, dim, out, indices);
     }
 
     // ============================================================================================ matmul
@@ -404,7 +266,7 @@ public final class CudaBackend implements Backend {
     // ============================================================================================ attention
 
     @Override
-    public boolean supportsFusedAttention(DType dtype, int headDim) {
+    public boolean supportsAttention(DType dtype, int headDim) {
         return gpu.major >= 8 && CudaAttention.supports(dtype, headDim);   // mma.sync.m16n8k16 with BF16 is sm_80+
     }
 
@@ -429,7 +291,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public boolean supportsDecodeAttention(DType dtype, int headDim) {
+    public boolean supportsDecode(DType dtype, int headDim) {
         return gpu.major >= 8 && CudaAttention.supportsDecode(dtype, headDim);   // attention.cu is compiled as one family
     }
 
@@ -445,536 +307,113 @@ public final class CudaBackend implements Backend {
     // ============================================================================================ graphs
 
     @Override
-    public boolean supportsGraphs() {
-        return true;
-    }
-
-    @Override
     public Graph capture(Runnable work) {
-        gpu.makeCurrent();
-        CachingAllocator.GraphPool pool = gpu.allocator.beginGraphPool();
-        synchronized (capturedIndexOps) {
-            capturedIndexOps.clear();
-        }
-        jcuda.driver.CUgraphExec exec = null;
-        boolean ok = false;
-        gpu.beginCapture();
-        try {
-            work.run();
-            ok = true;
-        } finally {
-            try {
-                exec = gpu.endCapture(ok);
-            } finally {
-                gpu.allocator.endGraphPool();
-                if (exec == null) gpu.allocator.releaseGraphPool(pool);
-            }
-        }
-        List<String> ops;
-        synchronized (capturedIndexOps) {
-            ops = new ArrayList<>(capturedIndexOps);
-            capturedIndexOps.clear();
-        }
-        return new CudaGraph(this, gpu, exec, pool, ops);
+        return graphs.capture(work);
     }
 
     /** After a graph replay: the index checks its kernels did wait for the next synchronising call. */
     void deferIndexChecks(List<String> ops) {
-        if (ops.isEmpty()) return;
-        synchronized (uncheckedIndexOps) {
-            for (String op : ops) if (uncheckedIndexOps.size() < 16) uncheckedIndexOps.add(op + " (in a CUDA graph)");
-        }
+        indexChecks.deferReplayed(ops);
     }
 
-    // ============================================================================================ fused rows
-
-    private static int cols(Tensor t) {
-        return t.dim() == 0 ? 1 : t.size(-1);
-    }
-
-    private static long rows(Tensor t) {
-        int c = cols(t);
-        return c == 0 ? 0 : t.numel() / c;
-    }
-
-    private static void requireContiguous(String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t != null && !t.isContiguous()) {
-                throw new IllegalArgumentException(op + ": the CUDA kernel needs contiguous tensors, got shape " + Shapes.str(t.shape())
-                        + " with strides " + Shapes.str(t.strides()));
-            }
-        }
-    }
-
-    /** Whether rows of c elements of dtype d, at these addresses, can move as 16-byte vectors. */
-    private static boolean vectorRows(int c, DType d, long... addresses) {
-        return (long) c * d.byteSize() % 16 == 0 && aligned16(addresses);
-    }
+    // ============================================================================================ fused rows (softmax.cu, norms.cu, cross_entropy.cu, rope.cu)
 
     @Override
     public void softmax(Tensor x, Tensor out, boolean log) {
-        long rows = rows(x);
-        if (rows == 0) return;
-        requireContiguous("softmax", x, out);
-        int c = cols(x);
-        long xa = addr(x);
-        long oa = addr(out);
-        gpu.launch("softmax", "softmax_" + suffix(x.dtype()), LaunchShape.rows(rows, c),
-                new KernelArgs().ptr(xa).ptr(oa).i32(c).i32(log ? 1 : 0).i32(vectorRows(c, x.dtype(), xa, oa) ? 1 : 0));
+        rows.softmax(x, out, log);
     }
 
     @Override
     public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
-        long rows = rows(y);
-        if (rows == 0) return;
-        requireContiguous("softmaxBackward", y, gy, gx);
-        sameDtype("softmaxBackward", y, gy, gx);
-        int c = cols(y);
-        long ya = addr(y);
-        long ga = addr(gy);
-        long xa = addr(gx);
-        gpu.launch("softmax", "softmax_backward_" + suffix(y.dtype()), LaunchShape.rows(rows, c),
-                new KernelArgs().ptr(ya).ptr(ga).ptr(xa).i32(c).i32(log ? 1 : 0).i32(vectorRows(c, y.dtype(), ya, ga, xa) ? 1 : 0));
-    }
-
-    private static void sameDtype(String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t.dtype() != ts[0].dtype()) {
-                throw new IllegalArgumentException(op + ": the CUDA kernel needs one dtype, got " + ts[0].dtype() + " and " + t.dtype());
-            }
-        }
-    }
-
-    /**
-     * Norm weights (and bias) in a dtype the kernels take: x's own, or F32 (the "_wf32" kernels). Anything else,
-     * or a non-contiguous weight, is copied into temporary blocks first.
-     */
-    private final class NormWeights implements AutoCloseable {
-        final String kernelSuffix;
-        final long w;
-        final long b;
-        private final List<CachingAllocator.Block> temps = new ArrayList<>();
-
-        NormWeights(DType xType, Tensor weight, Tensor bias) {
-            DType use = weight.dtype() == xType || weight.dtype() == DType.F32 ? weight.dtype() : xType;
-            this.kernelSuffix = suffix(xType) + (use != xType ? "_wf32" : "");
-            this.w = weight(weight, use);
-            this.b = bias == null ? 0 : weight(bias, use);
-        }
-
-        private long weight(Tensor t, DType use) {
-            if (t.dtype() == use && t.isContiguous()) return addr(t);
-            CachingAllocator.Block block = contiguousCopy(t, use);
-            temps.add(block);
-            return block.address();
-        }
-
-        @Override
-        public void close() {
-            for (CachingAllocator.Block block : temps) gpu.allocator.free(block);
-        }
+        rows.softmaxBackward(y, gy, gx, log);
     }
 
     @Override
     public void layerNorm(Tensor x, Tensor w, Tensor b, float eps, Tensor y, Tensor mean, Tensor rstd) {
-        long rows = rows(x);
-        if (rows == 0) return;
-        requireContiguous("layerNorm", x, y, mean, rstd);
-        int c = cols(x);
-        try (NormWeights nw = new NormWeights(x.dtype(), w, b)) {
-            long xa = addr(x);
-            long ya = addr(y);
-            boolean vec = c % floatingPack(x.dtype()) == 0 && aligned16(xa, ya, nw.w) && (nw.b == 0 || aligned16(nw.b))
-                    && vectorRows(c, x.dtype(), xa, ya);
-            gpu.launch("norms", "layernorm_" + nw.kernelSuffix, LaunchShape.rows(rows, c), new KernelArgs().ptr(xa).ptr(nw.w).ptr(nw.b)
-                    .ptr(ya).ptr(addr(mean)).ptr(addr(rstd)).i32(c).f32(eps).i32(vec ? 1 : 0));
-        }
+        rows.layerNorm(x, w, b, eps, y, mean, rstd);
     }
 
     @Override
     public void layerNormBackward(Tensor gy, Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor gx, Tensor gw, Tensor gb) {
-        normBackward(true, gy, x, w, mean, rstd, gx, gw, gb);
+        rows.layerNormBackward(gy, x, w, mean, rstd, gx, gw, gb);
     }
 
     @Override
     public void rmsNorm(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
-        long rows = rows(x);
-        if (rows == 0) return;
-        requireContiguous("rmsNorm", x, y, rstd);
-        int c = cols(x);
-        try (NormWeights nw = new NormWeights(x.dtype(), w, null)) {
-            long xa = addr(x);
-            long ya = addr(y);
-            boolean vec = c % floatingPack(x.dtype()) == 0 && aligned16(xa, ya, nw.w) && vectorRows(c, x.dtype(), xa, ya);
-            gpu.launch("norms", "rmsnorm_" + nw.kernelSuffix, LaunchShape.rows(rows, c), new KernelArgs().ptr(xa).ptr(nw.w).ptr(ya)
-                    .ptr(addr(rstd)).i32(c).f32(eps).i32(vec ? 1 : 0));
-        }
+        rows.rmsNorm(x, w, eps, y, rstd);
     }
 
     @Override
     public void rmsNormBackward(Tensor gy, Tensor x, Tensor w, Tensor rstd, Tensor gx, Tensor gw) {
-        normBackward(false, gy, x, w, null, rstd, gx, gw, null);
-    }
-
-    private void normBackward(boolean layer, Tensor gy, Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor gx, Tensor gw, Tensor gb) {
-        String op = layer ? "layerNormBackward" : "rmsNormBackward";
-        long rows = rows(x);
-        int c = cols(x);
-        if (rows == 0 || c == 0) {
-            if (gw != null) fill(gw, 0);
-            if (gb != null) fill(gb, 0);
-            return;
-        }
-        requireContiguous(op, gy, x, gx, rstd, mean);
-        if (rows > Integer.MAX_VALUE) throw new IllegalArgumentException(op + ": " + rows + " rows exceed one launch");
-        List<CachingAllocator.Block> temps = new ArrayList<>();
-        try (NormWeights nw = new NormWeights(x.dtype(), w, null)) {
-            long gya = addr(gy);
-            if (gy.dtype() != x.dtype()) {
-                CachingAllocator.Block g = contiguousCopy(gy, x.dtype());
-                temps.add(g);
-                gya = g.address();
-            }
-            int grid = (int) Math.min(rows, 4L * gpu.multiprocessors);
-            CachingAllocator.Block gwPart = gw == null ? null : gpu.allocator.allocate((long) grid * c * 4);
-            CachingAllocator.Block gbPart = gb == null ? null : gpu.allocator.allocate((long) grid * c * 4);
-            if (gwPart != null) temps.add(gwPart);
-            if (gbPart != null) temps.add(gbPart);
-            gpu.launch("norms", "norm_backward_" + nw.kernelSuffix, new LaunchShape(grid, 1, 1, LaunchShape.rowThreads(c, 8), 0),
-                    new KernelArgs().i32(layer ? 1 : 0).ptr(gya).ptr(addr(x)).ptr(nw.w).ptr(mean == null ? 0 : addr(mean)).ptr(addr(rstd))
-                            .ptr(addr(gx)).i32((int) rows).i32(c).ptr(gwPart == null ? 0 : gwPart.address())
-                            .ptr(gbPart == null ? 0 : gbPart.address()));
-            if (gw != null) columnSums(gwPart, grid, c, gw);
-            if (gb != null) columnSums(gbPart, grid, c, gb);
-        } finally {
-            for (CachingAllocator.Block b : temps) gpu.allocator.free(b);
-        }
-    }
-
-    /** dst[j] = sum over parts of partial[p][j], written in dst's dtype (dst contiguous, else through a temporary). */
-    private void columnSums(CachingAllocator.Block partial, int parts, int c, Tensor dst) {
-        if (dst.isContiguous()) {
-            gpu.launch("norms", "column_sums", LaunchShape.linear(c, LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                    new KernelArgs().ptr(partial.address()).i32(parts).i32(c).ptr(addr(dst)).i32(code(dst.dtype())));
-            return;
-        }
-        CachingAllocator.Block tmp = gpu.allocator.allocate((long) c * dst.dtype().byteSize());
-        try {
-            gpu.launch("norms", "column_sums", LaunchShape.linear(c, LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                    new KernelArgs().ptr(partial.address()).i32(parts).i32(c).ptr(tmp.address()).i32(code(dst.dtype())));
-            StridedSpace s = StridedSpace.of(dst.shape(), dst.strides(), Shapes.contiguousStrides(dst.shape()));
-            launchCopy(s, addr(dst), dst.dtype(), tmp.address(), dst.dtype());
-        } finally {
-            gpu.allocator.free(tmp);
-        }
+        rows.rmsNormBackward(gy, x, w, rstd, gx, gw);
     }
 
     @Override
     public void crossEntropy(Tensor logits, Tensor target, int ignoreIndex, Tensor loss, Tensor lse) {
-        long rows = logits.size(0);
-        int v = logits.size(1);
-        if (rows == 0) return;
-        requireContiguous("crossEntropy", logits, loss, lse);
-        long la = addr(logits);
-        long tStride = target.dim() == 0 ? 0 : target.stride(0);
-        gpu.launch("cross_entropy", "cross_entropy_" + suffix(logits.dtype()), LaunchShape.rows(rows, v),
-                new KernelArgs().ptr(la).ptr(addr(target)).i32(code(target.dtype())).i64(tStride).i32(ignoreIndex).ptr(addr(loss))
-                        .ptr(addr(lse)).i32(v).ptr(errorWord).i32(vectorRows(v, logits.dtype(), la) ? 1 : 0));
-        afterIndexKernel("crossEntropy", target, (offset, t) -> new IndexOutOfBoundsException("crossEntropy: target " + t + " at row "
-                + (tStride == 0 ? 0 : offset / tStride) + " is out of range [0, " + v + ") (ignoreIndex is " + ignoreIndex + ")"));
+        rows.crossEntropy(logits, target, ignoreIndex, loss, lse);
     }
 
     @Override
     public void crossEntropyBackward(Tensor logits, Tensor target, Tensor lse, Tensor gLoss, int ignoreIndex, Tensor gLogits) {
-        long rows = logits.size(0);
-        int v = logits.size(1);
-        if (rows == 0) return;
-        requireContiguous("crossEntropyBackward", logits, lse, gLogits);
-        sameDtype("crossEntropyBackward", logits, gLogits);
-        CachingAllocator.Block g = null;
-        long ga = addr(gLoss);
-        long gStride = gLoss.dim() == 0 ? 0 : gLoss.stride(0);
-        if (gLoss.dtype() != DType.F32) {
-            g = contiguousCopy(gLoss, DType.F32);
-            ga = g.address();
-            gStride = gLoss.dim() == 0 ? 0 : 1;
-        }
-        try {
-            long la = addr(logits);
-            long oa = addr(gLogits);
-            gpu.launch("cross_entropy", "cross_entropy_backward_" + suffix(logits.dtype()), LaunchShape.rows(rows, v),
-                    new KernelArgs().ptr(la).ptr(addr(target)).i32(code(target.dtype())).i64(target.dim() == 0 ? 0 : target.stride(0))
-                            .ptr(addr(lse)).ptr(ga).i64(gStride).i32(ignoreIndex).ptr(oa).i32(v)
-                            .i32(vectorRows(v, logits.dtype(), la, oa) ? 1 : 0));
-        } finally {
-            if (g != null) gpu.allocator.free(g);
-        }
+        rows.crossEntropyBackward(logits, target, lse, gLoss, ignoreIndex, gLogits);
     }
 
     @Override
     public void rope(Tensor x, Tensor cos, Tensor sin, Tensor out, boolean inverse) {
-        if (x.numel() == 0) return;
-        requireContiguous("rope", x, cos, sin, out);
-        sameDtype("rope", x, out);
-        int d = x.size(-1);
-        int t = x.size(-2);
-        long rows = x.numel() / d;
-        gpu.launch("rope", "rope_" + suffix(x.dtype()), LaunchShape.linear(rows * (d / 2), LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
-                new KernelArgs().ptr(addr(x)).ptr(addr(cos)).i32(code(cos.dtype())).ptr(addr(sin)).i32(code(sin.dtype())).ptr(addr(out))
-                        .i64(rows).i32(t).i32(d).i32(inverse ? 1 : 0));
+        rows.rope(x, cos, sin, out, inverse);
     }
 
-    // ============================================================================================ indexing
+    // ============================================================================================ indexing (indexing.cu)
 
     @Override
     public void indexSelect(Tensor src, int dim, Tensor index, Tensor out) {
-        if (src.dtype() != out.dtype()) throw new IllegalArgumentException("indexSelect: out dtype differs from src");
-        if (out.numel() == 0) return;
-        int[] srcStrides = src.strides();
-        srcStrides[dim] = 0;
-        StridedSpace s = StridedSpace.of(out.shape(), out.strides(), srcStrides, coordinateStrides(out.dim(), dim));
-        long indexStride = index.stride(0);
-        int limit = src.size(dim);
-        gpu.launch("indexing", "index_select", LaunchShape.strided(s), new KernelArgs().struct(s.pack()).i64(s.numel()).ptr(addr(out))
-                .ptr(addr(src)).i32(src.dtype().byteSize()).i64(src.stride(dim)).i64(limit).ptr(addr(index)).i32(code(index.dtype()))
-                .i64(indexStride).ptr(errorWord));
-        afterIndexKernel("indexSelect", index, (offset, j) -> new IndexOutOfBoundsException("indexSelect: index " + j + " at position "
-                + (indexStride == 0 ? 0 : offset / indexStride) + " is out of range for a dim of size " + limit));
+        indexing.indexSelect(src, dim, index, out);
     }
 
     @Override
     public void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
-        requireAccumulator("indexAdd", dst);
-        if (src.numel() == 0) return;
-        int[] dstStrides = dst.strides();
-        dstStrides[dim] = 0;
-        StridedSpace s = StridedSpace.of(src.shape(), src.strides(), dstStrides, coordinateStrides(src.dim(), dim));
-        long indexStride = index.stride(0);
-        int limit = dst.size(dim);
-        gpu.launch("indexing", "index_add", LaunchShape.strided(s), new KernelArgs().struct(s.pack()).i64(s.numel()).ptr(addr(dst))
-                .i32(code(dst.dtype())).i64(dst.stride(dim)).i64(limit).ptr(addr(src)).i32(code(src.dtype())).ptr(addr(index))
-                .i32(code(index.dtype())).i64(indexStride).ptr(errorWord));
-        afterIndexKernel("indexAdd", index, (offset, j) -> new IndexOutOfBoundsException("indexAdd: index " + j + " at position "
-                + (indexStride == 0 ? 0 : offset / indexStride) + " is out of range for a dim of size " + limit));
+        indexing.indexAdd(dst, dim, index, src);
     }
 
     @Override
     public void gather(Tensor src, int dim, Tensor index, Tensor out) {
-        if (out.numel() == 0) return;
-        if (src.dtype() != out.dtype()) throw new IllegalArgumentException("gather: out dtype differs from src");
-        int[] srcStrides = src.strides();
-        srcStrides[dim] = 0;
-        StridedSpace s = StridedSpace.of(out.shape(), out.strides(), index.strides(), srcStrides);
-        int limit = src.size(dim);
-        gpu.launch("indexing", "gather", LaunchShape.strided(s), new KernelArgs().struct(s.pack()).i64(s.numel()).ptr(addr(out))
-                .ptr(addr(src)).i32(src.dtype().byteSize()).i64(src.stride(dim)).i64(limit).ptr(addr(index)).i32(code(index.dtype()))
-                .ptr(errorWord));
-        afterIndexKernel("gather", index, (offset, j) -> new IndexOutOfBoundsException("gather: index " + j
-                + " is out of range for dim " + dim + " of size " + limit));
+        indexing.gather(src, dim, index, out);
     }
 
     @Override
     public void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) {
-        requireAccumulator("scatterAdd", dst);
-        if (src.numel() == 0) return;
-        int[] dstStrides = dst.strides();
-        dstStrides[dim] = 0;
-        StridedSpace s = StridedSpace.of(src.shape(), src.strides(), index.strides(), dstStrides);
-        int limit = dst.size(dim);
-        gpu.launch("indexing", "scatter_add", LaunchShape.strided(s), new KernelArgs().struct(s.pack()).i64(s.numel()).ptr(addr(dst))
-                .i32(code(dst.dtype())).i64(dst.stride(dim)).i64(limit).ptr(addr(src)).i32(code(src.dtype())).ptr(addr(index))
-                .i32(code(index.dtype())).ptr(errorWord));
-        afterIndexKernel("scatterAdd", index, (offset, j) -> new IndexOutOfBoundsException("scatterAdd: index " + j
-                + " is out of range for dim " + dim + " of size " + limit));
+        indexing.scatterAdd(dst, dim, index, src);
     }
 
-    private static void requireAccumulator(String op, Tensor dst) {
-        if (!dst.dtype().isFloatingPoint()) {
-            throw new UnsupportedOperationException(op + ": the CUDA backend accumulates into F32, BF16 or F16 tensors, got " + dst.dtype());
-        }
-    }
-
-    /** Strides that make an operand's "offset" the coordinate along dim: 1 there, 0 elsewhere. */
-    private static int[] coordinateStrides(int rank, int dim) {
-        int[] s = new int[rank];
-        s[dim] = 1;
-        return s;
-    }
-
-    // ---------------------------------------------------------------------------------------- index checks
-
-    @FunctionalInterface
-    private interface IndexError {
-        RuntimeException at(long indexOffset, long value);
-    }
-
-    /** After a kernel that validates indices: throws the CPU backend's exception for the first bad one. */
-    private void afterIndexKernel(String op, Tensor index, IndexError error) {
-        if (gpu.capturing()) {
-            synchronized (capturedIndexOps) {
-                if (capturedIndexOps.size() < 16) capturedIndexOps.add(op);
-            }
-            return;
-        }
-        if (deferIndexChecks) {
-            synchronized (uncheckedIndexOps) {
-                if (uncheckedIndexOps.size() < 16) uncheckedIndexOps.add(op);
-            }
-            return;
-        }
-        long word = readErrorWord();
-        if (word == NO_ERROR) return;
-        resetErrorWord();
-        long offset = word - 1;
-        throw error.at(offset, readIndexElement(index, offset));
-    }
-
-    private void checkDeferredIndices() {
-        List<String> ops;
-        synchronized (uncheckedIndexOps) {
-            if (uncheckedIndexOps.isEmpty()) return;
-            ops = new ArrayList<>(uncheckedIndexOps);
-            uncheckedIndexOps.clear();
-        }
-        long word = readErrorWord();
-        if (word == NO_ERROR) return;
-        resetErrorWord();
-        throw new IndexOutOfBoundsException("an index out of range (at element " + (word - 1) + " of its index tensor) was skipped by one of "
-                + ops + " since the last check; run without -D" + PROP_DEFER_INDEX_CHECKS + " to fail at the call itself");
-    }
-
-    private long readErrorWord() {
-        ByteBuffer bb = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN);
-        gpu.download(errorWord, bb);
-        return bb.getLong(0);
-    }
-
-    private void resetErrorWord() {
-        gpu.memset32(errorWord, -1, 2);
-    }
-
-    private long readIndexElement(Tensor index, long offset) {
-        int size = index.dtype().byteSize();
-        ByteBuffer bb = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
-        gpu.download(addr(index) + offset * size, bb);
-        return size == 8 ? bb.getLong(0) : bb.getInt(0);
-    }
-
-    // ============================================================================================ random
+    // ============================================================================================ random (philox.cu, sampling.cu)
 
     @Override
     public void random(Tensor dst, long seed, long offset, boolean normal, float a, float b) {
-        if (!dst.isContiguous()) throw new IllegalArgumentException("random: destination must be contiguous");
-        long n = dst.numel();
-        if (n == 0) return;
-        gpu.launch("philox", "philox_" + suffix(dst.dtype()), LaunchShape.linear(LaunchShape.ceilDiv(n, 4), LaunchShape.THREADS,
-                LaunchShape.MAX_GRID_X), new KernelArgs().ptr(addr(dst)).i64(n).i64(seed).i64(offset).i32(normal ? 1 : 0).f32(a).f32(b));
+        random.random(dst, seed, offset, normal, a, b);
     }
 
     @Override
     public void sampleTokens(Tensor logits, float temperature, int topK, float topP, long seed, long offset, Tensor out) {
-        if (logits.dim() != 2 || !logits.isContiguous()) {
-            throw new IllegalArgumentException("sampleTokens: logits must be a contiguous [B, V] tensor, got " + Shapes.str(logits.shape()));
-        }
-        int rows = logits.size(0);
-        int v = logits.size(1);
-        if (rows == 0) return;
-        if (v == 0) throw new IllegalArgumentException("sampleTokens: the vocabulary dim is empty");
-        CachingAllocator.Block scratch = temperature > 0f ? gpu.allocator.allocate((long) rows * v * 16) : null;
-        CachingAllocator.Block outTmp = out.dtype() == DType.I64 ? null : gpu.allocator.allocate((long) rows * 8);
-        try {
-            long base = scratch == null ? 0 : scratch.address();
-            long plane = (long) rows * v * 4;
-            long oa = outTmp == null ? addr(out) : outTmp.address();
-            long oStride = outTmp == null ? out.stride(0) : 1;
-            gpu.launch("sampling", "sample_tokens_" + suffix(logits.dtype()), new LaunchShape(rows, 1, 1, 1024, 0),
-                    new KernelArgs().ptr(addr(logits)).i32(v).f32(temperature).i32(topK).f32(topP).i64(seed).i64(offset).ptr(oa).i64(oStride)
-                            .ptr(base).ptr(base == 0 ? 0 : base + plane).ptr(base == 0 ? 0 : base + 2 * plane)
-                            .ptr(base == 0 ? 0 : base + 3 * plane));
-            if (outTmp != null) {
-                StridedSpace s = StridedSpace.of(out.shape(), out.strides(), new int[] {1});
-                launchCopy(s, addr(out), out.dtype(), outTmp.address(), DType.I64);
-            }
-        } finally {
-            if (scratch != null) gpu.allocator.free(scratch);
-            if (outTmp != null) gpu.allocator.free(outTmp);
-        }
+        random.sampleTokens(logits, temperature, topK, topP, seed, offset, out);
     }
 
-    // ============================================================================================ optimizer
-
-    /** sizeof(AdamWTensor) in adamw.cu. */
-    static final int ADAMW_TENSOR_BYTES = 64;
-    /** Elements per block of adamw_multi. */
-    static final int ADAMW_CHUNK = 4096;
+    // ============================================================================================ optimizer (adamw.cu)
 
     @Override
     public void adamw(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamWHyper h) {
-        int count = params.size();
-        if (grads.size() != count || m.size() != count || v.size() != count) {
-            throw new IllegalArgumentException("adamw: " + count + " params but " + grads.size() + " grads, " + m.size() + " m and "
-                    + v.size() + " v");
-        }
-        ByteBuffer table = ByteBuffer.allocate(count * ADAMW_TENSOR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        long blocks = 0;
-        int entries = 0;
-        for (int t = 0; t < count; t++) {
-            Tensor p = params.get(t);
-            Tensor g = grads.get(t);
-            Tensor mt = m.get(t);
-            Tensor vt = v.get(t);
-            if (!p.isContiguous() || !g.isContiguous() || !mt.isContiguous() || !vt.isContiguous()) {
-                throw new IllegalArgumentException("adamw: tensors must be contiguous (param " + t + ", shape " + Shapes.str(p.shape()) + ")");
-            }
-            if (!p.dtype().isFloatingPoint() || mt.dtype() != DType.F32 || vt.dtype() != DType.F32
-                    || (g.dtype() != DType.F32 && g.dtype() != p.dtype())) {
-                throw new IllegalArgumentException("adamw: param " + t + " is " + p.dtype() + " with grad " + g.dtype() + ", m " + mt.dtype()
-                        + ", v " + vt.dtype() + "; m and v must be F32 and the grad F32 or the param's dtype");
-            }
-            long n = p.numel();
-            if (g.numel() != n || mt.numel() != n || vt.numel() != n) {
-                throw new IllegalArgumentException("adamw: param " + t + " has " + n + " elements but its grad/m/v have " + g.numel() + "/"
-                        + mt.numel() + "/" + vt.numel());
-            }
-            if (n == 0) continue;
-            long pa = addr(p);
-            long ga = addr(g);
-            long ma = addr(mt);
-            long va = addr(vt);
-            boolean vec = p.dtype() == DType.F32 && g.dtype() == DType.F32 && aligned16(pa, ga, ma, va);
-            table.putLong(pa).putLong(ga).putLong(ma).putLong(va).putLong(n).putLong(blocks);
-            table.putInt(code(p.dtype())).putInt(code(g.dtype())).putInt(vec ? 1 : 0).putInt(0);
-            blocks += LaunchShape.ceilDiv(n, ADAMW_CHUNK);
-            entries++;
-        }
-        if (entries == 0) return;
-        if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("adamw: " + blocks + " blocks exceed one launch");
-        table.flip();
-        double bc1 = 1.0 - Math.pow(h.beta1(), h.step());
-        double bc2 = 1.0 - Math.pow(h.beta2(), h.step());
-        ByteBuffer scalars = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-        scalars.putFloat(h.beta1()).putFloat(h.beta2()).putFloat(1f - h.beta1()).putFloat(1f - h.beta2()).putFloat(h.eps())
-                .putFloat((float) (h.lr() / bc1)).putFloat((float) (1.0 / Math.sqrt(bc2))).putFloat(1f - h.lr() * h.weightDecay());
-        CachingAllocator.Block tableBlock = gpu.allocator.allocate(table.remaining());
-        try {
-            gpu.upload(tableBlock.address(), table);
-            gpu.launch("adamw", "adamw_multi", new LaunchShape((int) blocks, 1, 1, LaunchShape.THREADS, 0),
-                    new KernelArgs().ptr(tableBlock.address()).i32(entries).struct(scalars.array()));
-        } finally {
-            gpu.allocator.free(tableBlock);
-        }
+        adamw.adamw(params, grads, m, v, h);
     }
 
-    // ============================================================================================ extras
+    // ============================================================================================ bench access
 
-    /** Milliseconds the work queued by {@code work} takes on this backend's stream (CUDA events). */
-    public float timeMillis(Runnable work) {
-        return gpu.time(work);
-    }
-
-    /** A device-to-device copy of {@code bytes} between two storages (the bandwidth baseline). */
-    public void copyBytes(Storage dst, Storage src, long bytes) {
-        gpu.copyDeviceToDevice(own(dst, "copyBytes").address(), own(src, "copyBytes").address(), bytes);
+    /**
+     * The stream all of this backend's work is queued on, with the device's context made current on the calling
+     * thread: for the kernels bench's event timing and raw copies (org.racro4j.kernels.bench.CudaTimer). Work queued
+     * on it behind the backend's back must leave every buffer the backend owns as it was.
+     */
+    public CUstream benchStream() {
+        gpu.makeCurrent();
+        return gpu.stream;
     }
 
     @Override

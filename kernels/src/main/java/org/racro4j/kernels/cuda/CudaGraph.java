@@ -4,14 +4,14 @@ import java.util.List;
 
 import jcuda.driver.CUgraphExec;
 
-import org.racro4j.core.Backend;
+import org.racro4j.core.GraphCapture;
 
 /**
  * A captured and instantiated CUDA graph: {@link #replay} runs the recorded kernels again as one launch on the
  * backend's stream. The graph owns the memory its work allocated while captured (a {@link CachingAllocator.GraphPool}),
  * so replays allocate nothing; closing it hands that memory back to the allocator.
  */
-final class CudaGraph implements Backend.Graph {
+final class CudaGraph implements GraphCapture.Graph {
     private final CudaBackend backend;
     private final CudaDevice gpu;
     private final CUgraphExec exec;

@@ -9,14 +9,14 @@ import java.util.Map;
 
 /**
  * The CUDA C sources of the kernel families, shipped as resources in {@code org/racro4j/kernels/cuda/}: one
- * {@code .cu} file per family plus the shared header {@code common.cuh}.
+ * {@code .cu} file per family plus the shared headers, and the generated header of op codes ({@link OpCodesHeader}).
  */
 public final class KernelSources {
     /** Every kernel family, one .cu file each. */
     public static final List<String> FAMILIES = List.of("copy", "elementwise", "reduce", "softmax", "norms", "cross_entropy",
             "rope", "indexing", "philox", "sampling", "adamw", "matmul_tiled", "gemm_mma", "gemm_wgmma", "attention");
 
-    /** Headers the sources include, by include name. */
+    /** Headers shipped with the sources, by include name (the generated ops.cuh is not among them). */
     public static final List<String> HEADERS = List.of("common.cuh", "philox.cuh", "gemm.cuh");
 
     static final String RESOURCE_DIR = "org/racro4j/kernels/cuda/";
@@ -28,10 +28,11 @@ public final class KernelSources {
         return resource(family + ".cu");
     }
 
-    /** Include name to content of every header. */
+    /** Include name to content of every header the sources may include: the shipped ones and the generated ops.cuh. */
     public static Map<String, String> headers() {
         java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
         for (String h : HEADERS) m.put(h, resource(h));
+        m.put(OpCodesHeader.NAME, OpCodesHeader.text());
         return m;
     }
 

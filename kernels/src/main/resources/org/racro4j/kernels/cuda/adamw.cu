@@ -10,7 +10,8 @@
 //   or p's dtype; m and v are F32.
 //
 // Launch
-//   A table of tensors (AdamWTensor, below) in device memory; block b updates elements
+//   A table of tensors (AdamWTensor, below) in device memory, uploaded once per parameter set and reused
+//   (AdamWTableCache.java, so a step can be captured in a graph); block b updates elements
 //   [(b - first_block) * CHUNK, + CHUNK) of the tensor whose block range holds b (found by binary search).
 //   CHUNK = 4096 elements, 256 threads: F32 tensors with 16-byte aligned p, g, m and v move float4s, 4 per
 //   thread; others go element by element.
@@ -30,12 +31,12 @@ struct AdamWTensor {
     int vec;           // 1: F32 everywhere and 16-byte aligned
     int pad_;
 };
-static_assert(sizeof(AdamWTensor) == 64, "AdamWTensor must match the table CudaBackend.adamw packs");
+static_assert(sizeof(AdamWTensor) == 64, "AdamWTensor must match the table AdamWTable.pack writes");
 
 struct AdamWScalars {
     float b1, b2, one_minus_b1, one_minus_b2, eps, step_size, inv_sqrt_bc2, decay;
 };
-static_assert(sizeof(AdamWScalars) == 32, "AdamWScalars must match the struct CudaBackend.adamw packs");
+static_assert(sizeof(AdamWScalars) == 32, "AdamWScalars must match the struct AdamWLauncher.scalars writes");
 
 __device__ __forceinline__ void adamw_element(float& p, float g, float& m, float& v, const AdamWScalars& h) {
     m = __fadd_rn(__fmul_rn(h.b1, m), __fmul_rn(h.one_minus_b1, g));

@@ -8,14 +8,9 @@
 //   stored innermost dim first, so that the innermost size and strides sit at fixed positions.
 // - Warp and block reductions.
 //
-// dtype codes are the ordinals of org.racro4j.core.DType: F32, BF16, F16, I32, I64.
+// dtype codes (DT_*) are the ordinals of org.racro4j.core.DType, in ops.cuh (generated from the enum).
 #pragma once
-
-#define DT_F32 0
-#define DT_BF16 1
-#define DT_F16 2
-#define DT_I32 3
-#define DT_I64 4
+#include "ops.cuh"
 
 #define RACRO_MAX_DIMS 8
 #define RACRO_MAX_OPERANDS 4

@@ -20,54 +20,7 @@
 //   where: numel * (cond size + 2 * size) at most.
 
 #include "common.cuh"
-
-// UnaryOp ordinals (UnaryOpCodesTest checks them against the Java enum).
-#define U_NEG 0
-#define U_ABS 1
-#define U_SIGN 2
-#define U_EXP 3
-#define U_LOG 4
-#define U_SQRT 5
-#define U_RSQRT 6
-#define U_RECIPROCAL 7
-#define U_RELU 8
-#define U_TANH 9
-#define U_SIGMOID 10
-#define U_GELU_TANH 11
-#define U_GELU_ERF 12
-#define U_SILU 13
-#define U_GELU_TANH_GRAD 14
-#define U_GELU_ERF_GRAD 15
-#define U_SILU_GRAD 16
-#define U_STEP 17
-#define U_POW_SCALAR 18
-#define U_ADD_SCALAR 19
-#define U_MUL_SCALAR 20
-#define U_RDIV_SCALAR 21
-#define U_CLAMP 22
-#define U_IN_RANGE 23
-#define U_SIN 24
-#define U_COS 25
-#define U_LOG1P 26
-#define U_EXPM1 27
-#define U_ERF 28
-#define U_COUNT 29
-
-// BinaryOp ordinals.
-#define B_ADD 0
-#define B_SUB 1
-#define B_MUL 2
-#define B_DIV 3
-#define B_MAXIMUM 4
-#define B_MINIMUM 5
-#define B_POW 6
-#define B_EQ 7
-#define B_NE 8
-#define B_LT 9
-#define B_LE 10
-#define B_GT 11
-#define B_GE 12
-#define B_COUNT 13
+#include "ops.cuh"   // U_* (UnaryOp) and B_* (BinaryOp) codes
 
 #define SQRT_2_OVER_PI 0.7978845608028654f
 #define GELU_C 0.044715f

@@ -11,14 +11,7 @@
 
 #pragma once
 #include "common.cuh"
-
-// Activation codes: GemmEpilogue.Activation's ordinals (KernelSourcesTest checks them).
-#define ACT_NONE 0
-#define ACT_RELU 1
-#define ACT_GELU_TANH 2
-#define ACT_GELU_ERF 3
-#define ACT_SILU 4
-#define ACT_COUNT 5
+#include "ops.cuh"   // ACT_* activation codes: GemmEpilogue.Activation's ordinals
 
 // Passed by value; GemmEpilogue.pack() writes the same 64 bytes.
 struct GemmEpilogue {

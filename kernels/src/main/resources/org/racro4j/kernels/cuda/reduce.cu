@@ -21,10 +21,7 @@
 //   numel(x) * size(x) + outputs * (size(out) + 8 if indices), plus 16 bytes per partial when split.
 
 #include "common.cuh"
-
-#define R_SUM 0
-#define R_MAX 1
-#define R_MIN 2
+#include "ops.cuh"   // R_* (ReduceOp) codes
 
 // Operands of the output space: 0 = out, 1 = x (offset of the run's first element), 2 = indices.
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.racro4j.core.Backend;
+import org.racro4j.core.GraphCapture;
 import org.racro4j.core.BackendProvider;
 import org.racro4j.core.Backends;
 import org.racro4j.core.DType;
@@ -246,7 +246,7 @@ class FastKernelsGpuTest {
     void flashAttentionForwardMatchesTheComposite() {
         for (DType dt : new DType[] {DType.BF16, DType.F16}) {
             for (AttnCase c : ATTN) {
-                assertTrue(gpu.supportsFusedAttention(dt, c.d()), "fused attention for " + dt + " D " + c.d());
+                assertTrue(gpu.supportsAttention(dt, c.d()), "fused attention for " + dt + " D " + c.d());
                 long seed = 31L * c.t() + c.s();
                 Tensor q = randn(seed, dt, c.b(), c.hq(), c.t(), c.d());
                 Tensor k = randn(seed + 1, dt, c.b(), c.hkv(), c.s(), c.d());
@@ -362,7 +362,7 @@ class FastKernelsGpuTest {
                 Tensor mask = keyMask(seed + 3, c.b(), c.c());
                 Tensor len = Tensor.ofInts(lengths, c.b());
                 Tensor want = Functional.decodeAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32), len, mask, Float.NaN);
-                assertTrue(gpu.supportsDecodeAttention(dt, c.d()));
+                assertTrue(gpu.supportsDecode(dt, c.d()));
                 Tensor got = Functional.decodeAttention(q.to(cuda), k.to(cuda), v.to(cuda), len.to(cuda), mask.to(cuda), Float.NaN);
                 assertCloseRelative("decode " + dt + " " + c, got, want, bound(dt) + 1e-5);
             }
@@ -376,7 +376,7 @@ class FastKernelsGpuTest {
         Tensor x = Scope.unscoped(() -> randn(1, DType.F32, 64, 96).to(cuda));
         Tensor w = Scope.unscoped(() -> randn(2, DType.F32, 96, 80).to(cuda));
         Tensor[] out = new Tensor[1];
-        Backend.Graph graph = gpu.capture(() -> {
+        GraphCapture.Graph graph = gpu.capture(() -> {
             try (Scope s = Scope.open()) {
                 out[0] = Scope.escape(s.keep(x.matmul(w).relu().add(1f).mul(x.narrow(1, 0, 80))));
             }
@@ -417,7 +417,7 @@ class FastKernelsGpuTest {
         Tensor lengths = Scope.unscoped(() -> Tensor.ofInts(new int[] {1, 5, 9, 13}, b).to(cuda));
         Tensor one = Scope.unscoped(() -> Tensor.ofInts(new int[] {1, 1, 1, 1}, b).to(cuda));
         Tensor[] out = new Tensor[1];
-        Backend.Graph graph = gpu.capture(() -> {
+        GraphCapture.Graph graph = gpu.capture(() -> {
             try (Scope s = Scope.open()) {
                 out[0] = Scope.escape(s.keep(Functional.decodeAttention(q, k, v, lengths, null, Float.NaN)));
                 lengths.addInPlace(one);   // the step advances the lengths itself

@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.racro4j.core.Autograd;
-import org.racro4j.core.Backend;
 import org.racro4j.core.DType;
+import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
+import org.racro4j.core.GraphCapture;
 import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
@@ -144,7 +145,7 @@ public final class TextGeneration {
         model.reservePositions(capacity);
         cache.startDeviceCursor();
         Tensor ids = Scope.unscoped(() -> Tensor.zeros(DType.I64, device, b, 1));
-        Backend.Graph graph = null;
+        GraphCapture.Graph graph = null;
         Tensor[] captured = new Tensor[1];
         try {
             for (int step = 1; step < cfg.maxNewTokens() && cache.length() < capacity && !allStopped(stopped); step++) {
@@ -156,7 +157,7 @@ public final class TextGeneration {
                         logits = model.decodeStep(ids, cache);
                     } else {
                         if (graph == null) {
-                            graph = device.backend().capture(() -> {
+                            graph = ((GraphCapture) device.backend()).capture(() -> {
                                 try (Scope c = Scope.open()) {
                                     captured[0] = Scope.escape(c.keep(model.decodeStep(ids, cache)));
                                 }
@@ -197,7 +198,7 @@ public final class TextGeneration {
 
     /** Whether decode steps run as a captured graph on this device. */
     public static boolean graphs(Device device) {
-        return !"false".equalsIgnoreCase(System.getProperty(PROP_DECODE_GRAPHS)) && device.backend().supportsGraphs();
+        return !"false".equalsIgnoreCase(System.getProperty(PROP_DECODE_GRAPHS)) && device.backend() instanceof GraphCapture;
     }
 
     /**
@@ -208,7 +209,7 @@ public final class TextGeneration {
      * the host cursor and attends the keys so far.
      */
     static boolean deviceCursor(CausalLM model) {
-        return model.device().backend().supportsDecodeAttention(model.dtype(), model.config().headDim());
+        return model.device().backend() instanceof DecodeAttentionKernel dk && dk.supportsDecode(model.dtype(), model.config().headDim());
     }
 
     /** [0, 0, ..., 1, 1, ...]: each of n rows copies times, as an I64 index on the device. */

@@ -79,7 +79,7 @@ class WholeStepGpuTest {
 
     @Test
     void graphDecodingGivesTheTokensOfEagerDecoding() {
-        assertTrue(cuda.backend().supportsGraphs());
+        assertTrue(cuda.backend() instanceof org.racro4j.core.GraphCapture);
         for (DType dt : new DType[] {DType.BF16, DType.F32}) {
             try (CausalLM model = CausalLM.create(CONFIG, 3, dt, cuda)) {
                 List<int[]> prompts = prompts(6, 11);
@@ -152,8 +152,8 @@ class WholeStepGpuTest {
     @Test
     void theFusedAttentionRunsInsideTheModel() {
         try (Autograd.Mode off = Autograd.noGrad()) {
-            assertTrue(cuda.backend().supportsFusedAttention(DType.BF16, CONFIG.headDim()));
-            assertTrue(cuda.backend().supportsDecodeAttention(DType.BF16, CONFIG.headDim()));
+            assertTrue(cuda.backend() instanceof org.racro4j.core.FusedAttention fa && fa.supportsAttention(DType.BF16, CONFIG.headDim()));
+            assertTrue(cuda.backend() instanceof org.racro4j.core.DecodeAttentionKernel dk && dk.supportsDecode(DType.BF16, CONFIG.headDim()));
         }
     }
 }

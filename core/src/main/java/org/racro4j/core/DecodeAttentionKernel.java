@@ -1,0 +1,19 @@
+package org.racro4j.core;
+
+/**
+ * A decode-attention kernel (flash decoding), an optional part of a {@link Backend}: {@link Functional#decodeAttention}
+ * runs it where {@code backend instanceof DecodeAttentionKernel dk && dk.supportsDecode(dtype, headDim)}, and its
+ * composite of general ops everywhere else.
+ */
+public interface DecodeAttentionKernel {
+    /** Whether {@link #decodeAttention} runs for this dtype and head dim. */
+    boolean supportsDecode(DType dtype, int headDim);
+
+    /**
+     * One new query per sequence against a KV cache: q [B, Hq, 1, D], kCache and vCache [B, Hkv, C, D] (capacity C;
+     * last stride 1). Row b attends keys 0 .. lengths[b] - 1 (lengths [B], I32, read on the device, so a captured
+     * graph can replay the step as the sequences grow) where keyMask [B, C] (F32, null = all) is not 0. Writes out
+     * [B, Hq, 1, D] (contiguous); 0 for a row with no visible key.
+     */
+    void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out);
+}
