@@ -86,10 +86,99 @@ class FastKernelsGpuTest {
         return Math.sqrt(num / Math.max(den, 1e-30));
     }
 
-    private static void assertCloseRelative(String what, Tensor got, Tensor want, double bound) {
+    /**
+     * At most half an ulp of dt relative to the value: what rounding the kernel's F32 result into dt costs (BF16 keeps 8
+     * significant bits, F16 11, F32 24).
+     */
+    private static double rounding(DType dt) {
+        return switch (dt) {
+            case BF16 -> 0x1p-8;
+            case F16 -> 0x1p-11;
+            default -> 0x1p-24;
+        };
+    }
+
+    /**
+     * GEMM with F32 accumulation over K terms: the textbook componentwise bound |fl(A B) - A B| <= K u |A| |B|, with
+     * u = 2^-23 (tensor cores may truncate, not round, when they align their sums), doubled for the CPU reference's own
+     * error. TF32 rounds both inputs to 11 significant bits first: up to 2^-10 each, 2^-9 on a product.
+     */
+    static double gemmGamma(int k, boolean tf32) {
+        return 2.0 * (k + 2) * 0x1p-23 + (tf32 ? 0x1p-9 : 0);
+    }
+
+    /**
+     * Fused attention: P is rounded to dt before P V (up to half an ulp of each p) while the row sum is taken from the
+     * unrounded p, so |error| <= 2 u(dt) (P |V|) per element; doubled. F32 (decode): the scores carry the F32 dot
+     * product's D 2^-23 sum |q||k| into the exponent, about 2^-13 of p at D 128, doubled for the reference.
+     */
+    static double attentionGamma(DType dt) {
+        return switch (dt) {
+            case BF16 -> 0x1p-6;
+            case F16 -> 0x1p-9;
+            default -> 0x1p-12;
+        };
+    }
+
+    /**
+     * The relative-norm bound, and element by element |got - want| <= r |want| + 6 bound rms(want) (r: the output's
+     * rounding): the norm caps the RMS error at bound rms(want), and errors spread over the output keep their largest
+     * within about five RMS (a normal tail at 1e-6 is 4.9 sigma), so an element beyond it is a local fault (a tile
+     * edge, a masked key) that the norm over the whole output would hide.
+     */
+    static void assertCloseRelative(String what, Tensor got, Tensor want, double bound) {
+        assertClose(what, got, want, bound, null, 6 * bound);
+    }
+
+    /**
+     * The relative-norm bound, and element by element |got - want| <= r (|want| + gamma m) + gamma m, with m the
+     * element's magnitude (|A| |B| for a product: what its rounding errors scale with) and r the output's rounding.
+     */
+    static void assertCloseRelative(String what, Tensor got, Tensor want, double bound, Tensor magnitude, double gamma) {
+        assertArrayEquals(want.shape(), magnitude.shape(), what + ": magnitude shape");
+        assertClose(what, got, want, bound, magnitude.to(DType.F32).toFloatArray(), gamma);
+    }
+
+    /** magnitude null: the scale of every element's error is rms(want). */
+    private static void assertClose(String what, Tensor got, Tensor want, double bound, float[] magnitude, double gamma) {
         assertArrayEquals(want.shape(), got.shape(), what + ": shape");
-        double err = relativeError(what, got.to(DType.F32).toFloatArray(), want.to(DType.F32).toFloatArray());
+        float[] g = got.to(DType.F32).toFloatArray(), w = want.to(DType.F32).toFloatArray();
+        double err = relativeError(what, g, w);
         assertTrue(err <= bound, what + ": relative error " + err + " exceeds " + bound);
+        double r = rounding(got.dtype());
+        double rms = 0;
+        for (float x : w) rms += (double) x * x;
+        rms = Math.sqrt(rms / Math.max(1, w.length));
+        int worst = -1, beyond = 0;
+        double worstExcess = 0, worstTol = 0;
+        for (int i = 0; i < w.length; i++) {
+            double m = magnitude == null ? rms : magnitude[i];
+            double tol = r * (Math.abs(w[i]) + gamma * m) + gamma * m + 0x1p-25;   // 2^-25: F16's subnormal spacing
+            double e = Math.abs((double) g[i] - w[i]);
+            if (e > tol) {
+                beyond++;
+                if (worst < 0 || e / tol > worstExcess) {
+                    worst = i;
+                    worstExcess = e / tol;
+                    worstTol = tol;
+                }
+            }
+        }
+        if (worst >= 0) {
+            fail(what + ": worst element " + java.util.Arrays.toString(index(want.shape(), worst)) + " (flat " + worst + ") got " + g[worst]
+                    + " want " + w[worst] + ", |error| " + Math.abs((double) g[worst] - w[worst]) + " > tolerance " + worstTol + "; "
+                    + beyond + " of " + w.length + " elements beyond their tolerance (relative error over all " + err + ")");
+        }
+    }
+
+    /** The multi-index of flat position i in a row-major tensor of this shape. */
+    private static int[] index(int[] shape, int i) {
+        int[] at = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at[d] = i % shape[d];
+            i /= shape[d];
+        }
+        return at;
     }
 
     /** The same values and the same view (strides, padding) on the CPU and on the GPU. */
@@ -132,6 +221,9 @@ class FastKernelsGpuTest {
                     Tensor c0 = randn(seed + 2, dt, batch, m, n);
                     Tensor want = c0.to(DType.F32).contiguous();
                     Device.CPU.backend().matmul(a.cpu().to(DType.F32), b.cpu().to(DType.F32), want, 0.75f, 0.5f);
+                    // what each element's rounding errors scale with: 0.75 |A| |B| + 0.5 |C0|
+                    Tensor magnitude = c0.to(DType.F32).abs();
+                    Device.CPU.backend().matmul(a.cpu().to(DType.F32).abs(), b.cpu().to(DType.F32).abs(), magnitude, 0.75f, 0.5f);
                     Tensor ag = a.gpu(), bg = b.gpu();
                     for (Rung rung : Rung.values()) {
                         Tensor out = c0.to(cuda);
@@ -141,7 +233,8 @@ class FastKernelsGpuTest {
                         String what = c.describe() + " " + dt + " batch " + batch + " " + m + "x" + n + "x" + k + (aRowMajor ? " A" : " A^T")
                                 + (bRowMajor ? " B" : " B^T") + (padded ? " padded" : "");
                         double tol = dt == DType.F32 && rung == Rung.MMA ? 3e-3 : bound(dt) + (dt == DType.F32 ? 1e-5 : 0);
-                        assertCloseRelative(what, out, want, tol);
+                        boolean tf32 = dt == DType.F32 && rung == Rung.MMA;
+                        assertCloseRelative(what, out, want, tol, magnitude, gemmGamma(k, tf32));
                     }
                 }
             }
@@ -161,7 +254,8 @@ class FastKernelsGpuTest {
         Tensor w = randn(6, DType.BF16, 4864, 896);
         Tensor want = x.to(DType.F32).matmul(w.to(DType.F32).t());
         Tensor got = x.to(cuda).matmul(w.to(cuda).t());
-        assertCloseRelative("x w^T", got, want, bound(DType.BF16));
+        Tensor magnitude = x.to(DType.F32).abs().matmul(w.to(DType.F32).abs().t());
+        assertCloseRelative("x w^T", got, want, bound(DType.BF16), magnitude, gemmGamma(896, false));
         // The ladder's default order for BF16 (GemmPlan's javadoc): wgmma on Hopper with TMA maps, else mma.sync from
         // sm_80, else cuBLAS where it loaded, else the tiled kernel. Every device expects one kernel family by name.
         // With a GPU present this is a failure, not a skip (GpuTestRule): run this class without the property.
@@ -193,6 +287,10 @@ class FastKernelsGpuTest {
                     case SILU -> y.silu();
                 };
                 Tensor want = y.add(residual.to(DType.F32));
+                // each element's error scale: the pre-activation's terms in absolute value, through the activation's
+                // steepest slope (GELU's 1.13; SiLU's 1.10, ReLU's 1), plus the residual
+                Tensor magnitude = a.cpu().to(DType.F32).abs().matmul(b.cpu().to(DType.F32).abs()).mul(0.5f).add(bias.to(DType.F32).abs())
+                        .add(c0.to(DType.F32).abs().mul(0.25f)).mul(1.13f).add(residual.to(DType.F32).abs());
                 Set<Rung> ranHere = EnumSet.noneOf(Rung.class);
                 for (Rung rung : new Rung[] {Rung.TILED, Rung.MMA, Rung.WGMMA}) {
                     Tensor out = c0.to(cuda);
@@ -202,7 +300,8 @@ class FastKernelsGpuTest {
                     assertEquals(rung, c.rung(), "matmulOn ran the rung it was asked for");
                     ranHere.add(rung);
                     double tol = dt == DType.F32 && rung == Rung.MMA ? 3e-3 : bound(dt) + 1e-5;
-                    assertCloseRelative(c.describe() + " " + dt + " " + act, out, want, tol);
+                    boolean tf32 = dt == DType.F32 && rung == Rung.MMA;
+                    assertCloseRelative(c.describe() + " " + dt + " " + act, out, want, tol, magnitude, gemmGamma(k, tf32));
                 }
                 assertEquals(epilogueRungsTheDeviceMustRun(dt), ranHere,
                         "rungs that ran a fused " + act + " epilogue in " + dt + " on " + gpu.gemmDevice());
@@ -258,7 +357,10 @@ class FastKernelsGpuTest {
                 Tensor want = Functional.scaledDotProductAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32), mask, c.causal(), Float.NaN);
                 Tensor got = Functional.scaledDotProductAttention(q.to(cuda), k.to(cuda), v.to(cuda), mask == null ? null : mask.to(cuda),
                         c.causal(), Float.NaN);
-                assertCloseRelative("attention " + dt + " " + c, got, want, bound(dt));
+                // P |V|: what each output's error scales with
+                Tensor magnitude = Functional.scaledDotProductAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32).abs(), mask, c.causal(),
+                        Float.NaN);
+                assertCloseRelative("attention " + dt + " " + c, got, want, bound(dt), magnitude, attentionGamma(dt));
                 checkLse(dt, c, q, k, mask);
             }
         }
@@ -367,7 +469,8 @@ class FastKernelsGpuTest {
                 Tensor want = Functional.decodeAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32), len, mask, Float.NaN);
                 assertTrue(gpu.supportsDecodeAttention(dt, c.d()));
                 Tensor got = Functional.decodeAttention(q.to(cuda), k.to(cuda), v.to(cuda), len.to(cuda), mask.to(cuda), Float.NaN);
-                assertCloseRelative("decode " + dt + " " + c, got, want, bound(dt) + 1e-5);
+                Tensor magnitude = Functional.decodeAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32).abs(), len, mask, Float.NaN);
+                assertCloseRelative("decode " + dt + " " + c, got, want, bound(dt) + 1e-5, magnitude, attentionGamma(dt));
             }
         }
     }
@@ -435,7 +538,9 @@ class FastKernelsGpuTest {
                 graph.replay();
                 Tensor want = Functional.decodeAttention(q.to(DType.F32).to(Device.CPU), k.to(DType.F32).to(Device.CPU),
                         v.to(DType.F32).to(Device.CPU), Tensor.ofInts(len, b), null, Float.NaN);
-                assertCloseRelative("decode replay " + step, out[0], want, bound(DType.BF16));
+                Tensor magnitude = Functional.decodeAttention(q.to(DType.F32).to(Device.CPU), k.to(DType.F32).to(Device.CPU),
+                        v.to(DType.F32).to(Device.CPU).abs(), Tensor.ofInts(len, b), null, Float.NaN);
+                assertCloseRelative("decode replay " + step, out[0], want, bound(DType.BF16), magnitude, attentionGamma(DType.BF16));
                 int[] advanced = lengths.toIntArray();
                 for (int i = 0; i < b; i++) assertEquals(len[i] + 1, advanced[i], "replay " + step + " advanced row " + i + "'s length by one");
             }
