@@ -18,8 +18,9 @@
 #
 # Environment: OUT (default bringup-out/<date>), BUNDLE (.devbundle), BUDGET (450 s in all), TESTS_BUDGET (270 s for
 # phase 2, the rest is phase 3's), TEST_TIMEOUT (150 s a class), BENCH_TIMEOUT (150 s a step), CLASSES (the test
-# classes, space-separated), GPU_DEVICES (the device nodes that say a GPU is there: /dev/nvidia[0-9]*), and
-# gpu-bench.sh's own (TOKENS, DECODE_BATCH, PROMPT, NEW, PYTHON).
+# classes, space-separated), LAUNCH_BLOCKING (CUDA_LAUNCH_BLOCKING of the tests, 1; 0 to tell a failure it causes,
+# in CUDA graph capture for instance, from a kernel's), GPU_DEVICES (the device nodes that say a GPU is there:
+# /dev/nvidia[0-9]*), and gpu-bench.sh's own (TOKENS, DECODE_BATCH, PROMPT, NEW, PYTHON).
 set -uo pipefail
 
 # ------------------------------------------------------------------------------------------------ the summary
@@ -31,13 +32,14 @@ summarize() {
     {
         echo "racro4j GPU bring-up: $dir"
         [[ -s "$dir/gpu.txt" ]] && sed 's/^/  /' "$dir/gpu.txt"
+        [[ -s "$dir/settings.txt" ]] && sed 's/^/  /' "$dir/settings.txt"
         while IFS=$'\t' read -r kind name state rc secs note; do
             case $kind in
             env)
                 # informative only (a missing torch shows again in its benchmarks)
                 [[ $state != ran || $rc != 0 ]] && printf '  probe %-22s %s\n' "$name" "$(describe "$state" "$rc" "$secs" "$note")";;
             test)
-                (( classes == 0 )) && echo "tests (one JVM a class, CUDA_LAUNCH_BLOCKING=1, GPU required)"
+                (( classes == 0 )) && echo "tests (one JVM a class, GPU required)"
                 classes=$((classes + 1))
                 local xml run=? failed=? skipped=? verdict
                 xml=$(ls "$dir/tests/$name"/TEST-*.xml 2>/dev/null | head -1)
@@ -124,9 +126,12 @@ BUDGET=${BUDGET:-450}
 TESTS_BUDGET=${TESTS_BUDGET:-270}
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-150}
+LAUNCH_BLOCKING=${LAUNCH_BLOCKING:-1}
 CLASSES=${CLASSES:-org.racro4j.kernels.cuda.CudaBackendGpuTest org.racro4j.kernels.cuda.FastKernelsGpuTest
     org.racro4j.kernels.bench.BandwidthBenchTest org.racro4j.kernels.bench.GemmAndAttentionBenchTest
     org.racro4j.models.generation.WholeStepGpuTest}
+echo "settings: CUDA_LAUNCH_BLOCKING=$LAUNCH_BLOCKING RACRO4J_GPU_REQUIRED=1 BUDGET=$BUDGET TESTS_BUDGET=$TESTS_BUDGET" \
+    "TEST_TIMEOUT=$TEST_TIMEOUT BENCH_TIMEOUT=$BENCH_TIMEOUT" > "$OUT/settings.txt"
 START=$SECONDS
 END=$((START + BUDGET))
 MIN_PHASE=20
@@ -169,7 +174,7 @@ for cls in $CLASSES; do
     short=${cls##*.}
     mkdir -p "$OUT/tests/$short"
     phase test "$short" "$TESTS_END" "$TEST_TIMEOUT" "$OUT/tests/$short.log" \
-        env CUDA_LAUNCH_BLOCKING=1 RACRO4J_GPU_REQUIRED=1 "$BUNDLE/run.sh" --junit \
+        env CUDA_LAUNCH_BLOCKING="$LAUNCH_BLOCKING" RACRO4J_GPU_REQUIRED=1 "$BUNDLE/run.sh" --junit \
         --include-classname "^${cls//./\\.}\$" --include-tag gpu --fail-if-no-tests --disable-ansi-colors \
         --details=tree --reports-dir "$OUT/tests/$short"
 done
