@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.racro4j.core.BackendProvider;
 import org.racro4j.core.BackendUnavailableException;
 import org.racro4j.core.Backends;
+import org.racro4j.kernels.cuda.GpuTestRule;
 
 class BandwidthBenchTest {
     private static BackendProvider.Availability cuda() {
@@ -58,7 +59,7 @@ class BandwidthBenchTest {
     @Test
     @Tag("gpu")
     void smallRunOnTheGpu() {
-        assumeTrue(cuda().available(), "no CUDA GPU: " + cuda().description());
+        assumeTrue(GpuTestRule.canRun(cuda()), "no CUDA GPU: " + cuda().description());
         long bytes = 12_345_678;   // not a power of two: ragged tails in every kernel, rows of 4096 that do not divide it
         List<String> lines = BandwidthBench.run(bytes, 5);
         lines.forEach(System.out::println);

@@ -21,6 +21,7 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.kernels.cuda.CudaBackend;
 import org.racro4j.kernels.cuda.GemmPlan;
+import org.racro4j.kernels.cuda.GpuTestRule;
 
 class GemmAndAttentionBenchTest {
     private static BackendProvider.Availability cuda() {
@@ -104,7 +105,7 @@ class GemmAndAttentionBenchTest {
     @Test
     @Tag("gpu")
     void smallRunsOnTheGpu() {
-        assumeTrue(cuda().available(), "no CUDA GPU: " + cuda().description());
+        assumeTrue(GpuTestRule.canRun(cuda()), "no CUDA GPU: " + cuda().description());
         CudaBackend gpu = (CudaBackend) Device.of("cuda:0").backend();
         // ragged M and N, K a multiple of 8 (16-byte rows, so the tensor-core rungs can take it), and a batch over a
         // shared weight

@@ -34,7 +34,8 @@ import org.racro4j.kernels.cuda.GemmPlan.Rung;
  * random inputs of awkward sizes (ragged tiles, padded rows, transposed views, broadcast batches), never zeros.
  * References are computed on the CPU in F32 from the very values the GPU got (rounded to BF16/F16 first), and
  * compared by relative error over the whole output, ||gpu - cpu|| / ||cpu||, with bounds by dtype: F32 1e-5, TF32
- * 3e-3, F16 3e-3, BF16 1.5e-2 (gradients: 2x). Skipped, with the reason, where no CUDA device is available.
+ * 3e-3, F16 3e-3, BF16 1.5e-2 (gradients: 2x). Skipped, with the reason, where the machine has no NVIDIA GPU;
+ * failed where it has one and the backend cannot open it ({@link GpuTestRule}).
  */
 @Tag("gpu")
 class FastKernelsGpuTest {
@@ -54,7 +55,7 @@ class FastKernelsGpuTest {
 
     @BeforeEach
     void needsAGpu() {
-        assumeTrue(availability.available(), "CUDA GPU test skipped: " + availability.description());
+        assumeTrue(GpuTestRule.canRun(availability), "CUDA GPU test skipped: " + availability.description());
     }
 
     // ============================================================================================ helpers
@@ -85,10 +86,108 @@ class FastKernelsGpuTest {
         return Math.sqrt(num / Math.max(den, 1e-30));
     }
 
-    private static void assertCloseRelative(String what, Tensor got, Tensor want, double bound) {
+    /**
+     * At most half an ulp of dt relative to the value: what rounding the kernel's F32 result into dt costs (BF16 keeps 8
+     * significant bits, F16 11, F32 24).
+     */
+    private static double rounding(DType dt) {
+        return switch (dt) {
+            case BF16 -> 0x1p-8;
+            case F16 -> 0x1p-11;
+            default -> 0x1p-24;
+        };
+    }
+
+    /**
+     * GEMM with F32 accumulation over K terms: the textbook componentwise bound |fl(A B) - A B| <= K u |A| |B|, with
+     * u = 2^-23 (tensor cores may truncate, not round, when they align their sums), doubled for the CPU reference's own
+     * error. TF32 rounds both inputs to 11 significant bits first: up to 2^-10 each, 2^-9 on a product.
+     */
+    static double gemmGamma(int k, boolean tf32) {
+        return 2.0 * (k + 2) * 0x1p-23 + (tf32 ? 0x1p-9 : 0);
+    }
+
+    /**
+     * cuBLAS with a BF16 or F16 output may reduce split-K partial sums in the output type (its default: CublasGemm does
+     * not set CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION): each partial rounded once, by at most u(dt) of it, and
+     * the partials' sizes add up to at most |A| |B|; the sum rounded again. Two roundings of u(dt) |A| |B| on top.
+     */
+    private static double cublasReduction(DType dt) {
+        return dt == DType.F32 ? 0 : 2 * rounding(dt);
+    }
+
+    /**
+     * Fused attention: P is rounded to dt before P V (up to half an ulp of each p) while the row sum is taken from the
+     * unrounded p, so |error| <= 2 u(dt) (P |V|) per element; doubled. F32 (decode): the scores carry the F32 dot
+     * product's D 2^-23 sum |q||k| into the exponent, about 2^-13 of p at D 128, doubled for the reference.
+     */
+    static double attentionGamma(DType dt) {
+        return switch (dt) {
+            case BF16 -> 0x1p-6;
+            case F16 -> 0x1p-9;
+            default -> 0x1p-12;
+        };
+    }
+
+    /**
+     * The relative-norm bound, and element by element |got - want| <= r |want| + 6 bound rms(want) (r: the output's
+     * rounding): the norm caps the RMS error at bound rms(want), and errors spread over the output keep their largest
+     * within about five RMS (a normal tail at 1e-6 is 4.9 sigma), so an element beyond it is a local fault (a tile
+     * edge, a masked key) that the norm over the whole output would hide.
+     */
+    static void assertCloseRelative(String what, Tensor got, Tensor want, double bound) {
+        assertClose(what, got, want, bound, null, 6 * bound);
+    }
+
+    /**
+     * The relative-norm bound, and element by element |got - want| <= r (|want| + gamma m) + gamma m, with m the
+     * element's magnitude (|A| |B| for a product: what its rounding errors scale with) and r the output's rounding.
+     */
+    static void assertCloseRelative(String what, Tensor got, Tensor want, double bound, Tensor magnitude, double gamma) {
+        assertArrayEquals(want.shape(), magnitude.shape(), what + ": magnitude shape");
+        assertClose(what, got, want, bound, magnitude.to(DType.F32).toFloatArray(), gamma);
+    }
+
+    /** magnitude null: the scale of every element's error is rms(want). */
+    private static void assertClose(String what, Tensor got, Tensor want, double bound, float[] magnitude, double gamma) {
         assertArrayEquals(want.shape(), got.shape(), what + ": shape");
-        double err = relativeError(what, got.to(DType.F32).toFloatArray(), want.to(DType.F32).toFloatArray());
+        float[] g = got.to(DType.F32).toFloatArray(), w = want.to(DType.F32).toFloatArray();
+        double err = relativeError(what, g, w);
         assertTrue(err <= bound, what + ": relative error " + err + " exceeds " + bound);
+        double r = rounding(got.dtype());
+        double rms = 0;
+        for (float x : w) rms += (double) x * x;
+        rms = Math.sqrt(rms / Math.max(1, w.length));
+        int worst = -1, beyond = 0;
+        double worstExcess = 0, worstTol = 0;
+        for (int i = 0; i < w.length; i++) {
+            double m = magnitude == null ? rms : magnitude[i];
+            double tol = r * (Math.abs(w[i]) + gamma * m) + gamma * m + 0x1p-25;   // 2^-25: F16's subnormal spacing
+            double e = Math.abs((double) g[i] - w[i]);
+            if (e > tol) {
+                beyond++;
+                if (worst < 0 || e / tol > worstExcess) {
+                    worst = i;
+                    worstExcess = e / tol;
+                    worstTol = tol;
+                }
+            }
+        }
+        if (worst >= 0) {
+            fail(what + ": worst element " + java.util.Arrays.toString(index(want.shape(), worst)) + " (flat " + worst + ") got " + g[worst]
+                    + " want " + w[worst] + ", |error| " + Math.abs((double) g[worst] - w[worst]) + " > tolerance " + worstTol + "; "
+                    + beyond + " of " + w.length + " elements beyond their tolerance (relative error over all " + err + ")");
+        }
+    }
+
+    /** The multi-index of flat position i in a row-major tensor of this shape. */
+    private static int[] index(int[] shape, int i) {
+        int[] at = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at[d] = i % shape[d];
+            i /= shape[d];
+        }
+        return at;
     }
 
     /** The same values and the same view (strides, padding) on the CPU and on the GPU. */
@@ -117,8 +216,10 @@ class FastKernelsGpuTest {
 
     @Test
     void everyGemmRungMatchesTheCpu() {
+        // batch, M, N, K. The last three have K not a multiple of 8: rows of K elements end in a partial 16-byte copy
+        // (BF16, F16: 8 elements; F32: 4), in every layout, padded or not, batched and not.
         int[][] shapes = {{1, 1, 1, 8}, {1, 37, 50, 72}, {3, 129, 257, 136}, {2, 300, 200, 8}, {1, 64, 896, 128}, {1, 200, 384, 520},
-            {2, 16, 8, 1000}};
+            {2, 16, 8, 1000}, {2, 45, 70, 83}, {1, 130, 264, 13}, {3, 33, 129, 250}};
         Map<Rung, Integer> ran = new EnumMap<>(Rung.class);
         for (DType dt : new DType[] {DType.BF16, DType.F16, DType.F32}) {
             for (int[] s : shapes) {
@@ -129,8 +230,11 @@ class FastKernelsGpuTest {
                     Operand a = operand(seed, dt, batch, m, k, aRowMajor, padded);
                     Operand b = operand(seed + 1, dt, batch, k, n, bRowMajor, padded);
                     Tensor c0 = randn(seed + 2, dt, batch, m, n);
-                    Tensor want = c0.to(DType.F32).contiguous();
+                    Tensor want = c0.to(DType.F32).copy();   // the product accumulates into it: never c0 itself (F32)
                     Device.CPU.backend().matmul(a.cpu().to(DType.F32), b.cpu().to(DType.F32), want, 0.75f, 0.5f);
+                    // what each element's rounding errors scale with: 0.75 |A| |B| + 0.5 |C0|
+                    Tensor magnitude = c0.to(DType.F32).abs();
+                    Device.CPU.backend().matmul(a.cpu().to(DType.F32).abs(), b.cpu().to(DType.F32).abs(), magnitude, 0.75f, 0.5f);
                     Tensor ag = a.gpu(), bg = b.gpu();
                     for (Rung rung : Rung.values()) {
                         Tensor out = c0.to(cuda);
@@ -140,7 +244,9 @@ class FastKernelsGpuTest {
                         String what = c.describe() + " " + dt + " batch " + batch + " " + m + "x" + n + "x" + k + (aRowMajor ? " A" : " A^T")
                                 + (bRowMajor ? " B" : " B^T") + (padded ? " padded" : "");
                         double tol = dt == DType.F32 && rung == Rung.MMA ? 3e-3 : bound(dt) + (dt == DType.F32 ? 1e-5 : 0);
-                        assertCloseRelative(what, out, want, tol);
+                        boolean tf32 = dt == DType.F32 && rung == Rung.MMA;
+                        double gamma = gemmGamma(k, tf32) + (c.rung() == Rung.CUBLAS ? cublasReduction(dt) : 0);
+                        assertCloseRelative(what, out, want, tol, magnitude, gamma);
                     }
                 }
             }
@@ -160,11 +266,16 @@ class FastKernelsGpuTest {
         Tensor w = randn(6, DType.BF16, 4864, 896);
         Tensor want = x.to(DType.F32).matmul(w.to(DType.F32).t());
         Tensor got = x.to(cuda).matmul(w.to(cuda).t());
-        assertCloseRelative("x w^T", got, want, bound(DType.BF16));
+        Tensor magnitude = x.to(DType.F32).abs().matmul(w.to(DType.F32).abs().t());
+        boolean cublas = gpu.gemmReport().startsWith("last product on cublas");
+        double gamma = gemmGamma(896, false) + (cublas ? cublasReduction(DType.BF16) : 0);
+        assertCloseRelative("x w^T", got, want, bound(DType.BF16), magnitude, gamma);
         // The ladder's default order for BF16 (GemmPlan's javadoc): wgmma on Hopper with TMA maps, else mma.sync from
         // sm_80, else cuBLAS where it loaded, else the tiled kernel. Every device expects one kernel family by name.
-        assumeTrue(GemmPlan.parsePreference(System.getProperty(GemmPlan.PROP_GEMM)) == null,
-                "-D" + GemmPlan.PROP_GEMM + " puts another rung first: the default order is not in force");
+        // With a GPU present this is a failure, not a skip (GpuTestRule): run this class without the property.
+        String otherRungFirst = "-D" + GemmPlan.PROP_GEMM + " puts another rung first: the default order is not in force";
+        assumeTrue(GpuTestRule.mayRun(GemmPlan.parsePreference(System.getProperty(GemmPlan.PROP_GEMM)) == null, otherRungFirst),
+                otherRungFirst);
         GemmPlan.Device d = gpu.gemmDevice();
         String expected = d.hopper() && d.tensorMaps() ? "wgmma " : d.major() >= 8 ? "mma " : d.cublas() ? "cublas" : "tiled";
         assertTrue(gpu.gemmReport().startsWith("last product on " + expected), "expected " + expected + " on " + d + ": " + gpu.gemmReport());
@@ -190,6 +301,10 @@ class FastKernelsGpuTest {
                     case SILU -> y.silu();
                 };
                 Tensor want = y.add(residual.to(DType.F32));
+                // each element's error scale: the pre-activation's terms in absolute value, through the activation's
+                // steepest slope (GELU's 1.13; SiLU's 1.10, ReLU's 1), plus the residual
+                Tensor magnitude = a.cpu().to(DType.F32).abs().matmul(b.cpu().to(DType.F32).abs()).mul(0.5f).add(bias.to(DType.F32).abs())
+                        .add(c0.to(DType.F32).abs().mul(0.25f)).mul(1.13f).add(residual.to(DType.F32).abs());
                 Set<Rung> ranHere = EnumSet.noneOf(Rung.class);
                 for (Rung rung : new Rung[] {Rung.TILED, Rung.MMA, Rung.WGMMA}) {
                     Tensor out = c0.to(cuda);
@@ -199,7 +314,8 @@ class FastKernelsGpuTest {
                     assertEquals(rung, c.rung(), "matmulOn ran the rung it was asked for");
                     ranHere.add(rung);
                     double tol = dt == DType.F32 && rung == Rung.MMA ? 3e-3 : bound(dt) + 1e-5;
-                    assertCloseRelative(c.describe() + " " + dt + " " + act, out, want, tol);
+                    boolean tf32 = dt == DType.F32 && rung == Rung.MMA;
+                    assertCloseRelative(c.describe() + " " + dt + " " + act, out, want, tol, magnitude, gemmGamma(k, tf32));
                 }
                 assertEquals(epilogueRungsTheDeviceMustRun(dt), ranHere,
                         "rungs that ran a fused " + act + " epilogue in " + dt + " on " + gpu.gemmDevice());
@@ -255,7 +371,10 @@ class FastKernelsGpuTest {
                 Tensor want = Functional.scaledDotProductAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32), mask, c.causal(), Float.NaN);
                 Tensor got = Functional.scaledDotProductAttention(q.to(cuda), k.to(cuda), v.to(cuda), mask == null ? null : mask.to(cuda),
                         c.causal(), Float.NaN);
-                assertCloseRelative("attention " + dt + " " + c, got, want, bound(dt));
+                // P |V|: what each output's error scales with
+                Tensor magnitude = Functional.scaledDotProductAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32).abs(), mask, c.causal(),
+                        Float.NaN);
+                assertCloseRelative("attention " + dt + " " + c, got, want, bound(dt), magnitude, attentionGamma(dt));
                 checkLse(dt, c, q, k, mask);
             }
         }
@@ -364,7 +483,8 @@ class FastKernelsGpuTest {
                 Tensor want = Functional.decodeAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32), len, mask, Float.NaN);
                 assertTrue(gpu.supportsDecode(dt, c.d()));
                 Tensor got = Functional.decodeAttention(q.to(cuda), k.to(cuda), v.to(cuda), len.to(cuda), mask.to(cuda), Float.NaN);
-                assertCloseRelative("decode " + dt + " " + c, got, want, bound(dt) + 1e-5);
+                Tensor magnitude = Functional.decodeAttention(q.to(DType.F32), k.to(DType.F32), v.to(DType.F32).abs(), len, mask, Float.NaN);
+                assertCloseRelative("decode " + dt + " " + c, got, want, bound(dt) + 1e-5, magnitude, attentionGamma(dt));
             }
         }
     }
@@ -432,7 +552,9 @@ class FastKernelsGpuTest {
                 graph.replay();
                 Tensor want = Functional.decodeAttention(q.to(DType.F32).to(Device.CPU), k.to(DType.F32).to(Device.CPU),
                         v.to(DType.F32).to(Device.CPU), Tensor.ofInts(len, b), null, Float.NaN);
-                assertCloseRelative("decode replay " + step, out[0], want, bound(DType.BF16));
+                Tensor magnitude = Functional.decodeAttention(q.to(DType.F32).to(Device.CPU), k.to(DType.F32).to(Device.CPU),
+                        v.to(DType.F32).to(Device.CPU).abs(), Tensor.ofInts(len, b), null, Float.NaN);
+                assertCloseRelative("decode replay " + step, out[0], want, bound(DType.BF16), magnitude, attentionGamma(DType.BF16));
                 int[] advanced = lengths.toIntArray();
                 for (int i = 0; i < b; i++) assertEquals(len[i] + 1, advanced[i], "replay " + step + " advanced row " + i + "'s length by one");
             }
