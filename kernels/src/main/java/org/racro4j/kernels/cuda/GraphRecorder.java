@@ -27,14 +27,17 @@ final class GraphRecorder {
         CachingAllocator.GraphPool pool = gpu.allocator.beginGraphPool();
         checks.beginCapture();
         CUgraphExec exec = null;
+        boolean started = false;
         boolean ok = false;
-        gpu.beginCapture();
         try {
+            // Inside the try: a device that refuses to start capturing must not leave the allocator in its graph pool.
+            gpu.beginCapture();
+            started = true;
             work.run();
             ok = true;
         } finally {
             try {
-                exec = gpu.endCapture(ok);
+                if (started) exec = gpu.endCapture(ok);
             } finally {
                 gpu.allocator.endGraphPool();
                 if (exec == null) gpu.allocator.releaseGraphPool(pool);
