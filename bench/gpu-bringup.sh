@@ -3,13 +3,14 @@
 # of its own (so that one sticky CUDA fault cannot hide the others), then the GPU benchmarks with their PyTorch peers.
 # Everything lands under $OUT, and a one-screen summary ends the run (also $OUT/summary.txt).
 #
-#   WITH_TESTS=1 ../shared/gpu/make-bundle.sh .     # here: build .devbundle/ with the test classes and JUnit
+#   bench/gpu-bundle.sh                              # here: build .devbundle/ with the test classes and JUnit
 #   bench/gpu-bringup.sh                             # there, from the project root
 #   bench/gpu-bringup.sh --summarize DIR             # the summary of an earlier run's DIR again
 #
 # Phases, each under `timeout`, all within BUDGET seconds (a phase with under 20 s left is skipped, with a note):
 #   1. the machine: nvidia-smi, glibc, `.devbundle/run.sh --env`, Python and PyTorch (env.txt);
-#   2. the GPU test classes (@Tag("gpu") methods), each `.devbundle/run.sh --junit` in its own JVM, with
+#   2. the GPU test classes (all their tests: the @Tag("gpu") ones and the host tests beside them; NvrtcCompileTest
+#      compiles every kernel family with the machine's NVRTC), each `.devbundle/run.sh --junit` in its own JVM, with
 #      CUDA_LAUNCH_BLOCKING=1 (a kernel's fault surfaces at its launch) and RACRO4J_GPU_REQUIRED=1 (GpuTestRule: a GPU
 #      test that would skip fails instead); log tests/<Class>.log, JUnit XML under tests/<Class>/;
 #   3. bench/gpu-bench.sh, one step at a time (RESULTS=$OUT/bench), racro4j's side and PyTorch's, then the ratios.
@@ -114,7 +115,12 @@ cd "$ROOT" || exit 3
 BUNDLE=${BUNDLE:-.devbundle}
 if [[ ! -x "$BUNDLE/run.sh" || ! -f "$BUNDLE/tools/junit-platform-console-standalone.jar" ]]; then
     echo "gpu-bringup: no bundle with tests at $ROOT/$BUNDLE (run.sh and tools/junit-platform-console-standalone.jar):" \
-        "build it with WITH_TESTS=1 ../shared/gpu/make-bundle.sh . and bring it along." >&2
+        "build it with bench/gpu-bundle.sh and bring it along." >&2
+    exit 3
+fi
+if [[ -x "$BUNDLE/jre/bin/java" ]] && ! "$BUNDLE/jre/bin/java" --list-modules 2>/dev/null | grep -q '^java\.xml@'; then
+    echo "gpu-bringup: the bundle's Java runtime has no java.xml, which JUnit's XML reports need: rebuild it with" \
+        "bench/gpu-bundle.sh." >&2
     exit 3
 fi
 
@@ -175,7 +181,7 @@ for cls in $CLASSES; do
     mkdir -p "$OUT/tests/$short"
     phase test "$short" "$TESTS_END" "$TEST_TIMEOUT" "$OUT/tests/$short.log" \
         env CUDA_LAUNCH_BLOCKING="$LAUNCH_BLOCKING" RACRO4J_GPU_REQUIRED=1 "$BUNDLE/run.sh" --junit \
-        --include-classname "^${cls//./\\.}\$" --include-tag gpu --fail-if-no-tests --disable-ansi-colors \
+        --include-classname "^${cls//./\\.}\$" --fail-if-no-tests --disable-ansi-colors \
         --details=tree --reports-dir "$OUT/tests/$short"
 done
 

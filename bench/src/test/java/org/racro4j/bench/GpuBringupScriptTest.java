@@ -83,7 +83,7 @@ class GpuBringupScriptTest {
         Path node = Files.createFile(tmp.resolve("nvidia0"));
         Run r = run(Map.of("PATH", fakeNvidiaSmi(0) + ":/usr/bin:/bin", "GPU_DEVICES", node.toString(), "BUNDLE", "no-such-bundle"));
         assertEquals(3, r.exit(), r.output());
-        assertTrue(r.output().startsWith("gpu-bringup: no bundle with tests at ") && r.output().contains("WITH_TESTS=1"), r.output());
+        assertTrue(r.output().startsWith("gpu-bringup: no bundle with tests at ") && r.output().contains("bench/gpu-bundle.sh"), r.output());
     }
 
     private static String report(int tests, int skipped, int failures, int errors) {

@@ -62,8 +62,8 @@ final class GpuSection {
                 Target machine: one NVIDIA H200 (sm_90a, 132 SMs, HBM3e). Run on it (shared/gpu/README.md):
 
                 ```
-                WITH_TESTS=1 ../shared/gpu/make-bundle.sh .                       # here: build the bundle
-                .devbundle/run.sh --junit --include-tag gpu                       # there: every GPU test, first
+                bench/gpu-bundle.sh                                               # here: build the bundle (with tests)
+                bench/gpu-bringup.sh                                              # there: every GPU test class alone, first
                 bench/gpu-bench.sh                                                # there: all benchmarks + peers, JSON lines
                                                                                   #   under bench-results/<date>/
                 tools/racro4j bench report --out docs/PERFORMANCE.md bench/results/<cpu run>.jsonl bench-results/<date>/*.jsonl
@@ -247,7 +247,7 @@ final class GpuSection {
                 | no driver allocation after warm-up: decode, training step | `WholeStepGpuTest.afterWarmUp*` |
                 | no host wait inside a training step (deferred index checks) | `WholeStepGpuTest.afterWarmUpATrainingStep...` |
 
-                Command: `.devbundle/run.sh --junit --include-tag gpu`. On the first GEMM with each tensor-core kernel the backend
+                Command: `bench/gpu-bringup.sh` (each class in a JVM of its own, a skipped GPU test counted as a failure). On the first GEMM with each tensor-core kernel the backend
                 also checks it against the tiled kernel and disables it if they disagree; `CudaBackend.gemmReport()` (printed by
                 `everyGemmRungMatchesTheCpu`) lists any kernel that failed.
                 """);
