@@ -362,30 +362,6 @@ final class CudaDevice implements AutoCloseable {
         return r;
     }
 
-    // ------------------------------------------------------------------------------------------ timing
-
-    /** Milliseconds the queued work of {@code work} takes on the stream, between two CUDA events. */
-    float time(Runnable work) {
-        makeCurrent();
-        refuseWhileCapturing("event timing");
-        CUevent start = new CUevent();
-        CUevent end = new CUevent();
-        check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-        check(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-        try {
-            checkAsync(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
-            work.run();
-            checkAsync(JCudaDriver.cuEventRecord(end, stream), "cuEventRecord");
-            checkAsync(JCudaDriver.cuEventSynchronize(end), "cuEventSynchronize");
-            float[] ms = new float[1];
-            check(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
-            return ms[0];
-        } finally {
-            JCudaDriver.cuEventDestroy(start);
-            JCudaDriver.cuEventDestroy(end);
-        }
-    }
-
     // ------------------------------------------------------------------------------------------ graphs
 
     /** Set while the stream is being captured into a CUDA graph (one capture at a time per device). */
