@@ -10,8 +10,9 @@
 # Phases, each under `timeout`, all within BUDGET seconds (a phase with under 20 s left is skipped, with a note):
 #   1. the machine: nvidia-smi, glibc, `.devbundle/run.sh --env`, Python and PyTorch (env.txt);
 #   2. the GPU test classes (@Tag("gpu") methods), each `.devbundle/run.sh --junit` in its own JVM, with
-#      CUDA_LAUNCH_BLOCKING=1 (a kernel's fault surfaces at its launch) and RACRO4J_GPU_REQUIRED=1 (GpuTestRule: a GPU
-#      test that would skip fails instead); log tests/<Class>.log, JUnit XML under tests/<Class>/;
+#      CUDA_LAUNCH_BLOCKING=1 (a kernel's fault surfaces at its launch), RACRO4J_GPU_REQUIRED=1 (GpuTestRule: a GPU
+#      test that would skip fails instead) and RACRO4J_GPU_OWN_JVM=1 (the class runs alone: StickyFaultGpuTest may
+#      kill the CUDA context); log tests/<Class>.log, JUnit XML under tests/<Class>/;
 #   3. bench/gpu-bench.sh, one step at a time (RESULTS=$OUT/bench), racro4j's side and PyTorch's, then the ratios.
 # Exit status: 0 every class passed and every benchmark ran; 1 something failed, timed out or was skipped;
 # 2 no NVIDIA GPU on this machine (checked before anything else); 3 no bundle.
@@ -127,9 +128,11 @@ TESTS_BUDGET=${TESTS_BUDGET:-270}
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-150}
 LAUNCH_BLOCKING=${LAUNCH_BLOCKING:-1}
+# StickyFaultGpuTest kills the CUDA context on purpose: last, so that were its JVM ever shared it would hide nothing.
 CLASSES=${CLASSES:-org.racro4j.kernels.cuda.CudaBackendGpuTest org.racro4j.kernels.cuda.FastKernelsGpuTest
+    org.racro4j.kernels.cuda.TransfersGpuTest org.racro4j.kernels.cuda.AdamWCaptureGpuTest
     org.racro4j.kernels.bench.BandwidthBenchTest org.racro4j.kernels.bench.GemmAndAttentionBenchTest
-    org.racro4j.models.generation.WholeStepGpuTest}
+    org.racro4j.models.generation.WholeStepGpuTest org.racro4j.kernels.cuda.StickyFaultGpuTest}
 echo "settings: CUDA_LAUNCH_BLOCKING=$LAUNCH_BLOCKING RACRO4J_GPU_REQUIRED=1 BUDGET=$BUDGET TESTS_BUDGET=$TESTS_BUDGET" \
     "TEST_TIMEOUT=$TEST_TIMEOUT BENCH_TIMEOUT=$BENCH_TIMEOUT" > "$OUT/settings.txt"
 START=$SECONDS
@@ -174,7 +177,7 @@ for cls in $CLASSES; do
     short=${cls##*.}
     mkdir -p "$OUT/tests/$short"
     phase test "$short" "$TESTS_END" "$TEST_TIMEOUT" "$OUT/tests/$short.log" \
-        env CUDA_LAUNCH_BLOCKING="$LAUNCH_BLOCKING" RACRO4J_GPU_REQUIRED=1 "$BUNDLE/run.sh" --junit \
+        env CUDA_LAUNCH_BLOCKING="$LAUNCH_BLOCKING" RACRO4J_GPU_REQUIRED=1 RACRO4J_GPU_OWN_JVM=1 "$BUNDLE/run.sh" --junit \
         --include-classname "^${cls//./\\.}\$" --include-tag gpu --fail-if-no-tests --disable-ansi-colors \
         --details=tree --reports-dir "$OUT/tests/$short"
 done
