@@ -11,8 +11,9 @@
 #   1. the machine: nvidia-smi, glibc, `.devbundle/run.sh --env`, Python and PyTorch (env.txt);
 #   2. the GPU test classes (all their tests: the @Tag("gpu") ones and the host tests beside them; NvrtcCompileTest
 #      compiles every kernel family with the machine's NVRTC), each `.devbundle/run.sh --junit` in its own JVM, with
-#      CUDA_LAUNCH_BLOCKING=1 (a kernel's fault surfaces at its launch) and RACRO4J_GPU_REQUIRED=1 (GpuTestRule: a GPU
-#      test that would skip fails instead); log tests/<Class>.log, JUnit XML under tests/<Class>/;
+#      CUDA_LAUNCH_BLOCKING=1 (a kernel's fault surfaces at its launch), RACRO4J_GPU_REQUIRED=1 (GpuTestRule: a GPU
+#      test that would skip fails instead) and RACRO4J_GPU_OWN_JVM=1 (the class runs alone: StickyFaultGpuTest may
+#      kill the CUDA context); log tests/<Class>.log, JUnit XML under tests/<Class>/;
 #   3. bench/gpu-bench.sh, one step at a time (RESULTS=$OUT/bench), racro4j's side and PyTorch's, then the ratios.
 # Exit status: 0 every class passed and every benchmark ran; 1 something failed, timed out or was skipped;
 # 2 no NVIDIA GPU on this machine (checked before anything else); 3 no bundle.
@@ -133,10 +134,15 @@ TESTS_BUDGET=${TESTS_BUDGET:-270}
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-150}
 LAUNCH_BLOCKING=${LAUNCH_BLOCKING:-1}
+# Each class runs in a JVM of its own, so the order only says what comes first when the budget runs short: the
+# primitives, then the fast kernels and the new machinery, whole steps, the bench smoke tests, and NVRTC's compile of
+# every family last (the classes before it have compiled, through NVRTC, every family they use).
 CLASSES=${CLASSES:-org.racro4j.kernels.cuda.CudaBackendGpuTest org.racro4j.kernels.cuda.FastKernelsGpuTest
+    org.racro4j.kernels.cuda.TransfersGpuTest org.racro4j.kernels.cuda.AdamWCaptureGpuTest
+    org.racro4j.kernels.cuda.StickyFaultGpuTest org.racro4j.models.generation.WholeStepGpuTest
     org.racro4j.kernels.bench.BandwidthBenchTest org.racro4j.kernels.bench.GemmAndAttentionBenchTest
-    org.racro4j.models.generation.WholeStepGpuTest}
-echo "settings: CUDA_LAUNCH_BLOCKING=$LAUNCH_BLOCKING RACRO4J_GPU_REQUIRED=1 BUDGET=$BUDGET TESTS_BUDGET=$TESTS_BUDGET" \
+    org.racro4j.kernels.cuda.NvrtcCompileTest}
+echo "settings: CUDA_LAUNCH_BLOCKING=$LAUNCH_BLOCKING RACRO4J_GPU_REQUIRED=1 RACRO4J_GPU_OWN_JVM=1 BUDGET=$BUDGET TESTS_BUDGET=$TESTS_BUDGET" \
     "TEST_TIMEOUT=$TEST_TIMEOUT BENCH_TIMEOUT=$BENCH_TIMEOUT" > "$OUT/settings.txt"
 START=$SECONDS
 END=$((START + BUDGET))
@@ -180,7 +186,7 @@ for cls in $CLASSES; do
     short=${cls##*.}
     mkdir -p "$OUT/tests/$short"
     phase test "$short" "$TESTS_END" "$TEST_TIMEOUT" "$OUT/tests/$short.log" \
-        env CUDA_LAUNCH_BLOCKING="$LAUNCH_BLOCKING" RACRO4J_GPU_REQUIRED=1 "$BUNDLE/run.sh" --junit \
+        env CUDA_LAUNCH_BLOCKING="$LAUNCH_BLOCKING" RACRO4J_GPU_REQUIRED=1 RACRO4J_GPU_OWN_JVM=1 "$BUNDLE/run.sh" --junit \
         --include-classname "^${cls//./\\.}\$" --fail-if-no-tests --disable-ansi-colors \
         --details=tree --reports-dir "$OUT/tests/$short"
 done

@@ -107,6 +107,11 @@ public final class CudaBackend implements Backend, FusedAttention, DecodeAttenti
         return device;
     }
 
+    /** The device this backend drives, for the GPU tests of this package (raw launches, staging statistics). */
+    CudaDevice gpu() {
+        return gpu;
+    }
+
     // ============================================================================================ memory
 
     @Override
