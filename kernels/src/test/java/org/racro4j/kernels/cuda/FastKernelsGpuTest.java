@@ -493,9 +493,10 @@ class FastKernelsGpuTest {
 
     /**
      * Runs work once, eagerly, before it is captured, as TextGeneration does (its first decode step): kernel modules,
-     * cuBLAS's included, load at their first launch, and a driver older than CUDA 12.3 cannot load one while a stream
-     * is being captured (the capture fails). Whether an earlier test of this class already loaded them depends on
-     * JUnit's method order, so each capture test warms up its own work.
+     * cuBLAS's included, load at their first launch, and drivers before CUDA 12.3 may not load one while a stream is
+     * being captured (NVIDIA Warp, for one, loads its modules before capturing on those drivers), which would end the
+     * capture with an error. Whether an earlier test of this class already loaded them depends on JUnit's method
+     * order, so each capture test warms up its own work.
      */
     private static void warmUp(Runnable work) {
         try (Scope s = Scope.open()) {
