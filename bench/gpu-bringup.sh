@@ -13,7 +13,8 @@
 #      compiles every kernel family with the machine's NVRTC), each `.devbundle/run.sh --junit` in its own JVM, with
 #      CUDA_LAUNCH_BLOCKING=1 (a kernel's fault surfaces at its launch), RACRO4J_GPU_REQUIRED=1 (GpuTestRule: a GPU
 #      test that would skip fails instead) and RACRO4J_GPU_OWN_JVM=1 (the class runs alone: StickyFaultGpuTest may
-#      kill the CUDA context); log tests/<Class>.log, JUnit XML under tests/<Class>/;
+#      kill the CUDA context); log tests/<Class>.log, JUnit XML under tests/<Class>/. Tests tagged "no-gpu" (the
+#      benches' "without a GPU it says why") are left out: they could only skip here, and a skip fails the class;
 #   3. bench/gpu-bench.sh, one step at a time (RESULTS=$OUT/bench), racro4j's side and PyTorch's, then the ratios.
 # Exit status: 0 every class passed and every benchmark ran; 1 something failed, timed out or was skipped;
 # 2 no NVIDIA GPU on this machine (checked before anything else); 3 no bundle.
@@ -187,7 +188,7 @@ for cls in $CLASSES; do
     mkdir -p "$OUT/tests/$short"
     phase test "$short" "$TESTS_END" "$TEST_TIMEOUT" "$OUT/tests/$short.log" \
         env CUDA_LAUNCH_BLOCKING="$LAUNCH_BLOCKING" RACRO4J_GPU_REQUIRED=1 RACRO4J_GPU_OWN_JVM=1 "$BUNDLE/run.sh" --junit \
-        --include-classname "^${cls//./\\.}\$" --fail-if-no-tests --disable-ansi-colors \
+        --include-classname "^${cls//./\\.}\$" --exclude-tag no-gpu --fail-if-no-tests --disable-ansi-colors \
         --details=tree --reports-dir "$OUT/tests/$short"
 done
 

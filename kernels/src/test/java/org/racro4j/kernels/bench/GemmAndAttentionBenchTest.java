@@ -44,7 +44,9 @@ class GemmAndAttentionBenchTest {
         assertEquals(first.forwardFlops() / 2, new AttentionBench.Shape(4, 16, 16, 4096, 128, true).forwardFlops(), "causal: half");
     }
 
+    /** Only meaningful where no GPU is: tagged "no-gpu", which bench/gpu-bringup.sh leaves out (see BandwidthBenchTest). */
     @Test
+    @Tag("no-gpu")
     void withoutAGpuTheySayWhy() {
         assumeFalse(cuda().available(), "a GPU is present: see smallRunsOnTheGpu");
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
