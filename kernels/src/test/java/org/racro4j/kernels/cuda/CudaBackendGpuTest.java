@@ -147,7 +147,7 @@ class CudaBackendGpuTest {
 
     @Test
     void uploadDownloadRoundTripThroughSeveralStagingBuffers() {
-        int n = 5_000_003;   // 20 MB: more than two 8 MiB staging buffers
+        int n = 5_000_003;   // 20 MB: more than the 16 MiB staging ring (CudaDevice.STAGING_BYTES), five pieces that wrap it
         float[] data = new float[n];
         for (int i = 0; i < n; i++) data[i] = i * 0.5f - 7;
         Tensor c = Tensor.of(data, n);
