@@ -122,11 +122,11 @@ class GpuBringupScriptTest {
         String s = r.output();
         assertTrue(s.contains("  Fake H100") || s.contains("GPU 0: Fake H100"), s);
         assertTrue(s.contains("  probe python                 failed (exit 1, 2 s)"), s);
-        assertTrue(s.contains("  Passing                        20 run    0 failed    0 skipped  PASS (40 s)"), s);
-        assertTrue(s.contains("  Failing                        10 run    3 failed    0 skipped  FAIL (30 s)"), s);
-        assertTrue(s.contains("  Skipping                        4 run    0 failed    4 skipped  FAIL (a GPU test skipped) (5 s)"), s);
-        assertTrue(s.contains("  Hung                            ? run    ? failed    ? skipped  FAIL: timed out (150 s), no report"), s);
-        assertTrue(s.contains("  Late                            ? run    ? failed    ? skipped  FAIL: skipped: out of time budget (12 s left), no report"), s);
+        assertTrue(s.contains("  Passing                                20 run    0 failed    0 skipped  PASS (40 s)"), s);
+        assertTrue(s.contains("  Failing                                10 run    3 failed    0 skipped  FAIL (30 s)"), s);
+        assertTrue(s.contains("  Skipping                                4 run    0 failed    4 skipped  FAIL (a GPU test skipped) (5 s)"), s);
+        assertTrue(s.contains("  Hung                                    ? run    ? failed    ? skipped  FAIL: timed out (150 s), no report"), s);
+        assertTrue(s.contains("  Late                                    ? run    ? failed    ? skipped  FAIL: skipped: out of time budget (12 s left), no report"), s);
         assertTrue(s.contains("  gemm_racro4j                 done (61 s)"), s);
         assertTrue(s.contains("  gemm_torch                   failed (exit 1, 9 s)"), s);
         assertTrue(s.contains("  attention_racro4j            timed out (150 s)"), s);
@@ -146,5 +146,52 @@ class GpuBringupScriptTest {
                 r.output());
         assertTrue(r.output().contains("verdict: PASS"), r.output());
         assertFalse(r.output().contains("probe"), "a probe that worked is not listed: " + r.output());
+    }
+
+    /** An executable file with the given text. */
+    private static void executable(Path file, String text) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /**
+     * A whole run on a stand-in machine: a copy of the script beside a gpu-bench.sh with one step, and a bundle whose
+     * run.sh writes a JUnit report for each class; the class named {@code capturing} fails with a stream-capture error
+     * under CUDA_LAUNCH_BLOCKING=1 only, as it might where launch blocking does not mix with graph capture.
+     */
+    @Test
+    void aClassFailingOnStreamCaptureUnderLaunchBlockingRunsAgainWithoutIt() throws Exception {
+        Path project = tmp.resolve("project");
+        Files.createDirectories(project.resolve("bench"));
+        Files.copy(script(), project.resolve("bench").resolve("gpu-bringup.sh"));
+        executable(project.resolve("bench").resolve("gpu-bench.sh"), "#!/bin/bash\n[[ $1 == --list ]] && echo machine\nexit 0\n");
+        Path bundle = project.resolve(".devbundle");
+        Files.createDirectories(bundle.resolve("tools"));
+        Files.createFile(bundle.resolve("tools").resolve("junit-platform-console-standalone.jar"));
+        executable(bundle.resolve("jre").resolve("bin").resolve("java"), "#!/bin/bash\necho java.base@17\necho java.xml@17\n");
+        executable(bundle.resolve("run.sh"), String.join("\n", "#!/bin/bash",
+                "[[ $1 == --env ]] && exit 0",
+                "dir=; prev=; for a in \"$@\"; do [[ $prev == --reports-dir ]] && dir=$a; prev=$a; done",
+                "if [[ $CUDA_LAUNCH_BLOCKING == 1 && \"$*\" == *Capturing* ]]; then",
+                "  echo 'cuStreamBeginCapture failed: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (900)'",
+                "  echo '<testsuite tests=\"2\" skipped=\"0\" failures=\"2\" errors=\"0\">' > \"$dir/TEST-junit-jupiter.xml\"; exit 1",
+                "fi",
+                "echo '<testsuite tests=\"2\" skipped=\"0\" failures=\"0\" errors=\"0\">' > \"$dir/TEST-junit-jupiter.xml\"",
+                ""));
+        Path node = Files.createFile(tmp.resolve("nvidia0"));
+        List<String> cmd = List.of("bash", project.resolve("bench").resolve("gpu-bringup.sh").toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("OUT", tmp.resolve("out").toString(), "PATH", fakeNvidiaSmi(0) + ":/usr/bin:/bin",
+                "GPU_DEVICES", node.toString(), "PYTHON", "true", "CLASSES", "a.Plain b.Capturing"));
+        Process p = pb.start();
+        String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the script finished");
+        assertEquals(1, p.exitValue(), s);
+        assertTrue(s.contains("  Plain                                   2 run    0 failed    0 skipped  PASS"), s);
+        assertTrue(s.contains("  Capturing                               2 run    2 failed    0 skipped  FAIL"), s);
+        assertTrue(s.contains("  Capturing.nonblocking                   2 run    0 failed    0 skipped  PASS"), s);
+        assertTrue(s.contains("classes 2 of 3 passed"), s);
+        assertFalse(s.contains("Plain.nonblocking"), "a class that passed runs once: " + s);
     }
 }
