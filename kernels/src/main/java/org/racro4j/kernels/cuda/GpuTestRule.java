@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.racro4j.core.BackendProvider;
+import org.racro4j.core.Backends;
 
 /**
  * When a GPU test may skip. A GPU test that skips on a machine with an NVIDIA GPU hides a broken backend behind a
@@ -61,6 +62,12 @@ public final class GpuTestRule {
     }
 
     private static volatile Machine machine;
+
+    /** Whether the CUDA backend can open here, and if not why (also when its provider is not on the class path). */
+    public static BackendProvider.Availability cudaAvailability() {
+        BackendProvider p = Backends.provider("cuda");
+        return p == null ? BackendProvider.Availability.unavailable("no cuda provider on the class path") : p.availability();
+    }
 
     private GpuTestRule() {}
 

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.racro4j.core.Backend;
 import org.racro4j.core.Backend.AdamWHyper;
 import org.racro4j.core.BackendProvider;
-import org.racro4j.core.Backends;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.GraphCapture;
@@ -42,8 +41,7 @@ class AdamWCaptureGpuTest {
 
     @BeforeAll
     static void openTheGpuIfThereIsOne() {
-        BackendProvider p = Backends.provider("cuda");
-        availability = p == null ? BackendProvider.Availability.unavailable("no cuda provider on the class path") : p.availability();
+        availability = GpuTestRule.cudaAvailability();
         if (!availability.available()) return;
         cuda = Device.of("cuda:0");
         gpu = (CudaBackend) cuda.backend();

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.racro4j.core.BackendProvider;
-import org.racro4j.core.Backends;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
@@ -51,8 +50,7 @@ class StickyFaultGpuTest {
 
     @BeforeAll
     static void openTheGpuIfThereIsOne() {
-        BackendProvider p = Backends.provider("cuda");
-        availability = p == null ? BackendProvider.Availability.unavailable("no cuda provider on the class path") : p.availability();
+        availability = GpuTestRule.cudaAvailability();
         if (!availability.available()) return;
         cuda = Device.of("cuda:0");
     }

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.racro4j.core.BackendProvider;
-import org.racro4j.core.Backends;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
@@ -34,8 +33,7 @@ class TransfersGpuTest {
 
     @BeforeAll
     static void openTheGpuIfThereIsOne() {
-        BackendProvider p = Backends.provider("cuda");
-        availability = p == null ? BackendProvider.Availability.unavailable("no cuda provider on the class path") : p.availability();
+        availability = GpuTestRule.cudaAvailability();
         if (!availability.available()) return;
         cuda = Device.of("cuda:0");
         gpu = (CudaBackend) cuda.backend();

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.racro4j.core.Autograd;
 import org.racro4j.core.Backend;
 import org.racro4j.core.BackendProvider;
-import org.racro4j.core.Backends;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Functional;
@@ -47,8 +46,7 @@ class WholeStepGpuTest {
 
     @BeforeAll
     static void probe() {
-        BackendProvider p = Backends.provider("cuda");
-        availability = p == null ? BackendProvider.Availability.unavailable("no cuda provider on the class path") : p.availability();
+        availability = GpuTestRule.cudaAvailability();
         if (availability.available()) cuda = Device.of("cuda:0");
     }
 
