@@ -117,7 +117,14 @@ public final class CudaBackendProvider implements BackendProvider {
         CublasGemm cublas = CublasGemm.open(libs.findCublas(), new cudaStream_t(gpu.stream), whyNot);
         // A cuBLAS that loads may still fail or compute garbage (JCublas 12 runs on CUDA 13's libcublas): try it once.
         if (cublas != null && !"false".equalsIgnoreCase(System.getProperty(CudaGemm.PROP_CHECK))) {
-            String bad = CublasSmoke.run(cublas, gpu);
+            String bad;
+            try {
+                bad = CublasSmoke.run(cublas, gpu);
+            } catch (RuntimeException e) {   // a sticky fault (the only thing it rethrows): the device is lost
+                cublas.close();
+                gpu.close();
+                throw e;
+            }
             if (bad != null) {
                 cublas.close();
                 cublas = null;
