@@ -29,7 +29,7 @@ import org.racro4j.core.Tensor;
  */
 final class AdamWLauncher {
     private final LaunchSupport k;
-    private final CudaDevice gpu;
+    private final DeviceOps gpu;
     private final AdamWTableCache<CachingAllocator.Block> tables;
 
     AdamWLauncher(LaunchSupport support) {
@@ -38,7 +38,7 @@ final class AdamWLauncher {
         this.tables = new AdamWTableCache<>(new AdamWTableCache.Store<>() {
             @Override
             public CachingAllocator.Block upload(ByteBuffer table) {
-                CachingAllocator.Block block = gpu.allocator.allocate(table.remaining());
+                CachingAllocator.Block block = gpu.allocator().allocate(table.remaining());
                 gpu.upload(block.address(), table);
                 return block;
             }
@@ -50,7 +50,7 @@ final class AdamWLauncher {
 
             @Override
             public void free(CachingAllocator.Block block) {
-                gpu.allocator.free(block);
+                gpu.allocator().free(block);
             }
         }, AdamWTable::pack);
     }

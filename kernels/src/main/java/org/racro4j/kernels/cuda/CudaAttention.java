@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
+import org.racro4j.core.Backend;
 import org.racro4j.core.DType;
 import org.racro4j.core.Tensor;
 
@@ -24,11 +25,12 @@ final class CudaAttention {
     static final int THREADS = 128;
     static final int DECODE_GROUP_MAX = 16;
 
-    private final CudaBackend backend;
-    private final CudaDevice gpu;
+    /** Copies and fills of the temporaries (the CUDA backend itself). */
+    private final Backend backend;
+    private final DeviceOps gpu;
     private final ToLongFunction<Tensor> addr;
 
-    CudaAttention(CudaBackend backend, CudaDevice gpu, ToLongFunction<Tensor> addr) {
+    CudaAttention(Backend backend, DeviceOps gpu, ToLongFunction<Tensor> addr) {
         this.backend = backend;
         this.gpu = gpu;
         this.addr = addr;
@@ -234,7 +236,7 @@ final class CudaAttention {
             Tensor len = lengths.isContiguous() ? lengths : fresh(lengths, lengths.dtype(), temps);
             Tensor km = keyMask == null ? null : maskReadable(keyMask, temps);
             Tensor o = out.isContiguous() ? out : temp(Tensor.empty(out.dtype(), out.device(), out.shape()), temps);
-            DecodeSplit split = decodeSplit(bsz, hkv, c, gpu.multiprocessors);
+            DecodeSplit split = decodeSplit(bsz, hkv, c, gpu.multiprocessors());
             Tensor partO = null, partMl = null;
             if (split.splits() > 1) {
                 partO = temp(Tensor.empty(DType.F32, q.device(), bsz, hq, split.splits(), d), temps);

@@ -63,7 +63,7 @@ public final class CudaBackend implements Backend, FusedAttention, DecodeAttenti
         this.device = Device.of("cuda:" + gpu.index);
         this.gpu = gpu;
         this.cublas = cublas;
-        this.gemm = new CudaGemm(this, gpu, cublas, tma, this::addr);
+        this.gemm = new CudaGemm(this, gpu, cublas, tma == null ? null : tma::encode, this::addr);
         this.attention = new CudaAttention(this, gpu, this::addr);
         this.libraryNotes = (cublas != null ? cublas.description() : "no cuBLAS (" + cublasWhyNot + ")")
                 + (tma != null ? "" : "; no TMA descriptors (" + tmaWhyNot + ")");

@@ -22,7 +22,7 @@ import jcuda.driver.JCudaDriver;
  * sticky error (an illegal address in some kernel) the context is dead: {@link DeviceFault} keeps that first cause,
  * and every later operation is refused with it instead of calling the driver again.
  */
-final class CudaDevice implements AutoCloseable {
+final class CudaDevice implements DeviceOps, AutoCloseable {
     /** Bytes of the pinned staging ring for host transfers. */
     static final int STAGING_BYTES = 16 << 20;
     /**
@@ -91,7 +91,8 @@ final class CudaDevice implements AutoCloseable {
      * Binds this device's context to the calling thread unless it already is: every driver call needs it. Every
      * operation starts here, so this is where one on a dead context is refused with the first fault.
      */
-    void makeCurrent() {
+    @Override
+    public void makeCurrent() {
         fault.ensureUsable();
         if (CURRENT.get() != this) {
             check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent(cuda:" + index + ")");
@@ -116,7 +117,8 @@ final class CudaDevice implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ launches
 
-    void launch(String family, String kernel, LaunchShape shape, KernelArgs args) {
+    @Override
+    public void launch(String family, String kernel, LaunchShape shape, KernelArgs args) {
         makeCurrent();
         CUfunction f;
         try {
@@ -166,7 +168,8 @@ final class CudaDevice implements AutoCloseable {
      * Waits at most timeoutMillis for the work queued so far; false when it has not finished by then (a kernel that
      * never ends would otherwise hang the caller forever without a word).
      */
-    boolean finishesWithin(long timeoutMillis) {
+    @Override
+    public boolean finishesWithin(long timeoutMillis) {
         makeCurrent();
         refuseWhileCapturing("a bounded wait");
         hostSyncs.incrementAndGet();
@@ -218,13 +221,15 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
-    void copyDeviceToDevice(long dst, long src, long bytes) {
+    @Override
+    public void copyDeviceToDevice(long dst, long src, long bytes) {
         if (bytes == 0) return;
         makeCurrent();
         checkAsync(JCudaDriver.cuMemcpyDtoDAsync(CudaDriver.pointer(dst), CudaDriver.pointer(src), bytes, stream), "cuMemcpyDtoDAsync");
     }
 
-    void memset32(long dst, int value, long count) {
+    @Override
+    public void memset32(long dst, int value, long count) {
         makeCurrent();
         checkAsync(JCudaDriver.cuMemsetD32Async(CudaDriver.pointer(dst), value, count, stream), "cuMemsetD32Async");
     }
@@ -290,7 +295,8 @@ final class CudaDevice implements AutoCloseable {
     }
 
     /** Copies src's remaining bytes to device address dst through pinned memory; src's position is left alone. */
-    synchronized void upload(long dst, ByteBuffer src) {
+    @Override
+    public synchronized void upload(long dst, ByteBuffer src) {
         makeCurrent();
         // A capture would record a copy from the staging buffer, whose bytes are gone by the time the graph replays.
         refuseWhileCapturing("a host-to-device copy");
@@ -317,7 +323,8 @@ final class CudaDevice implements AutoCloseable {
     }
 
     /** Fills dst's remaining bytes from device address src (waits for all queued work) and advances its position. */
-    synchronized void download(long src, ByteBuffer dst) {
+    @Override
+    public synchronized void download(long src, ByteBuffer dst) {
         makeCurrent();
         refuseWhileCapturing("a device-to-host copy");
         hostSyncs.incrementAndGet();
@@ -369,8 +376,34 @@ final class CudaDevice implements AutoCloseable {
     /** Host waits for the stream (synchronize, downloads): a whole step should need none per op. */
     private final java.util.concurrent.atomic.AtomicLong hostSyncs = new java.util.concurrent.atomic.AtomicLong();
 
-    boolean capturing() {
+    @Override
+    public boolean capturing() {
         return capturing;
+    }
+
+    @Override
+    public CachingAllocator allocator() {
+        return allocator;
+    }
+
+    @Override
+    public long errorWord() {
+        return errorWord;
+    }
+
+    @Override
+    public int major() {
+        return major;
+    }
+
+    @Override
+    public int minor() {
+        return minor;
+    }
+
+    @Override
+    public int multiprocessors() {
+        return multiprocessors;
     }
 
     long hostSyncs() {

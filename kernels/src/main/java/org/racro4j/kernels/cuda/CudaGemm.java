@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
+import org.racro4j.core.Backend;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Tensor;
@@ -38,10 +40,12 @@ final class CudaGemm {
         }
     }
 
-    private final CudaBackend backend;
-    private final CudaDevice gpu;
+    /** The backend whose device the check products are made on. */
+    private final Backend backend;
+    private final DeviceOps gpu;
     private final CublasGemm cublas;
-    private final TensorMapSpec.Encoder tma;
+    /** Encodes a TMA descriptor (cuTensorMapEncodeTiled), or null where none can be. */
+    private final Function<TensorMapSpec, byte[]> tma;
     /** What the device offers; loses cuBLAS when a cuBLAS product fails. */
     private volatile GemmPlan.Device caps;
     /** Why cuBLAS was switched off after a failure, or null. */
@@ -55,13 +59,13 @@ final class CudaGemm {
     private final Map<String, Boolean> checked = new ConcurrentHashMap<>();
     private volatile GemmPlan.Choice last;
 
-    CudaGemm(CudaBackend backend, CudaDevice gpu, CublasGemm cublas, TensorMapSpec.Encoder tma, ToLongFunction<Tensor> addr) {
+    CudaGemm(Backend backend, DeviceOps gpu, CublasGemm cublas, Function<TensorMapSpec, byte[]> tma, ToLongFunction<Tensor> addr) {
         this.backend = backend;
         this.gpu = gpu;
         this.cublas = cublas;
         this.tma = tma;
         this.addr = addr;
-        this.caps = new GemmPlan.Device(gpu.major, gpu.minor, gpu.multiprocessors, cublas != null, tma != null);
+        this.caps = new GemmPlan.Device(gpu.major(), gpu.minor(), gpu.multiprocessors(), cublas != null, tma != null);
         this.preferred = GemmPlan.parsePreference(System.getProperty(GemmPlan.PROP_GEMM));
         this.tf32 = Boolean.getBoolean(GemmPlan.PROP_TF32);
         this.check = !"false".equalsIgnoreCase(System.getProperty(PROP_CHECK));
@@ -140,8 +144,8 @@ final class CudaGemm {
                     .ptr(p.cAddress()).i32(p.m()).i32(p.n()).i32(p.k()).i64(c.lda()).i64(c.ldb()).i64(p.aBatch()).i64(p.bBatch())
                     .i32(p.batch()).struct(ep.pack(bias, residual)));
             case WGMMA -> {
-                byte[] mapA = tma.encode(GemmPlan.tensorMapA(p, c, p.aAddress()));
-                byte[] mapB = tma.encode(GemmPlan.tensorMapB(p, c, p.bAddress()));
+                byte[] mapA = tma.apply(GemmPlan.tensorMapA(p, c, p.aAddress()));
+                byte[] mapB = tma.apply(GemmPlan.tensorMapB(p, c, p.bAddress()));
                 boolean aBatched = p.batch() > 1 && p.aBatch() != 0;
                 boolean bBatched = p.batch() > 1 && p.bBatch() != 0;
                 gpu.launch(c.family(), c.kernel(), c.shape(), new KernelArgs().struct(mapA).struct(mapB).ptr(p.cAddress()).i32(p.m())

@@ -18,7 +18,7 @@ import org.racro4j.core.UnaryOp;
  */
 final class ElementwiseLaunchers {
     private final LaunchSupport k;
-    private final CudaDevice gpu;
+    private final DeviceOps gpu;
 
     ElementwiseLaunchers(LaunchSupport support) {
         this.k = support;
@@ -43,7 +43,7 @@ final class ElementwiseLaunchers {
 
     /** A contiguous copy of t in dtype {@code to}, in a block the caller frees (after queuing its kernels). */
     CachingAllocator.Block contiguousCopy(Tensor t, DType to) {
-        CachingAllocator.Block block = gpu.allocator.allocate(t.numel() * to.byteSize());
+        CachingAllocator.Block block = gpu.allocator().allocate(t.numel() * to.byteSize());
         if (t.numel() > 0) {
             StridedSpace s = StridedSpace.of(t.shape(), Shapes.contiguousStrides(t.shape()), t.strides());
             launchCopy(s, block.address(), to, k.addr(t), t.dtype());

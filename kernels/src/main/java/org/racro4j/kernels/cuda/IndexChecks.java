@@ -20,7 +20,7 @@ final class IndexChecks {
     private static final int MAX_NAMED_OPS = 16;
 
     private final LaunchSupport k;
-    private final CudaDevice gpu;
+    private final DeviceOps gpu;
     /** Device address of the error word. */
     final long errorWord;
     private volatile boolean defer;
@@ -31,7 +31,7 @@ final class IndexChecks {
     IndexChecks(LaunchSupport support, boolean defer) {
         this.k = support;
         this.gpu = support.gpu;
-        this.errorWord = gpu.errorWord;
+        this.errorWord = gpu.errorWord();
         this.defer = defer;
         resetErrorWord();
     }

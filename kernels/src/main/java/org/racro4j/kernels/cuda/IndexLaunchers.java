@@ -10,7 +10,7 @@ import org.racro4j.core.Tensor;
  */
 final class IndexLaunchers {
     private final LaunchSupport k;
-    private final CudaDevice gpu;
+    private final DeviceOps gpu;
     private final IndexChecks checks;
 
     IndexLaunchers(LaunchSupport support, IndexChecks checks) {

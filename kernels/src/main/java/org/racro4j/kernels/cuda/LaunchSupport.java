@@ -11,10 +11,10 @@ import org.racro4j.core.Tensor;
  * rules of how the kernels take their operands (dtype codes, kernel-name suffixes, 16-byte vector paths).
  */
 final class LaunchSupport {
-    final CudaDevice gpu;
+    final DeviceOps gpu;
     private final ToLongFunction<Tensor> addr;
 
-    LaunchSupport(CudaDevice gpu, ToLongFunction<Tensor> addr) {
+    LaunchSupport(DeviceOps gpu, ToLongFunction<Tensor> addr) {
         this.gpu = gpu;
         this.addr = addr;
     }

@@ -9,7 +9,7 @@ import org.racro4j.core.Tensor;
 /** Launches philox.cu (random fills) and sampling.cu (token sampling), both on the Philox4x32-10 stream of philox.cuh. */
 final class RandomLaunchers {
     private final LaunchSupport k;
-    private final CudaDevice gpu;
+    private final DeviceOps gpu;
     private final ElementwiseLaunchers elementwise;
 
     RandomLaunchers(LaunchSupport support, ElementwiseLaunchers elementwise) {
@@ -41,8 +41,8 @@ final class RandomLaunchers {
         int v = logits.size(1);
         if (rows == 0) return;
         if (v == 0) throw new IllegalArgumentException("sampleTokens: the vocabulary dim is empty");
-        CachingAllocator.Block scratch = temperature > 0f ? gpu.allocator.allocate((long) rows * v * 16) : null;
-        CachingAllocator.Block outTmp = out.dtype() == DType.I64 ? null : gpu.allocator.allocate((long) rows * 8);
+        CachingAllocator.Block scratch = temperature > 0f ? gpu.allocator().allocate((long) rows * v * 16) : null;
+        CachingAllocator.Block outTmp = out.dtype() == DType.I64 ? null : gpu.allocator().allocate((long) rows * 8);
         try {
             long base = scratch == null ? 0 : scratch.address();
             long plane = (long) rows * v * 4;
@@ -57,8 +57,8 @@ final class RandomLaunchers {
                 elementwise.launchCopy(s, k.addr(out), out.dtype(), outTmp.address(), DType.I64);
             }
         } finally {
-            if (scratch != null) gpu.allocator.free(scratch);
-            if (outTmp != null) gpu.allocator.free(outTmp);
+            if (scratch != null) gpu.allocator().free(scratch);
+            if (outTmp != null) gpu.allocator().free(outTmp);
         }
     }
 }

@@ -17,7 +17,7 @@ import org.racro4j.core.Tensor;
  */
 final class ReduceLaunchers {
     private final LaunchSupport k;
-    private final CudaDevice gpu;
+    private final DeviceOps gpu;
     private final ElementwiseLaunchers elementwise;
 
     ReduceLaunchers(LaunchSupport support, ElementwiseLaunchers elementwise) {
@@ -43,7 +43,7 @@ final class ReduceLaunchers {
         long xa = k.addr(x);
         long oa = k.addr(out);
         long ia = indices == null ? 0 : k.addr(indices);
-        int sms = gpu.multiprocessors;
+        int sms = gpu.multiprocessors();
         boolean perThread = (step != 1 && numOut >= 2048) || (numOut >= 64L * sms && n <= 32);
         String kernel;
         LaunchShape shape;
@@ -64,7 +64,7 @@ final class ReduceLaunchers {
             kernel = "reduce_per_block";
             shape = new LaunchShape((int) Math.min(numOut, LaunchShape.MAX_GRID_X), splits, 1, LaunchShape.THREADS, 0);
         }
-        CachingAllocator.Block partials = splits > 1 ? gpu.allocator.allocate(numOut * splits * 16) : null;
+        CachingAllocator.Block partials = splits > 1 ? gpu.allocator().allocate(numOut * splits * 16) : null;
         long pv = partials == null ? 0 : partials.address();
         long pi = partials == null ? 0 : partials.address() + numOut * splits * 8;
         try {
@@ -76,7 +76,7 @@ final class ReduceLaunchers {
                                 .i32(code(out.dtype())).ptr(ia).ptr(pv).ptr(pi));
             }
         } finally {
-            if (partials != null) gpu.allocator.free(partials);   // stream order keeps it alive for the kernels queued above
+            if (partials != null) gpu.allocator().free(partials);   // stream order keeps it alive for the kernels queued above
         }
     }
 

@@ -22,7 +22,7 @@ import org.racro4j.core.Tensor;
  */
 final class RowLaunchers {
     private final LaunchSupport k;
-    private final CudaDevice gpu;
+    private final DeviceOps gpu;
     private final ElementwiseLaunchers elementwise;
     private final IndexChecks checks;
 
@@ -98,7 +98,7 @@ final class RowLaunchers {
 
         @Override
         public void close() {
-            for (CachingAllocator.Block block : temps) gpu.allocator.free(block);
+            for (CachingAllocator.Block block : temps) gpu.allocator().free(block);
         }
     }
 
@@ -168,9 +168,9 @@ final class RowLaunchers {
                 temps.add(g);
                 gya = g.address();
             }
-            int grid = (int) Math.min(rows, 4L * gpu.multiprocessors);
-            CachingAllocator.Block gwPart = gw == null ? null : gpu.allocator.allocate((long) grid * c * 4);
-            CachingAllocator.Block gbPart = gb == null ? null : gpu.allocator.allocate((long) grid * c * 4);
+            int grid = (int) Math.min(rows, 4L * gpu.multiprocessors());
+            CachingAllocator.Block gwPart = gw == null ? null : gpu.allocator().allocate((long) grid * c * 4);
+            CachingAllocator.Block gbPart = gb == null ? null : gpu.allocator().allocate((long) grid * c * 4);
             if (gwPart != null) temps.add(gwPart);
             if (gbPart != null) temps.add(gbPart);
             gpu.launch("norms", "norm_backward_" + nw.kernelSuffix, new LaunchShape(grid, 1, 1, LaunchShape.rowThreads(c, 8), 0),
@@ -180,7 +180,7 @@ final class RowLaunchers {
             if (gw != null) columnSums(gwPart, grid, c, gw);
             if (gb != null) columnSums(gbPart, grid, c, gb);
         } finally {
-            for (CachingAllocator.Block b : temps) gpu.allocator.free(b);
+            for (CachingAllocator.Block b : temps) gpu.allocator().free(b);
         }
     }
 
@@ -194,14 +194,14 @@ final class RowLaunchers {
                     new KernelArgs().ptr(partial.address()).i32(parts).i32(c).ptr(k.addr(dst)).i32(code(dst.dtype())));
             return;
         }
-        CachingAllocator.Block tmp = gpu.allocator.allocate((long) c * dst.dtype().byteSize());
+        CachingAllocator.Block tmp = gpu.allocator().allocate((long) c * dst.dtype().byteSize());
         try {
             gpu.launch("norms", "column_sums", LaunchShape.linear(c, LaunchShape.THREADS, LaunchShape.MAX_GRID_X),
                     new KernelArgs().ptr(partial.address()).i32(parts).i32(c).ptr(tmp.address()).i32(code(dst.dtype())));
             StridedSpace s = StridedSpace.of(dst.shape(), dst.strides(), Shapes.contiguousStrides(dst.shape()));
             elementwise.launchCopy(s, k.addr(dst), dst.dtype(), tmp.address(), dst.dtype());
         } finally {
-            gpu.allocator.free(tmp);
+            gpu.allocator().free(tmp);
         }
     }
 
@@ -251,7 +251,7 @@ final class RowLaunchers {
                             .ptr(k.addr(lse)).ptr(ga).i64(gStride).i32(ignoreIndex).ptr(oa).i32(v)
                             .i32(vectorRows(v, logits.dtype(), la, oa) ? 1 : 0));
         } finally {
-            if (g != null) gpu.allocator.free(g);
+            if (g != null) gpu.allocator().free(g);
         }
     }
 
