@@ -1,5 +1,6 @@
 package org.racro4j.core;
 
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,13 +13,22 @@ import java.util.Map;
  * GFLOP/s row-major against 20 through W^T, and [64, 384] x [384, 128] at 215 against 100. A generation transposes
  * the weights once (one pass over them) and then runs dozens of steps.
  *
+ * <p>Where the backend keeps matrix operands in its kernel's layout ({@link PackedOperands}: the CPU in vector mode),
+ * each copy is also packed, so that the products of every step read their weights front to back: a group rollout
+ * (layers 4, dim 256, batch 64, one thread) decoded 7.0-7.4k tokens/s unpacked and 8.0-8.6k packed, same bits.
+ *
  * <p>The copies are a snapshot: valid while the weights do not change, which holds for a generate call (no gradient, no
- * optimizer step). They are per thread, so concurrent generations on one model do not share or close each other's.
+ * optimizer step). They must not be changed either: a packed copy would not see it. They are per thread, so
+ * concurrent generations on one model do not share or close each other's.
  */
 public final class TransposedWeights implements AutoCloseable {
+    /** -D property: false leaves the copies unpacked (to measure what packing gains; results are the same bits). */
+    public static final String PROP_PACKED = "racro4j.packedWeights";
     private static final ThreadLocal<TransposedWeights> ACTIVE = new ThreadLocal<>();
 
     private final Map<Tensor, Tensor> copies = new IdentityHashMap<>();
+    /** The copies packed in their backend's kernel layout, where it has one ({@link PackedOperands}). */
+    private final List<AutoCloseable> packed = new ArrayList<>();
     private final TransposedWeights outer;
     private boolean closed;
 
@@ -28,12 +38,26 @@ public final class TransposedWeights implements AutoCloseable {
             try (Autograd.Mode off = Autograd.noGrad()) {
                 for (Tensor w : weights) {
                     if (w.dim() != 2) throw new IllegalArgumentException("TransposedWeights: a weight must be [out, in], got " + w.shape().length + "-D");
-                    copies.computeIfAbsent(w, x -> x.t().contiguous());
+                    if (copies.containsKey(w)) continue;
+                    Tensor copy = w.t().contiguous();
+                    copies.put(w, copy);
+                    if (copy.backend() instanceof PackedOperands p && copy.dtype() == DType.F32 && packs(weights)) packed.add(p.pack(copy));
                 }
             }
             return null;
         });
         ACTIVE.set(this);
+    }
+
+    /**
+     * Whether the copies are also packed ({@link PackedOperands}): while their packed form, a second copy, takes at
+     * most a sixteenth of the heap.
+     */
+    private static boolean packs(List<Tensor> weights) {
+        if ("false".equalsIgnoreCase(System.getProperty(PROP_PACKED))) return false;
+        long bytes = 0;
+        for (Tensor w : weights) bytes += w.numel() * 4L;
+        return bytes <= Runtime.getRuntime().maxMemory() / 16;
     }
 
     /** Copies of these weights for the calling thread, used by Functional.linear until closed. */
@@ -57,6 +81,14 @@ public final class TransposedWeights implements AutoCloseable {
             if (outer == null) ACTIVE.remove();
             else ACTIVE.set(outer);
         }
+        for (AutoCloseable p : packed) {
+            try {
+                p.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("TransposedWeights: could not free a packed copy", e);
+            }
+        }
+        packed.clear();
         for (Tensor t : copies.values()) t.close();
         copies.clear();
     }

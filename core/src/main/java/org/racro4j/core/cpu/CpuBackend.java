@@ -3,6 +3,7 @@ package org.racro4j.core.cpu;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,7 +13,9 @@ import org.racro4j.core.DType;
 import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
 import org.racro4j.core.MemoryStats;
+import org.racro4j.core.PackedOperands;
 import org.racro4j.core.ReduceOp;
+import org.racro4j.core.Shapes;
 import org.racro4j.core.Storage;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.UnaryOp;
@@ -23,7 +26,7 @@ import org.racro4j.core.random.Philox;
  * backend is tested against. Memory is accounted for exactly: bytes in use rise on allocate and fall when the
  * last tensor of a storage closes.
  */
-public final class CpuBackend implements Backend, DecodeAttentionKernel {
+public final class CpuBackend implements Backend, DecodeAttentionKernel, PackedOperands {
     public static final CpuBackend INSTANCE = new CpuBackend();
 
     private final AtomicLong inUse = new AtomicLong();
@@ -53,6 +56,24 @@ public final class CpuBackend implements Backend, DecodeAttentionKernel {
         live.incrementAndGet();
         allocations.incrementAndGet();
         return s;
+    }
+
+    /** Packed for the tile kernel in vector mode; counted in memory use like a storage while it is open. */
+    @Override
+    public AutoCloseable pack(Tensor b) {
+        if (b.dtype() != DType.F32 || b.dim() != 2 || b.stride(1) != 1 || !b.device().equals(Device.CPU)) {
+            throw new IllegalArgumentException("cpu pack: needs a row-major [K, N] F32 CPU matrix, got " + b.dtype() + " "
+                    + Shapes.str(b.shape()) + " strides " + Arrays.toString(b.strides()) + " on " + b.device());
+        }
+        if (!VectorApi.ENABLED) return () -> {};   // the plain loops read B as it is
+        PackedB.Handle handle = PackedB.register(Floats.read(b), b.offset(), b.stride(0), b.size(0), b.size(1));
+        long bytes = handle.bytes();
+        peak.accumulateAndGet(inUse.addAndGet(bytes), Math::max);
+        return () -> {
+            if (handle.bytes() == 0) return;
+            handle.close();
+            inUse.addAndGet(-bytes);
+        };
     }
 
     /**

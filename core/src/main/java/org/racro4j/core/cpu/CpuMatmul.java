@@ -198,7 +198,8 @@ final class CpuMatmul {
         // Few rows (columns): each B (A) panel would serve only a few tiles, so packing it costs about as much as
         // the product; read it in place instead. Only a partial last panel is still packed, so that vector loads
         // never run past a row of B and the kernel never reads rows of A that do not exist.
-        boolean directB = bCol == 1 && (m <= DIRECT_B_MAX_M || n <= DIRECT_MAX_N) && bFloats != null;
+        PackedB packed = bFloats != null && bCol == 1 ? PackedB.lookup(bFloats, bOff, bRow, k, n) : null;
+        boolean directB = packed == null && bCol == 1 && (m <= DIRECT_B_MAX_M || n <= DIRECT_MAX_N) && bFloats != null;
         boolean directA = n <= DIRECT_MAX_N;
 
         // Row blocks: at most MC rows, a multiple of MR, and (when there is enough M) a multiple of the thread
@@ -223,10 +224,14 @@ final class CpuMatmul {
                 float bEff = pc == 0 ? beta : 1f; // later K blocks accumulate onto the first one's result
                 int bBlock = bOff + pc * bRow + jc * bCol;
                 float[] bp;
-                if (directB) {
+                int bBase = 0;
+                if (packed != null) {
+                    bp = packed.panels;
+                    bBase = packed.blockStart(jc, pc);
+                } else if (directB) {
                     bp = scratch.b(NR * kb);
                     int last = nPanels - 1;
-                    if (nb % NR != 0) packB(bFloats, bBlock + last * NR, bRow, bCol, kb, nb - last * NR, 0, 1, bp);
+                    if (nb % NR != 0) packB(bFloats, bBlock + last * NR, bRow, bCol, kb, nb - last * NR, 0, 1, bp, 0);
                 } else if (threads > 1) {
                     bp = scratch.b(nPanels * NR * kb);
                     Parallel.range(nPanels, Math.max(1, nPanels / (4 * threads)),
@@ -237,6 +242,7 @@ final class CpuMatmul {
                 }
                 int jcF = jc;
                 int pcF = pc;
+                int bBaseF = bBase;
                 Parallel.RangeBody body = (t0, t1) -> {
                     Scratch s = SCRATCH.get();
                     for (int t = t0; t < t1; t++) {
@@ -256,7 +262,7 @@ final class CpuMatmul {
                         }
                         int jp0 = (int) ((long) nPanels * run / nRuns);
                         int jp1 = (int) ((long) nPanels * (run + 1) / nRuns);
-                        macroKernel(a, ap, directA ? aBlock : -1, aRow, aCol, mb, alpha, bFloats, bp, directB ? bBlock : -1, bRow,
+                        macroKernel(a, ap, directA ? aBlock : -1, aRow, aCol, mb, alpha, bFloats, bp, bBaseF, directB ? bBlock : -1, bRow,
                                 jp0, jp1, nb, kb, c, cOff + i0 * ldc + jcF, ldc, bEff, s.tile);
                     }
                 };
@@ -270,18 +276,18 @@ final class CpuMatmul {
      * C block (mb rows from c[co]) for B panels [jp0, jp1) of an nb-column block: every tile, B panel outermost.
      * A panels come packed (and scaled by alpha) from ap, or with aDirect >= 0 straight from a at
      * a[aDirect + ip*MR*aRow], except a partial last panel, which is packed at ap[0]. B panels likewise come
-     * packed from bp, or with bDirect >= 0 straight from row-major b at b[bDirect + jp*NR], except a partial
-     * last panel, packed at bp[0].
+     * packed from bp at bp[bBase + jp*NR*kb], or with bDirect >= 0 straight from row-major b at b[bDirect + jp*NR],
+     * except a partial last panel, packed at bp[0].
      */
     private static void macroKernel(float[] a, float[] ap, int aDirect, int aRow, int aCol, int mb, float alpha,
-                                    float[] b, float[] bp, int bDirect, int bRow, int jp0, int jp1, int nb, int kb,
+                                    float[] b, float[] bp, int bBase, int bDirect, int bRow, int jp0, int jp1, int nb, int kb,
                                     float[] c, int co, int ldc, float beta, float[] tile) {
         int aPanels = ceilDiv(mb, MR);
         for (int jp = jp0; jp < jp1; jp++) {
             int cols = Math.min(NR, nb - jp * NR);
             boolean bInPlace = bDirect >= 0 && cols == NR;
             float[] bs = bInPlace ? b : bp;
-            int bo = bInPlace ? bDirect + jp * NR : bDirect >= 0 ? 0 : jp * NR * kb;
+            int bo = bInPlace ? bDirect + jp * NR : bDirect >= 0 ? 0 : bBase + jp * NR * kb;
             int ldb = bInPlace ? bRow : NR;
             for (int ip = 0; ip < aPanels; ip++) {
                 int rows = Math.min(MR, mb - ip * MR);
@@ -413,7 +419,7 @@ final class CpuMatmul {
      * holds columns jp*NR.. as kb rows of NR floats at dst[jp*NR*kb], zero-padded past nb.
      */
     private static void packB(Object b, boolean bf16, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst) {
-        if (b instanceof float[] f) packB(f, bo, bRow, bCol, kb, nb, p0, p1, dst);
+        if (b instanceof float[] f) packB(f, bo, bRow, bCol, kb, nb, p0, p1, dst, 0);
         else packHalfB(b, bf16, bo, bRow, bCol, kb, nb, p0, p1, dst);
     }
 
@@ -475,11 +481,16 @@ final class CpuMatmul {
         return b instanceof short[] h ? h[i] : ((ShortBuffer) b).get(i);
     }
 
-    private static void packB(float[] b, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst) {
+    /** The kb x nb row-major block at b[bo] as {@link #packB} lays it out, all its panels, at dst[at]. */
+    static void packRowMajorB(float[] b, int bo, int bRow, int kb, int nb, float[] dst, int at) {
+        packB(b, bo, bRow, 1, kb, nb, 0, ceilDiv(nb, NR), dst, at);
+    }
+
+    private static void packB(float[] b, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst, int at) {
         for (int jp = p0; jp < p1; jp++) {
             int j0 = jp * NR;
             int cols = Math.min(NR, nb - j0);
-            int d = jp * NR * kb;
+            int d = at + jp * NR * kb;
             if (bCol == 1) { // row-major: each step's NR columns are contiguous in B
                 for (int p = 0; p < kb; p++) {
                     int src = bo + p * bRow + j0;

@@ -1,0 +1,117 @@
+package org.racro4j.core.cpu;
+
+import static org.racro4j.core.cpu.CpuGemmKernel.NR;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * A row-major F32 B [K, N] laid out once in the panels {@link CpuMatmul} packs B into on every product: per
+ * NC-column by KC-row block, NR-column panels of kb rows, zero-padded past N. A decode step of 64 rows runs every
+ * weight matrix through the tile kernel once; reading W in place walks each 32-column strip down K rows at a
+ * 4*N-byte stride, which once the weights no longer fit in the cache streamed at a fraction of the memory's speed.
+ * Packed panels are read front to back.
+ *
+ * <p>Looked up by the identity of B's float array and its view (offset, row stride, K, N), so a product of any other
+ * view of the same storage packs as before. Registered while a generation runs (see {@code TransposedWeights}).
+ */
+final class PackedB {
+    private static final Map<float[], PackedB> REGISTERED = new IdentityHashMap<>();
+    /** Registered count, read without the lock so that products pay nothing while none is registered. */
+    private static volatile int registered;
+
+    final float[] panels;
+    private final int offset;
+    private final int rowStride;
+    private final int k;
+    private final int n;
+    private final int kBlocks;
+    private final int[] blockStart;
+
+    private PackedB(float[] b, int offset, int rowStride, int k, int n) {
+        this.offset = offset;
+        this.rowStride = rowStride;
+        this.k = k;
+        this.n = n;
+        kBlocks = ceilDiv(k, CpuMatmul.KC);
+        int nBlocks = ceilDiv(n, CpuMatmul.NC);
+        blockStart = new int[nBlocks * kBlocks];
+        long size = 0;
+        for (int jb = 0; jb < nBlocks; jb++) {
+            int nb = Math.min(CpuMatmul.NC, n - jb * CpuMatmul.NC);
+            for (int kbIdx = 0; kbIdx < kBlocks; kbIdx++) {
+                int kb = Math.min(CpuMatmul.KC, k - kbIdx * CpuMatmul.KC);
+                blockStart[jb * kBlocks + kbIdx] = Math.toIntExact(size);
+                size += (long) ceilDiv(nb, NR) * NR * kb;
+            }
+        }
+        panels = new float[Math.toIntExact(size)];
+        for (int jb = 0; jb < nBlocks; jb++) {
+            int jc = jb * CpuMatmul.NC;
+            int nb = Math.min(CpuMatmul.NC, n - jc);
+            for (int kbIdx = 0; kbIdx < kBlocks; kbIdx++) {
+                int pc = kbIdx * CpuMatmul.KC;
+                int kb = Math.min(CpuMatmul.KC, k - pc);
+                CpuMatmul.packRowMajorB(b, offset + pc * rowStride + jc, rowStride, kb, nb, panels, blockStart[jb * kBlocks + kbIdx]);
+            }
+        }
+    }
+
+    /** Where the panels of the block at column jc and row pc (multiples of NC and KC) start. */
+    int blockStart(int jc, int pc) {
+        return blockStart[jc / CpuMatmul.NC * kBlocks + pc / CpuMatmul.KC];
+    }
+
+    /** The packed form of the row-major [k, n] B at b[offset] with this row stride, or null. */
+    static PackedB lookup(float[] b, int offset, int rowStride, int k, int n) {
+        if (registered == 0) return null;
+        PackedB p;
+        synchronized (REGISTERED) {
+            p = REGISTERED.get(b);
+        }
+        return p != null && p.offset == offset && p.rowStride == rowStride && p.k == k && p.n == n ? p : null;
+    }
+
+    /**
+     * Packs the row-major [k, n] B at b[offset] until the handle closes. An array already packed (by an enclosing
+     * handle) is left as it is, and the handle then holds nothing.
+     */
+    static Handle register(float[] b, int offset, int rowStride, int k, int n) {
+        PackedB p = new PackedB(b, offset, rowStride, k, n);
+        synchronized (REGISTERED) {
+            if (REGISTERED.putIfAbsent(b, p) != null) return new Handle(b, null);
+            registered = REGISTERED.size();
+        }
+        return new Handle(b, p);
+    }
+
+    /** One registration: closing it unregisters its packing. */
+    static final class Handle implements AutoCloseable {
+        private final float[] b;
+        private PackedB packed;
+
+        private Handle(float[] b, PackedB packed) {
+            this.b = b;
+            this.packed = packed;
+        }
+
+        /** Bytes of the packed copy (0 once closed, or when the array was already packed). */
+        long bytes() {
+            return packed == null ? 0 : 4L * packed.panels.length;
+        }
+
+        @Override
+        public void close() {
+            if (packed == null) return;
+            synchronized (REGISTERED) {
+                if (REGISTERED.get(b) == packed) REGISTERED.remove(b);
+                registered = REGISTERED.size();
+            }
+            packed = null;
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+}
