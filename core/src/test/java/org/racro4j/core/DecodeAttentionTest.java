@@ -19,7 +19,7 @@ class DecodeAttentionTest {
     void theKernelAndTheCompositeMatchAFloat64Reference() {
         assertTrue(((DecodeAttentionKernel) Device.CPU.backend()).supportsDecode(DType.F32, 7));
         Random rnd = new Random(3);
-        int[][] shapes = {{3, 4, 2, 13, 7}, {5, 6, 3, 9, 32}, {1, 2, 2, 1, 5}, {4, 8, 1, 40, 16}};
+        int[][] shapes = {{3, 4, 2, 13, 7}, {5, 6, 3, 9, 32}, {1, 2, 2, 1, 5}, {4, 8, 1, 40, 16}, {3, 8, 2, 75, 32}, {2, 6, 3, 50, 40}};
         for (int[] shape : shapes) {
             int b = shape[0], hq = shape[1], hkv = shape[2], c = shape[3], d = shape[4];
             int[] lengths = new int[b];

@@ -12,8 +12,26 @@ import org.racro4j.core.Tensor;
 final class CpuDecodeAttention {
     private CpuDecodeAttention() {}
 
-    /** Per thread: the row's scores [C], the output accumulator [D], and the dot kernel's lanes (vector mode). */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    /**
+     * Per thread: a row's scores [C], the output accumulator [D], and in vector mode the dot kernel's lanes, a KV
+     * head's keys in {@link LaneAttention#transposeKeys}' blocks, and a block's double sums.
+     */
+    private static final class Scratch {
+        float[] scores = new float[0];
+        float[] acc = new float[0];
+        float[] keys = new float[0];
+        final float[] lanes = VectorApi.ENABLED ? new float[LaneAttention.LANES_SCRATCH] : null;
+        final double[] sums = VectorApi.ENABLED ? new double[LaneAttention.KEY_BLOCK] : null;
+
+        Scratch fit(int c, int d) {
+            if (scores.length < c) scores = new float[c];
+            if (acc.length < d) acc = new float[d];
+            if (VectorApi.ENABLED && keys.length < c * d) keys = new float[c * d];
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** q [B, Hq, 1, D], caches [B, Hkv, C, D] (last stride 1), lengths [B] I32, keyMask [B, C] F32 (last stride 1) or null. */
     static void run(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
@@ -31,56 +49,60 @@ final class CpuDecodeAttention {
         int[] lens = Floats.storage(lengths).ints();
         int lenOff = lengths.offset();
         int lenStride = lengths.stride(0);
-        Parallel.range(b * hq, Math.max(1, 4096 / Math.max(1, c * d)), (r0, r1) -> {
-            float[][] scratch = SCRATCH.get();
-            if (scratch[0].length < c) scratch[0] = new float[c];
-            if (scratch[1].length < d) scratch[1] = new float[d];
-            if (VectorApi.ENABLED && scratch[2].length < LaneAttention.LANES_SCRATCH) scratch[2] = new float[LaneAttention.LANES_SCRATCH];
-            float[] scores = scratch[0];
-            float[] acc = scratch[1];
-            for (int r = r0; r < r1; r++) {
-                int row = r / hq;
-                int head = r % hq;
-                int kvHead = head / perKv;
+        // One unit per (row, KV head): its keys are transposed once (vector mode) for the perKv query heads that read them.
+        Parallel.range(b * hkv, Math.max(1, 4096 / Math.max(1, perKv * c * d)), (u0, u1) -> {
+            Scratch scratch = SCRATCH.get().fit(c, d);
+            float[] scores = scratch.scores;
+            float[] acc = scratch.acc;
+            for (int u = u0; u < u1; u++) {
+                int row = u / hkv;
+                int kvHead = u % hkv;
                 int len = Math.min(c, Math.max(0, lens[lenOff + row * lenStride]));
-                int qb = q.offset() + row * q.stride(0) + head * q.stride(1);
                 int kb = kCache.offset() + row * kCache.stride(0) + kvHead * kCache.stride(1);
                 int vb = vCache.offset() + row * vCache.stride(0) + kvHead * vCache.stride(1);
                 int mb = keyMask == null ? 0 : keyMask.offset() + row * keyMask.stride(0);
-                if (VectorApi.ENABLED) {
-                    LaneAttention.dots(qs, qb, ks, kb, kCache.stride(2), len, d, scores, scratch[2]);
-                } else {
-                    for (int s = 0; s < len; s++) scores[s] = dot(qs, qb, ks, kb + s * kCache.stride(2), d);
-                }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int s = 0; s < len; s++) {
-                    if (ms != null && ms[mb + s] == 0f) {
-                        scores[s] = Float.NEGATIVE_INFINITY;
-                    } else {
-                        scores[s] *= scale;
-                        max = Math.max(max, scores[s]);
-                    }
-                }
-                int ob = out.offset() + row * out.stride(0) + head * out.stride(1);
-                java.util.Arrays.fill(acc, 0, d, 0f);
-                if (max != Float.NEGATIVE_INFINITY) {
-                    ExpRuns.exp(scores, 0, max, scores, 0, len);   // masked keys: exp(-inf) = 0, skipped below
-                    double sum = 0;
-                    for (int s = 0; s < len; s++) sum += scores[s];
+                int blocks = VectorApi.ENABLED ? len / LaneAttention.KEY_BLOCK : 0;
+                int blocked = blocks == 0 ? 0 : blocks * LaneAttention.KEY_BLOCK;
+                if (blocks > 0) LaneAttention.transposeKeys(ks, kb, kCache.stride(2), blocks, d, scratch.keys);
+                for (int head = kvHead * perKv; head < (kvHead + 1) * perKv; head++) {
+                    int qb = q.offset() + row * q.stride(0) + head * q.stride(1);
                     if (VectorApi.ENABLED) {
-                        LaneAttention.weightedSum(scores, len, vs, vb, vCache.stride(2), d, acc);
+                        LaneAttention.keyBlockDots(qs, qb, scratch.keys, blocks, d, scores, scratch.sums);
+                        LaneAttention.dots(qs, qb, ks, kb + blocked * kCache.stride(2), kCache.stride(2), len - blocked, d, scores, blocked,
+                                scratch.lanes);
                     } else {
-                        for (int s = 0; s < len; s++) {
-                            float w = scores[s];
-                            if (w == 0f) continue;
-                            int vo = vb + s * vCache.stride(2);
-                            for (int j = 0; j < d; j++) acc[j] += w * vs[vo + j];
+                        for (int s = 0; s < len; s++) scores[s] = dot(qs, qb, ks, kb + s * kCache.stride(2), d);
+                    }
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int s = 0; s < len; s++) {
+                        if (ms != null && ms[mb + s] == 0f) {
+                            scores[s] = Float.NEGATIVE_INFINITY;
+                        } else {
+                            scores[s] *= scale;
+                            max = Math.max(max, scores[s]);
                         }
                     }
-                    float inv = (float) (1.0 / sum);
-                    for (int j = 0; j < d; j++) acc[j] *= inv;
+                    int ob = out.offset() + row * out.stride(0) + head * out.stride(1);
+                    java.util.Arrays.fill(acc, 0, d, 0f);
+                    if (max != Float.NEGATIVE_INFINITY) {
+                        ExpRuns.exp(scores, 0, max, scores, 0, len);   // masked keys: exp(-inf) = 0, skipped below
+                        double sum = 0;
+                        for (int s = 0; s < len; s++) sum += scores[s];
+                        if (VectorApi.ENABLED) {
+                            LaneAttention.weightedSum(scores, len, vs, vb, vCache.stride(2), d, acc);
+                        } else {
+                            for (int s = 0; s < len; s++) {
+                                float w = scores[s];
+                                if (w == 0f) continue;
+                                int vo = vb + s * vCache.stride(2);
+                                for (int j = 0; j < d; j++) acc[j] += w * vs[vo + j];
+                            }
+                        }
+                        float inv = (float) (1.0 / sum);
+                        for (int j = 0; j < d; j++) acc[j] *= inv;
+                    }
+                    for (int j = 0; j < d; j++) os[ob + j * out.stride(3)] = acc[j];
                 }
-                for (int j = 0; j < d; j++) os[ob + j * out.stride(3)] = acc[j];
             }
         });
         Floats.commit(out, os);
