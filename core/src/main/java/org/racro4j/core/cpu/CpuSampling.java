@@ -6,6 +6,9 @@ import org.racro4j.core.random.Philox;
 
 /** Greedy / temperature / top-k / top-p sampling of one token per row, as specified in Backend.sampleTokens. */
 final class CpuSampling {
+    /** A row's probabilities, reused by each thread row after row (see {@link ProbabilityOrder}). */
+    private static final ThreadLocal<double[]> PROBABILITIES = ThreadLocal.withInitial(() -> new double[0]);
+
     private CpuSampling() {}
 
     static void sample(Tensor logits, float temperature, int topK, float topP, long seed, long offset, Tensor out) {
@@ -50,8 +53,14 @@ final class CpuSampling {
         int best = 0;
         for (int j = 1; j < v; j++) if (ls[base + j] > ls[base + best]) best = j;
         if (temperature <= 0f) return best;
-        double[] p = probabilities(ls, base, v, ls[base + best], temperature);
-        int[] order = ProbabilityOrder.of(ls, base, p);
+        ProbabilityOrder sort = ProbabilityOrder.forThread();
+        double[] p = PROBABILITIES.get();
+        if (p.length != v) {
+            p = new double[v];
+            PROBABILITIES.set(p);
+        }
+        probabilities(ls, base, v, ls[base + best], temperature, p);
+        int[] order = sort.of(ls, base, p);
         int keep = topK > 0 ? Math.min(topK, v) : v;
         if (topP < 1f) {
             // Top-p is measured on the top-k distribution renormalised, as Hugging Face and vLLM apply them.
@@ -80,12 +89,17 @@ final class CpuSampling {
     /** The softmax of the row at a temperature, in double: exp((l - max) / T), normalised. */
     static double[] probabilities(float[] ls, int base, int v, double max, float temperature) {
         double[] p = new double[v];
+        probabilities(ls, base, v, max, temperature, p);
+        return p;
+    }
+
+    /** {@link #probabilities} into p[0 .. v-1]. */
+    static void probabilities(float[] ls, int base, int v, double max, float temperature, double[] p) {
         double sum = 0;
         for (int j = 0; j < v; j++) {
             p[j] = Math.exp((ls[base + j] - max) / temperature);
             sum += p[j];
         }
         for (int j = 0; j < v; j++) p[j] /= sum;
-        return p;
     }
 }
