@@ -6,12 +6,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * contiguous() of transposed views (the blocked-transpose path of the CPU copy) against index arithmetic in the test:
- * sizes around and across the 32-element tile, batched leading dims, views with offsets and a wider row stride.
+ * sizes around and across the 32-element tile, batched leading dims, views with offsets and a wider row stride, and
+ * copies large enough to be split over threads (by leading index and row block).
  */
 class TransposeCopyTest {
     @Test
     void transposedViewsCopyElementByElement() {
-        int[][] shapes = {{2, 3}, {31, 33}, {64, 32}, {100, 7}, {1, 45}, {45, 1}};
+        int[][] shapes = {{2, 3}, {31, 33}, {64, 32}, {100, 7}, {1, 45}, {45, 1}, {300, 770}};
         for (int[] sh : shapes) {
             int r = sh[0], c = sh[1];
             float[] x = TestSupport.normal(r * 31 + c, r * c);
@@ -22,7 +23,11 @@ class TransposeCopyTest {
 
     @Test
     void batchedAndOffsetViews() {
-        int b = 3, h = 2, r = 37, c = 40;
+        batchedAndOffsetViews(3, 2, 37, 40);
+        batchedAndOffsetViews(3, 2, 129, 300);
+    }
+
+    private static void batchedAndOffsetViews(int b, int h, int r, int c) {
         float[] x = TestSupport.normal(5, b * h * r * (c + 3));
         // [B, H, R, C] view of rows C + 3 wide, starting at column 2, then its last two dims swapped: [B, H, C, R]
         Tensor wide = Tensor.of(x, b, h, r, c + 3).narrow(3, 2, c);

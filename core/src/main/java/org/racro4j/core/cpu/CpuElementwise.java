@@ -62,7 +62,11 @@ final class CpuElementwise {
                 && src.stride(n - 1) != 1 && dst.size(n - 1) > 1 && dst.size(n - 2) > 1;
     }
 
-    /** dst[..., r, c] = src[..., r, c] for a src stored column-wise, in TILE x TILE blocks; leading dims one by one. */
+    /**
+     * dst[..., r, c] = src[..., r, c] for a src stored column-wise, in TILE x TILE blocks, split over the threads by
+     * (leading index, row block): a weight's gradient arrives as the transpose of a product, and copying it on one
+     * thread was 4-5% of a training step on two (layers 4, dim 256).
+     */
     private static void transposeBlocks(Tensor src, float[] a, Tensor dst, float[] b) {
         int n = dst.dim();
         int rows = dst.size(n - 2);
@@ -70,15 +74,19 @@ final class CpuElementwise {
         int srcColStride = src.stride(n - 1);
         int outer = 1;
         for (int i = 0; i < n - 2; i++) outer *= dst.size(i);
-        int[] index = new int[Math.max(0, n - 2)];
-        for (int m = 0; m < outer; m++) {
-            int so = src.offset();
-            int dof = dst.offset();
-            for (int i = 0; i < n - 2; i++) {
-                so += index[i] * src.stride(i);
-                dof += index[i] * dst.stride(i);
-            }
-            for (int r0 = 0; r0 < rows; r0 += TILE) {
+        int rowBlocks = (rows + TILE - 1) / TILE;
+        Parallel.range(outer * rowBlocks, Math.max(1, TRANSPOSE_GRAIN / (TILE * cols)), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int m = t / rowBlocks;
+                int so = src.offset();
+                int dof = dst.offset();
+                for (int i = n - 3, rest = m; i >= 0; i--) {   // leading index m, last leading dim fastest
+                    int index = rest % dst.size(i);
+                    rest /= dst.size(i);
+                    so += index * src.stride(i);
+                    dof += index * dst.stride(i);
+                }
+                int r0 = t % rowBlocks * TILE;
                 int r1 = Math.min(rows, r0 + TILE);
                 for (int c0 = 0; c0 < cols; c0 += TILE) {
                     int c1 = Math.min(cols, c0 + TILE);
@@ -88,12 +96,11 @@ final class CpuElementwise {
                     }
                 }
             }
-            for (int i = n - 3; i >= 0; i--) {   // the next leading index, last dim fastest
-                if (++index[i] < dst.size(i)) break;
-                index[i] = 0;
-            }
-        }
+        });
     }
+
+    /** Elements per task of a transposing copy: below this many in all, it runs on the calling thread. */
+    private static final int TRANSPOSE_GRAIN = 1 << 16;
 
     static void copyStrided(Object sa, int so, int ss, Object da, int dof, int ds, int n) {
         if (sa instanceof float[] a) {
