@@ -46,6 +46,9 @@ import org.racro4j.core.Tensor;
  * to float on the way into the panels, and the dot-product path widens four columns at a time into a small block
  * that serves every row of A; the paths that read a float B unpacked are not taken for it.
  *
+ * <p>A row-major F32 B that was packed ahead ({@link PackedB}: a generation's weight copies) is read from its panels
+ * wherever the tile kernel would otherwise pack it or read it in place; the row and dot kernels do not use it.
+ *
  * <p>Parallelism: a batch of at least as many matrices as threads is split over matrices (each one runs the
  * serial path, no barriers); otherwise one matrix at a time is split into (row block x B-panel run) tasks,
  * with the row blocks sized so the count divides evenly over the threads. Problems under 2^22 multiply-adds
