@@ -3,7 +3,6 @@ package org.racro4j.kernels.bench;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
-import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
@@ -14,7 +13,8 @@ import org.racro4j.kernels.cuda.CudaStorage;
 /**
  * What the benches need from the CUDA backend beyond the {@link org.racro4j.core.Backend} API: the time the work
  * queued by a Runnable takes on the backend's stream (CUDA events), and a raw device-to-device copy (the
- * bandwidth baseline). Not for use inside a graph capture.
+ * bandwidth baseline). Not for use inside a graph capture. Driver calls are checked by the backend
+ * ({@link CudaBackend#checkBenchCall}), so a fault met here is the device's fault like any other.
  */
 final class CudaTimer {
     private CudaTimer() {}
@@ -24,15 +24,15 @@ final class CudaTimer {
         CUstream stream = gpu.benchStream();
         CUevent start = new CUevent();
         CUevent end = new CUevent();
-        check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-        check(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        gpu.checkBenchCall(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        gpu.checkBenchCall(JCudaDriver.cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
         try {
-            check(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
+            gpu.checkBenchCall(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
             work.run();
-            check(JCudaDriver.cuEventRecord(end, stream), "cuEventRecord");
-            check(JCudaDriver.cuEventSynchronize(end), "cuEventSynchronize");
+            gpu.checkBenchCall(JCudaDriver.cuEventRecord(end, stream), "cuEventRecord");
+            gpu.checkBenchCall(JCudaDriver.cuEventSynchronize(end), "cuEventSynchronize");
             float[] ms = new float[1];
-            check(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
+            gpu.checkBenchCall(JCudaDriver.cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
             return ms[0];
         } finally {
             JCudaDriver.cuEventDestroy(start);
@@ -46,11 +46,7 @@ final class CudaTimer {
         long d = ((CudaStorage) dst).address();
         long s = ((CudaStorage) src).address();
         CUstream stream = gpu.benchStream();
-        check(JCudaDriver.cuMemcpyDtoDAsync(new CUdeviceptr().withByteOffset(d), new CUdeviceptr().withByteOffset(s), bytes, stream),
+        gpu.checkBenchCall(JCudaDriver.cuMemcpyDtoDAsync(new CUdeviceptr().withByteOffset(d), new CUdeviceptr().withByteOffset(s), bytes, stream),
                 "cuMemcpyDtoDAsync");
-    }
-
-    private static void check(int rc, String call) {
-        if (rc != CUresult.CUDA_SUCCESS) throw new IllegalStateException(call + " failed: " + CUresult.stringFor(rc));
     }
 }

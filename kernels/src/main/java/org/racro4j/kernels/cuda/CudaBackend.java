@@ -421,6 +421,15 @@ public final class CudaBackend implements Backend, FusedAttention, DecodeAttenti
         return gpu.stream;
     }
 
+    /**
+     * Checks the return code of a driver call the benches made on {@link #benchStream}: a failure throws as the
+     * backend's own calls do, and a sticky one is recorded as the device's fault, so later operations are refused
+     * with it instead of meeting a dead context one by one.
+     */
+    public void checkBenchCall(int rc, String call) {
+        gpu.checkAsync(rc, call);
+    }
+
     @Override
     public void close() {
         if (cublas != null) cublas.close();
