@@ -5,9 +5,11 @@ import org.racro4j.core.Tensor;
 /**
  * One new query per sequence against its KV cache (Backend.decodeAttention), F32: for each row and query head, the
  * scores of the row's first lengths[b] keys where the key mask is not 0, their softmax (summed in double) and
- * the weighted sum of the values. One pass over the keys and one over the values, with no score tensor, mask tensor or
- * transposed copy, and the scratch rows are the calling thread's: a decode step of a small model was a dozen ops and
- * their allocations here, in a step whose arithmetic takes microseconds.
+ * the weighted sum of the values. One pass over the keys and one over the values, with no score tensor or mask
+ * tensor, and the scratch rows are the calling thread's: a decode step of a small model was a dozen ops and their
+ * allocations here, in a step whose arithmetic takes microseconds. In vector mode the keys of each (row, KV head) are
+ * first copied, in full blocks of one key per lane, into that scratch ({@link LaneAttention#transposeKeys}), once for
+ * the query heads that share them; the keys past the last full block go through the per-key kernel, with the same bits.
  */
 final class CpuDecodeAttention {
     private CpuDecodeAttention() {}
