@@ -34,6 +34,7 @@ public final class TransposedWeights implements AutoCloseable {
 
     private TransposedWeights(List<Tensor> weights) {
         this.outer = ACTIVE.get();
+        boolean pack = packs(weights);
         Scope.unscoped(() -> {
             try (Autograd.Mode off = Autograd.noGrad()) {
                 for (Tensor w : weights) {
@@ -41,7 +42,7 @@ public final class TransposedWeights implements AutoCloseable {
                     if (copies.containsKey(w)) continue;
                     Tensor copy = w.t().contiguous();
                     copies.put(w, copy);
-                    if (copy.backend() instanceof PackedOperands p && copy.dtype() == DType.F32 && packs(weights)) packed.add(p.pack(copy));
+                    if (copy.backend() instanceof PackedOperands p && copy.dtype() == DType.F32 && pack) packed.add(p.pack(copy));
                 }
             }
             return null;

@@ -9,7 +9,8 @@ import java.util.Map;
  * A row-major F32 B [K, N] laid out once in the panels {@link CpuMatmul} packs B into on every product: per
  * NC-column by KC-row block, NR-column panels of kb rows, zero-padded past N. A decode step of 64 rows runs every
  * weight matrix through the tile kernel once; reading W in place walks each 32-column strip down K rows at a
- * 4*N-byte stride, which once the weights no longer fit in the cache streamed at a fraction of the memory's speed.
+ * 4*N-byte stride, which is slow once the weights no longer fit in the cache: x [64, 256] times [256, 768] weights
+ * in place ran at 316 GFLOP/s (mean, 2 threads) with one weight and at 197 taking 40 different weights in turn.
  * Packed panels are read front to back.
  *
  * <p>Looked up by the identity of B's float array and its view (offset, row stride, K, N), so a product of any other
