@@ -20,12 +20,16 @@
 #
 # Every comparison runs at each thread count from 1 to the machine's cores, on both sides, and the report takes each
 # side at its best thread count (named in the row): small models often run fastest on one thread, and comparing at a
-# count that suits only one side would flatter it.
+# count that suits only one side would flatter it. The whole sweep runs ROUNDS times (default 2), the sides taking
+# turns, and each side counts at its best run: on the 2-core VMs this project runs on, one command's timing moves by
+# 10-50% from run to run (PyTorch's larger training step took 147, 155 and 196 ms in three runs on one day), so a
+# single slow run of either side would decide a ratio.
 #
 # Environment:
 #   PYTHON           the Python with torch and numpy (default /usr/bin/python3; bench/python/setup.sh installs them)
 #   RACRO4J_THREADS  one thread count for both sides instead of the sweep 1..cores (racro4j's launcher reads it; the
 #                    peers get it as --threads)
+#   ROUNDS           how many times the comparisons run (default 2; 1 with --quick)
 #   RESULTS          the raw file to write (default above)
 #   OUT              the report to write (default docs/PERFORMANCE.md; bench/results/quick/PERFORMANCE.md with --quick)
 #   GPU_RESULTS      GPU result files from bench/gpu-bench.sh to add to the report's GPU section (space-separated)
@@ -59,6 +63,8 @@ mkdir -p "$(dirname "$RAW")"
 : > "$RAW"
 : > "$LOG"
 if [[ -n "${RACRO4J_THREADS:-}" ]]; then THREAD_COUNTS=("$RACRO4J_THREADS"); else mapfile -t THREAD_COUNTS < <(seq 1 "$(nproc)"); fi
+if (( quick )); then ROUNDS=${ROUNDS:-1}; else ROUNDS=${ROUNDS:-2}; fi
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "run-cpu-report.sh: ROUNDS must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
 
 json() { # a JSON string
   local s=${1//\\/\\\\}
@@ -90,7 +96,7 @@ LLAMACPP=0
 [[ -x bench/llamacpp/build/peer ]] && LLAMACPP=1
 
 # The machine, one JSON line (Python only for the JSON encoding and the peers' versions).
-QUICK=$quick THREADS="${THREAD_COUNTS[*]}" "$PY" - >> "$RAW" <<'EOF'
+QUICK=$quick THREADS="${THREAD_COUNTS[*]}" ROUNDS=$ROUNDS "$PY" - >> "$RAW" <<'EOF'
 import json, os, platform, re, subprocess, datetime
 
 def out(*cmd):
@@ -133,7 +139,7 @@ print(json.dumps({
     "os": osname, "load": " ".join("%.2f" % x for x in os.getloadavg()),
     "java": out(java, "-version").splitlines()[0], "mvn": out("mvn", "-v").splitlines()[0],
     "python": platform.python_version(), "torch": version("torch"), "numpy": version("numpy"), "llama_cpp": llama_cpp(),
-    "commit": commit, "threads": os.environ["THREADS"].replace(" ", ", "),
+    "commit": commit, "threads": os.environ["THREADS"].replace(" ", ", "), "rounds": os.environ["ROUNDS"],
 }, separators=(",", ":")))
 EOF
 
@@ -170,34 +176,37 @@ else
   JMH=(--forks 1 --warmup-iterations 2 --iterations 3 --iteration-ms 1000)
 fi
 
-for t in "${THREAD_COUNTS[@]}"; do
-  for n in "${SIZES[@]}"; do
-    step env RACRO4J_THREADS="$t" $RUN bench matmul --size "$n" "${MM[@]}"
-    step "$PY" bench/python/matmul_numpy.py --size "$n" "${MM[@]}" --threads "$t"
-  done
+for round in $(seq "$ROUNDS"); do
+  echo "round $round of $ROUNDS" >&2
+  for t in "${THREAD_COUNTS[@]}"; do
+    for n in "${SIZES[@]}"; do
+      step env RACRO4J_THREADS="$t" $RUN bench matmul --size "$n" "${MM[@]}"
+      step "$PY" bench/python/matmul_numpy.py --size "$n" "${MM[@]}" --threads "$t"
+    done
 
-  for i in "${!SHAPES[@]}"; do
-    # word splitting of the shape flags is intended
-    # shellcheck disable=SC2206
-    shape=(${SHAPES[$i]})
-    # shellcheck disable=SC2206
-    if (( quick )); then train=("${TRAIN[@]}"); else train=(--seq "${TRAIN_SEQ[$i]}" --batch 8 ${TRAIN_TIMING[$i]}); fi
-    step env RACRO4J_THREADS="$t" $RUN bench train-step "${shape[@]}" "${train[@]}"
-    step "$PY" bench/python/train_step.py "${shape[@]}" "${train[@]}" --threads "$t"
-  done
-
-  for s in "${SHAPES[@]}"; do
-    # shellcheck disable=SC2206
-    shape=($s)
-    for roll in "${ROLL[*]}" "${ROLL_GROUP[*]}" "${ROLL_SPREAD[*]}"; do
+    for i in "${!SHAPES[@]}"; do
+      # word splitting of the shape flags is intended
       # shellcheck disable=SC2206
-      roll=($roll)
-      step env RACRO4J_THREADS="$t" $RUN bench rollout "${shape[@]}" "${roll[@]}"
-      step "$PY" bench/python/rollout.py "${shape[@]}" "${roll[@]}" --threads "$t"
-      # llama.cpp's peer has no --stop-spread mode (its batched loop runs every sequence to the end)
-      if (( LLAMACPP )) && [[ "${roll[*]}" != *--stop-spread* ]]; then
-        step bench/llamacpp/rollout.sh "${shape[@]}" "${roll[@]}" --threads "$t"
-      fi
+      shape=(${SHAPES[$i]})
+      # shellcheck disable=SC2206
+      if (( quick )); then train=("${TRAIN[@]}"); else train=(--seq "${TRAIN_SEQ[$i]}" --batch 8 ${TRAIN_TIMING[$i]}); fi
+      step env RACRO4J_THREADS="$t" $RUN bench train-step "${shape[@]}" "${train[@]}"
+      step "$PY" bench/python/train_step.py "${shape[@]}" "${train[@]}" --threads "$t"
+    done
+
+    for s in "${SHAPES[@]}"; do
+      # shellcheck disable=SC2206
+      shape=($s)
+      for roll in "${ROLL[*]}" "${ROLL_GROUP[*]}" "${ROLL_SPREAD[*]}"; do
+        # shellcheck disable=SC2206
+        roll=($roll)
+        step env RACRO4J_THREADS="$t" $RUN bench rollout "${shape[@]}" "${roll[@]}"
+        step "$PY" bench/python/rollout.py "${shape[@]}" "${roll[@]}" --threads "$t"
+        # llama.cpp's peer has no --stop-spread mode (its batched loop runs every sequence to the end)
+        if (( LLAMACPP )) && [[ "${roll[*]}" != *--stop-spread* ]]; then
+          step bench/llamacpp/rollout.sh "${shape[@]}" "${roll[@]}" --threads "$t"
+        fi
+      done
     done
   done
 done

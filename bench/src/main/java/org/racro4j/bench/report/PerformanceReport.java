@@ -28,7 +28,7 @@ public final class PerformanceReport {
     private static final String[][] MACHINE = {
             {"date", "date (UTC)"}, {"mode", "run"}, {"cpu_model", "CPU"}, {"cores", "cores"}, {"memory", "memory"}, {"os", "OS"},
             {"java", "Java"}, {"mvn", "Maven"}, {"python", "Python"}, {"torch", "PyTorch"}, {"numpy", "numpy"}, {"llama_cpp", "llama.cpp"},
-            {"commit", "racro4j commit"}, {"threads", "thread counts run (both sides)"}};
+            {"commit", "racro4j commit"}, {"threads", "thread counts run (both sides)"}, {"rounds", "rounds of every comparison (both sides)"}};
 
     private PerformanceReport() {}
 
@@ -100,15 +100,15 @@ public final class PerformanceReport {
             md.append("No CPU comparison results in the raw files.\n\n");
             return;
         }
-        md.append("Peers: numpy (OpenBLAS) for matmul; plain PyTorch (`bench/python/train_step.py`, `rollout.py`: the same\n"
-                + "Qwen2-shaped model, AdamW, KV-cache loop) for the rest. Medians after warm-up on both sides. Where a benchmark ran at\n"
-                + "several thread counts, each side counts at its best one (the notes say which: ours vs peer). Grouped rollouts\n"
-                + "(`group`) are GRPO's groups: each prompt prefilled once and its KV cache forked, on both sides. Rollouts with a\n"
-                + "`spread` A:B generate A to B new tokens per sequence and count useful tokens/s (each sequence's own tokens): the\n"
-                + "peer runs batches until their longest sequence; racro4j is shown that way and with continuous batching (a\n"
-                + "finished sequence's slot taken at once by the next). Rollouts have a second peer, llama.cpp\n"
-                + "(`bench/llamacpp/rollout.sh`: the same random-weight model exported to GGUF, its batched decode of all sequences\n"
-                + "in one context through the C API), in its own rows.\n\n");
+        md.append("Peers: numpy (OpenBLAS) for matmul; plain PyTorch (`bench/python/train_step.py`, `rollout.py`: the same Qwen2-shaped\n"
+                + "model, AdamW, KV-cache loop) for the rest. Medians after warm-up on both sides. Where a benchmark ran at several\n"
+                + "thread counts or in several rounds, each side counts at its best run (the notes give its thread count: ours vs\n"
+                + "peer). Grouped rollouts (`group`) are GRPO's groups: each prompt prefilled once and its KV cache forked, on both\n"
+                + "sides. Rollouts with a `spread` A:B generate A to B new tokens per sequence and count useful tokens/s (each\n"
+                + "sequence's own tokens): the peer runs batches until their longest sequence; racro4j is shown that way and with\n"
+                + "continuous batching (a finished sequence's slot taken at once by the next). Rollouts have a second peer, llama.cpp\n"
+                + "(`bench/llamacpp/rollout.sh`: the same random-weight model exported to GGUF, its batched decode of all sequences in\n"
+                + "one context through the C API), in its own rows.\n\n");
         List<String> commands = raw.bench("done").stream().map(r -> r.str("cmd")).toList();
         md.append("| benchmark | shape | metric | racro4j | peer | peer is | ratio | notes | commands |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Comparison.Entry e : entries) {
