@@ -10,10 +10,20 @@ public interface DecodeAttentionKernel {
     boolean supportsDecode(DType dtype, int headDim);
 
     /**
+     * Whether {@link #decodeAttention} also takes a key cache whose stride along C is 1 (each head's keys stored
+     * transposed, [D, C], and viewed as [C, D]); {@link Functional#decodeAttention} hands other layouts over as a
+     * contiguous copy.
+     */
+    default boolean readsTransposedKeys() {
+        return false;
+    }
+
+    /**
      * One new query per sequence against a KV cache: q [B, Hq, 1, D], kCache and vCache [B, Hkv, C, D] (capacity C;
-     * last stride 1). Row b attends keys 0 .. lengths[b] - 1 (lengths [B], I32, read on the device, so a captured
-     * graph can replay the step as the sequences grow) where keyMask [B, C] (F32, null = all) is not 0. Writes out
-     * [B, Hq, 1, D] (contiguous); 0 for a row with no visible key.
+     * last stride 1, or for kCache stride 1 along C where {@link #readsTransposedKeys}). Row b attends keys
+     * 0 .. lengths[b] - 1 (lengths [B], I32, read on the device, so a captured graph can replay the step as the
+     * sequences grow) where keyMask [B, C] (F32, null = all) is not 0. Writes out [B, Hq, 1, D] (contiguous); 0 for a
+     * row with no visible key.
      */
     void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out);
 }

@@ -175,7 +175,8 @@ public final class Functional {
                 && vCache.dtype() == q.dtype()) {
             Tensor km = keyMask == null ? null : keyMask.dtype() == DType.F32 && keyMask.stride(1) == 1 ? keyMask : keyMask.to(DType.F32).contiguous();
             Tensor out = Tensor.empty(q.dtype(), q.device(), b, hq, 1, d);
-            be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), kCache.stride(3) == 1 ? kCache : kCache.contiguous(),
+            boolean keysAsTheyAre = kCache.stride(3) == 1 || (kCache.stride(2) == 1 && be.readsTransposedKeys());
+            be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), keysAsTheyAre ? kCache : kCache.contiguous(),
                     vCache.stride(3) == 1 ? vCache : vCache.contiguous(), lengths, km, sc, out);
             return out;
         }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Decode attention (one query per row against its KV cache) on the CPU: the backend's kernel and Functional's composite
  * (what backends without a kernel run, and GPU kernels are tested against), both against a float64 loop, on awkward
- * sizes with grouped heads, padding keys, rows of length 0 and fully masked rows, a strided query and a mask view.
+ * sizes with grouped heads, padding keys, rows of length 0 and fully masked rows, a strided query and a mask view; and
+ * the kernel on keys stored transposed against itself on row-major keys, bit for bit.
  */
 class DecodeAttentionTest {
     @Test
@@ -41,6 +42,15 @@ class DecodeAttentionTest {
             float[] kernel = Functional.decodeAttention(q, k, v, lens, keyMask, scale).toFloatArray();
             float[] composite = Functional.decodeAttentionComposite(q, k, v, lens, keyMask, scale).toFloatArray();
             String at = java.util.Arrays.toString(shape);
+            // The same keys stored transposed ([D, C] per head, as models' CPU caches hold them): the same bits.
+            Tensor kTransposed = Tensor.zeros(DType.F32, Device.CPU, b, hkv, d, c).transpose(2, 3);
+            kTransposed.copyFrom(k);
+            assertEquals(1, kTransposed.stride(2));
+            float[] fromTransposed = Functional.decodeAttention(q, kTransposed, v, lens, keyMask, scale).toFloatArray();
+            for (int i = 0; i < kernel.length; i++) {
+                assertEquals(Float.floatToIntBits(kernel[i]), Float.floatToIntBits(fromTransposed[i]),
+                        at + " transposed keys, element " + i + ": " + kernel[i] + " vs " + fromTransposed[i]);
+            }
             for (int i = 0; i < want.length; i++) {
                 assertEquals(want[i], kernel[i], 2e-6 * (1 + Math.abs(want[i])), at + " kernel, element " + i);
                 // the composite leaves rows without a visible key undefined (a softmax of nothing); the kernel writes 0

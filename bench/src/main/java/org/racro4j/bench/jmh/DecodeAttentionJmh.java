@@ -43,6 +43,13 @@ public class DecodeAttentionJmh {
     @Param({"64x4x2x96x32x80", "64x8x2x96x32x80", "8x8x2x64x32x48"})
     public String shape;
 
+    /**
+     * The key cache's layout: row-major [B, Hkv, C, D], or each head's keys stored transposed ([D, C], viewed as
+     * [C, D]) as a model's CPU KV cache keeps them.
+     */
+    @Param({"rows", "transposed"})
+    public String keys;
+
     private Tensor q, k, v, lengths;
     private float scale;
 
@@ -52,6 +59,12 @@ public class DecodeAttentionJmh {
         Generator gen = new Generator(42);
         q = Tensor.uniform(gen, -1f, 1f, DType.F32, Device.CPU, s[0], s[1], 1, s[4]);
         k = Tensor.uniform(gen, -1f, 1f, DType.F32, Device.CPU, s[0], s[2], s[3], s[4]);
+        if (keys.equals("transposed")) {
+            Tensor rows = k;
+            k = Tensor.zeros(DType.F32, Device.CPU, s[0], s[2], s[4], s[3]).transpose(2, 3);
+            k.copyFrom(rows);
+            rows.close();
+        }
         v = Tensor.uniform(gen, -1f, 1f, DType.F32, Device.CPU, s[0], s[2], s[3], s[4]);
         int[] lens = new int[s[0]];
         Arrays.fill(lens, s[5]);

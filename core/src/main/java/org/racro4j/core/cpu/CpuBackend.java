@@ -258,6 +258,11 @@ public final class CpuBackend implements Backend, DecodeAttentionKernel, PackedO
     }
 
     @Override
+    public boolean readsTransposedKeys() {
+        return true;
+    }
+
+    @Override
     public void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
         CpuDecodeAttention.run(q, kCache, vCache, lengths, keyMask, scale, out);
     }

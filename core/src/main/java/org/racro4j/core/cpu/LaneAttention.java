@@ -36,24 +36,89 @@ final class LaneAttention {
     }
 
     /**
-     * acc[j] = sum over s of w[s] * v[v0 + s * vStride + j] for j in [0, d): one vector of acc at a time stays in a
-     * register across all n values (a load and a fused multiply-add per value), keys of weight 0 skipped.
+     * acc[j] = sum over s of w[s] * v[v0 + s * vStride + j] for j in [0, d): each vector of acc stays in a register
+     * across all n values (a load and a fused multiply-add per value), keys of weight 0 skipped. Up to four vectors of
+     * acc are carried through one pass over the values: each is a chain of dependent fused multiply-adds, and at head
+     * dim 32 one or two chains left the CPU waiting on their latency. Every lane sees the same operations in the same
+     * order however many chains run side by side.
      */
     static void weightedSum(float[] w, int n, float[] v, int v0, int vStride, int d, float[] acc) {
         int dv = F.loopBound(d);
-        for (int j = 0; j < dv; j += L) {
-            FloatVector sum = FloatVector.zero(F);
+        int j = 0;
+        for (; j + 4 * L <= dv; j += 4 * L) {
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
             for (int s = 0; s < n; s++) {
                 if (w[s] == 0f) continue;
-                sum = FloatVector.fromArray(F, v, v0 + s * vStride + j).fma(FloatVector.broadcast(F, w[s]), sum);
+                FloatVector ws = FloatVector.broadcast(F, w[s]);
+                int at = v0 + s * vStride + j;
+                s0 = FloatVector.fromArray(F, v, at).fma(ws, s0);
+                s1 = FloatVector.fromArray(F, v, at + L).fma(ws, s1);
+                s2 = FloatVector.fromArray(F, v, at + 2 * L).fma(ws, s2);
+                s3 = FloatVector.fromArray(F, v, at + 3 * L).fma(ws, s3);
             }
-            sum.intoArray(acc, j);
+            s0.intoArray(acc, j);
+            s1.intoArray(acc, j + L);
+            s2.intoArray(acc, j + 2 * L);
+            s3.intoArray(acc, j + 3 * L);
         }
-        for (int j = dv; j < d; j++) {
+        if (j + 2 * L <= dv) {
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            for (int s = 0; s < n; s++) {
+                if (w[s] == 0f) continue;
+                FloatVector ws = FloatVector.broadcast(F, w[s]);
+                int at = v0 + s * vStride + j;
+                s0 = FloatVector.fromArray(F, v, at).fma(ws, s0);
+                s1 = FloatVector.fromArray(F, v, at + L).fma(ws, s1);
+            }
+            s0.intoArray(acc, j);
+            s1.intoArray(acc, j + L);
+            j += 2 * L;
+        }
+        if (j < dv) {
+            FloatVector s0 = FloatVector.zero(F);
+            for (int s = 0; s < n; s++) {
+                if (w[s] == 0f) continue;
+                s0 = FloatVector.fromArray(F, v, v0 + s * vStride + j).fma(FloatVector.broadcast(F, w[s]), s0);
+            }
+            s0.intoArray(acc, j);
+        }
+        for (j = dv; j < d; j++) {
             float sum = 0f;
             for (int s = 0; s < n; s++) if (w[s] != 0f) sum += w[s] * v[v0 + s * vStride + j];
             acc[j] = sum;
         }
+    }
+
+    /**
+     * scores[s] *= scale for s in [0, n), or -infinity where mask[m0 + s] == 0 (no mask: null); returns the largest
+     * result by Math.max, -infinity if none. Lanewise MAX is Math.max, which is associative and commutative (NaN
+     * absorbs, -0 below +0) and leaves a max unchanged when given -infinity, so the masked lanes can join the
+     * reduction and the result is the one a left-to-right scalar loop gives.
+     */
+    static float scaleMaskMax(float[] scores, int n, float scale, float[] mask, int m0) {
+        FloatVector minus = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector max = minus;
+        int nv = F.loopBound(n);
+        for (int s = 0; s < nv; s += L) {
+            FloatVector x = FloatVector.fromArray(F, scores, s).mul(scale);
+            if (mask != null) x = x.blend(minus, FloatVector.fromArray(F, mask, m0 + s).eq(0f));
+            x.intoArray(scores, s);
+            max = max.lanewise(VectorOperators.MAX, x);
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (int s = nv; s < n; s++) {
+            if (mask != null && mask[m0 + s] == 0f) {
+                scores[s] = Float.NEGATIVE_INFINITY;
+            } else {
+                scores[s] *= scale;
+                m = Math.max(m, scores[s]);
+            }
+        }
+        return m;
     }
 
     /**
@@ -73,35 +138,51 @@ final class LaneAttention {
     }
 
     /**
-     * scores[s] = q . key s for the {@code blocks * KEY_BLOCK} keys {@link #transposeKeys} laid out in kt: the same
-     * bits as {@link #dots}, one key per lane instead of one vector per key. {@link CpuGemmKernel#dot1x4} keeps a
-     * vector of partial sums per key, lane l accumulating q[p + l] k[p + l] over p = 0, L, 2L, ... by fused
-     * multiply-adds, then adds its lanes left to right in double ({@link Lanes#sum}), rounds that to float, and adds
-     * the last d % L products in float. Here, for each l in turn, lane s of a vector accumulates key s's lane-l
-     * partial sum with the same fused multiply-adds in the same order, and is added to key s's double sum: the
-     * same operations on the same values, with no horizontal sum (which cost more than the products at head dim 32).
-     * {@code sums} holds KEY_BLOCK doubles.
+     * The last n (below KEY_BLOCK) keys of a cache that stores keys transposed, element j of key i at
+     * k[k0 + j * elementStride + i], into kt as one block of {@link #transposeKeys}' layout, the missing keys 0.
      */
-    static void keyBlockDots(float[] q, int q0, float[] kt, int blocks, int d, float[] scores, double[] sums) {
+    static void tailBlock(float[] k, int k0, int elementStride, int n, int d, float[] kt) {
+        for (int j = 0; j < d; j++) {
+            int dst = j * KEY_BLOCK;
+            System.arraycopy(k, k0 + j * elementStride, kt, dst, n);
+            java.util.Arrays.fill(kt, dst + n, dst + KEY_BLOCK, 0f);
+        }
+    }
+
+    /**
+     * scores[at + s] = q . key s for {@code blocks * KEY_BLOCK} keys held one key per lane: element j of key
+     * blk * KEY_BLOCK + i at kt[k0 + blk * blockStep + j * elementStride + i], which is {@link #transposeKeys}' scratch
+     * (blockStep d * KEY_BLOCK, elementStride KEY_BLOCK) or a KV cache that stores each head's keys transposed
+     * (blockStep KEY_BLOCK, elementStride the capacity). The same bits as {@link #dots}, one key per lane instead of
+     * one vector per key. {@link CpuGemmKernel#dot1x4} keeps a vector of partial sums per key, lane l accumulating
+     * q[p + l] k[p + l] over p = 0, L, 2L, ... by fused multiply-adds, then adds its lanes left to right in double
+     * ({@link Lanes#sum}), rounds that to float, and adds the last d % L products in float. Here, for each l in turn,
+     * lane s of a vector accumulates key s's lane-l partial sum with the same fused multiply-adds in the same order,
+     * and is added to key s's double sum: the same operations on the same values, with no horizontal sum (which cost
+     * more than the products at head dim 32). {@code sums} holds KEY_BLOCK doubles.
+     */
+    static void keyBlockDots(float[] q, int q0, float[] kt, int k0, int blockStep, int elementStride, int blocks, int d,
+                             float[] scores, int at, double[] sums) {
         int kv = F.loopBound(d);
         for (int blk = 0; blk < blocks; blk++) {
-            int base = blk * d * KEY_BLOCK;
+            int base = k0 + blk * blockStep;
             DoubleVector low = DoubleVector.zero(D);
             DoubleVector high = DoubleVector.zero(D);
             for (int l = 0; l < L; l++) {
                 FloatVector partial = FloatVector.zero(F);
                 for (int p = 0; p < kv; p += L) {
-                    partial = FloatVector.broadcast(F, q[q0 + p + l]).fma(FloatVector.fromArray(F, kt, base + (p + l) * KEY_BLOCK), partial);
+                    FloatVector keys = FloatVector.fromArray(F, kt, base + (p + l) * elementStride);
+                    partial = FloatVector.broadcast(F, q[q0 + p + l]).fma(keys, partial);
                 }
                 low = low.add(partial.convertShape(VectorOperators.F2D, D, 0));
                 high = high.add(partial.convertShape(VectorOperators.F2D, D, 1));
             }
             low.intoArray(sums, 0);
             high.intoArray(sums, D.length());
-            int s0 = blk * KEY_BLOCK;
+            int s0 = at + blk * KEY_BLOCK;
             for (int key = 0; key < KEY_BLOCK; key++) {
                 float dot = (float) sums[key];
-                for (int p = kv; p < d; p++) dot += q[q0 + p] * kt[base + p * KEY_BLOCK + key];
+                for (int p = kv; p < d; p++) dot += q[q0 + p] * kt[base + p * elementStride + key];
                 scores[s0 + key] = dot;
             }
         }

@@ -7,11 +7,12 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Decode attention's two dot-product kernels must give the same bits for every key (a step's scores may not depend on
- * whether a key fell in a full block of transposed keys or in the tail), so the block kernel is compared bit for bit
- * with the per-key kernel, on head dims that are and are not multiples of the vector length, keys at an awkward
- * stride, and values that make the order of additions show: wide magnitude ranges, signed zeros, subnormals,
- * infinities and NaNs.
+ * Decode attention's vector kernels against the loops they replace, bit for bit. The dot products must give the same
+ * bits for every key (a step's scores may not depend on whether a key fell in a full block of transposed keys, read
+ * from the scratch or from a cache that stores keys transposed, in a padded tail block, or went through the per-key
+ * kernel), on head dims that are and are not multiples of the vector length, keys at an awkward stride, and values that
+ * make the order of additions show: wide magnitude ranges, signed zeros, subnormals, infinities and NaNs. The scaling
+ * and masking, and the weighted sum of the values, against their scalar loops on the same kinds of values.
  */
 class LaneAttentionTest {
     @Test
@@ -35,12 +36,106 @@ class LaneAttentionTest {
                 float[] kt = new float[n * d];
                 LaneAttention.transposeKeys(k, k0, stride, blocks, d, kt);
                 float[] blocked = new float[n];
-                LaneAttention.keyBlockDots(q, q0, kt, blocks, d, blocked, new double[block]);
-                for (int s = 0; s < n; s++) {
-                    assertEquals(Float.floatToIntBits(perKey[3 + s]), Float.floatToIntBits(blocked[s]),
-                            "d " + d + ", kind " + kind + ", key " + s + ": " + perKey[3 + s] + " vs " + blocked[s]);
+                LaneAttention.keyBlockDots(q, q0, kt, 0, d * block, block, blocks, d, blocked, 0, new double[block]);
+                assertSameBits(perKey, 3, blocked, 0, n, "d " + d + ", kind " + kind + ", scratch blocks");
+
+                // The same keys in a cache that stores them transposed (capacity above n, at an offset), read in place
+                // for the full blocks and through one padded block for a tail of every length.
+                int capacity = n + rnd.nextInt(20);
+                int c0 = rnd.nextInt(5);
+                float[] cache = new float[c0 + d * capacity];
+                for (int s = 0; s < n; s++) for (int j = 0; j < d; j++) cache[c0 + j * capacity + s] = k[k0 + s * stride + j];
+                int full = rnd.nextInt(blocks + 1);
+                int tail = Math.min(n - full * block, 1 + rnd.nextInt(block - 1));
+                float[] inPlace = new float[5 + (full + 1) * block];
+                LaneAttention.keyBlockDots(q, q0, cache, c0, block, capacity, full, d, inPlace, 5, new double[block]);
+                float[] padded = new float[block * d];
+                LaneAttention.tailBlock(cache, c0 + full * block, capacity, tail, d, padded);
+                LaneAttention.keyBlockDots(q, q0, padded, 0, 0, block, 1, d, inPlace, 5 + full * block, new double[block]);
+                assertSameBits(perKey, 3, inPlace, 5, full * block + tail, "d " + d + ", kind " + kind + ", transposed cache, " + full
+                        + " blocks and " + tail + " keys");
+            }
+        }
+    }
+
+    /** The vector loop gives Math.max's result and the same scores as the scalar loop, with and without a mask. */
+    @Test
+    void scaleMaskMaxMatchesTheScalarLoop() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        for (int n : new int[] {1, 5, 16, 17, 40, 95}) {
+            for (int kind = 0; kind < 5; kind++) {
+                for (boolean masked : new boolean[] {false, true}) {
+                    float[] scores = new float[n];
+                    for (int s = 0; s < n; s++) scores[s] = value(kind, rnd);
+                    int m0 = rnd.nextInt(4);
+                    float[] mask = masked ? new float[m0 + n] : null;
+                    for (int s = 0; masked && s < n; s++) {
+                        mask[m0 + s] = switch (rnd.nextInt(4)) {
+                            case 0 -> 0f;
+                            case 1 -> -0f;
+                            default -> 1f;
+                        };
+                    }
+                    float scale = (float) (0.1 + rnd.nextDouble());
+                    float[] want = scores.clone();
+                    float wantMax = Float.NEGATIVE_INFINITY;
+                    for (int s = 0; s < n; s++) {
+                        if (masked && mask[m0 + s] == 0f) {
+                            want[s] = Float.NEGATIVE_INFINITY;
+                        } else {
+                            want[s] *= scale;
+                            wantMax = Math.max(wantMax, want[s]);
+                        }
+                    }
+                    float got = LaneAttention.scaleMaskMax(scores, n, scale, mask, m0);
+                    String at = "n " + n + ", kind " + kind + ", masked " + masked;
+                    assertEquals(Float.floatToIntBits(wantMax), Float.floatToIntBits(got), at + ": max " + wantMax + " vs " + got);
+                    assertSameBits(want, 0, scores, 0, n, at);
                 }
             }
+        }
+    }
+
+    /**
+     * Every element of the weighted sum is the chain of fused multiply-adds over the values in key order (keys of
+     * weight 0 skipped), whether its lane runs alone or beside others; head dims past the last full vector add
+     * plain products.
+     */
+    @Test
+    void weightedSumIsOneFusedChainPerElement() {
+        SplittableRandom rnd = new SplittableRandom(29);
+        int lanes = LaneAttention.KEY_BLOCK;
+        for (int d : new int[] {1, 7, lanes, lanes + 3, 2 * lanes, 3 * lanes, 4 * lanes, 5 * lanes + 1, 8 * lanes}) {
+            for (int kind = 0; kind < 5; kind++) {
+                int n = 1 + rnd.nextInt(70);
+                int stride = d + rnd.nextInt(4);
+                int v0 = rnd.nextInt(6);
+                float[] v = new float[v0 + n * stride];
+                for (int i = 0; i < v.length; i++) v[i] = value(kind, rnd);
+                float[] w = new float[n];
+                for (int s = 0; s < n; s++) w[s] = rnd.nextInt(5) == 0 ? 0f : (float) rnd.nextDouble();
+                int vectorDims = d / lanes * lanes;
+                float[] want = new float[d];
+                for (int j = 0; j < d; j++) {
+                    float sum = 0f;
+                    for (int s = 0; s < n; s++) {
+                        if (w[s] == 0f) continue;
+                        float x = v[v0 + s * stride + j];
+                        sum = j < vectorDims ? Math.fma(x, w[s], sum) : sum + w[s] * x;
+                    }
+                    want[j] = sum;
+                }
+                float[] got = new float[d];
+                LaneAttention.weightedSum(w, n, v, v0, stride, d, got);
+                assertSameBits(want, 0, got, 0, d, "d " + d + ", kind " + kind + ", keys " + n);
+            }
+        }
+    }
+
+    private static void assertSameBits(float[] want, int w0, float[] got, int g0, int n, String at) {
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToIntBits(want[w0 + i]), Float.floatToIntBits(got[g0 + i]),
+                    at + ", element " + i + ": " + want[w0 + i] + " vs " + got[g0 + i]);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.racro4j.models.decoder;
 
 import org.racro4j.core.DType;
+import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
 import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
@@ -13,6 +14,13 @@ import org.racro4j.core.Tensor;
  * <p>For decoding with a captured graph the cache also keeps its cursor on the device ({@link #startDeviceCursor}):
  * the position of the next token and each row's length, which a decode step reads and advances itself, so the
  * same recorded kernels serve every step. Entries past the length must then be zero ({@link #appendAt} adds).
+ *
+ * <p>Where the device's decode kernel reads keys transposed ({@link DecodeAttentionKernel#readsTransposedKeys}, the
+ * CPU), each head's keys are stored as [Dh, capacity] and kept as a [capacity, Dh] view of that: a decode step then
+ * reads a block of keys, one per vector lane, with one load, where it used to copy every key into that order at every
+ * step (a third of a small model's decode attention). Every operation here writes through the view, so only the
+ * strides show the layout; {@link #append} hands the prefill's attention a row-major copy, whose products then keep
+ * the bits they had.
  */
 public final class KvCache implements AutoCloseable {
     private final Tensor[] keys;
@@ -36,13 +44,24 @@ public final class KvCache implements AutoCloseable {
     private Tensor onesMask;
 
     public KvCache(DecoderConfig cfg, int batch, int capacity, DType dtype, Device device) {
+        this(cfg, batch, capacity, dtype, device, keysTransposed(dtype, device, cfg.headDim()));
+    }
+
+    /** With the key layout chosen by the caller (tests compare the two). */
+    KvCache(DecoderConfig cfg, int batch, int capacity, DType dtype, Device device, boolean transposed) {
         this.batch = batch;
         this.capacity = capacity;
         this.keys = new Tensor[cfg.numLayers()];
         this.values = new Tensor[cfg.numLayers()];
         Scope.unscoped(() -> {
             for (int l = 0; l < keys.length; l++) {
-                keys[l] = Tensor.zeros(dtype, device, batch, cfg.numKvHeads(), capacity, cfg.headDim());
+                if (transposed) {
+                    try (Tensor storage = Tensor.zeros(dtype, device, batch, cfg.numKvHeads(), cfg.headDim(), capacity)) {
+                        keys[l] = storage.transpose(2, 3);   // the view keeps the storage
+                    }
+                } else {
+                    keys[l] = Tensor.zeros(dtype, device, batch, cfg.numKvHeads(), capacity, cfg.headDim());
+                }
                 values[l] = Tensor.zeros(dtype, device, batch, cfg.numKvHeads(), capacity, cfg.headDim());
             }
             return null;
@@ -59,6 +78,16 @@ public final class KvCache implements AutoCloseable {
         this.capacity = keyMask.size(1);
         this.length = length;
         this.activeRows = batch;
+    }
+
+    /** Whether keys of this dtype and head dim are stored transposed on this device (see the class comment). */
+    static boolean keysTransposed(DType dtype, Device device, int headDim) {
+        return device.backend() instanceof DecodeAttentionKernel dk && dk.readsTransposedKeys() && dk.supportsDecode(dtype, headDim);
+    }
+
+    /** Whether this cache's keys are stored transposed: stride 1 along the entries. */
+    boolean keysTransposed() {
+        return keys[0].stride(3) != 1;
     }
 
     /**
@@ -80,7 +109,10 @@ public final class KvCache implements AutoCloseable {
                 Tensor[] k = new Tensor[keys.length];
                 Tensor[] v = new Tensor[values.length];
                 for (int l = 0; l < keys.length; l++) {
-                    k[l] = s.keep(keys[l].indexSelect(0, index));
+                    // Transposed keys are selected in their storage's order, so the copies keep the layout.
+                    k[l] = s.keep(keysTransposed()
+                            ? keys[l].transpose(2, 3).indexSelect(0, index).transpose(2, 3)
+                            : keys[l].indexSelect(0, index));
                     v[l] = s.keep(values[l].indexSelect(0, index));
                 }
                 return new KvCache(k, v, s.keep(keyMask.indexSelect(0, index)), length);
@@ -212,8 +244,9 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Writes the new keys/values [B, Hkv, T, Dh] of one layer at the current length and returns views of all
-     * keys and values so far, [B, Hkv, length + T, Dh].
+     * Writes the new keys/values [B, Hkv, T, Dh] of one layer at the current length and returns all keys and values
+     * so far, [B, Hkv, length + T, Dh]: views, except transposed keys, which come as a row-major copy (the attention's
+     * matrix products take other paths, with other bits, for other strides).
      */
     Tensor[] append(int layer, Tensor k, Tensor v) {
         int t = k.size(2);
@@ -224,10 +257,14 @@ public final class KvCache implements AutoCloseable {
         Tensor vs = active(values[layer]);
         ks.narrow(2, length, t).copyFrom(k);
         vs.narrow(2, length, t).copyFrom(v);
-        return new Tensor[] {ks.narrow(2, 0, length + t), vs.narrow(2, 0, length + t)};
+        Tensor keysSoFar = ks.narrow(2, 0, length + t);
+        return new Tensor[] {keysTransposed() ? keysSoFar.contiguous() : keysSoFar, vs.narrow(2, 0, length + t)};
     }
 
-    /** Every layer's full keys [B, Hkv, capacity, Dh] (entries past the length are zero or stale). */
+    /**
+     * Every layer's full keys [B, Hkv, capacity, Dh] (entries past the length are zero or stale; stride 1 along the
+     * entries where {@link #keysTransposed}).
+     */
     Tensor keys(int layer) {
         return keys[layer];
     }
