@@ -20,22 +20,24 @@ final class CpuDecodeAttention {
     private CpuDecodeAttention() {}
 
     /**
-     * Per thread: a row's scores [C] (and a block more, which a padded block writes), the output accumulator [D], and
-     * in vector mode the dot kernel's lanes, a KV head's keys in {@link LaneAttention#transposeKeys}' blocks (at least
-     * one block), and a block's double sums.
+     * Per thread, for one (row, KV head): the scores of each of its query heads, a row of C (and a block more, which a
+     * padded block writes) per head; each head's max and output accumulator [D]; and in vector mode the dot kernel's
+     * lanes, the keys in {@link LaneAttention#transposeKeys}' blocks (at least two blocks), and a block's double sums.
      */
     private static final class Scratch {
         float[] scores = new float[0];
+        float[] max = new float[0];
         float[] acc = new float[0];
         float[] keys = new float[0];
         final float[] lanes = VectorApi.ENABLED ? new float[LaneAttention.LANES_SCRATCH] : null;
         final double[] sums = VectorApi.ENABLED ? new double[LaneAttention.KEY_BLOCK] : null;
 
-        Scratch fit(int c, int d) {
+        Scratch fit(int heads, int scoreRow, int c, int d) {
+            if (scores.length < heads * scoreRow) scores = new float[heads * scoreRow];
+            if (max.length < heads) max = new float[heads];
+            if (acc.length < heads * d) acc = new float[heads * d];
             int block = VectorApi.ENABLED ? LaneAttention.KEY_BLOCK : 0;
-            if (scores.length < c + block) scores = new float[c + block];
-            if (acc.length < d) acc = new float[d];
-            if (keys.length < Math.max(c, block) * d && VectorApi.ENABLED) keys = new float[Math.max(c, block) * d];
+            if (keys.length < Math.max(c, 2 * block) * d && VectorApi.ENABLED) keys = new float[Math.max(c, 2 * block) * d];
             return this;
         }
     }
@@ -47,96 +49,165 @@ final class CpuDecodeAttention {
      * lengths [B] I32, keyMask [B, C] F32 (last stride 1) or null.
      */
     static void run(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
-        int b = q.size(0);
-        int hq = q.size(1);
-        int d = q.size(3);
-        int hkv = kCache.size(1);
-        int c = kCache.size(2);
-        int perKv = hq / hkv;
-        float[] qs = Floats.read(q);
-        float[] ks = Floats.read(kCache);
-        float[] vs = Floats.read(vCache);
-        float[] ms = keyMask == null ? null : Floats.read(keyMask);
-        float[] os = Floats.writable(out);
-        int[] lens = Floats.storage(lengths).ints();
-        int lenOff = lengths.offset();
-        int lenStride = lengths.stride(0);
-        boolean keysTransposed = kCache.stride(3) != 1;
-        if (keysTransposed && kCache.stride(2) != 1) {
+        if (kCache.stride(3) != 1 && kCache.stride(2) != 1) {
             throw new IllegalArgumentException("decodeAttention: the key cache needs stride 1 along its last dim or along the keys, "
                     + "got strides " + java.util.Arrays.toString(kCache.strides()));
         }
+        Call call = new Call(q, kCache, vCache, lengths, keyMask, scale, out);
+        int units = q.size(0) * call.hkv;
         // One unit per (row, KV head): its keys are put in blocks once (vector mode) for the perKv query heads reading them.
-        Parallel.range(b * hkv, Math.max(1, 4096 / Math.max(1, perKv * c * d)), (u0, u1) -> {
-            Scratch scratch = SCRATCH.get().fit(c, d);
-            float[] scores = scratch.scores;
-            float[] acc = scratch.acc;
-            for (int u = u0; u < u1; u++) {
-                int row = u / hkv;
-                int kvHead = u % hkv;
-                int len = Math.min(c, Math.max(0, lens[lenOff + row * lenStride]));
-                int kb = kCache.offset() + row * kCache.stride(0) + kvHead * kCache.stride(1);
-                int vb = vCache.offset() + row * vCache.stride(0) + kvHead * vCache.stride(1);
-                int mb = keyMask == null ? 0 : keyMask.offset() + row * keyMask.stride(0);
-                boolean transposed = keysTransposed && VectorApi.ENABLED;
-                int blocks = VectorApi.ENABLED ? len / LaneAttention.KEY_BLOCK : 0;
-                int blocked = blocks == 0 ? 0 : blocks * LaneAttention.KEY_BLOCK;
-                int keyStride = kCache.stride(2);
-                int elementStride = kCache.stride(3);
-                if (blocks > 0 && !transposed) LaneAttention.transposeKeys(ks, kb, keyStride, blocks, d, scratch.keys);
-                if (transposed && len > blocked) LaneAttention.tailBlock(ks, kb + blocked, elementStride, len - blocked, d, scratch.keys);
-                for (int head = kvHead * perKv; head < (kvHead + 1) * perKv; head++) {
-                    int qb = q.offset() + row * q.stride(0) + head * q.stride(1);
-                    if (transposed) {
-                        // Full blocks straight from the cache, the rest from the padded block (its extra scores are not read).
-                        int block = LaneAttention.KEY_BLOCK;
-                        LaneAttention.keyBlockDots(qs, qb, ks, kb, block, elementStride, blocks, d, scores, 0, scratch.sums);
-                        if (len > blocked) LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, 0, block, 1, d, scores, blocked, scratch.sums);
-                    } else if (VectorApi.ENABLED) {
-                        int block = LaneAttention.KEY_BLOCK;
-                        LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, blocks, d, scores, 0, scratch.sums);
-                        LaneAttention.dots(qs, qb, ks, kb + blocked * keyStride, keyStride, len - blocked, d, scores, blocked, scratch.lanes);
-                    } else {
-                        for (int s = 0; s < len; s++) scores[s] = dot(qs, qb, ks, kb + s * keyStride, elementStride, d);
-                    }
-                    float max = VectorApi.ENABLED
-                            ? LaneAttention.scaleMaskMax(scores, len, scale, ms, mb)
-                            : scaleMaskMax(scores, len, scale, ms, mb);
-                    int ob = out.offset() + row * out.stride(0) + head * out.stride(1);
-                    java.util.Arrays.fill(acc, 0, d, 0f);
-                    if (max != Float.NEGATIVE_INFINITY) {
-                        ExpRuns.exp(scores, 0, max, scores, 0, len);   // masked keys: exp(-inf) = 0, skipped below
-                        double sum = 0;
-                        for (int s = 0; s < len; s++) sum += scores[s];
-                        if (VectorApi.ENABLED) {
-                            LaneAttention.weightedSum(scores, len, vs, vb, vCache.stride(2), d, acc);
-                        } else {
-                            for (int s = 0; s < len; s++) {
-                                float w = scores[s];
-                                if (w == 0f) continue;
-                                int vo = vb + s * vCache.stride(2);
-                                for (int j = 0; j < d; j++) acc[j] += w * vs[vo + j];
-                            }
-                        }
-                        float inv = (float) (1.0 / sum);
-                        for (int j = 0; j < d; j++) acc[j] *= inv;
-                    }
-                    for (int j = 0; j < d; j++) os[ob + j * out.stride(3)] = acc[j];
-                }
-            }
+        Parallel.range(units, Math.max(1, 4096 / Math.max(1, call.perKv * call.c * call.d)), (u0, u1) -> {
+            Scratch scratch = SCRATCH.get().fit(call.perKv, call.scoreRow, call.c, call.d);
+            for (int u = u0; u < u1; u++) call.unit(u, scratch);
         });
-        Floats.commit(out, os);
+        Floats.commit(out, call.os);
     }
 
-    /** scores[s] *= scale, or -infinity where the mask is 0; the largest result (-infinity if none). */
-    private static float scaleMaskMax(float[] scores, int n, float scale, float[] mask, int m0) {
+    /** One call's operands, read once, and the work of one (row, KV head). */
+    private static final class Call {
+        final Tensor q, kCache, vCache, keyMask, out;
+        final float[] qs, ks, vs, ms, os;
+        final int[] lens;
+        final int lenOff, lenStride, hkv, perKv, c, d, scoreRow;
+        final float scale;
+        /** Keys stored transposed (stride 1 along C) and read in place, in vector mode. */
+        final boolean keysInBlocks;
+
+        Call(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
+            this.q = q;
+            this.kCache = kCache;
+            this.vCache = vCache;
+            this.keyMask = keyMask;
+            this.out = out;
+            this.scale = scale;
+            qs = Floats.read(q);
+            ks = Floats.read(kCache);
+            vs = Floats.read(vCache);
+            ms = keyMask == null ? null : Floats.read(keyMask);
+            os = Floats.writable(out);
+            lens = Floats.storage(lengths).ints();
+            lenOff = lengths.offset();
+            lenStride = lengths.stride(0);
+            hkv = kCache.size(1);
+            perKv = q.size(1) / hkv;
+            c = kCache.size(2);
+            d = q.size(3);
+            scoreRow = c + (VectorApi.ENABLED ? LaneAttention.KEY_BLOCK : 0);
+            keysInBlocks = kCache.stride(3) != 1 && VectorApi.ENABLED;
+        }
+
+        /**
+         * Unit u = (row, KV head): first each query head's scores, scaled and masked, their max and their exp; then the
+         * softmax sums and the weighted sums of the values, two query heads at a time where there are two (in vector
+         * mode): they read the same values, and two heads' dependent chains of additions overlap.
+         */
+        void unit(int u, Scratch scratch) {
+            int row = u / hkv;
+            int kvHead = u % hkv;
+            int len = Math.min(c, Math.max(0, lens[lenOff + row * lenStride]));
+            int vb = vCache.offset() + row * vCache.stride(0) + kvHead * vCache.stride(1);
+            int mb = keyMask == null ? 0 : keyMask.offset() + row * keyMask.stride(0);
+            float[] scores = scratch.scores;
+            float[] max = scratch.max;
+            scores(row, kvHead, len, scratch);
+            for (int i = 0; i < perKv; i++) {
+                int at = i * scoreRow;
+                max[i] = VectorApi.ENABLED
+                        ? LaneAttention.scaleMaskMax(scores, at, len, scale, ms, mb)
+                        : scaleMaskMax(scores, at, len, scale, ms, mb);
+                if (max[i] != Float.NEGATIVE_INFINITY) ExpRuns.exp(scores, at, max[i], scores, at, len);   // masked: exp(-inf) = 0
+            }
+            float[] acc = scratch.acc;
+            int vStride = vCache.stride(2);
+            for (int i = 0; i < perKv; i++) {
+                int at = i * scoreRow;
+                boolean visible = max[i] != Float.NEGATIVE_INFINITY;
+                if (VectorApi.ENABLED && visible && i + 1 < perKv && max[i + 1] != Float.NEGATIVE_INFINITY) {
+                    int next = at + scoreRow;
+                    double sum = 0;
+                    double nextSum = 0;
+                    for (int s = 0; s < len; s++) {
+                        sum += scores[at + s];
+                        nextSum += scores[next + s];
+                    }
+                    LaneAttention.weightedSumPair(scores, at, next, len, vs, vb, vStride, d, acc, 0, d);
+                    write(row, kvHead * perKv + i, acc, 0, sum);
+                    write(row, kvHead * perKv + i + 1, acc, d, nextSum);
+                    i++;
+                    continue;
+                }
+                if (!visible) {   // no key to attend: 0
+                    int ob = out.offset() + row * out.stride(0) + (kvHead * perKv + i) * out.stride(1);
+                    for (int j = 0; j < d; j++) os[ob + j * out.stride(3)] = 0f;
+                    continue;
+                }
+                double sum = 0;
+                for (int s = 0; s < len; s++) sum += scores[at + s];
+                if (VectorApi.ENABLED) {
+                    LaneAttention.weightedSum(scores, at, len, vs, vb, vStride, d, acc);
+                } else {
+                    java.util.Arrays.fill(acc, 0, d, 0f);
+                    for (int s = 0; s < len; s++) {
+                        float w = scores[at + s];
+                        if (w == 0f) continue;
+                        int vo = vb + s * vStride;
+                        for (int j = 0; j < d; j++) acc[j] += w * vs[vo + j];
+                    }
+                }
+                write(row, kvHead * perKv + i, acc, 0, sum);
+            }
+        }
+
+        /** Every query head's raw scores q . k of the unit's len keys, head i's at scores[i * scoreRow ...]. */
+        private void scores(int row, int kvHead, int len, Scratch scratch) {
+            float[] scores = scratch.scores;
+            int kb = kCache.offset() + row * kCache.stride(0) + kvHead * kCache.stride(1);
+            int keyStride = kCache.stride(2);
+            int elementStride = kCache.stride(3);
+            int block = VectorApi.ENABLED ? LaneAttention.KEY_BLOCK : 0;
+            int blocks = VectorApi.ENABLED ? len / block : 0;
+            int blocked = blocks * block;
+            // Transposed keys: full blocks are read in place, in pairs (LaneAttention.keyBlockDots), and the keys past
+            // them are copied into padded scratch blocks, with the last full block when it would be left without a pair.
+            int inPlace = keysInBlocks ? blocks - (blocks % 2 == 1 && len > blocked ? 1 : 0) : 0;
+            int copied = len - inPlace * block;
+            if (keysInBlocks && copied > 0) LaneAttention.copyBlocks(ks, kb + inPlace * block, elementStride, copied, d, scratch.keys);
+            if (!keysInBlocks && blocks > 0) LaneAttention.transposeKeys(ks, kb, keyStride, blocks, d, scratch.keys);
+            for (int i = 0; i < perKv; i++) {
+                int qb = q.offset() + row * q.stride(0) + (kvHead * perKv + i) * q.stride(1);
+                int at = i * scoreRow;
+                if (keysInBlocks) {   // the copied blocks' padding scores land in the row's spare block and are not read
+                    LaneAttention.keyBlockDots(qs, qb, ks, kb, block, elementStride, inPlace, d, scores, at, scratch.sums);
+                    int copiedBlocks = (copied + block - 1) / block;
+                    LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, copiedBlocks, d, scores, at + inPlace * block,
+                            scratch.sums);
+                } else if (VectorApi.ENABLED) {
+                    LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, blocks, d, scores, at, scratch.sums);
+                    LaneAttention.dots(qs, qb, ks, kb + blocked * keyStride, keyStride, len - blocked, d, scores, at + blocked,
+                            scratch.lanes);
+                } else {
+                    for (int s = 0; s < len; s++) scores[at + s] = dot(qs, qb, ks, kb + s * keyStride, elementStride, d);
+                }
+            }
+        }
+
+        /** out[row, head] = acc[a ...] / sum (the scale rounded to float once, as one multiply per element). */
+        private void write(int row, int head, float[] acc, int a, double sum) {
+            float inv = (float) (1.0 / sum);
+            int ob = out.offset() + row * out.stride(0) + head * out.stride(1);
+            for (int j = 0; j < d; j++) os[ob + j * out.stride(3)] = acc[a + j] * inv;
+        }
+    }
+
+    /** scores[s0 + s] *= scale, or -infinity where the mask is 0; the largest result (-infinity if none). */
+    private static float scaleMaskMax(float[] scores, int s0, int n, float scale, float[] mask, int m0) {
         float max = Float.NEGATIVE_INFINITY;
         for (int s = 0; s < n; s++) {
             if (mask != null && mask[m0 + s] == 0f) {
-                scores[s] = Float.NEGATIVE_INFINITY;
+                scores[s0 + s] = Float.NEGATIVE_INFINITY;
             } else {
-                scores[s] *= scale;
-                max = Math.max(max, scores[s]);
+                scores[s0 + s] *= scale;
+                max = Math.max(max, scores[s0 + s]);
             }
         }
         return max;

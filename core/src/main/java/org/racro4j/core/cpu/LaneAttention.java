@@ -36,13 +36,13 @@ final class LaneAttention {
     }
 
     /**
-     * acc[j] = sum over s of w[s] * v[v0 + s * vStride + j] for j in [0, d): each vector of acc stays in a register
+     * acc[j] = sum over s of w[w0 + s] * v[v0 + s * vStride + j] for j in [0, d): each vector of acc stays in a register
      * across all n values (a load and a fused multiply-add per value), keys of weight 0 skipped. Up to four vectors of
      * acc are carried through one pass over the values: each is a chain of dependent fused multiply-adds, and at head
      * dim 32 one or two chains left the CPU waiting on their latency. Every lane sees the same operations in the same
      * order however many chains run side by side.
      */
-    static void weightedSum(float[] w, int n, float[] v, int v0, int vStride, int d, float[] acc) {
+    static void weightedSum(float[] w, int w0, int n, float[] v, int v0, int vStride, int d, float[] acc) {
         int dv = F.loopBound(d);
         int j = 0;
         for (; j + 4 * L <= dv; j += 4 * L) {
@@ -51,8 +51,8 @@ final class LaneAttention {
             FloatVector s2 = FloatVector.zero(F);
             FloatVector s3 = FloatVector.zero(F);
             for (int s = 0; s < n; s++) {
-                if (w[s] == 0f) continue;
-                FloatVector ws = FloatVector.broadcast(F, w[s]);
+                if (w[w0 + s] == 0f) continue;
+                FloatVector ws = FloatVector.broadcast(F, w[w0 + s]);
                 int at = v0 + s * vStride + j;
                 s0 = FloatVector.fromArray(F, v, at).fma(ws, s0);
                 s1 = FloatVector.fromArray(F, v, at + L).fma(ws, s1);
@@ -68,8 +68,8 @@ final class LaneAttention {
             FloatVector s0 = FloatVector.zero(F);
             FloatVector s1 = FloatVector.zero(F);
             for (int s = 0; s < n; s++) {
-                if (w[s] == 0f) continue;
-                FloatVector ws = FloatVector.broadcast(F, w[s]);
+                if (w[w0 + s] == 0f) continue;
+                FloatVector ws = FloatVector.broadcast(F, w[w0 + s]);
                 int at = v0 + s * vStride + j;
                 s0 = FloatVector.fromArray(F, v, at).fma(ws, s0);
                 s1 = FloatVector.fromArray(F, v, at + L).fma(ws, s1);
@@ -81,41 +81,100 @@ final class LaneAttention {
         if (j < dv) {
             FloatVector s0 = FloatVector.zero(F);
             for (int s = 0; s < n; s++) {
-                if (w[s] == 0f) continue;
-                s0 = FloatVector.fromArray(F, v, v0 + s * vStride + j).fma(FloatVector.broadcast(F, w[s]), s0);
+                if (w[w0 + s] == 0f) continue;
+                s0 = FloatVector.fromArray(F, v, v0 + s * vStride + j).fma(FloatVector.broadcast(F, w[w0 + s]), s0);
             }
             s0.intoArray(acc, j);
         }
         for (j = dv; j < d; j++) {
             float sum = 0f;
-            for (int s = 0; s < n; s++) if (w[s] != 0f) sum += w[s] * v[v0 + s * vStride + j];
+            for (int s = 0; s < n; s++) if (w[w0 + s] != 0f) sum += w[w0 + s] * v[v0 + s * vStride + j];
             acc[j] = sum;
         }
     }
 
     /**
-     * scores[s] *= scale for s in [0, n), or -infinity where mask[m0 + s] == 0 (no mask: null); returns the largest
-     * result by Math.max, -infinity if none. Lanewise MAX is Math.max, which is associative and commutative (NaN
+     * {@link #weightedSum} for two query heads that read the same values: accA[j] from weights w[wa ...], accB[j] from
+     * w[wb ...], each value vector loaded once for both. Twice the independent chains of fused multiply-adds of two
+     * calls, each lane's chain the same as there.
+     */
+    static void weightedSumPair(float[] w, int wa, int wb, int n, float[] v, int v0, int vStride, int d, float[] acc, int accA,
+                                int accB) {
+        int dv = F.loopBound(d);
+        int j = 0;
+        for (; j + 2 * L <= dv; j += 2 * L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            for (int s = 0; s < n; s++) {
+                FloatVector x0 = FloatVector.fromArray(F, v, v0 + s * vStride + j);
+                FloatVector x1 = FloatVector.fromArray(F, v, v0 + s * vStride + j + L);
+                float weightA = w[wa + s];
+                float weightB = w[wb + s];
+                if (weightA != 0f) {
+                    FloatVector ws = FloatVector.broadcast(F, weightA);
+                    a0 = x0.fma(ws, a0);
+                    a1 = x1.fma(ws, a1);
+                }
+                if (weightB != 0f) {
+                    FloatVector ws = FloatVector.broadcast(F, weightB);
+                    b0 = x0.fma(ws, b0);
+                    b1 = x1.fma(ws, b1);
+                }
+            }
+            a0.intoArray(acc, accA + j);
+            a1.intoArray(acc, accA + j + L);
+            b0.intoArray(acc, accB + j);
+            b1.intoArray(acc, accB + j + L);
+        }
+        for (; j < dv; j += L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F);
+            for (int s = 0; s < n; s++) {
+                FloatVector x0 = FloatVector.fromArray(F, v, v0 + s * vStride + j);
+                if (w[wa + s] != 0f) a0 = x0.fma(FloatVector.broadcast(F, w[wa + s]), a0);
+                if (w[wb + s] != 0f) b0 = x0.fma(FloatVector.broadcast(F, w[wb + s]), b0);
+            }
+            a0.intoArray(acc, accA + j);
+            b0.intoArray(acc, accB + j);
+        }
+        for (j = dv; j < d; j++) {
+            float sumA = 0f;
+            float sumB = 0f;
+            for (int s = 0; s < n; s++) {
+                float x = v[v0 + s * vStride + j];
+                if (w[wa + s] != 0f) sumA += w[wa + s] * x;
+                if (w[wb + s] != 0f) sumB += w[wb + s] * x;
+            }
+            acc[accA + j] = sumA;
+            acc[accB + j] = sumB;
+        }
+    }
+
+    /**
+     * scores[s0 + s] *= scale for s in [0, n), or -infinity where mask[m0 + s] == 0 (no mask: null); returns the
+     * largest result by Math.max, -infinity if none. Lanewise MAX is Math.max, which is associative and commutative (NaN
      * absorbs, -0 below +0) and leaves a max unchanged when given -infinity, so the masked lanes can join the
      * reduction and the result is the one a left-to-right scalar loop gives.
      */
-    static float scaleMaskMax(float[] scores, int n, float scale, float[] mask, int m0) {
+    static float scaleMaskMax(float[] scores, int s0, int n, float scale, float[] mask, int m0) {
         FloatVector minus = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         FloatVector max = minus;
         int nv = F.loopBound(n);
         for (int s = 0; s < nv; s += L) {
-            FloatVector x = FloatVector.fromArray(F, scores, s).mul(scale);
+            FloatVector x = FloatVector.fromArray(F, scores, s0 + s).mul(scale);
             if (mask != null) x = x.blend(minus, FloatVector.fromArray(F, mask, m0 + s).eq(0f));
-            x.intoArray(scores, s);
+            x.intoArray(scores, s0 + s);
             max = max.lanewise(VectorOperators.MAX, x);
         }
         float m = max.reduceLanes(VectorOperators.MAX);
         for (int s = nv; s < n; s++) {
             if (mask != null && mask[m0 + s] == 0f) {
-                scores[s] = Float.NEGATIVE_INFINITY;
+                scores[s0 + s] = Float.NEGATIVE_INFINITY;
             } else {
-                scores[s] *= scale;
-                m = Math.max(m, scores[s]);
+                scores[s0 + s] *= scale;
+                m = Math.max(m, scores[s0 + s]);
             }
         }
         return m;
@@ -138,14 +197,17 @@ final class LaneAttention {
     }
 
     /**
-     * The last n (below KEY_BLOCK) keys of a cache that stores keys transposed, element j of key i at
-     * k[k0 + j * elementStride + i], into kt as one block of {@link #transposeKeys}' layout, the missing keys 0.
+     * n keys of a cache that stores keys transposed, element j of key i at k[k0 + j * elementStride + i], into kt as
+     * ceil(n / KEY_BLOCK) blocks of {@link #transposeKeys}' layout, the last one padded with zeros.
      */
-    static void tailBlock(float[] k, int k0, int elementStride, int n, int d, float[] kt) {
-        for (int j = 0; j < d; j++) {
-            int dst = j * KEY_BLOCK;
-            System.arraycopy(k, k0 + j * elementStride, kt, dst, n);
-            java.util.Arrays.fill(kt, dst + n, dst + KEY_BLOCK, 0f);
+    static void copyBlocks(float[] k, int k0, int elementStride, int n, int d, float[] kt) {
+        for (int blk = 0; blk * KEY_BLOCK < n; blk++) {
+            int keys = Math.min(KEY_BLOCK, n - blk * KEY_BLOCK);
+            for (int j = 0; j < d; j++) {
+                int dst = (blk * d + j) * KEY_BLOCK;
+                System.arraycopy(k, k0 + j * elementStride + blk * KEY_BLOCK, kt, dst, keys);
+                java.util.Arrays.fill(kt, dst + keys, dst + KEY_BLOCK, 0f);
+            }
         }
     }
 
@@ -164,7 +226,33 @@ final class LaneAttention {
     static void keyBlockDots(float[] q, int q0, float[] kt, int k0, int blockStep, int elementStride, int blocks, int d,
                              float[] scores, int at, double[] sums) {
         int kv = F.loopBound(d);
-        for (int blk = 0; blk < blocks; blk++) {
+        int blk = 0;
+        // Two blocks at a time: each block's double sums are two chains of L dependent adds, and two blocks give the
+        // CPU four chains to overlap.
+        for (; blk + 1 < blocks; blk += 2) {
+            int base = k0 + blk * blockStep;
+            int next = base + blockStep;
+            DoubleVector low = DoubleVector.zero(D);
+            DoubleVector high = DoubleVector.zero(D);
+            DoubleVector nextLow = DoubleVector.zero(D);
+            DoubleVector nextHigh = DoubleVector.zero(D);
+            for (int l = 0; l < L; l++) {
+                FloatVector partial = FloatVector.zero(F);
+                FloatVector nextPartial = FloatVector.zero(F);
+                for (int p = 0; p < kv; p += L) {
+                    FloatVector qs = FloatVector.broadcast(F, q[q0 + p + l]);
+                    partial = qs.fma(FloatVector.fromArray(F, kt, base + (p + l) * elementStride), partial);
+                    nextPartial = qs.fma(FloatVector.fromArray(F, kt, next + (p + l) * elementStride), nextPartial);
+                }
+                low = low.add(partial.convertShape(VectorOperators.F2D, D, 0));
+                high = high.add(partial.convertShape(VectorOperators.F2D, D, 1));
+                nextLow = nextLow.add(nextPartial.convertShape(VectorOperators.F2D, D, 0));
+                nextHigh = nextHigh.add(nextPartial.convertShape(VectorOperators.F2D, D, 1));
+            }
+            blockScores(low, high, q, q0, kt, base, elementStride, kv, d, scores, at + blk * KEY_BLOCK, sums);
+            blockScores(nextLow, nextHigh, q, q0, kt, next, elementStride, kv, d, scores, at + (blk + 1) * KEY_BLOCK, sums);
+        }
+        if (blk < blocks) {
             int base = k0 + blk * blockStep;
             DoubleVector low = DoubleVector.zero(D);
             DoubleVector high = DoubleVector.zero(D);
@@ -177,14 +265,19 @@ final class LaneAttention {
                 low = low.add(partial.convertShape(VectorOperators.F2D, D, 0));
                 high = high.add(partial.convertShape(VectorOperators.F2D, D, 1));
             }
-            low.intoArray(sums, 0);
-            high.intoArray(sums, D.length());
-            int s0 = at + blk * KEY_BLOCK;
-            for (int key = 0; key < KEY_BLOCK; key++) {
-                float dot = (float) sums[key];
-                for (int p = kv; p < d; p++) dot += q[q0 + p] * kt[base + p * elementStride + key];
-                scores[s0 + key] = dot;
-            }
+            blockScores(low, high, q, q0, kt, base, elementStride, kv, d, scores, at + blk * KEY_BLOCK, sums);
+        }
+    }
+
+    /** A block's scores from its double sums (keys 0..L/2-1 in low, the rest in high) and the last d % L products. */
+    private static void blockScores(DoubleVector low, DoubleVector high, float[] q, int q0, float[] kt, int base, int elementStride,
+                                    int kv, int d, float[] scores, int s0, double[] sums) {
+        low.intoArray(sums, 0);
+        high.intoArray(sums, D.length());
+        for (int key = 0; key < KEY_BLOCK; key++) {
+            float dot = (float) sums[key];
+            for (int p = kv; p < d; p++) dot += q[q0 + p] * kt[base + p * elementStride + key];
+            scores[s0 + key] = dot;
         }
     }
 }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Decode attention's vector kernels against the loops they replace, bit for bit. The dot products must give the same
  * bits for every key (a step's scores may not depend on whether a key fell in a full block of transposed keys, read
- * from the scratch or from a cache that stores keys transposed, in a padded tail block, or went through the per-key
+ * from the scratch or from a cache that stores keys transposed, in a padded block copied from there, or went through the per-key
  * kernel), on head dims that are and are not multiples of the vector length, keys at an awkward stride, and values that
  * make the order of additions show: wide magnitude ranges, signed zeros, subnormals, infinities and NaNs. The scaling
  * and masking, and the weighted sum of the values, against their scalar loops on the same kinds of values.
@@ -39,21 +39,22 @@ class LaneAttentionTest {
                 LaneAttention.keyBlockDots(q, q0, kt, 0, d * block, block, blocks, d, blocked, 0, new double[block]);
                 assertSameBits(perKey, 3, blocked, 0, n, "d " + d + ", kind " + kind + ", scratch blocks");
 
-                // The same keys in a cache that stores them transposed (capacity above n, at an offset), read in place
-                // for the full blocks and through one padded block for a tail of every length.
+                // The same keys in a cache that stores them transposed (capacity above n, at an offset): some full
+                // blocks read in place, then up to two blocks' worth copied into padded blocks.
                 int capacity = n + rnd.nextInt(20);
                 int c0 = rnd.nextInt(5);
                 float[] cache = new float[c0 + d * capacity];
                 for (int s = 0; s < n; s++) for (int j = 0; j < d; j++) cache[c0 + j * capacity + s] = k[k0 + s * stride + j];
-                int full = rnd.nextInt(blocks + 1);
-                int tail = Math.min(n - full * block, 1 + rnd.nextInt(block - 1));
-                float[] inPlace = new float[5 + (full + 1) * block];
+                int full = rnd.nextInt(blocks);
+                int copied = 1 + rnd.nextInt(Math.min(n - full * block, 2 * block - 1));
+                float[] inPlace = new float[5 + (full + 2) * block];
                 LaneAttention.keyBlockDots(q, q0, cache, c0, block, capacity, full, d, inPlace, 5, new double[block]);
-                float[] padded = new float[block * d];
-                LaneAttention.tailBlock(cache, c0 + full * block, capacity, tail, d, padded);
-                LaneAttention.keyBlockDots(q, q0, padded, 0, 0, block, 1, d, inPlace, 5 + full * block, new double[block]);
-                assertSameBits(perKey, 3, inPlace, 5, full * block + tail, "d " + d + ", kind " + kind + ", transposed cache, " + full
-                        + " blocks and " + tail + " keys");
+                float[] padded = new float[2 * block * d];
+                LaneAttention.copyBlocks(cache, c0 + full * block, capacity, copied, d, padded);
+                int copiedBlocks = (copied + block - 1) / block;
+                LaneAttention.keyBlockDots(q, q0, padded, 0, d * block, block, copiedBlocks, d, inPlace, 5 + full * block, new double[block]);
+                assertSameBits(perKey, 3, inPlace, 5, full * block + copied, "d " + d + ", kind " + kind + ", transposed cache, " + full
+                        + " blocks in place and " + copied + " keys copied");
             }
         }
     }
@@ -87,7 +88,7 @@ class LaneAttentionTest {
                             wantMax = Math.max(wantMax, want[s]);
                         }
                     }
-                    float got = LaneAttention.scaleMaskMax(scores, n, scale, mask, m0);
+                    float got = LaneAttention.scaleMaskMax(scores, 0, n, scale, mask, m0);
                     String at = "n " + n + ", kind " + kind + ", masked " + masked;
                     assertEquals(Float.floatToIntBits(wantMax), Float.floatToIntBits(got), at + ": max " + wantMax + " vs " + got);
                     assertSameBits(want, 0, scores, 0, n, at);
@@ -126,8 +127,21 @@ class LaneAttentionTest {
                     want[j] = sum;
                 }
                 float[] got = new float[d];
-                LaneAttention.weightedSum(w, n, v, v0, stride, d, got);
+                LaneAttention.weightedSum(w, 0, n, v, v0, stride, d, got);
                 assertSameBits(want, 0, got, 0, d, "d " + d + ", kind " + kind + ", keys " + n);
+
+                // Two heads at once: this head's weights second, another head's (zeros elsewhere) first, both at offsets.
+                float[] pair = new float[3 + 2 * n];
+                for (int s = 0; s < n; s++) {
+                    pair[3 + s] = rnd.nextInt(5) == 0 ? 0f : (float) rnd.nextDouble();
+                    pair[3 + n + s] = w[s];
+                }
+                float[] other = new float[d];
+                LaneAttention.weightedSum(pair, 3, n, v, v0, stride, d, other);
+                float[] both = new float[1 + 2 * d];
+                LaneAttention.weightedSumPair(pair, 3, 3 + n, n, v, v0, stride, d, both, 1, 1 + d);
+                assertSameBits(other, 0, both, 1, d, "pair, first head, d " + d + ", kind " + kind);
+                assertSameBits(want, 0, both, 1 + d, d, "pair, second head, d " + d + ", kind " + kind);
             }
         }
     }
