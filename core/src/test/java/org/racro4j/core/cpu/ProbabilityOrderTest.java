@@ -17,7 +17,7 @@ class ProbabilityOrderTest {
         Random r = new Random(5);
         ProbabilityOrder sort = new ProbabilityOrder();   // one instance throughout: reused arrays must not leak a row into the next
         for (int n : new int[] {1, 2, 3, 7, 24, 25, 26, 100, 513, 2048, 5003}) {
-            for (int kind = 0; kind < 6; kind++) {
+            for (int kind = 0; kind < 7; kind++) {
                 float[] logits = new float[n + 3];   // the row starts at 3, as rows of a batch do
                 for (int j = 0; j < n; j++) logits[3 + j] = logit(kind, r);
                 for (float temperature : new float[] {1f, 0.05f, 3.7f}) {
@@ -42,7 +42,7 @@ class ProbabilityOrderTest {
         Random r = new Random(9);
         ProbabilityOrder sort = new ProbabilityOrder();
         for (int n : new int[] {1, 5, 300, 4099}) {
-            for (int kind = 0; kind < 6; kind++) {
+            for (int kind = 0; kind < 7; kind++) {
                 float[] logits = new float[n];
                 for (int j = 0; j < n; j++) logits[j] = logit(kind, r);
                 Integer[] boxed = new Integer[n];
@@ -57,7 +57,10 @@ class ProbabilityOrderTest {
         }
     }
 
-    /** Logits of several kinds: spread out, few distinct values (ties), huge ranges (underflowing exps), non-finite. */
+    /**
+     * Logits of several kinds: spread out, few distinct values (ties), huge ranges (underflowing exps), non-finite,
+     * nearly equal.
+     */
     private static float logit(int kind, Random r) {
         return switch (kind) {
             case 0 -> (float) (3 * r.nextGaussian());
@@ -72,7 +75,9 @@ class ProbabilityOrderTest {
                 default -> (float) (r.nextGaussian() * Math.pow(10, r.nextInt(12) - 6));
             };
             // distinct tiny logits whose probabilities round to the same double
-            default -> (float) (r.nextGaussian() * 1e-30);
+            case 5 -> (float) (r.nextGaussian() * 1e-30);
+            // all in one binade and one 7-bit mantissa prefix: a single long run of equal upper key bits, with ties
+            default -> r.nextInt(4) == 0 ? 1f : 1f + r.nextInt(1000) * 1e-6f;
         };
     }
 }
