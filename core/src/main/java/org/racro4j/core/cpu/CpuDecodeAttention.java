@@ -200,7 +200,7 @@ final class CpuDecodeAttention {
     }
 
     /** scores[s0 + s] *= scale, or -infinity where the mask is 0; the largest result (-infinity if none). */
-    private static float scaleMaskMax(float[] scores, int s0, int n, float scale, float[] mask, int m0) {
+    static float scaleMaskMax(float[] scores, int s0, int n, float scale, float[] mask, int m0) {
         float max = Float.NEGATIVE_INFINITY;
         for (int s = 0; s < n; s++) {
             if (mask != null && mask[m0 + s] == 0f) {

@@ -37,34 +37,14 @@ final class LaneAttention {
 
     /**
      * acc[j] = sum over s of w[w0 + s] * v[v0 + s * vStride + j] for j in [0, d): each vector of acc stays in a register
-     * across all n values (a load and a fused multiply-add per value), keys of weight 0 skipped. Up to four vectors of
-     * acc are carried through one pass over the values: each is a chain of dependent fused multiply-adds, and at head
-     * dim 32 one or two chains left the CPU waiting on their latency. Every lane sees the same operations in the same
-     * order however many chains run side by side.
+     * across all n values (a load and a fused multiply-add per value), keys of weight 0 skipped. Two vectors of acc are
+     * carried through one pass over the values: each is a chain of dependent fused multiply-adds, and one chain alone
+     * left the CPU waiting on its latency. Every lane sees the same operations in the same order either way.
      */
     static void weightedSum(float[] w, int w0, int n, float[] v, int v0, int vStride, int d, float[] acc) {
         int dv = F.loopBound(d);
         int j = 0;
-        for (; j + 4 * L <= dv; j += 4 * L) {
-            FloatVector s0 = FloatVector.zero(F);
-            FloatVector s1 = FloatVector.zero(F);
-            FloatVector s2 = FloatVector.zero(F);
-            FloatVector s3 = FloatVector.zero(F);
-            for (int s = 0; s < n; s++) {
-                if (w[w0 + s] == 0f) continue;
-                FloatVector ws = FloatVector.broadcast(F, w[w0 + s]);
-                int at = v0 + s * vStride + j;
-                s0 = FloatVector.fromArray(F, v, at).fma(ws, s0);
-                s1 = FloatVector.fromArray(F, v, at + L).fma(ws, s1);
-                s2 = FloatVector.fromArray(F, v, at + 2 * L).fma(ws, s2);
-                s3 = FloatVector.fromArray(F, v, at + 3 * L).fma(ws, s3);
-            }
-            s0.intoArray(acc, j);
-            s1.intoArray(acc, j + L);
-            s2.intoArray(acc, j + 2 * L);
-            s3.intoArray(acc, j + 3 * L);
-        }
-        if (j + 2 * L <= dv) {
+        for (; j + 2 * L <= dv; j += 2 * L) {
             FloatVector s0 = FloatVector.zero(F);
             FloatVector s1 = FloatVector.zero(F);
             for (int s = 0; s < n; s++) {
@@ -76,9 +56,8 @@ final class LaneAttention {
             }
             s0.intoArray(acc, j);
             s1.intoArray(acc, j + L);
-            j += 2 * L;
         }
-        if (j < dv) {
+        for (; j < dv; j += L) {
             FloatVector s0 = FloatVector.zero(F);
             for (int s = 0; s < n; s++) {
                 if (w[w0 + s] == 0f) continue;
@@ -168,16 +147,8 @@ final class LaneAttention {
             x.intoArray(scores, s0 + s);
             max = max.lanewise(VectorOperators.MAX, x);
         }
-        float m = max.reduceLanes(VectorOperators.MAX);
-        for (int s = nv; s < n; s++) {
-            if (mask != null && mask[m0 + s] == 0f) {
-                scores[s0 + s] = Float.NEGATIVE_INFINITY;
-            } else {
-                scores[s0 + s] *= scale;
-                m = Math.max(m, scores[s0 + s]);
-            }
-        }
-        return m;
+        float tail = CpuDecodeAttention.scaleMaskMax(scores, s0 + nv, n - nv, scale, mask, m0 + nv);
+        return Math.max(max.reduceLanes(VectorOperators.MAX), tail);
     }
 
     /**
