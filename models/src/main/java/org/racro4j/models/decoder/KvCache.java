@@ -20,7 +20,8 @@ import org.racro4j.core.Tensor;
  * reads a block of keys, one per vector lane, with one load, where it used to copy every key into that order at every
  * step (a third of a small model's decode attention). Every operation here writes through the view, so only the
  * strides show the layout; {@link #append} hands the prefill's attention a row-major copy, whose products then keep
- * the bits they had.
+ * the bits they had. A cache whose every step goes through that forward path ({@link CausalLM#newForwardCache}, as
+ * continuous batching's) keeps its keys row-major instead: there the copy would come at every step.
  */
 public final class KvCache implements AutoCloseable {
     private final Tensor[] keys;
@@ -47,7 +48,7 @@ public final class KvCache implements AutoCloseable {
         this(cfg, batch, capacity, dtype, device, keysTransposed(dtype, device, cfg.headDim()));
     }
 
-    /** With the key layout chosen by the caller (tests compare the two). */
+    /** With the key layout chosen by the caller ({@link CausalLM#newForwardCache}; tests compare the two). */
     KvCache(DecoderConfig cfg, int batch, int capacity, DType dtype, Device device, boolean transposed) {
         this.batch = batch;
         this.capacity = capacity;

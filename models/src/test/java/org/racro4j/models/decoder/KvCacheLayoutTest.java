@@ -1,6 +1,7 @@
 package org.racro4j.models.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -24,6 +25,11 @@ class KvCacheLayoutTest {
     @Test
     void transposedKeysGiveTheRowMajorCachesBits() {
         assertTrue(KvCache.keysTransposed(DType.F32, Device.CPU, 32), "the CPU stores F32 keys transposed");
+        try (CausalLM m = TestModels.randomModel(CausalLMTest.qwen2Config(), 1); KvCache decode = m.newCache(2, 8);
+             KvCache forward = m.newForwardCache(2, 8)) {
+            assertTrue(decode.keysTransposed(), "a cache for decode steps has the decode kernel's layout");
+            assertFalse(forward.keysTransposed(), "a cache only forward reads keeps its keys row-major");
+        }
         for (DecoderConfig c : List.of(
                 new DecoderConfig(DecoderConfig.QWEN2, 53, 64, 96, 2, 4, 2, 32, 128, 10000.0, 1e-6, true, true, 0, List.of(1)),
                 CausalLMTest.qwen2Config())) {
