@@ -51,7 +51,16 @@ public final class Attention extends Module {
         ks = Functional.rope(ks, cos, sin);
         if (cache != null) {
             Tensor[] kv = cache.append(layer, ks, vs);
-            ks = kv[0];
+            if (t == 1 && cache.keysTransposed()) {
+                // One new token per row: the decode kernel reads transposed keys in place, where the products below
+                // would need a row-major copy of every key so far (continuous batching steps this way).
+                int[] lengths = new int[b];
+                java.util.Arrays.fill(lengths, kv[0].size(2));
+                Tensor out = Functional.decodeAttention(qs, kv[0], kv[1], Tensor.ofInts(lengths, b).to(x.device()), keyMask, Float.NaN);
+                return o.forward(out.transpose(1, 2).reshape(b, 1, heads * headDim));
+            }
+            // The products' bits depend on the keys' layout: they get the row-major one they always had.
+            ks = kv[0].stride(3) == 1 ? kv[0] : kv[0].contiguous();
             vs = kv[1];
         }
         int s = ks.size(2);

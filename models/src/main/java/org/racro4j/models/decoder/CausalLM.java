@@ -126,17 +126,8 @@ public final class CausalLM extends Module {
         return dtype;
     }
 
-    /** A cache for a prefill and then {@link #decodeStep}s: keys in the layout the device's decode kernel reads. */
     public KvCache newCache(int batch, int capacity) {
         return new KvCache(config, batch, capacity, dtype, device);
-    }
-
-    /**
-     * A cache that only {@link #hidden} reads, every step included (no {@link #decodeStep}): keys row-major, the
-     * layout that forward's attention products read without a copy (see {@link KvCache}).
-     */
-    public KvCache newForwardCache(int batch, int capacity) {
-        return new KvCache(config, batch, capacity, dtype, device, false);
     }
 
     /** Token embeddings [B, T, D] of ids [B, T]. */

@@ -19,9 +19,9 @@ import org.racro4j.core.Tensor;
  * CPU), each head's keys are stored as [Dh, capacity] and kept as a [capacity, Dh] view of that: a decode step then
  * reads a block of keys, one per vector lane, with one load, where it used to copy every key into that order at every
  * step (a third of a small model's decode attention). Every operation here writes through the view, so only the
- * strides show the layout; {@link #append} hands the prefill's attention a row-major copy, whose products then keep
- * the bits they had. A cache whose every step goes through that forward path ({@link CausalLM#newForwardCache}, as
- * continuous batching's) keeps its keys row-major instead: there the copy would come at every step.
+ * strides show the layout. A forward over several new tokens gives its attention's products a row-major copy of the
+ * keys, so they keep the bits they had; a forward over one new token per row takes the decode kernel instead
+ * ({@link Attention}).
  */
 public final class KvCache implements AutoCloseable {
     private final Tensor[] keys;
@@ -48,7 +48,7 @@ public final class KvCache implements AutoCloseable {
         this(cfg, batch, capacity, dtype, device, keysTransposed(dtype, device, cfg.headDim()));
     }
 
-    /** With the key layout chosen by the caller ({@link CausalLM#newForwardCache}; tests compare the two). */
+    /** With the key layout chosen by the caller (tests compare the two). */
     KvCache(DecoderConfig cfg, int batch, int capacity, DType dtype, Device device, boolean transposed) {
         this.batch = batch;
         this.capacity = capacity;
@@ -245,9 +245,8 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Writes the new keys/values [B, Hkv, T, Dh] of one layer at the current length and returns all keys and values
-     * so far, [B, Hkv, length + T, Dh]: views, except transposed keys, which come as a row-major copy (the attention's
-     * matrix products take other paths, with other bits, for other strides).
+     * Writes the new keys/values [B, Hkv, T, Dh] of one layer at the current length and returns views of all keys
+     * and values so far, [B, Hkv, length + T, Dh].
      */
     Tensor[] append(int layer, Tensor k, Tensor v) {
         int t = k.size(2);
@@ -258,8 +257,7 @@ public final class KvCache implements AutoCloseable {
         Tensor vs = active(values[layer]);
         ks.narrow(2, length, t).copyFrom(k);
         vs.narrow(2, length, t).copyFrom(v);
-        Tensor keysSoFar = ks.narrow(2, 0, length + t);
-        return new Tensor[] {keysTransposed() ? keysSoFar.contiguous() : keysSoFar, vs.narrow(2, 0, length + t)};
+        return new Tensor[] {ks.narrow(2, 0, length + t), vs.narrow(2, 0, length + t)};
     }
 
     /**

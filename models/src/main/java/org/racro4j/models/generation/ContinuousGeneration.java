@@ -223,7 +223,7 @@ public final class ContinuousGeneration {
             rowSample = new int[slots];
             rowStart = new int[slots];
             rowNext = new long[slots];
-            cache = n == 0 ? null : model.newForwardCache(slots, this.capacity);   // steps go through forward, not decodeStep
+            cache = n == 0 ? null : model.newCache(slots, this.capacity);
         }
 
         void run() {
@@ -273,7 +273,7 @@ public final class ContinuousGeneration {
             int rows = k * groupSize;
             int clock = cache.length();
             int at = clock - longest;
-            try (Scope s = Scope.open(); KvCache own = model.newForwardCache(k, longest)) {
+            try (Scope s = Scope.open(); KvCache own = model.newCache(k, longest)) {
                 own.setPositionOffset(cache.positionOffset() + at);
                 float[] mask = new float[k * longest];
                 for (int r = 0; r < k; r++) {
