@@ -9,20 +9,23 @@ import org.racro4j.core.Tensor;
  * tensor, and the scratch rows are the calling thread's: a decode step of a small model was a dozen ops and their
  * allocations here, in a step whose arithmetic takes microseconds.
  *
- * <p>In vector mode the dot products take their keys in blocks of one key per lane ({@link LaneAttention#keyBlockDots}).
- * A cache that stores each head's keys transposed ([D, C] storage viewed as [C, D]: stride 1 along the keys, as
- * models' CPU caches do) holds them so already, and only the keys past its last full block are copied, into one
- * padded block. From a cache in row-major order the full blocks are first copied transposed into the scratch
+ * <p>In vector mode the dot products take their keys in blocks of one key per lane, two blocks at a time
+ * ({@link LaneAttention#keyBlockDots}). A cache that stores each head's keys transposed ([D, C] storage viewed as
+ * [C, D]: stride 1 along the keys, as models' CPU caches do) holds them so already: its full blocks are read in place,
+ * and only the keys past them (with the last full block when it has no pair) are copied, into padded blocks. From a
+ * cache in row-major order the full blocks are first copied transposed into the scratch
  * ({@link LaneAttention#transposeKeys}), once for the query heads that share them, and the keys past them go through
- * the per-key kernel. Every path gives the same bits.
+ * the per-key kernel. Query heads then go through the values two at a time ({@link LaneAttention#weightedSumPair}).
+ * Every path gives the same bits.
  */
 final class CpuDecodeAttention {
     private CpuDecodeAttention() {}
 
     /**
      * Per thread, for one (row, KV head): the scores of each of its query heads, a row of C (and a block more, which a
-     * padded block writes) per head; each head's max and output accumulator [D]; and in vector mode the dot kernel's
-     * lanes, the keys in {@link LaneAttention#transposeKeys}' blocks (at least two blocks), and a block's double sums.
+     * padded block writes) per head; each head's max; the heads' output accumulators [perKv x D]; and in vector
+     * mode the dot kernel's lanes, the keys in {@link LaneAttention#transposeKeys}' blocks (at least two blocks), and a
+     * block's double sums.
      */
     private static final class Scratch {
         float[] scores = new float[0];

@@ -245,8 +245,8 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Writes the new keys/values [B, Hkv, T, Dh] of one layer at the current length and returns views of all keys
-     * and values so far, [B, Hkv, length + T, Dh].
+     * Writes the new keys/values [B, Hkv, T, Dh] of one layer at the current length and returns views of all
+     * keys and values so far, [B, Hkv, length + T, Dh].
      */
     Tensor[] append(int layer, Tensor k, Tensor v) {
         int t = k.size(2);
