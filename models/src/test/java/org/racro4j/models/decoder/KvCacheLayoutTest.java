@@ -51,6 +51,37 @@ class KvCacheLayoutTest {
     }
 
     /**
+     * A one-token forward over transposed keys takes the decode kernel, which records no backward; with autograd
+     * recording it must take attention's products instead, and give the row-major cache's gradients, bit for bit.
+     */
+    @Test
+    void aRecordedOneTokenForwardKeepsItsGradients() {
+        DecoderConfig c = new DecoderConfig(DecoderConfig.QWEN2, 53, 64, 96, 2, 4, 2, 32, 128, 10000.0, 1e-6, true, true, 0, List.of(1));
+        try (CausalLM m = TestModels.randomModel(c, 5)) {
+            Generator g = new Generator(13);
+            int[][] prompt = {CausalLMTest.randomIds(g, 17, c.vocabSize()), CausalLMTest.randomIds(g, 17, c.vocabSize())};
+            int[][] next = {CausalLMTest.randomIds(g, 1, c.vocabSize()), CausalLMTest.randomIds(g, 1, c.vocabSize())};
+            float[][] grads = new float[2][];
+            for (int layout = 0; layout < 2; layout++) {
+                m.zeroGrad();
+                try (Scope s = Scope.open(); KvCache cache = new KvCache(c, 2, 24, DType.F32, Device.CPU, layout == 1)) {
+                    try (Autograd.Mode off = Autograd.noGrad()) {
+                        m.forward(CausalLMTest.idsTensor(prompt), null, cache);
+                    }
+                    cache.advance(17);
+                    m.forward(CausalLMTest.idsTensor(next), null, cache).sum().backward();
+                    Tensor grad = m.stateDict().get("model.layers.1.self_attn.q_proj.weight").grad();
+                    assertTrue(grad != null, "layout " + layout + ": no gradient reached q_proj");
+                    grads[layout] = grad.toFloatArray();
+                }
+            }
+            for (int i = 0; i < grads[0].length; i++) {
+                assertEquals(Float.floatToIntBits(grads[0][i]), Float.floatToIntBits(grads[1][i]), "gradient element " + i);
+            }
+        }
+    }
+
+    /**
      * The logits of every forward: prefill, 3 host steps of 2 tokens after a shift, then a fork of 2 copies decoding 20
      * steps at the device cursor.
      */
