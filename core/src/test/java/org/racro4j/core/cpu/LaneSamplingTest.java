@@ -1,0 +1,92 @@
+package org.racro4j.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sampling's vector loops against the plain loops they stand for, bit for bit: the first maximum (ties, signed zeros,
+ * infinities, NaNs anywhere, rows shorter and longer than a vector), and a row's probabilities at several temperatures.
+ */
+class LaneSamplingTest {
+    @Test
+    void firstMaxIsThePlainLoopsIndex() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int n : new int[] {1, 2, 5, 15, 16, 17, 31, 33, 100, 512, 517}) {
+            for (int kind = 0; kind < 6; kind++) {
+                for (int trial = 0; trial < 20; trial++) {
+                    int base = rnd.nextInt(5);
+                    float[] x = new float[base + n + 2];
+                    for (int i = 0; i < x.length; i++) x[i] = value(kind, rnd);
+                    int expected = 0;
+                    for (int j = 1; j < n; j++) if (x[base + j] > x[base + expected]) expected = j;
+                    int lanes = LaneSampling.firstMax(x, base, n);
+                    boolean nan = false;
+                    for (int j = 0; j < n; j++) nan |= Float.isNaN(x[base + j]);
+                    String what = "n " + n + ", kind " + kind + ", trial " + trial;
+                    if (nan) assertEquals(-1, lanes, what + ": a row with a NaN goes back to the plain loop");
+                    else assertEquals(expected, lanes, what);
+                    assertEquals(expected, CpuSampling.argmax(x, base, n), what + " (CpuSampling.argmax)");
+                }
+            }
+        }
+    }
+
+    @Test
+    void probabilitiesHaveThePlainLoopsBits() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int n : new int[] {1, 3, 8, 9, 17, 100, 513, 2048}) {
+            for (int kind = 0; kind < 3; kind++) {
+                int base = rnd.nextInt(4);
+                float[] x = new float[base + n];
+                for (int i = 0; i < x.length; i++) x[i] = value(kind, rnd);
+                for (float temperature : new float[] {1f, 0.7f, 0.05f, 3.3f}) {
+                    double max = x[base + CpuSampling.argmax(x, base, n)];
+                    double[] plain = new double[n];
+                    double sum = 0;
+                    for (int j = 0; j < n; j++) {
+                        plain[j] = Math.exp((x[base + j] - max) / temperature);
+                        sum += plain[j];
+                    }
+                    for (int j = 0; j < n; j++) plain[j] /= sum;
+                    double[] p = CpuSampling.probabilities(x, base, n, max, temperature);
+                    for (int j = 0; j < n; j++) {
+                        assertEquals(Double.doubleToLongBits(plain[j]), Double.doubleToLongBits(p[j]),
+                                "n " + n + ", kind " + kind + ", T " + temperature + ", token " + j + ": " + p[j] + " vs " + plain[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Kinds: 0 Gaussian logits; 1 a few distinct values (ties); 2 wide magnitudes with signed zeros; 3 with infinities;
+     * 4 with NaNs; 5 all negative infinity but a few.
+     */
+    private static float value(int kind, SplittableRandom rnd) {
+        switch (kind) {
+            case 0:
+                return (float) (rnd.nextGaussian() * 3);
+            case 1:
+                return rnd.nextInt(4) - 1.5f;
+            case 2: {
+                int r = rnd.nextInt(6);
+                if (r == 0) return 0f;
+                if (r == 1) return -0f;
+                return (float) ((rnd.nextDouble() - 0.5) * Math.pow(10, rnd.nextInt(-20, 20)));
+            }
+            case 3: {
+                int r = rnd.nextInt(40);
+                if (r == 0) return Float.POSITIVE_INFINITY;
+                if (r == 1) return Float.NEGATIVE_INFINITY;
+                return (float) rnd.nextGaussian();
+            }
+            case 4:
+                return rnd.nextInt(60) == 0 ? Float.NaN : (float) rnd.nextGaussian();
+            default:
+                return rnd.nextInt(30) == 0 ? (float) rnd.nextGaussian() : Float.NEGATIVE_INFINITY;
+        }
+    }
+}
