@@ -26,4 +26,14 @@ public interface DecodeAttentionKernel {
      * row with no visible key.
      */
     void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out);
+
+    /**
+     * {@link #decodeAttention(Tensor, Tensor, Tensor, Tensor, Tensor, float, Tensor)} over a cache whose rows share a
+     * prefix ({@link SharedPrefix}; B a multiple of its rows): a kernel may read the shared entries once per group. The
+     * result is the same; this default ignores the sharing.
+     */
+    default void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, SharedPrefix shared,
+                                 Tensor out) {
+        decodeAttention(q, kCache, vCache, lengths, keyMask, scale, out);
+    }
 }

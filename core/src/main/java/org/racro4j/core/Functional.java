@@ -153,6 +153,15 @@ public final class Functional {
      * @param scale multiplier of the scores; NaN means 1/sqrt(D)
      */
     public static Tensor decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale) {
+        return decodeAttention(q, kCache, vCache, lengths, keyMask, scale, null);
+    }
+
+    /**
+     * {@link #decodeAttention(Tensor, Tensor, Tensor, Tensor, Tensor, float)} over a cache whose rows share a prefix
+     * (null: they do not): the backend's kernel may read the shared entries once per group, for the same result.
+     */
+    public static Tensor decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale,
+                                         SharedPrefix shared) {
         if (q.dim() != 4 || q.size(2) != 1 || kCache.dim() != 4 || vCache.dim() != 4) {
             throw new IllegalArgumentException("decodeAttention: need q [B, Hq, 1, D] and caches [B, Hkv, C, D], got "
                     + Shapes.str(q.shape()) + ", " + Shapes.str(kCache.shape()) + ", " + Shapes.str(vCache.shape()));
@@ -170,14 +179,21 @@ public final class Functional {
                     + lengths.dtype() + (keyMask == null ? "" : ", keyMask " + Shapes.str(keyMask.shape()))
                     + " (need lengths [B] I32 and keyMask [B, C])");
         }
+        if (shared != null && (b % shared.rows() != 0 || shared.length() > c)) {
+            throw new IllegalArgumentException("decodeAttention: a prefix shared by groups of " + shared.rows() + " rows over "
+                    + shared.length() + " entries does not fit " + b + " rows of capacity " + c);
+        }
         float sc = Float.isNaN(scale) ? (float) (1.0 / Math.sqrt(d)) : scale;
         if (q.backend() instanceof DecodeAttentionKernel be && be.supportsDecode(q.dtype(), d) && kCache.dtype() == q.dtype()
                 && vCache.dtype() == q.dtype()) {
             Tensor km = keyMask == null ? null : keyMask.dtype() == DType.F32 && keyMask.stride(1) == 1 ? keyMask : keyMask.to(DType.F32).contiguous();
             Tensor out = Tensor.empty(q.dtype(), q.device(), b, hq, 1, d);
             boolean keysAsTheyAre = kCache.stride(3) == 1 || (kCache.stride(2) == 1 && be.readsTransposedKeys());
-            be.decodeAttention(q.stride(3) == 1 ? q : q.contiguous(), keysAsTheyAre ? kCache : kCache.contiguous(),
-                    vCache.stride(3) == 1 ? vCache : vCache.contiguous(), lengths, km, sc, out);
+            Tensor qs = q.stride(3) == 1 ? q : q.contiguous();
+            Tensor ks = keysAsTheyAre ? kCache : kCache.contiguous();
+            Tensor vs = vCache.stride(3) == 1 ? vCache : vCache.contiguous();
+            if (shared == null || shared.rows() == 1 || shared.length() == 0) be.decodeAttention(qs, ks, vs, lengths, km, sc, out);
+            else be.decodeAttention(qs, ks, vs, lengths, km, sc, shared, out);
             return out;
         }
         return decodeAttentionComposite(q, kCache, vCache, lengths, keyMask, sc);

@@ -77,6 +77,63 @@ class DecodeAttentionTest {
         for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 2e-6, "element " + i);
     }
 
+    /**
+     * Rows in groups that share a prefix (SharedPrefix): the same bits as without the sharing, on keys stored transposed
+     * and row-major, prefixes that do and do not end on a block of keys, rows whose length stops inside the prefix, and a
+     * mask with zeros in the prefix and after it.
+     */
+    @Test
+    void aSharedPrefixGivesTheBitsOfTheUnsharedCall() {
+        Random rnd = new Random(11);
+        // groups, rows per group, Hq, Hkv, C, D, shared length
+        int[][] shapes = {{3, 4, 4, 2, 75, 32, 37}, {2, 3, 6, 3, 50, 40, 33}, {4, 2, 8, 2, 96, 32, 64}, {2, 5, 2, 1, 20, 7, 9},
+            {1, 8, 4, 2, 130, 32, 100}};
+        for (int[] shape : shapes) {
+            int groups = shape[0], rows = shape[1], hq = shape[2], hkv = shape[3], c = shape[4], d = shape[5], p = shape[6];
+            int b = groups * rows;
+            float[] k = normal(20 + d, b * hkv * c * d);
+            float[] v = normal(21 + d, b * hkv * c * d);
+            float[] mask = new float[b * c];
+            int[] lengths = new int[b];
+            for (int r = 0; r < b; r++) {
+                lengths[r] = r % rows == 1 ? 1 + rnd.nextInt(p) : p + rnd.nextInt(c - p + 1);   // one row per group stops early
+                for (int s = 0; s < c; s++) mask[r * c + s] = rnd.nextInt(5) == 0 ? 0f : 1f;
+                int leader = r - r % rows;
+                for (int s = 0; s < p; s++) {   // the group's first row's prefix in every row of the group
+                    mask[r * c + s] = mask[leader * c + s];
+                    for (int h = 0; h < hkv; h++) {
+                        int at = ((r * hkv + h) * c + s) * d;
+                        int from = ((leader * hkv + h) * c + s) * d;
+                        System.arraycopy(k, from, k, at, d);
+                        System.arraycopy(v, from, v, at, d);
+                    }
+                }
+            }
+            Tensor q = Tensor.of(normal(22 + d, b * hq * d), b, hq, 1, d);
+            Tensor keys = Tensor.of(k, b, hkv, c, d);
+            Tensor kTransposed = Tensor.zeros(DType.F32, Device.CPU, b, hkv, d, c).transpose(2, 3);
+            kTransposed.copyFrom(keys);
+            Tensor values = Tensor.of(v, b, hkv, c, d);
+            Tensor lens = Tensor.ofInts(lengths, b);
+            Tensor keyMask = Tensor.of(mask, b, c);
+            SharedPrefix shared = new SharedPrefix(rows, p);
+            for (Tensor kc : new Tensor[] {kTransposed, keys}) {
+                float[] plain = Functional.decodeAttention(q, kc, values, lens, keyMask, Float.NaN).toFloatArray();
+                float[] got = Functional.decodeAttention(q, kc, values, lens, keyMask, Float.NaN, shared).toFloatArray();
+                for (int i = 0; i < plain.length; i++) {
+                    assertEquals(Float.floatToIntBits(plain[i]), Float.floatToIntBits(got[i]), java.util.Arrays.toString(shape)
+                            + (kc == keys ? " row-major" : " transposed") + " keys, element " + i + ": " + got[i] + " vs " + plain[i]);
+                }
+            }
+        }
+        Tensor q = Tensor.of(normal(1, 6 * 2 * 4), 6, 2, 1, 4);
+        Tensor kv = Tensor.of(normal(2, 6 * 1 * 5 * 4), 6, 1, 5, 4);
+        Tensor lens = Tensor.ofInts(new int[] {5, 5, 5, 5, 5, 5}, 6);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Functional.decodeAttention(q, kv, kv, lens, null, Float.NaN, new SharedPrefix(4, 3)));
+        assertTrue(e.getMessage().contains("groups of 4 rows"), e.getMessage());
+    }
+
     /** Softmax attention in double over keys s &lt; lengths[b] with mask != 0; 0 where no key is visible. */
     private static double[] reference(float[] q, float[] k, float[] v, int[] lengths, float[] mask, int b, int hq, int hkv, int c, int d,
                                       float scale) {

@@ -16,6 +16,7 @@ import org.racro4j.core.MemoryStats;
 import org.racro4j.core.PackedOperands;
 import org.racro4j.core.ReduceOp;
 import org.racro4j.core.Shapes;
+import org.racro4j.core.SharedPrefix;
 import org.racro4j.core.Storage;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.UnaryOp;
@@ -264,7 +265,13 @@ public final class CpuBackend implements Backend, DecodeAttentionKernel, PackedO
 
     @Override
     public void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
-        CpuDecodeAttention.run(q, kCache, vCache, lengths, keyMask, scale, out);
+        CpuDecodeAttention.run(q, kCache, vCache, lengths, keyMask, scale, null, out);
+    }
+
+    @Override
+    public void decodeAttention(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, SharedPrefix shared,
+                                Tensor out) {
+        CpuDecodeAttention.run(q, kCache, vCache, lengths, keyMask, scale, shared, out);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.racro4j.core.cpu;
 
+import org.racro4j.core.SharedPrefix;
 import org.racro4j.core.Tensor;
 
 /**
@@ -17,6 +18,12 @@ import org.racro4j.core.Tensor;
  * ({@link LaneAttention#transposeKeys}), once for the query heads that share them, and the keys past them go through
  * the per-key kernel. Query heads then go through the values two at a time ({@link LaneAttention#weightedSumPair}).
  * Every path gives the same bits.
+ *
+ * <p>Where the rows come in groups that share a prefix ({@link SharedPrefix}: a prompt's samples, forked from one
+ * prefill), every row of a group reads the prefix's full key blocks and its values from the group's first row, and the
+ * units run group by group, so a group reads its prefix from memory once and then from the core's cache: the
+ * same values at the same places in each row's sums, so the same bits. In vector mode only (the plain loops read each
+ * row's own copy).
  */
 final class CpuDecodeAttention {
     private CpuDecodeAttention() {}
@@ -49,14 +56,17 @@ final class CpuDecodeAttention {
 
     /**
      * q [B, Hq, 1, D], caches [B, Hkv, C, D] (values: last stride 1; keys: last stride 1, or stride 1 along C),
-     * lengths [B] I32, keyMask [B, C] F32 (last stride 1) or null.
+     * lengths [B] I32, keyMask [B, C] F32 (last stride 1) or null, shared null or groups that divide B.
      */
-    static void run(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
+    static void run(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, SharedPrefix shared, Tensor out) {
         if (kCache.stride(3) != 1 && kCache.stride(2) != 1) {
             throw new IllegalArgumentException("decodeAttention: the key cache needs stride 1 along its last dim or along the keys, "
                     + "got strides " + java.util.Arrays.toString(kCache.strides()));
         }
-        Call call = new Call(q, kCache, vCache, lengths, keyMask, scale, out);
+        if (shared != null && q.size(0) % shared.rows() != 0) {
+            throw new IllegalArgumentException("decodeAttention: groups of " + shared.rows() + " rows do not divide " + q.size(0) + " rows");
+        }
+        Call call = new Call(q, kCache, vCache, lengths, keyMask, scale, shared, out);
         int units = q.size(0) * call.hkv;
         // One unit per (row, KV head): its keys are put in blocks once (vector mode) for the perKv query heads reading them.
         Parallel.range(units, Math.max(1, 4096 / Math.max(1, call.perKv * call.c * call.d)), (u0, u1) -> {
@@ -75,8 +85,10 @@ final class CpuDecodeAttention {
         final float scale;
         /** Keys stored transposed (stride 1 along C) and read in place, in vector mode. */
         final boolean keysInBlocks;
+        /** Rows per group sharing entries [0, sharedLength) (1 and 0: none); read from the group's first row in vector mode. */
+        final int groupRows, sharedLength;
 
-        Call(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, Tensor out) {
+        Call(Tensor q, Tensor kCache, Tensor vCache, Tensor lengths, Tensor keyMask, float scale, SharedPrefix shared, Tensor out) {
             this.q = q;
             this.kCache = kCache;
             this.vCache = vCache;
@@ -97,6 +109,9 @@ final class CpuDecodeAttention {
             d = q.size(3);
             scoreRow = c + (VectorApi.ENABLED ? LaneAttention.KEY_BLOCK : 0);
             keysInBlocks = kCache.stride(3) != 1 && VectorApi.ENABLED;
+            boolean sharing = shared != null && VectorApi.ENABLED && shared.rows() > 1 && shared.length() > 0;
+            groupRows = sharing ? shared.rows() : 1;
+            sharedLength = sharing ? Math.min(shared.length(), c) : 0;
         }
 
         /**
@@ -105,14 +120,27 @@ final class CpuDecodeAttention {
          * mode): they read the same values, and two heads' dependent chains of additions overlap.
          */
         void unit(int u, Scratch scratch) {
-            int row = u / hkv;
-            int kvHead = u % hkv;
+            // Without groups u = (row, KV head); with groups u = (group, KV head, row in the group), so that a group's
+            // rows follow each other over the same shared entries.
+            int row;
+            int kvHead;
+            if (groupRows == 1) {
+                row = u / hkv;
+                kvHead = u % hkv;
+            } else {
+                int inGroup = u % (hkv * groupRows);
+                row = u / (hkv * groupRows) * groupRows + inGroup % groupRows;
+                kvHead = inGroup / groupRows;
+            }
+            int leader = row - row % groupRows;
             int len = Math.min(c, Math.max(0, lens[lenOff + row * lenStride]));
+            int shared = Math.min(sharedLength, len);
             int vb = vCache.offset() + row * vCache.stride(0) + kvHead * vCache.stride(1);
+            int vbShared = vCache.offset() + leader * vCache.stride(0) + kvHead * vCache.stride(1);
             int mb = keyMask == null ? 0 : keyMask.offset() + row * keyMask.stride(0);
             float[] scores = scratch.scores;
             float[] max = scratch.max;
-            scores(row, kvHead, len, scratch);
+            scores(row, leader, kvHead, len, scratch);
             for (int i = 0; i < perKv; i++) {
                 int at = i * scoreRow;
                 max[i] = VectorApi.ENABLED
@@ -133,7 +161,10 @@ final class CpuDecodeAttention {
                         sum += scores[at + s];
                         nextSum += scores[next + s];
                     }
-                    LaneAttention.weightedSumPair(scores, at, next, len, vs, vb, vStride, d, acc, 0, d);
+                    // the shared values from the group's first row, then the row's own, one chain of sums over both
+                    LaneAttention.weightedSumPair(scores, at, next, shared, vs, vbShared, vStride, d, acc, 0, d, false);
+                    LaneAttention.weightedSumPair(scores, at + shared, next + shared, len - shared, vs, vb + shared * vStride, vStride, d,
+                            acc, 0, d, shared > 0);
                     write(row, kvHead * perKv + i, acc, 0, sum);
                     write(row, kvHead * perKv + i + 1, acc, d, nextSum);
                     i++;
@@ -147,7 +178,8 @@ final class CpuDecodeAttention {
                 double sum = 0;
                 for (int s = 0; s < len; s++) sum += scores[at + s];
                 if (VectorApi.ENABLED) {
-                    LaneAttention.weightedSum(scores, at, len, vs, vb, vStride, d, acc);
+                    LaneAttention.weightedSum(scores, at, shared, vs, vbShared, vStride, d, acc, false);
+                    LaneAttention.weightedSum(scores, at + shared, len - shared, vs, vb + shared * vStride, vStride, d, acc, shared > 0);
                 } else {
                     java.util.Arrays.fill(acc, 0, d, 0f);
                     for (int s = 0; s < len; s++) {
@@ -161,10 +193,14 @@ final class CpuDecodeAttention {
             }
         }
 
-        /** Every query head's raw scores q . k of the unit's len keys, head i's at scores[i * scoreRow ...]. */
-        private void scores(int row, int kvHead, int len, Scratch scratch) {
+        /**
+         * Every query head's raw scores q . k of the unit's len keys, head i's at scores[i * scoreRow ...]; the full key
+         * blocks of the shared entries are read from row {@code leader} (the row itself without groups).
+         */
+        private void scores(int row, int leader, int kvHead, int len, Scratch scratch) {
             float[] scores = scratch.scores;
             int kb = kCache.offset() + row * kCache.stride(0) + kvHead * kCache.stride(1);
+            int kbShared = kCache.offset() + leader * kCache.stride(0) + kvHead * kCache.stride(1);
             int keyStride = kCache.stride(2);
             int elementStride = kCache.stride(3);
             int block = VectorApi.ENABLED ? LaneAttention.KEY_BLOCK : 0;
@@ -173,6 +209,7 @@ final class CpuDecodeAttention {
             // Transposed keys: full blocks are read in place, in pairs (LaneAttention.keyBlockDots), and the keys past
             // them are copied into padded scratch blocks, with the last full block when it would be left without a pair.
             int inPlace = keysInBlocks ? blocks - (blocks % 2 == 1 && len > blocked ? 1 : 0) : 0;
+            int sharedBlocks = keysInBlocks ? Math.min(inPlace, Math.min(sharedLength, len) / Math.max(1, block)) : 0;
             int copied = len - inPlace * block;
             if (keysInBlocks && copied > 0) LaneAttention.copyBlocks(ks, kb + inPlace * block, elementStride, copied, d, scratch.keys);
             if (!keysInBlocks && blocks > 0) LaneAttention.transposeKeys(ks, kb, keyStride, blocks, d, scratch.keys);
@@ -180,7 +217,9 @@ final class CpuDecodeAttention {
                 int qb = q.offset() + row * q.stride(0) + (kvHead * perKv + i) * q.stride(1);
                 int at = i * scoreRow;
                 if (keysInBlocks) {   // the copied blocks' padding scores land in the row's spare block and are not read
-                    LaneAttention.keyBlockDots(qs, qb, ks, kb, block, elementStride, inPlace, d, scores, at, scratch.sums);
+                    LaneAttention.keyBlockDots(qs, qb, ks, kbShared, block, elementStride, sharedBlocks, d, scores, at, scratch.sums);
+                    LaneAttention.keyBlockDots(qs, qb, ks, kb + sharedBlocks * block, block, elementStride, inPlace - sharedBlocks, d, scores,
+                            at + sharedBlocks * block, scratch.sums);
                     int copiedBlocks = (copied + block - 1) / block;
                     LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, copiedBlocks, d, scores, at + inPlace * block,
                             scratch.sums);

@@ -39,14 +39,16 @@ final class LaneAttention {
      * acc[j] = sum over s of w[w0 + s] * v[v0 + s * vStride + j] for j in [0, d): each vector of acc stays in a register
      * across all n values (a load and a fused multiply-add per value), keys of weight 0 skipped. Two vectors of acc are
      * carried through one pass over the values: each is a chain of dependent fused multiply-adds, and one chain alone
-     * left the CPU waiting on its latency. Every lane sees the same operations in the same order either way.
+     * left the CPU waiting on its latency. Every lane sees the same operations in the same order either way. With
+     * {@code add} the sums go on from those in acc (values before these, read from elsewhere: a shared prefix), which
+     * gives the bits of one pass over both runs.
      */
-    static void weightedSum(float[] w, int w0, int n, float[] v, int v0, int vStride, int d, float[] acc) {
+    static void weightedSum(float[] w, int w0, int n, float[] v, int v0, int vStride, int d, float[] acc, boolean add) {
         int dv = F.loopBound(d);
         int j = 0;
         for (; j + 2 * L <= dv; j += 2 * L) {
-            FloatVector s0 = FloatVector.zero(F);
-            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s0 = start(acc, j, add);
+            FloatVector s1 = start(acc, j + L, add);
             for (int s = 0; s < n; s++) {
                 if (w[w0 + s] == 0f) continue;
                 FloatVector ws = FloatVector.broadcast(F, w[w0 + s]);
@@ -58,7 +60,7 @@ final class LaneAttention {
             s1.intoArray(acc, j + L);
         }
         for (; j < dv; j += L) {
-            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s0 = start(acc, j, add);
             for (int s = 0; s < n; s++) {
                 if (w[w0 + s] == 0f) continue;
                 s0 = FloatVector.fromArray(F, v, v0 + s * vStride + j).fma(FloatVector.broadcast(F, w[w0 + s]), s0);
@@ -66,7 +68,7 @@ final class LaneAttention {
             s0.intoArray(acc, j);
         }
         for (j = dv; j < d; j++) {
-            float sum = 0f;
+            float sum = add ? acc[j] : 0f;
             for (int s = 0; s < n; s++) if (w[w0 + s] != 0f) sum += w[w0 + s] * v[v0 + s * vStride + j];
             acc[j] = sum;
         }
@@ -75,17 +77,17 @@ final class LaneAttention {
     /**
      * {@link #weightedSum} for two query heads that read the same values: accA[j] from weights w[wa ...], accB[j] from
      * w[wb ...], each value vector loaded once for both. Twice the independent chains of fused multiply-adds of two
-     * calls, each lane's chain the same as there.
+     * calls, each lane's chain the same as there ({@code add} as there).
      */
     static void weightedSumPair(float[] w, int wa, int wb, int n, float[] v, int v0, int vStride, int d, float[] acc, int accA,
-                                int accB) {
+                                int accB, boolean add) {
         int dv = F.loopBound(d);
         int j = 0;
         for (; j + 2 * L <= dv; j += 2 * L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F);
-            FloatVector b1 = FloatVector.zero(F);
+            FloatVector a0 = start(acc, accA + j, add);
+            FloatVector a1 = start(acc, accA + j + L, add);
+            FloatVector b0 = start(acc, accB + j, add);
+            FloatVector b1 = start(acc, accB + j + L, add);
             for (int s = 0; s < n; s++) {
                 FloatVector x0 = FloatVector.fromArray(F, v, v0 + s * vStride + j);
                 FloatVector x1 = FloatVector.fromArray(F, v, v0 + s * vStride + j + L);
@@ -108,8 +110,8 @@ final class LaneAttention {
             b1.intoArray(acc, accB + j + L);
         }
         for (; j < dv; j += L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F);
+            FloatVector a0 = start(acc, accA + j, add);
+            FloatVector b0 = start(acc, accB + j, add);
             for (int s = 0; s < n; s++) {
                 FloatVector x0 = FloatVector.fromArray(F, v, v0 + s * vStride + j);
                 if (w[wa + s] != 0f) a0 = x0.fma(FloatVector.broadcast(F, w[wa + s]), a0);
@@ -119,8 +121,8 @@ final class LaneAttention {
             b0.intoArray(acc, accB + j);
         }
         for (j = dv; j < d; j++) {
-            float sumA = 0f;
-            float sumB = 0f;
+            float sumA = add ? acc[accA + j] : 0f;
+            float sumB = add ? acc[accB + j] : 0f;
             for (int s = 0; s < n; s++) {
                 float x = v[v0 + s * vStride + j];
                 if (w[wa + s] != 0f) sumA += w[wa + s] * x;
@@ -129,6 +131,11 @@ final class LaneAttention {
             acc[accA + j] = sumA;
             acc[accB + j] = sumB;
         }
+    }
+
+    /** A sum's start: the vector at acc[at ...] to go on from, or zero. */
+    private static FloatVector start(float[] acc, int at, boolean add) {
+        return add ? FloatVector.fromArray(F, acc, at) : FloatVector.zero(F);
     }
 
     /**

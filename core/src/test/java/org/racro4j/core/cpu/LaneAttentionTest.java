@@ -6,6 +6,12 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import org.racro4j.core.DType;
+import org.racro4j.core.Device;
+import org.racro4j.core.Functional;
+import org.racro4j.core.SharedPrefix;
+import org.racro4j.core.Tensor;
+
 /**
  * Decode attention's vector kernels against the loops they replace, bit for bit. The dot products must give the same
  * bits for every key (a step's scores may not depend on whether a key fell in a full block of transposed keys, read
@@ -127,8 +133,17 @@ class LaneAttentionTest {
                     want[j] = sum;
                 }
                 float[] got = new float[d];
-                LaneAttention.weightedSum(w, 0, n, v, v0, stride, d, got);
+                LaneAttention.weightedSum(w, 0, n, v, v0, stride, d, got, false);
                 assertSameBits(want, 0, got, 0, d, "d " + d + ", kind " + kind + ", keys " + n);
+
+                // The keys in two runs read from different places (a shared prefix elsewhere, then the rest): one chain.
+                int split = rnd.nextInt(n + 1);
+                float[] elsewhere = new float[7 + split * stride];
+                for (int s = 0; s < split; s++) System.arraycopy(v, v0 + s * stride, elsewhere, 7 + s * stride, d);
+                float[] runs = new float[d];
+                LaneAttention.weightedSum(w, 0, split, elsewhere, 7, stride, d, runs, false);
+                LaneAttention.weightedSum(w, split, n - split, v, v0 + split * stride, stride, d, runs, split > 0);
+                assertSameBits(want, 0, runs, 0, d, "two runs split at " + split + ", d " + d + ", kind " + kind);
 
                 // Two heads at once: this head's weights second, another head's (zeros elsewhere) first, both at offsets.
                 float[] pair = new float[3 + 2 * n];
@@ -137,13 +152,74 @@ class LaneAttentionTest {
                     pair[3 + n + s] = w[s];
                 }
                 float[] other = new float[d];
-                LaneAttention.weightedSum(pair, 3, n, v, v0, stride, d, other);
+                LaneAttention.weightedSum(pair, 3, n, v, v0, stride, d, other, false);
                 float[] both = new float[1 + 2 * d];
-                LaneAttention.weightedSumPair(pair, 3, 3 + n, n, v, v0, stride, d, both, 1, 1 + d);
+                LaneAttention.weightedSumPair(pair, 3, 3 + n, n, v, v0, stride, d, both, 1, 1 + d, false);
                 assertSameBits(other, 0, both, 1, d, "pair, first head, d " + d + ", kind " + kind);
                 assertSameBits(want, 0, both, 1 + d, d, "pair, second head, d " + d + ", kind " + kind);
+                float[] bothRuns = new float[1 + 2 * d];
+                LaneAttention.weightedSumPair(pair, 3, 3 + n, split, elsewhere, 7, stride, d, bothRuns, 1, 1 + d, false);
+                LaneAttention.weightedSumPair(pair, 3 + split, 3 + n + split, n - split, v, v0 + split * stride, stride, d, bothRuns, 1,
+                        1 + d, split > 0);
+                assertSameBits(other, 0, bothRuns, 1, d, "pair in two runs, first head, d " + d + ", kind " + kind);
+                assertSameBits(want, 0, bothRuns, 1 + d, d, "pair in two runs, second head, d " + d + ", kind " + kind);
             }
         }
+    }
+
+    /**
+     * With a shared prefix every row of a group reads the prefix's values, and its first full block of keys, from the
+     * group's first row: the other rows' copies there are made NaN, and the result is still the bits of the intact cache.
+     */
+    @Test
+    void aSharedPrefixIsReadFromTheGroupsFirstRow() {
+        int groups = 2, rows = 4, hq = 4, hkv = 2, c = 80, d = 32, p = 40;
+        int b = groups * rows;
+        SplittableRandom rnd = new SplittableRandom(41);
+        float[] k = new float[b * hkv * c * d];
+        float[] v = new float[k.length];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = (float) rnd.nextGaussian();
+            v[i] = (float) rnd.nextGaussian();
+        }
+        int[] lengths = new int[b];
+        for (int r = 0; r < b; r++) {
+            lengths[r] = 2 * LaneAttention.KEY_BLOCK + rnd.nextInt(c - 2 * LaneAttention.KEY_BLOCK + 1);
+            int leader = r - r % rows;
+            for (int h = 0; h < hkv; h++) {
+                for (int s = 0; s < p; s++) {
+                    System.arraycopy(k, ((leader * hkv + h) * c + s) * d, k, ((r * hkv + h) * c + s) * d, d);
+                    System.arraycopy(v, ((leader * hkv + h) * c + s) * d, v, ((r * hkv + h) * c + s) * d, d);
+                }
+            }
+        }
+        float[] qs = new float[b * hq * d];
+        for (int i = 0; i < qs.length; i++) qs[i] = (float) rnd.nextGaussian();
+        Tensor q = Tensor.of(qs, b, hq, 1, d);
+        Tensor lens = Tensor.ofInts(lengths, b);
+        SharedPrefix shared = new SharedPrefix(rows, p);
+        float[] intact = Functional.decodeAttention(q, transposed(k, b, hkv, c, d), Tensor.of(v, b, hkv, c, d), lens, null, Float.NaN)
+                .toFloatArray();
+        for (int r = 0; r < b; r++) {
+            if (r % rows == 0) continue;
+            for (int h = 0; h < hkv; h++) {
+                for (int s = 0; s < p; s++) {
+                    int at = ((r * hkv + h) * c + s) * d;
+                    java.util.Arrays.fill(v, at, at + d, Float.NaN);
+                    if (s < LaneAttention.KEY_BLOCK) java.util.Arrays.fill(k, at, at + d, Float.NaN);
+                }
+            }
+        }
+        float[] got = Functional.decodeAttention(q, transposed(k, b, hkv, c, d), Tensor.of(v, b, hkv, c, d), lens, null, Float.NaN, shared)
+                .toFloatArray();
+        assertSameBits(intact, 0, got, 0, intact.length, "shared prefix read from the group's first row");
+    }
+
+    /** A [B, Hkv, C, D] cache of these keys stored transposed, as models' CPU caches hold them. */
+    private static Tensor transposed(float[] k, int b, int hkv, int c, int d) {
+        Tensor t = Tensor.zeros(DType.F32, Device.CPU, b, hkv, d, c).transpose(2, 3);
+        t.copyFrom(Tensor.of(k, b, hkv, c, d));
+        return t;
     }
 
     private static void assertSameBits(float[] want, int w0, float[] got, int g0, int n, String at) {

@@ -57,7 +57,8 @@ public final class Attention extends Module {
                 // records no backward, so a forward that autograd records takes the products.
                 int[] lengths = new int[b];
                 java.util.Arrays.fill(lengths, kv[0].size(2));
-                Tensor out = Functional.decodeAttention(qs, kv[0], kv[1], Tensor.ofInts(lengths, b).to(x.device()), keyMask, Float.NaN);
+                Tensor out = Functional.decodeAttention(qs, kv[0], kv[1], Tensor.ofInts(lengths, b).to(x.device()), keyMask, Float.NaN,
+                        cache.sharedPrefix());
                 return o.forward(out.transpose(1, 2).reshape(b, 1, heads * headDim));
             }
             // The products' bits depend on the keys' layout: they get the row-major one they always had.
@@ -85,7 +86,7 @@ public final class Attention extends Module {
         Tensor vs = v.forward(x).view(b, 1, kvHeads, headDim).transpose(1, 2);
         cache.appendAt(layer, ks, vs);
         Tensor out = Functional.decodeAttention(qs, cache.keys(layer), cache.values(layer), cache.deviceLengths(), cache.keyMaskAll(),
-                Float.NaN);
+                Float.NaN, cache.sharedPrefix());
         return o.forward(out.transpose(1, 2).reshape(b, 1, heads * headDim));
     }
 }

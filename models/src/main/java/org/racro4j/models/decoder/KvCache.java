@@ -4,6 +4,7 @@ import org.racro4j.core.DType;
 import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
 import org.racro4j.core.Scope;
+import org.racro4j.core.SharedPrefix;
 import org.racro4j.core.Tensor;
 
 /**
@@ -37,6 +38,11 @@ public final class KvCache implements AutoCloseable {
     private int positionOffset;
     /** Rows that forwards read and write: the first activeRows of the batch (all unless {@link #setActiveRows}). */
     private int activeRows;
+    /**
+     * What a fork's rows share ({@link #repeatRows}: each group's rows hold the same entries up to the fork's length), or
+     * null; dropped by every operation that rewrites entries before the end.
+     */
+    private SharedPrefix sharedPrefix;
     /** Device cursor (null until started): the next position [1] I64 and every row's length [B] I32. */
     private Tensor position;
     private Tensor lengths;
@@ -116,9 +122,20 @@ public final class KvCache implements AutoCloseable {
                             : keys[l].indexSelect(0, index));
                     v[l] = s.keep(values[l].indexSelect(0, index));
                 }
-                return new KvCache(k, v, s.keep(keyMask.indexSelect(0, index)), length);
+                KvCache fork = new KvCache(k, v, s.keep(keyMask.indexSelect(0, index)), length);
+                if (copies > 1 && length > 0) fork.sharedPrefix = new SharedPrefix(copies, length);
+                return fork;
             }
         });
+    }
+
+    /**
+     * What this cache's rows share, for the decode kernel ({@link org.racro4j.core.Functional#decodeAttention(Tensor,
+     * Tensor, Tensor, Tensor, Tensor, float, SharedPrefix)}): groups of rows forked from one prompt and the entries they
+     * still share; null if none, or if the active rows are not whole groups.
+     */
+    SharedPrefix sharedPrefix() {
+        return sharedPrefix == null || activeRows % sharedPrefix.rows() != 0 ? null : sharedPrefix;
     }
 
     public int length() {
@@ -144,6 +161,7 @@ public final class KvCache implements AutoCloseable {
         if (position != null) throw new IllegalStateException("restartAt: the cache's device cursor is started");
         this.length = length;
         positionOffset = 0;
+        sharedPrefix = null;
     }
 
     /** Rotary position of entry 0: the next token's position is length() + positionOffset(). */
@@ -192,6 +210,7 @@ public final class KvCache implements AutoCloseable {
         }
         if (position != null) throw new IllegalStateException("shiftLeft: the cache's device cursor is started");
         if (positions == 0) return;
+        sharedPrefix = null;
         int kept = length - positions;
         if (kept > 0) {
             try (Scope s = Scope.open()) {
@@ -222,6 +241,7 @@ public final class KvCache implements AutoCloseable {
         if (at < 0 || at + n > capacity) {
             throw new IllegalArgumentException("placeRow: " + n + " entries at " + at + " do not fit the capacity of " + capacity);
         }
+        sharedPrefix = null;
         for (int l = 0; l < keys.length; l++) {
             keys[l].narrow(0, dstRow, 1).narrow(2, at, n).copyFrom(src.keys[l].narrow(0, srcRow, 1).narrow(2, 0, n));
             values[l].narrow(0, dstRow, 1).narrow(2, at, n).copyFrom(src.values[l].narrow(0, srcRow, 1).narrow(2, 0, n));
@@ -237,6 +257,7 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("moveRow: rows " + from + " and " + to + " of " + batch);
         }
         if (from == to || length == 0) return;
+        sharedPrefix = null;
         for (int l = 0; l < keys.length; l++) {
             keys[l].narrow(0, to, 1).narrow(2, 0, length).copyFrom(keys[l].narrow(0, from, 1).narrow(2, 0, length));
             values[l].narrow(0, to, 1).narrow(2, 0, length).copyFrom(values[l].narrow(0, from, 1).narrow(2, 0, length));
@@ -364,6 +385,7 @@ public final class KvCache implements AutoCloseable {
     /** Forgets everything (keeps the memory) so the cache can serve another batch; entries become zero. */
     public void reset() {
         length = 0;
+        sharedPrefix = null;
         positionOffset = 0;
         activeRows = batch;
         keyMask.fill(0f);
