@@ -100,8 +100,9 @@ public final class KvCache implements AutoCloseable {
     /**
      * A new cache of batch x copies rows in which row r x copies + c is a copy of row r (keys, values and key mask,
      * over the whole capacity, and the length): the fork of a prompt that has been prefilled once into the G
-     * samples that continue it. Copies, not shared blocks: a decode step then reads one dense [B, Hkv, S, Dh]
-     * tensor per layer as before, and the copy is one index-select per layer, small next to the prefill it saves.
+     * samples that continue it. Copies, so that every operation and kernel still finds each row whole; the copy is one
+     * index-select per layer, small next to the prefill it saves. The fork also records what its groups share
+     * ({@link #sharedPrefix}), and the decode kernel reads those entries once per group.
      * Not after {@link #startDeviceCursor}: the fork starts with a host cursor.
      */
     public KvCache repeatRows(int copies) {
