@@ -24,17 +24,20 @@ import org.racro4j.models.generation.TextGeneration;
  *
  * <p>With a group size G above 1 the batch is batch / G prompts with G samples each (GRPO's groups): each prompt is
  * prefilled once and its cache forked, and the same batch is also run the plain way (every prompt repeated G times)
- * in the same repeats, so the JSON line carries both times and their ratios.
+ * in the same repeats, so the JSON line carries both times and their ratios, and the time of the fork alone (the copy
+ * of each prompt's cache into its samples' rows, part of the shared prefill's time).
  */
 public final class RolloutBench {
     private RolloutBench() {}
 
     /**
-     * Times of one configuration; with a group above 1 also those of the plain path on the same batch ({@code plain*},
-     * NaN for group 1). Tokens per second count every sequence's prompt and new tokens, shared or not.
+     * Times of one configuration; with a group above 1 also those of the plain path on the same batch ({@code plain*})
+     * and of the fork ({@code forkSeconds}), NaN for group 1. Tokens per second count every sequence's prompt and new
+     * tokens, shared or not.
      */
     public record Result(DecoderShape shape, int batch, int group, int promptLen, int newTokens, String device,
-                         double prefillSeconds, double totalSeconds, double plainPrefillSeconds, double plainTotalSeconds) {
+                         double prefillSeconds, double totalSeconds, double plainPrefillSeconds, double plainTotalSeconds,
+                         double forkSeconds) {
         public double prefillTokensPerSecond() {
             return batch * promptLen / prefillSeconds;
         }
@@ -53,8 +56,9 @@ public final class RolloutBench {
                     prefillTokensPerSecond(), decodeTokensPerSecond(), totalSeconds, Parallel.threads());
             if (group > 1) {
                 json += String.format(Locale.ROOT, ",\"group\":%d,\"plain_prefill_seconds\":%.4f,\"plain_seconds\":%.3f,"
-                                + "\"group_prefill_speedup\":%.2f,\"group_generation_speedup\":%.2f",
-                        group, plainPrefillSeconds, plainTotalSeconds, plainPrefillSeconds / prefillSeconds, plainTotalSeconds / totalSeconds);
+                                + "\"group_prefill_speedup\":%.2f,\"group_generation_speedup\":%.2f,\"fork_seconds\":%.5f",
+                        group, plainPrefillSeconds, plainTotalSeconds, plainPrefillSeconds / prefillSeconds, plainTotalSeconds / totalSeconds,
+                        forkSeconds);
             }
             return json + "}";
         }
@@ -98,9 +102,11 @@ public final class RolloutBench {
         double[] total = new double[repeats];
         double[] plainPrefill = new double[repeats];
         double[] plainTotal = new double[repeats];
+        double[] fork = new double[repeats];
         for (int r = 0; r < warmup + repeats; r++) {
             SamplingConfig cfg = new SamplingConfig(newTokens, 1f, 0, 1f, r, Set.of());
-            double p = timePrefill(model, prompts, group, promptLen, device);
+            double[] forkTime = new double[1];
+            double p = timePrefill(model, prompts, group, promptLen, device, forkTime);
             long t0 = System.nanoTime();
             TextGeneration.generate(model, null, prompts, cfg, group);
             device.backend().synchronize();
@@ -108,7 +114,7 @@ public final class RolloutBench {
             double pp = Double.NaN;
             double pall = Double.NaN;
             if (group > 1) {
-                pp = timePrefill(model, repeated, 1, promptLen, device);
+                pp = timePrefill(model, repeated, 1, promptLen, device, new double[1]);
                 long t1 = System.nanoTime();
                 TextGeneration.generate(model, repeated, cfg);
                 device.backend().synchronize();
@@ -119,10 +125,11 @@ public final class RolloutBench {
                 total[r - warmup] = all;
                 plainPrefill[r - warmup] = pp;
                 plainTotal[r - warmup] = pall;
+                fork[r - warmup] = group > 1 ? forkTime[0] : Double.NaN;
             }
         }
         return new Result(shape, batch, group, promptLen, newTokens, device.toString(), median(prefill), median(total),
-                median(plainPrefill), median(plainTotal));
+                median(plainPrefill), median(plainTotal), median(fork));
     }
 
     private static double median(double[] x) {
@@ -131,8 +138,11 @@ public final class RolloutBench {
         return s[s.length / 2];
     }
 
-    /** The prefill of the prompts, forked into group copies of the cache when group is above 1, and the last logits. */
-    private static double timePrefill(CausalLM model, List<int[]> prompts, int group, int promptLen, Device device) {
+    /**
+     * The prefill of the prompts, forked into group copies of the cache when group is above 1, and the last logits; the
+     * fork's own time goes to forkSeconds[0].
+     */
+    private static double timePrefill(CausalLM model, List<int[]> prompts, int group, int promptLen, Device device, double[] forkSeconds) {
         int b = prompts.size();
         long[] ids = new long[b * promptLen];
         for (int r = 0; r < b; r++) for (int i = 0; i < promptLen; i++) ids[r * promptLen + i] = prompts.get(r)[i];
@@ -143,7 +153,11 @@ public final class RolloutBench {
             cache.advance(promptLen);
             Tensor last = h.narrow(1, promptLen - 1, 1);
             if (group > 1) {
+                device.backend().synchronize();
+                long f0 = System.nanoTime();
                 try (KvCache forked = cache.repeatRows(group)) {
+                    device.backend().synchronize();
+                    forkSeconds[0] = (System.nanoTime() - f0) / 1e9;
                     long[] rows = new long[b * group];
                     for (int r = 0; r < rows.length; r++) rows[r] = r / group;
                     last = last.indexSelect(0, Tensor.ofLongs(rows, rows.length).to(device));

@@ -134,11 +134,18 @@ public final class Comparison {
                 + peer.str("flash_attn");
     }
 
-    /** For a grouped rollout: how much faster racro4j's shared prefill and generation were than its own plain path. */
+    /**
+     * For a grouped rollout: how much faster racro4j's shared prefill and generation were than its own plain path, and
+     * what its fork took (the copy of each prompt's cache into its samples' rows, within the shared prefill; results
+     * from before it was timed have no fork).
+     */
     private static String groupNote(Row ours) {
         if (ours == null || !ours.json().has("group_prefill_speedup")) return "";
-        return String.format(java.util.Locale.ROOT, "; shared prefix vs repeated prompts: prefill %.2fx, generation %.2fx",
+        String note = String.format(java.util.Locale.ROOT, "; shared prefix vs repeated prompts: prefill %.2fx, generation %.2fx",
                 ours.num("group_prefill_speedup"), ours.num("group_generation_speedup"));
+        if (!ours.json().has("fork_seconds")) return note;
+        double prefill = ours.num("batch") * ours.num("prompt_len") / ours.num("prefill_tokens_per_s");
+        return note + String.format(java.util.Locale.ROOT, "; fork %.2f of %.2f ms shared prefill", ours.num("fork_seconds") * 1e3, prefill * 1e3);
     }
 
     /** "threads 1 vs 2": the thread counts of the two rows compared. */
