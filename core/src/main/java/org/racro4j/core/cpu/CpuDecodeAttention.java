@@ -68,7 +68,8 @@ final class CpuDecodeAttention {
         }
         Call call = new Call(q, kCache, vCache, lengths, keyMask, scale, shared, out);
         int units = q.size(0) * call.hkv;
-        // One unit per (row, KV head): its keys are put in blocks once (vector mode) for the perKv query heads reading them.
+        // One unit per (row, KV head), group by group where rows share a prefix: its keys are put in blocks once (vector
+        // mode) for the perKv query heads reading them.
         Parallel.range(units, Math.max(1, 4096 / Math.max(1, call.perKv * call.c * call.d)), (u0, u1) -> {
             Scratch scratch = SCRATCH.get().fit(call.perKv, call.scoreRow, call.c, call.d);
             for (int u = u0; u < u1; u++) call.unit(u, scratch);

@@ -105,7 +105,7 @@ final class CpuSampling {
     /** {@link #probabilities} into p[0 .. v-1]. */
     static void probabilities(float[] ls, int base, int v, double max, float temperature, double[] p) {
         double sum = 0;
-        if (VectorApi.ENABLED) {   // the same operations, those that lanes round alike in lanes
+        if (VectorApi.ENABLED) {   // the same operations: subtractions and divisions in lanes (rounded alike there), exp and sum in order
             LaneSampling.scaledDifferences(ls, base, v, max, temperature, p);
             for (int j = 0; j < v; j++) {
                 p[j] = Math.exp(p[j]);
