@@ -20,6 +20,7 @@ import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Functional;
 import org.racro4j.core.Scope;
+import org.racro4j.core.SharedPrefix;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.random.Generator;
 
@@ -29,8 +30,10 @@ import org.racro4j.core.random.Generator;
  * {@link Scope}.
  *
  * <p>Shapes B x Hq x Hkv x C x D x length: 64x4x2x96x32x80 and 64x8x2x96x32x80 are the two report models' GRPO group
- * rollouts (batch 64, a 64-token prompt and 32 new tokens, here 16 tokens in), 8x8x2x64x32x48 the larger model's
- * batch-8 rollout.
+ * rollouts (batch 64, a 64-token prompt and 32 new tokens, here 16 tokens in; at length 95, the last step, whose keys
+ * past the full blocks are copied), 8x8x2x64x32x48 the larger model's batch-8 rollout. With {@code group} 8 the rows
+ * are GRPO's groups: each group's rows hold the same first 64 entries (the prompt's), and the call says so
+ * ({@link SharedPrefix}), as a forked cache does.
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,7 +43,7 @@ import org.racro4j.core.random.Generator;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class DecodeAttentionJmh {
     /** B x Hq x Hkv x C x D x length. */
-    @Param({"64x4x2x96x32x80", "64x8x2x96x32x80", "8x8x2x64x32x48"})
+    @Param({"64x4x2x96x32x80", "64x8x2x96x32x80", "64x4x2x96x32x95", "64x8x2x96x32x95", "8x8x2x64x32x48"})
     public String shape;
 
     /**
@@ -50,7 +53,12 @@ public class DecodeAttentionJmh {
     @Param({"rows", "transposed"})
     public String keys;
 
+    /** Rows per group sharing the prompt's 64 entries; 0: every row its own. */
+    @Param({"0", "8"})
+    public int group;
+
     private Tensor q, k, v, lengths;
+    private SharedPrefix shared;
     private float scale;
 
     @Setup(Level.Trial)
@@ -59,13 +67,23 @@ public class DecodeAttentionJmh {
         Generator gen = new Generator(42);
         q = Tensor.uniform(gen, -1f, 1f, DType.F32, Device.CPU, s[0], s[1], 1, s[4]);
         k = Tensor.uniform(gen, -1f, 1f, DType.F32, Device.CPU, s[0], s[2], s[3], s[4]);
+        v = Tensor.uniform(gen, -1f, 1f, DType.F32, Device.CPU, s[0], s[2], s[3], s[4]);
+        if (group > 0) {   // each group's first row's prompt entries in all its rows
+            int prompt = Math.min(64, s[3]);
+            shared = new SharedPrefix(group, prompt);
+            for (int r = 0; r < s[0]; r++) {
+                int first = r - r % group;
+                if (r == first) continue;
+                k.narrow(0, r, 1).narrow(2, 0, prompt).copyFrom(k.narrow(0, first, 1).narrow(2, 0, prompt));
+                v.narrow(0, r, 1).narrow(2, 0, prompt).copyFrom(v.narrow(0, first, 1).narrow(2, 0, prompt));
+            }
+        }
         if (keys.equals("transposed")) {
             Tensor rows = k;
             k = Tensor.zeros(DType.F32, Device.CPU, s[0], s[2], s[4], s[3]).transpose(2, 3);
             k.copyFrom(rows);
             rows.close();
         }
-        v = Tensor.uniform(gen, -1f, 1f, DType.F32, Device.CPU, s[0], s[2], s[3], s[4]);
         int[] lens = new int[s[0]];
         Arrays.fill(lens, s[5]);
         lengths = Tensor.ofInts(lens, s[0]);
@@ -83,7 +101,7 @@ public class DecodeAttentionJmh {
     @Benchmark
     public Tensor step() {
         try (Autograd.Mode off = Autograd.noGrad(); Scope s = Scope.open()) {
-            return Functional.decodeAttention(q, k, v, lengths, null, scale); // closed by the scope; JMH only keeps the reference
+            return Functional.decodeAttention(q, k, v, lengths, null, scale, shared); // closed by the scope; JMH only keeps the reference
         }
     }
 }
