@@ -44,8 +44,7 @@ final class CpuRows {
             for (int r = r0; r < r1; r++) {
                 int xb = xo + r * c;
                 int ob = oo + r * c;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < c; j++) max = Math.max(max, xs[xb + j]);
+                float max = rowMax(xs, xb, c);
                 if (max == Float.NEGATIVE_INFINITY) max = 0f; // an all -inf row: keep NaN-free arithmetic below
                 // the exps in lanes (LaneExp: the scalar bits), their sum in order
                 float[] e = log ? row : os;
@@ -63,6 +62,14 @@ final class CpuRows {
             }
         });
         Floats.commit(out, os);
+    }
+
+    /** Math.max over x[base ... base + n - 1] from -infinity, in lanes where the Vector API is on (the same result). */
+    private static float rowMax(float[] x, int base, int n) {
+        if (VectorApi.ENABLED) return LaneMax.of(x, base, n);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) max = Math.max(max, x[base + j]);
+        return max;
     }
 
     static void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) {
@@ -289,8 +296,7 @@ final class CpuRows {
             float[] e = scratch(v);
             for (int r = r0; r < r1; r++) {
                 int b = lo + r * v;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < v; j++) max = Math.max(max, ls[b + j]);
+                float max = rowMax(ls, b, v);
                 // log-sum-exp as log-softmax has it: the exps in lanes, their sum in order
                 ExpRuns.exp(ls, b, max, e, 0, v);
                 double sum = 0;

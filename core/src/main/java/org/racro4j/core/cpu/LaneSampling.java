@@ -25,12 +25,9 @@ final class LaneSampling {
      * equal) is the loop's either way.
      */
     static int firstMax(float[] x, int base, int n) {
-        int nv = F.loopBound(n);
-        FloatVector lanes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < nv; j += F.length()) lanes = lanes.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, x, base + j));
-        float max = lanes.reduceLanes(VectorOperators.MAX);
-        for (int j = nv; j < n; j++) max = Math.max(max, x[base + j]);
+        float max = LaneMax.of(x, base, n);
         if (Float.isNaN(max)) return -1;
+        int nv = F.loopBound(n);
         for (int j = 0; j < nv; j += F.length()) {
             VectorMask<Float> hit = FloatVector.fromArray(F, x, base + j).eq(max);
             if (hit.anyTrue()) return j + hit.firstTrue();

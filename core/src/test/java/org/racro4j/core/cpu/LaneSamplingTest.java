@@ -7,8 +7,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sampling's vector loops against the plain loops they stand for, bit for bit: the first maximum (ties, signed zeros,
- * infinities, NaNs anywhere, rows shorter and longer than a vector), and a row's probabilities at several temperatures.
+ * Sampling's vector loops against the plain loops they stand for, bit for bit: the first maximum and the row max
+ * (ties, signed zeros, infinities, NaNs anywhere, rows shorter and longer than a vector), and a row's probabilities at
+ * several temperatures.
  */
 class LaneSamplingTest {
     @Test
@@ -29,6 +30,25 @@ class LaneSamplingTest {
                     if (nan) assertEquals(-1, lanes, what + ": a row with a NaN goes back to the plain loop");
                     else assertEquals(expected, lanes, what);
                     assertEquals(expected, CpuSampling.argmax(x, base, n), what + " (CpuSampling.argmax)");
+                }
+            }
+        }
+    }
+
+    /** The row max softmax and cross-entropy take: the plain loop's value, bit for bit, on every kind of row. */
+    @Test
+    void laneMaxIsThePlainLoopsMax() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int n : new int[] {0, 1, 2, 15, 16, 17, 33, 100, 517}) {
+            for (int kind = 0; kind < 6; kind++) {
+                for (int trial = 0; trial < 10; trial++) {
+                    int base = rnd.nextInt(5);
+                    float[] x = new float[base + n + 2];
+                    for (int i = 0; i < x.length; i++) x[i] = value(kind, rnd);
+                    float expected = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < n; j++) expected = Math.max(expected, x[base + j]);
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(LaneMax.of(x, base, n)),
+                            "n " + n + ", kind " + kind + ", trial " + trial);
                 }
             }
         }
