@@ -49,12 +49,16 @@ public final class Safetensors {
 
     // ============================================================================================ writing
 
-    /** Writes tensors (any device, any dtype) and string metadata atomically to {@code path}. */
+    /**
+     * Writes tensors (any device, any dtype) and string metadata atomically to {@code path}: the tensors in the map's
+     * order, the metadata sorted by key, so that the same metadata gives the same bytes whatever map holds it (Map.of
+     * iterates in an order that changes from one JVM to the next, and two runs of one checkpoint differed there alone).
+     */
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            new java.util.TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
         List<Map.Entry<String, Tensor>> entries = new ArrayList<>(tensors.entrySet());

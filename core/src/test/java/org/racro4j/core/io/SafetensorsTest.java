@@ -75,6 +75,26 @@ class SafetensorsTest {
         }
     }
 
+    /** The same metadata in maps of two orders: the same bytes (the header's metadata sorted by key). */
+    @Test
+    void metadataIsWrittenInKeyOrder() throws IOException {
+        Map<String, String> one = new LinkedHashMap<>();
+        one.put("step", "299");
+        one.put("stage", "rl");
+        one.put("a", "first");
+        Map<String, String> other = new LinkedHashMap<>();
+        other.put("a", "first");
+        other.put("stage", "rl");
+        other.put("step", "299");
+        Map<String, Tensor> t = Map.of("w", Tensor.of(TestSupport.normal(4, 6), 2, 3));
+        Safetensors.write(dir.resolve("one.safetensors"), t, one);
+        Safetensors.write(dir.resolve("other.safetensors"), t, other);
+        byte[] bytes = Files.readAllBytes(dir.resolve("one.safetensors"));
+        assertArrayEquals(bytes, Files.readAllBytes(dir.resolve("other.safetensors")));
+        String header = new String(bytes, 8, (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(), StandardCharsets.UTF_8);
+        assertTrue(header.indexOf("\"a\"") < header.indexOf("\"stage\"") && header.indexOf("\"stage\"") < header.indexOf("\"step\""), header);
+    }
+
     @Test
     void writtenFilesFollowTheSpecByteForByte() throws IOException {
         Path f = dir.resolve("spec.safetensors");
