@@ -40,24 +40,32 @@ final class CpuRows {
         int xo = x.offset();
         int oo = out.offset();
         Parallel.range(rows(x), grain(c), (r0, r1) -> {
-            float[] row = log ? scratch(c) : null;
-            for (int r = r0; r < r1; r++) {
-                int xb = xo + r * c;
-                int ob = oo + r * c;
-                float max = rowMax(xs, xb, c);
-                if (max == Float.NEGATIVE_INFINITY) max = 0f; // an all -inf row: keep NaN-free arithmetic below
-                // the exps in lanes (LaneExp: the scalar bits), their sum in order
-                float[] e = log ? row : os;
-                int eb = log ? 0 : ob;
-                ExpRuns.exp(xs, xb, max, e, eb, c);
-                double sum = 0;
-                for (int j = 0; j < c; j++) sum += e[eb + j];
-                if (log) {
-                    float lse = max + (float) Math.log(sum);
-                    for (int j = 0; j < c; j++) os[ob + j] = xs[xb + j] - lse;
-                } else {
-                    float inv = (float) (1.0 / sum);
-                    for (int j = 0; j < c; j++) os[ob + j] *= inv;
+            // Up to OrderedSums.ROWS rows at a time: their exps (in lanes: LaneExp gives the scalar bits), then their
+            // sums together, each in order.
+            float[] exps = log ? scratch(OrderedSums.ROWS * c) : null;
+            float[] max = new float[OrderedSums.ROWS];
+            double[] sums = new double[OrderedSums.ROWS];
+            for (int r = r0; r < r1; r += OrderedSums.ROWS) {
+                int block = Math.min(OrderedSums.ROWS, r1 - r);
+                float[] e = log ? exps : os;
+                int eb = log ? 0 : oo + r * c;
+                for (int i = 0; i < block; i++) {
+                    int xb = xo + (r + i) * c;
+                    max[i] = rowMax(xs, xb, c);
+                    if (max[i] == Float.NEGATIVE_INFINITY) max[i] = 0f; // an all -inf row: keep NaN-free arithmetic below
+                    ExpRuns.exp(xs, xb, max[i], e, eb + i * c, c);
+                }
+                OrderedSums.rows(e, eb, c, block, c, sums);
+                for (int i = 0; i < block; i++) {
+                    int xb = xo + (r + i) * c;
+                    int ob = oo + (r + i) * c;
+                    if (log) {
+                        float lse = max[i] + (float) Math.log(sums[i]);
+                        for (int j = 0; j < c; j++) os[ob + j] = xs[xb + j] - lse;
+                    } else {
+                        float inv = (float) (1.0 / sums[i]);
+                        for (int j = 0; j < c; j++) os[ob + j] *= inv;
+                    }
                 }
             }
         });
@@ -293,18 +301,24 @@ final class CpuRows {
         int tstride = target.dim() == 0 ? 0 : target.stride(0);
         for (int r = 0; r < rows; r++) checkTarget(Floats.index(ts, to + r * tstride), ignoreIndex, v, r);
         Parallel.range(rows, grain(v), (r0, r1) -> {
-            float[] e = scratch(v);
-            for (int r = r0; r < r1; r++) {
-                int b = lo + r * v;
-                float max = rowMax(ls, b, v);
-                // log-sum-exp as log-softmax has it: the exps in lanes, their sum in order
-                ExpRuns.exp(ls, b, max, e, 0, v);
-                double sum = 0;
-                for (int j = 0; j < v; j++) sum += e[j];
-                float l = max + (float) Math.log(sum);
-                lses[lse.offset() + r] = l;
-                long t = Floats.index(ts, to + r * tstride);
-                out[loss.offset() + r] = t == ignoreIndex ? 0f : l - ls[b + (int) t];
+            // log-sum-exp as log-softmax has it, OrderedSums.ROWS rows at a time: the exps in lanes, their sums in order
+            float[] e = scratch(OrderedSums.ROWS * v);
+            float[] max = new float[OrderedSums.ROWS];
+            double[] sums = new double[OrderedSums.ROWS];
+            for (int r = r0; r < r1; r += OrderedSums.ROWS) {
+                int block = Math.min(OrderedSums.ROWS, r1 - r);
+                for (int i = 0; i < block; i++) {
+                    int b = lo + (r + i) * v;
+                    max[i] = rowMax(ls, b, v);
+                    ExpRuns.exp(ls, b, max[i], e, i * v, v);
+                }
+                OrderedSums.rows(e, 0, v, block, v, sums);
+                for (int i = 0; i < block; i++) {
+                    float l = max[i] + (float) Math.log(sums[i]);
+                    lses[lse.offset() + r + i] = l;
+                    long t = Floats.index(ts, to + (r + i) * tstride);
+                    out[loss.offset() + r + i] = t == ignoreIndex ? 0f : l - ls[lo + (r + i) * v + (int) t];
+                }
             }
         });
     }
