@@ -7,6 +7,7 @@ import org.racro4j.core.Autograd;
 import org.racro4j.core.DType;
 import org.racro4j.core.DecodeAttentionKernel;
 import org.racro4j.core.Device;
+import org.racro4j.core.Functional;
 import org.racro4j.core.GraphCapture;
 import org.racro4j.core.NonFiniteException;
 import org.racro4j.core.Scope;
@@ -274,11 +275,19 @@ public final class TextGeneration {
     /**
      * The log-probability of each row's sampled token, log softmax(logits / T) at the drawn id (T = 1 when greedy), as
      * sampling defines it. x / 1 is x exactly, so temperature 1 skips that pass over [B, V].
+     *
+     * <p>Taken as 0 - cross-entropy against the ids, without writing the [B, V] log-softmax to read one entry per row.
+     * The CPU backend computes both ops' log-sum-exp one way (CpuRows); log-softmax returns x[id] - lse and
+     * cross-entropy lse - x[id], IEEE subtraction rounds a - b to exactly -(b - a), and 0 - y negates y and turns a -0
+     * into log-softmax's +0: the same bits. (softmax.cu and cross_entropy.cu take the same online steps; not run on
+     * a GPU.)
      */
     static float[] sampledLogProbs(Tensor logits, SamplingConfig cfg, Tensor ids) {
         float temp = cfg.temperature() > 0 ? cfg.temperature() : 1f;
         Tensor scaled = temp == 1f ? logits : logits.div(temp);
-        return scaled.logSoftmax(-1).gather(1, ids.reshape(ids.size(0), 1)).toFloatArray();
+        float[] lp = Functional.crossEntropy(scaled, ids, -1, Functional.Reduction.NONE).toFloatArray();
+        for (int r = 0; r < lp.length; r++) lp[r] = 0f - lp[r];
+        return lp;
     }
 
     private static NonFiniteException nonFinite(int step, int row, int rows, float logProb) {

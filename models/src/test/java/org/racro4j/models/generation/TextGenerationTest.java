@@ -83,6 +83,36 @@ class TextGenerationTest {
         }
     }
 
+    /**
+     * sampledLogProbs (taken from cross-entropy) is log-softmax at the ids bit for bit: random rows of awkward widths at
+     * several temperatures, and a row whose drawn token holds all the mass (log-probability +0, not -0).
+     */
+    @Test
+    void sampledLogProbsAreTheLogSoftmaxAtTheIdsBitForBit() {
+        Generator g = new Generator(8);
+        for (int v : new int[] {1, 7, 29, 513, 2050}) {
+            for (float temperature : new float[] {0f, 1f, 0.7f, 2.5f}) {
+                int rows = 9;
+                float[] logits = new float[rows * v];
+                long[] ids = new long[rows];
+                for (int i = 0; i < logits.length; i++) logits[i] = (g.nextFloat() - 0.5f) * 24f;
+                for (int r = 0; r < rows; r++) ids[r] = g.nextInt(v);
+                logits[2 * v + (int) ids[2]] = 1e4f;   // all the mass on the drawn token: log-probability 0
+                Tensor lf = Tensor.of(logits, rows, v);
+                Tensor id = Tensor.ofLongs(ids, rows);
+                SamplingConfig cfg = new SamplingConfig(1, temperature, 0, 1f, 3, Set.of());
+                float t = temperature > 0 ? temperature : 1f;
+                float[] want = (t == 1f ? lf : lf.div(t)).logSoftmax(-1).gather(1, id.reshape(rows, 1)).toFloatArray();
+                float[] got = TextGeneration.sampledLogProbs(lf, cfg, id);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(want[r]), Float.floatToRawIntBits(got[r]),
+                            "vocabulary " + v + ", temperature " + temperature + ", row " + r + ": " + want[r] + " vs " + got[r]);
+                }
+                assertEquals(0, Float.floatToRawIntBits(got[2]), "+0 where the drawn token holds all the mass");
+            }
+        }
+    }
+
     @Test
     void aPaddedBatchEqualsItsRowsRunAlone() {
         List<int[]> prompts = List.of(ids(3, 9), ids(4, 2), ids(5, 5));
