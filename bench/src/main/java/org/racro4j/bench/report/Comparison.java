@@ -135,16 +135,21 @@ public final class Comparison {
     }
 
     /**
-     * For a grouped rollout: how much faster racro4j's shared prefill and generation were than its own plain path, and
-     * what its fork took (the copy of each prompt's cache into its samples' rows, within the shared prefill; results
-     * from before it was timed have no fork).
+     * For a grouped rollout: how much faster racro4j's shared prefill and generation were than its own plain path, the
+     * two paths' generation and prefill times (the generations differ by their prefills and by what the decode steps
+     * read: the steps compute the same), and what its fork took (the copy of each prompt's cache into its samples'
+     * rows, within the shared prefill). Results from before these were timed or printed leave them out.
      */
     private static String groupNote(Row ours) {
         if (ours == null || !ours.json().has("group_prefill_speedup")) return "";
         String note = String.format(java.util.Locale.ROOT, "; shared prefix vs repeated prompts: prefill %.2fx, generation %.2fx",
                 ours.num("group_prefill_speedup"), ours.num("group_generation_speedup"));
-        if (!ours.json().has("fork_seconds")) return note;
         double prefill = ours.num("batch") * ours.num("prompt_len") / ours.num("prefill_tokens_per_s");
+        if (ours.json().has("seconds") && ours.json().has("plain_seconds") && ours.json().has("plain_prefill_seconds")) {
+            note += String.format(java.util.Locale.ROOT, " (%.1f vs %.1f ms; prefill alone %.1f vs %.1f ms)", ours.num("seconds") * 1e3,
+                    ours.num("plain_seconds") * 1e3, prefill * 1e3, ours.num("plain_prefill_seconds") * 1e3);
+        }
+        if (!ours.json().has("fork_seconds")) return note;
         return note + String.format(java.util.Locale.ROOT, "; fork %.2f of %.2f ms shared prefill", ours.num("fork_seconds") * 1e3, prefill * 1e3);
     }
 
