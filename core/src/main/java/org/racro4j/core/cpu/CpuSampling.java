@@ -52,13 +52,25 @@ final class CpuSampling {
     static int pick(float[] ls, int base, int v, float temperature, int topK, float topP, float u) {
         int best = argmax(ls, base, v);
         if (temperature <= 0f) return best;
-        ProbabilityOrder sort = ProbabilityOrder.forThread();
         double[] p = PROBABILITIES.get();
         if (p.length != v) {
             p = new double[v];
             PROBABILITIES.set(p);
         }
         probabilities(ls, base, v, ls[base + best], temperature, p);
+        if ((topK <= 0 || topK >= v) && !(topP < 1f)) {   // every token kept: the walk without sorting, where it can tell
+            int token = BucketedWalk.forThread().pick(ls, base, v, ls[base + best], p, u);
+            if (token >= 0) return token;
+        }
+        return sortedWalk(ls, base, v, p, topK, topP, u);
+    }
+
+    /**
+     * The walk over the row's probabilities p in sampling order (ProbabilityOrder), top-k and top-p applied: the first
+     * token at which the running sum passes u times the kept mass.
+     */
+    static int sortedWalk(float[] ls, int base, int v, double[] p, int topK, float topP, float u) {
+        ProbabilityOrder sort = ProbabilityOrder.forThread();
         int[] order = sort.of(ls, base, p);
         double[] sorted = sort.sortedProbabilities();   // p[order[i]], read in order
         int keep = topK > 0 ? Math.min(topK, v) : v;

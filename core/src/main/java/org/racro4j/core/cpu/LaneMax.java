@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** The largest element of a run in vector lanes; only reached when {@link VectorApi#ENABLED}. */
+/** The largest (or smallest) element of a run in vector lanes; only reached when {@link VectorApi#ENABLED}. */
 final class LaneMax {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
@@ -23,5 +23,15 @@ final class LaneMax {
         float max = lanes.reduceLanes(VectorOperators.MAX);
         for (int j = nv; j < n; j++) max = Math.max(max, x[base + j]);
         return max;
+    }
+
+    /** Math.min over x[base ... base + n - 1], starting from +infinity: the plain loop's value, as {@link #of} for max. */
+    static float min(float[] x, int base, int n) {
+        int nv = F.loopBound(n);
+        FloatVector lanes = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+        for (int j = 0; j < nv; j += F.length()) lanes = lanes.lanewise(VectorOperators.MIN, FloatVector.fromArray(F, x, base + j));
+        float min = lanes.reduceLanes(VectorOperators.MIN);
+        for (int j = nv; j < n; j++) min = Math.min(min, x[base + j]);
+        return min;
     }
 }
