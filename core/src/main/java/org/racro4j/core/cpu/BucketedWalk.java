@@ -5,25 +5,29 @@ import java.util.Arrays;
 /**
  * The token sampling's walk picks when every token is kept ({@link CpuSampling#pick}: the probabilities in sampling
  * order, highest first, equal ones by id, summed until the sum passes u times their total), found without sorting the
- * row. Sorting took over half of a 512- or 2048-token row's sampling, and the walk needs the order of only the tokens
- * where it stops.
+ * row and without Math.exp on most of it. Sorting took over half of a 512- or 2048-token row's sampling and Math.exp
+ * (a call per token) a third; the walk needs the order and the exact values of only the tokens where it stops.
  *
  * <p>The tokens go into buckets by logit, highest first (a monotone function of the logit, so of the probability: a
- * bucket's tokens come after every token of the buckets before it in sampling order). The buckets' masses, summed in
- * any order, say which bucket the walk stops in; only that bucket's tokens are sorted, and the walk goes through them
- * from the mass before it. Two conditions make the answer the sorted walk's, bit for bit, or else this returns -1 and
- * the caller sorts:
+ * bucket's tokens come after every token of the buckets before it in sampling order). The buckets' masses, from
+ * approximate exps ({@link LaneSampling#approximateExp}) summed in any order, say which bucket the walk stops in; only
+ * that bucket's tokens get Math.exp and are sorted, and the walk goes through them from the mass before it. The
+ * probabilities are those exps over their sum, and the walk's choice does not change when all of them are scaled
+ * alike, so no normalisation is needed here. Three conditions make the answer the sorted walk's, bit for bit, or else
+ * this returns -1 and the caller computes the probabilities and sorts:
  * <ul>
- *   <li>No token outside the bucket has the probability of one inside: different logits can round to one probability,
- *       and sampling order puts such a tie by id, not by logit (checked against the nearest tokens of the buckets on
- *       either side).</li>
- *   <li>Rounding cannot move the stop. The sorted walk sums in its order, this one in another; every sum of n
- *       non-negative doubles, in any order, is within n * 2^-53 (1 + small) of the exact sum, relative to the total. So
- *       the sums at the stop and just before it must differ from u times the total by more than the bound on all
- *       those differences together ({@link #margin}); then both walks stop at the same token.</li>
+ *   <li>No token outside the bucket has the probability of one inside: different logits can round to one exp or one
+ *       probability, and sampling order puts such a tie by id, not by logit. Exps that differ by more than a relative
+ *       2^-48 give different probabilities (the division by the sum rounds each by at most 2^-53); closer ones, against
+ *       the nearest tokens of the buckets on either side and between neighbours in the bucket, go to the sort.</li>
+ *   <li>Rounding cannot move the stop. The sorted walk sums its probabilities in its order, this one approximate exps
+ *       in another; each term is within 2^-48 of its share of the total, and every sum of n non-negative doubles, in
+ *       any order, is within n * 2^-53 (1 + small) of its exact value. So the sums at the stop and just before it
+ *       must differ from u times the total by more than the bound on all of that together ({@link #margin}); then both
+ *       walks stop at the same token.</li>
+ *   <li>Every logit is finite, and the stop's bucket holds at most {@link #MAX_BUCKET} tokens.</li>
  * </ul>
- * Rows with a non-finite logit, or whose stop falls in a bucket of more than {@link #MAX_BUCKET} tokens, go to the
- * sort. Random rows of 512 and 2048 tokens (BucketedWalkTest) leave this path a few times in a billion draws.
+ * Random rows of 512 and 2048 tokens (BucketedWalkTest) leave this path about once in a thousand draws.
  *
  * <p>An instance holds its arrays and is reused by one thread for row after row ({@link #forThread}).
  */
@@ -35,10 +39,13 @@ final class BucketedWalk {
     private static final ThreadLocal<BucketedWalk> PER_THREAD = ThreadLocal.withInitial(BucketedWalk::new);
 
     private int[] bucketOf = new int[0];
+    private double[] approximate = new double[0];
     private double[] mass = new double[0];
     private int[] count = new int[0];
     private double[] blockMass = new double[0];
     private final int[] members = new int[MAX_BUCKET];
+    /** Math.exp of each member's scaled difference. */
+    private final double[] memberExp = new double[MAX_BUCKET];
 
     /** The calling thread's instance. */
     static BucketedWalk forThread() {
@@ -50,9 +57,9 @@ final class BucketedWalk {
      *
      * @param logits the row's logits at {@code logits[base ... base + v - 1]}
      * @param max    their largest
-     * @param p      the probabilities computed from them (CpuSampling.probabilities), p[0 .. v-1]
+     * @param d      (logit - max) / temperature of each token, in double (the exponents of its probability), d[0 .. v-1]
      */
-    int pick(float[] logits, int base, int v, float max, double[] p, float u) {
+    int pick(float[] logits, int base, int v, float max, double[] d, float u) {
         float min = VectorApi.ENABLED ? LaneMax.min(logits, base, v) : plainMin(logits, base, v);
         float range = max - min;
         if (!(range < Float.POSITIVE_INFINITY)) return -1;   // a NaN or infinite logit, or a range past float's
@@ -60,13 +67,18 @@ final class BucketedWalk {
         float scale = range > 0f ? (buckets - 1) / range : 0f;
         int blocks = (buckets + BLOCK - 1) / BLOCK;
         fit(v, buckets, blocks);
+        if (VectorApi.ENABLED) {
+            LaneSampling.approximateExp(d, v, approximate);
+        } else {
+            for (int j = 0; j < v; j++) approximate[j] = Math.exp(Math.max(d[j], LaneSampling.APPROXIMATE_EXP_LOW));
+        }
         Arrays.fill(mass, 0, buckets, 0.0);
         Arrays.fill(count, 0, buckets, 0);
         for (int j = 0; j < v; j++) {
             // (max - x) * scale and the cast are monotone: a higher logit never lands in a later bucket
             int b = Math.min(buckets - 1, (int) ((max - logits[base + j]) * scale));
             bucketOf[j] = b;
-            mass[b] += p[j];
+            mass[b] += approximate[j];
             count[b]++;
         }
         double total = 0;
@@ -90,7 +102,7 @@ final class BucketedWalk {
         while (previous >= 0 && count[previous] == 0) previous--;
         int next = stop + 1;
         while (next < buckets && count[next] == 0) next++;
-        // the stop's bucket's tokens, in id order, and the nearest probabilities on either side
+        // the stop's bucket's tokens, in id order, and the nearest exps on either side
         int m = 0;
         double lowestBefore = Double.POSITIVE_INFINITY;
         double highestAfter = Double.NEGATIVE_INFINITY;
@@ -99,16 +111,25 @@ final class BucketedWalk {
         for (int j = 0; j < v; j++) {
             int b = bucketOf[j];
             if (b < first || b > last) continue;
-            if (b == stop) members[m++] = j;
-            else if (b < stop) lowestBefore = Math.min(lowestBefore, p[j]);
-            else highestAfter = Math.max(highestAfter, p[j]);
+            if (b == stop) {
+                members[m] = j;
+                memberExp[m++] = Math.exp(d[j]);
+            } else if (b < stop) {
+                lowestBefore = Math.min(lowestBefore, Math.exp(d[j]));
+            } else {
+                highestAfter = Math.max(highestAfter, Math.exp(d[j]));
+            }
         }
-        sortBySamplingOrder(members, m, p);
-        if (!(p[members[0]] < lowestBefore) || !(p[members[m - 1]] > highestAfter)) return -1;   // a tie across buckets
+        sortBySamplingOrder(members, memberExp, m);
+        // ties, or near ties, with the buckets on either side or between neighbours go to the sort
+        if (!clearlyAbove(lowestBefore, memberExp[0]) || !clearlyAbove(memberExp[m - 1], highestAfter)) return -1;
+        for (int i = 1; i < m; i++) {
+            if (memberExp[i - 1] != memberExp[i] && !clearlyAbove(memberExp[i - 1], memberExp[i])) return -1;
+        }
         double margin = margin(v, total);
         boolean nothingBefore = previous < 0;
         for (int i = 0; i < m; i++) {
-            double after = before + p[members[i]];
+            double after = before + memberExp[i];
             if (after > target) {
                 if (after - target <= margin) return -1;
                 if (!(nothingBefore && i == 0) && target - before <= margin) return -1;   // no sum before the first token
@@ -119,27 +140,39 @@ final class BucketedWalk {
         return -1;
     }
 
-    /**
-     * A bound on how far the sorted walk's sums (its total, the target from it, its running sum) and this walk's can
-     * be apart, for v probabilities of that total: each sum of at most 3v non-negative terms is within
-     * 3v * 2^-53 / (1 - 3v * 2^-53) of the exact sum, relative to the total; eight such errors and the target's
-     * roundings are below 16 (v + 2) * 2^-53 of the total, with room to spare.
-     */
-    static double margin(int v, double total) {
-        return 16.0 * (v + 2) * 0x1p-53 * total;
+    /** a > b with room: a exceeds b by more than a relative 2^-48, or b is none (-infinity); so their probabilities differ. */
+    private static boolean clearlyAbove(double a, double b) {
+        return b == Double.NEGATIVE_INFINITY || a > b * (1 + 0x1p-48);
     }
 
-    /** members[0 .. m-1] (ids in increasing order) by probability, highest first, equal ones by id: a stable insertion sort. */
-    private static void sortBySamplingOrder(int[] members, int m, double[] p) {
+    /**
+     * A bound on how far the sorted walk's sums (its total, the target from it, its running sum) and this walk's can
+     * be apart, relative to each walk's own total, for v terms: the terms differ by at most a relative 2^-48 (the
+     * approximate exps, Math.exp's ulp, the division by the sum), which moves each sum and the target by at most that;
+     * each sum of at most 3v non-negative terms is within 3v * 2^-53 / (1 - 3v * 2^-53) of its exact value; eight such
+     * errors and the target's roundings are below 16 (v + 2) * 2^-53 of the total. The approximate exps of arguments
+     * below APPROXIMATE_EXP_LOW are e^-700 where the exact ones are smaller, at most v e^-700 in all.
+     */
+    static double margin(int v, double total) {
+        return (4 * 0x1p-48 + 16.0 * (v + 2) * 0x1p-53) * total + v * Math.exp(LaneSampling.APPROXIMATE_EXP_LOW);
+    }
+
+    /**
+     * members[0 .. m-1] (ids in increasing order) by their exps, highest first, equal ones by id: a stable insertion
+     * sort of both arrays.
+     */
+    private static void sortBySamplingOrder(int[] members, double[] exps, int m) {
         for (int i = 1; i < m; i++) {
             int id = members[i];
-            double pi = p[id];
+            double e = exps[i];
             int at = i - 1;
-            while (at >= 0 && p[members[at]] < pi) {
+            while (at >= 0 && exps[at] < e) {
                 members[at + 1] = members[at];
+                exps[at + 1] = exps[at];
                 at--;
             }
             members[at + 1] = id;
+            exps[at + 1] = e;
         }
     }
 
@@ -150,7 +183,10 @@ final class BucketedWalk {
     }
 
     private void fit(int v, int buckets, int blocks) {
-        if (bucketOf.length < v) bucketOf = new int[v];
+        if (bucketOf.length < v) {
+            bucketOf = new int[v];
+            approximate = new double[v];
+        }
         if (mass.length < buckets) {
             mass = new double[buckets];
             count = new int[buckets];

@@ -57,11 +57,12 @@ final class CpuSampling {
             p = new double[v];
             PROBABILITIES.set(p);
         }
-        probabilities(ls, base, v, ls[base + best], temperature, p);
         if ((topK <= 0 || topK >= v) && !(topP < 1f)) {   // every token kept: the walk without sorting, where it can tell
+            scaledDifferences(ls, base, v, ls[base + best], temperature, p);
             int token = BucketedWalk.forThread().pick(ls, base, v, ls[base + best], p, u);
             if (token >= 0) return token;
         }
+        probabilities(ls, base, v, ls[base + best], temperature, p);
         return sortedWalk(ls, base, v, p, topK, topP, u);
     }
 
@@ -116,20 +117,25 @@ final class CpuSampling {
 
     /** {@link #probabilities} into p[0 .. v-1]. */
     static void probabilities(float[] ls, int base, int v, double max, float temperature, double[] p) {
+        scaledDifferences(ls, base, v, max, temperature, p);
         double sum = 0;
-        if (VectorApi.ENABLED) {   // the same operations: subtractions and divisions in lanes (rounded alike there), exp and sum in order
-            LaneSampling.scaledDifferences(ls, base, v, max, temperature, p);
-            for (int j = 0; j < v; j++) {
-                p[j] = Math.exp(p[j]);
-                sum += p[j];
-            }
-            LaneSampling.divide(p, v, sum);
-            return;
-        }
         for (int j = 0; j < v; j++) {
-            p[j] = Math.exp((ls[base + j] - max) / temperature);
+            p[j] = Math.exp(p[j]);
             sum += p[j];
         }
-        for (int j = 0; j < v; j++) p[j] /= sum;
+        if (VectorApi.ENABLED) {   // divisions in lanes are rounded as in a scalar register
+            LaneSampling.divide(p, v, sum);
+        } else {
+            for (int j = 0; j < v; j++) p[j] /= sum;
+        }
+    }
+
+    /** d[j] = (l[base + j] - max) / temperature in double, the exponent of token j's probability. */
+    static void scaledDifferences(float[] ls, int base, int v, double max, float temperature, double[] d) {
+        if (VectorApi.ENABLED) {   // subtractions and divisions in lanes are rounded as in a scalar register
+            LaneSampling.scaledDifferences(ls, base, v, max, temperature, d);
+            return;
+        }
+        for (int j = 0; j < v; j++) d[j] = (ls[base + j] - max) / temperature;
     }
 }

@@ -12,11 +12,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The bucketed walk gives the sorted walk's token (CpuSampling.sortedWalk, every token kept) or steps aside with -1,
  * on rows built to trip it: ties across buckets (tiny logits whose probabilities round alike), underflowing
- * probabilities, few distinct values, all equal, non-finite logits, and uniforms that put the target on the sorted
- * walk's own running sums; and on ordinary rows it decides nearly always (else it would save nothing).
+ * probabilities, few distinct values, all equal, non-finite logits, and uniforms that put the target on or right beside
+ * the sorted walk's own running sums; and on ordinary rows it decides nearly always (else it would save nothing).
  */
 class BucketedWalkTest {
-    private static final int KINDS = 9;
+    private static final int KINDS = 10;
 
     @Test
     void picksTheSortedWalksTokenOrStepsAside() {
@@ -33,11 +33,13 @@ class BucketedWalkTest {
                     float temperature = new float[] {1f, 0.3f, 2.5f}[trial % 3];
                     int best = CpuSampling.argmax(logits, base, v);
                     double[] p = CpuSampling.probabilities(logits, base, v, logits[base + best], temperature);
+                    double[] d = new double[v];
+                    CpuSampling.scaledDifferences(logits, base, v, logits[base + best], temperature, d);
                     boolean finite = true;
                     for (int j = 0; j < v; j++) finite &= Float.isFinite(logits[base + j]);
                     for (float u : uniforms(logits, base, v, p, rnd)) {
                         int want = CpuSampling.sortedWalk(logits, base, v, p, 0, 1f, u);
-                        int got = walk.pick(logits, base, v, logits[base + best], p, u);
+                        int got = walk.pick(logits, base, v, logits[base + best], d, u);
                         String what = "v " + v + ", kind " + kind + ", trial " + trial + ", u " + u;
                         draws++;
                         if (!finite) assertEquals(-1, got, what + ": a non-finite row goes to the sort");
@@ -64,8 +66,10 @@ class BucketedWalkTest {
                 for (int j = 0; j < v; j++) logits[j] = (float) (rnd.nextGaussian() * 2);
                 int best = CpuSampling.argmax(logits, 0, v);
                 double[] p = CpuSampling.probabilities(logits, 0, v, logits[best], 1f);
+                double[] d = new double[v];
+                CpuSampling.scaledDifferences(logits, 0, v, logits[best], 1f, d);
                 float u = (float) rnd.nextDouble();
-                int got = walk.pick(logits, 0, v, logits[best], p, u);
+                int got = walk.pick(logits, 0, v, logits[best], d, u);
                 if (got < 0) asideCount++;
                 else assertEquals(CpuSampling.sortedWalk(logits, 0, v, p, 0, 1f, u), got, "v " + v + ", row " + r);
             }
@@ -74,37 +78,42 @@ class BucketedWalkTest {
     }
 
     /**
-     * Probabilities made so that the sorted walk's total and the bucket masses' total round to different doubles, and
-     * u = 1/2 puts the two targets on either side of the first running sum: the walks would stop at different tokens,
-     * so the bucketed one must step aside. 32 tokens of logits 0, -1, ..., -31 (a bucket each, two blocks of 16); the
-     * first two hold half the mass each, the other 30 a fraction of an ulp of 1 each, which the sorted walk's running
-     * sum near 1 rounds and a block's own sum does not.
+     * Targets within 1e-14 of the total from one of the sorted walk's running sums, where the two walks' sums could
+     * put the stop on different sides: found by searching rows of 2048 Gaussian logits for running sums s whose share
+     * s / kept lies that close to a float u. The bucketed walk must agree with the sorted walk there or step aside.
      */
     @Test
-    void targetsOnEitherSideOfARunningSumAreLeftToTheSort() {
-        int v = 32;
-        float[] logits = new float[v];
-        for (int j = 0; j < v; j++) logits[j] = -j;
-        double ulp = 0x1p-52;
-        // a quarter ulp each: the sorted walk's running sum stays at 1, the second block's own sum reaches 4 ulps
-        double[] below = probabilities(0.5 + ulp, 0.25 * ulp);
-        assertEquals(0, CpuSampling.sortedWalk(logits, 0, v, below, 0, 1f, 0.5f), "the construction: the sorted walk stops at 0");
-        int got = new BucketedWalk().pick(logits, 0, v, 0f, below, 0.5f);
-        assertTrue(got == -1 || got == 0, "got " + got);
-        // three quarters of an ulp each: every one rounds the sorted walk's sum up a whole ulp, the block's sum less
-        double[] above = probabilities(0.5 + 14 * ulp, 0.75 * ulp);
-        assertEquals(1, CpuSampling.sortedWalk(logits, 0, v, above, 0, 1f, 0.5f), "the construction: the sorted walk stops at 1");
-        got = new BucketedWalk().pick(logits, 0, v, 0f, above, 0.5f);
-        assertTrue(got == -1 || got == 1, "got " + got);
-    }
-
-    /** 32 probabilities: first, 1 - first, then 30 slightly decreasing ones of about small each. */
-    private static double[] probabilities(double first, double small) {
-        double[] p = new double[32];
-        p[0] = first;
-        p[1] = 1.0 - first;
-        for (int j = 2; j < 32; j++) p[j] = small * (1 - j * 0x1p-12);
-        return p;
+    void targetsBesideTheSortedWalksRunningSumsAreDecidedAlikeOrLeftToTheSort() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        BucketedWalk walk = new BucketedWalk();
+        int v = 2048;
+        int close = 0;
+        for (int row = 0; row < 30_000 && close < 12; row++) {
+            float[] logits = new float[v];
+            for (int j = 0; j < v; j++) logits[j] = (float) rnd.nextGaussian();
+            int best = CpuSampling.argmax(logits, 0, v);
+            double[] p = CpuSampling.probabilities(logits, 0, v, logits[best], 1f);
+            double[] d = new double[v];
+            CpuSampling.scaledDifferences(logits, 0, v, logits[best], 1f, d);
+            ProbabilityOrder order = new ProbabilityOrder();
+            order.of(logits, 0, p);
+            double[] sorted = order.sortedProbabilities();
+            double kept = 0;
+            for (int i = 0; i < v; i++) kept += sorted[i];
+            double acc = 0;
+            for (int i = 0; i < v - 1; i++) {
+                acc += sorted[i];
+                float u = (float) (acc / kept);
+                for (float w : new float[] {Math.nextDown(u), u, Math.nextUp(u)}) {
+                    if (Math.abs(w * kept - acc) > 1e-14 * kept) continue;
+                    close++;
+                    int want = CpuSampling.sortedWalk(logits, 0, v, p, 0, 1f, w);
+                    int got = walk.pick(logits, 0, v, logits[best], d, w);
+                    assertTrue(got == -1 || got == want, "row " + row + ", running sum " + i + ", u " + w + ": " + got + " vs " + want);
+                }
+            }
+        }
+        assertTrue(close >= 12, "only " + close + " close targets found");
     }
 
     /**
@@ -189,7 +198,10 @@ class BucketedWalkTest {
             case 5 -> 1.5f;   // all equal: at a power-of-two width the target lands exactly on running sums
             case 6 -> 1f + r.nextInt(1000) * 1e-6f;   // nearly equal, with ties
             case 7 -> j == 0 ? Float.NaN : (float) r.nextGaussian();
-            default -> j == 1 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian();
+            case 8 -> j == 1 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian();
+            // pairs of adjacent floats 1e-9 apart, the larger second: a pair shares a bucket, and its exps differ by about
+            // an ulp, which the division by their sum can merge into one probability (then the first comes first)
+            default -> j % 2 == 1 ? (float) (-(j / 2 + 1) * 1e-9) : Math.nextDown((float) (-(j / 2 + 1) * 1e-9));
         };
     }
 }

@@ -1,6 +1,7 @@
 package org.racro4j.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 
@@ -108,5 +109,41 @@ class LaneSamplingTest {
             default:
                 return rnd.nextInt(30) == 0 ? (float) rnd.nextGaussian() : Float.NEGATIVE_INFINITY;
         }
+    }
+
+    /**
+     * approximateExp is within a relative 2^-49 of Math.exp (itself within an ulp of e^x, so within the 2^-48 of e^x that
+     * BucketedWalk's margin allows), on arguments across [-700, 0] (uniform, near 0, near multiples of ln 2 / 2 where
+     * the reduced argument is largest) and rows longer and shorter than a vector; below -700 it gives e^-700.
+     */
+    @Test
+    void approximateExpIsWithinItsBoundOfMathExp() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        double worst = 0;
+        for (int n : new int[] {1, 3, 8, 9, 1000, 4099}) {
+            double[] x = new double[n];
+            for (int j = 0; j < n; j++) {
+                x[j] = switch (j % 4) {
+                    case 0 -> -700 * rnd.nextDouble();
+                    case 1 -> -Math.pow(10, rnd.nextDouble(-17, 1));
+                    case 2 -> -(rnd.nextInt(2000) + 0.5) * Math.log(2) / 2 + rnd.nextDouble(-1e-9, 1e-9);
+                    default -> rnd.nextDouble(-40, 0);
+                };
+                if (x[j] > 0) x[j] = 0;
+            }
+            double[] got = new double[n];
+            LaneSampling.approximateExp(x, n, got);
+            for (int j = 0; j < n; j++) {
+                double exact = Math.exp(Math.max(x[j], LaneSampling.APPROXIMATE_EXP_LOW));
+                double relative = Math.abs(got[j] / exact - 1);
+                worst = Math.max(worst, relative);
+                assertTrue(relative <= 0x1p-49, "n " + n + ", x " + x[j] + ": " + got[j] + " vs Math.exp " + exact);
+            }
+        }
+        assertTrue(worst > 0, "not Math.exp's bits everywhere: the test would not see a wrong bound");
+        double[] low = {-701, -1e4, Double.NEGATIVE_INFINITY};
+        double[] out = new double[3];
+        LaneSampling.approximateExp(low, 3, out);
+        for (double o : out) assertEquals(Math.exp(-700), o, Math.exp(-700) * 0x1p-49);
     }
 }
