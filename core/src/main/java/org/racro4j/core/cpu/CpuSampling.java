@@ -59,7 +59,7 @@ final class CpuSampling {
         }
         if ((topK <= 0 || topK >= v) && !(topP < 1f)) {   // every token kept: the walk without sorting, where it can tell
             scaledDifferences(ls, base, v, ls[base + best], temperature, p);
-            int token = BucketedWalk.forThread().pick(ls, base, v, ls[base + best], p, u);
+            int token = BucketedWalk.forThread().pick(ls, base, v, BucketedWalk.min(ls, base, v), ls[base + best], p, u);
             if (token >= 0) return token;
         }
         probabilities(ls, base, v, ls[base + best], temperature, p);

@@ -39,7 +39,7 @@ class BucketedWalkTest {
                     for (int j = 0; j < v; j++) finite &= Float.isFinite(logits[base + j]);
                     for (float u : uniforms(logits, base, v, p, rnd)) {
                         int want = CpuSampling.sortedWalk(logits, base, v, p, 0, 1f, u);
-                        int got = walk.pick(logits, base, v, logits[base + best], d, u);
+                        int got = walk.pick(logits, base, v, BucketedWalk.min(logits, base, v), logits[base + best], d, u);
                         String what = "v " + v + ", kind " + kind + ", trial " + trial + ", u " + u;
                         draws++;
                         if (!finite) assertEquals(-1, got, what + ": a non-finite row goes to the sort");
@@ -69,7 +69,7 @@ class BucketedWalkTest {
                 double[] d = new double[v];
                 CpuSampling.scaledDifferences(logits, 0, v, logits[best], 1f, d);
                 float u = (float) rnd.nextDouble();
-                int got = walk.pick(logits, 0, v, logits[best], d, u);
+                int got = walk.pick(logits, 0, v, BucketedWalk.min(logits, 0, v), logits[best], d, u);
                 if (got < 0) asideCount++;
                 else assertEquals(CpuSampling.sortedWalk(logits, 0, v, p, 0, 1f, u), got, "v " + v + ", row " + r);
             }
@@ -108,7 +108,7 @@ class BucketedWalkTest {
                     if (Math.abs(w * kept - acc) > 1e-14 * kept) continue;
                     close++;
                     int want = CpuSampling.sortedWalk(logits, 0, v, p, 0, 1f, w);
-                    int got = walk.pick(logits, 0, v, logits[best], d, w);
+                    int got = walk.pick(logits, 0, v, BucketedWalk.min(logits, 0, v), logits[best], d, w);
                     assertTrue(got == -1 || got == want, "row " + row + ", running sum " + i + ", u " + w + ": " + got + " vs " + want);
                 }
             }
