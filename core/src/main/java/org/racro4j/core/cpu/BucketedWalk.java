@@ -27,7 +27,8 @@ import java.util.Arrays;
  *       walks stop at the same token.</li>
  *   <li>Every logit is finite, and the stop's bucket holds at most {@link #MAX_BUCKET} tokens.</li>
  * </ul>
- * Random rows of 512 and 2048 tokens (BucketedWalkTest) leave this path about once in a thousand draws.
+ * Gaussian rows of 512 and 2048 logits (standard deviations 0.3, 2 and 8) left this path in none of 600,000 draws (a
+ * probe); rows crowded into few values, or with ties, leave it more often.
  *
  * <p>An instance holds its arrays and is reused by one thread for row after row ({@link #forThread}).
  */
