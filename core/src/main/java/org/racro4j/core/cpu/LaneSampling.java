@@ -70,8 +70,8 @@ final class LaneSampling {
     static final double APPROXIMATE_EXP_LOW = -700;
 
     /**
-     * out[j] = e^max(x[j], APPROXIMATE_EXP_LOW) for j in [0, n), within a relative 2^-48 of the exact value (x at most
-     * 0; BucketedWalkTest checks 2^-48 against Math.exp): x = k ln 2 + r with |r| at most ln(2) / 2, e^r by its Taylor
+     * out[j] = e^max(x[j], APPROXIMATE_EXP_LOW) for j in [0, n), within a relative 2^-48 of the exact value for x at
+     * most 0 (LaneSamplingTest finds it within 2^-49 of Math.exp, itself within an ulp): x = k ln 2 + r with |r| at most ln(2) / 2, e^r by its Taylor
      * polynomial of degree 12 (the remainder is below 2^-51 there), times 2^k built from exponent bits. Not Math.exp's
      * bits, which cost a call per element: a third of sampling a 2048-token row.
      */
