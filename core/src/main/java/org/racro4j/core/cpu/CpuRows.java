@@ -257,27 +257,40 @@ final class CpuRows {
         Parallel.parts(parts, part -> {
             int r0 = (int) ((long) rows * part / parts);
             int r1 = (int) ((long) rows * (part + 1) / parts);
-            double[] gwAcc = gwPart[part];
-            for (int r = r0; r < r1; r++) {
-                int xb = xo + r * c;
-                int gb0 = go + r * c;
-                float inv = rs[rstd.offset() + r];
-                double dot = 0;
-                for (int j = 0; j < c; j++) {
-                    float xhat = xs[xb + j] * inv;
-                    dot += gs[gb0 + j] * ws[wo + j] * xhat;
-                    if (gwAcc.length > 0) gwAcc[j] += gs[gb0 + j] * xhat;
-                }
-                float meanDX = (float) (dot / c);
-                int ob = gxo + r * c;
-                for (int j = 0; j < c; j++) {
-                    float xhat = xs[xb + j] * inv;
-                    gxs[ob + j] = inv * (gs[gb0 + j] * ws[wo + j] - xhat * meanDX);
-                }
+            double[] gwAcc = gw == null ? null : gwPart[part];
+            if (VectorApi.ENABLED) {
+                LaneRmsNorm.backward(gs, go, xs, xo, ws, wo, rs, rstd.offset(), gxs, gxo, c, r0, r1, gwAcc, scratch(OrderedSums.ROWS * c));
+            } else {
+                rmsNormBackwardRows(gs, go, xs, xo, ws, wo, rs, rstd.offset(), gxs, gxo, c, r0, r1, gwAcc);
             }
         });
         Floats.commit(gx, gxs);
         if (gw != null) writeColumnSums(gw, gwPart);
+    }
+
+    /**
+     * RMS norm's backward for rows [r0, r1) in plain loops, the bits {@link LaneRmsNorm#backward} keeps (the arguments
+     * as there).
+     */
+    static void rmsNormBackwardRows(float[] gs, int go, float[] xs, int xo, float[] ws, int wo, float[] rs, int ro, float[] gxs,
+                                    int gxo, int c, int r0, int r1, double[] gwColumns) {
+        for (int r = r0; r < r1; r++) {
+            int xb = xo + r * c;
+            int gb = go + r * c;
+            float inv = rs[ro + r];
+            double dot = 0;
+            for (int j = 0; j < c; j++) {
+                float xhat = xs[xb + j] * inv;
+                dot += gs[gb + j] * ws[wo + j] * xhat;
+                if (gwColumns != null) gwColumns[j] += gs[gb + j] * xhat;
+            }
+            float meanDX = (float) (dot / c);
+            int ob = gxo + r * c;
+            for (int j = 0; j < c; j++) {
+                float xhat = xs[xb + j] * inv;
+                gxs[ob + j] = inv * (gs[gb + j] * ws[wo + j] - xhat * meanDX);
+            }
+        }
     }
 
     private static double sumSquares(float[] x, int base, int n) {
