@@ -39,10 +39,11 @@ final class BucketedWalk {
     private static final int BLOCK = 16;
     private static final ThreadLocal<BucketedWalk> PER_THREAD = ThreadLocal.withInitial(BucketedWalk::new);
 
-    private int[] bucketOf = new int[0];
+    /** Each bucket's tokens as a list: its last token (-1: none), and each token's previous one in the bucket. */
+    private int[] lastOf = new int[0];
+    private int[] previousIn = new int[0];
     private double[] approximate = new double[0];
     private double[] mass = new double[0];
-    private int[] count = new int[0];
     private double[] blockMass = new double[0];
     private final int[] members = new int[MAX_BUCKET];
     /** Math.exp of each member's scaled difference. */
@@ -74,13 +75,13 @@ final class BucketedWalk {
             for (int j = 0; j < v; j++) approximate[j] = Math.exp(Math.max(d[j], LaneSampling.APPROXIMATE_EXP_LOW));
         }
         Arrays.fill(mass, 0, buckets, 0.0);
-        Arrays.fill(count, 0, buckets, 0);
+        Arrays.fill(lastOf, 0, buckets, -1);
         for (int j = 0; j < v; j++) {
             // (max - x) * scale and the cast are monotone: a higher logit never lands in a later bucket
             int b = Math.min(buckets - 1, (int) ((max - logits[base + j]) * scale));
-            bucketOf[j] = b;
             mass[b] += approximate[j];
-            count[b]++;
+            previousIn[j] = lastOf[b];
+            lastOf[b] = j;
         }
         double total = 0;
         for (int k = 0; k < blocks; k++) {
@@ -98,28 +99,31 @@ final class BucketedWalk {
         int stop = k * BLOCK;
         int end = Math.min(buckets, stop + BLOCK);
         while (stop < end && before + mass[stop] <= target) before += mass[stop++];
-        if (stop == end || count[stop] > MAX_BUCKET) return -1;
+        if (stop == end) return -1;
         int previous = stop - 1;
-        while (previous >= 0 && count[previous] == 0) previous--;
+        while (previous >= 0 && lastOf[previous] < 0) previous--;
         int next = stop + 1;
-        while (next < buckets && count[next] == 0) next++;
-        // the stop's bucket's tokens, in id order, and the nearest exps on either side
+        while (next < buckets && lastOf[next] < 0) next++;
+        // the stop's bucket's tokens, in id order (its list runs from the highest id down), and the nearest exps on
+        // either side
         int m = 0;
+        for (int j = lastOf[stop]; j >= 0; j = previousIn[j]) {
+            if (m == MAX_BUCKET) return -1;
+            members[m++] = j;
+        }
+        for (int i = 0, back = m - 1; i < back; i++, back--) {
+            int id = members[i];
+            members[i] = members[back];
+            members[back] = id;
+        }
+        for (int i = 0; i < m; i++) memberExp[i] = Math.exp(d[members[i]]);
         double lowestBefore = Double.POSITIVE_INFINITY;
+        if (previous >= 0) {
+            for (int j = lastOf[previous]; j >= 0; j = previousIn[j]) lowestBefore = Math.min(lowestBefore, Math.exp(d[j]));
+        }
         double highestAfter = Double.NEGATIVE_INFINITY;
-        int first = previous >= 0 ? previous : stop;
-        int last = next < buckets ? next : stop;
-        for (int j = 0; j < v; j++) {
-            int b = bucketOf[j];
-            if (b < first || b > last) continue;
-            if (b == stop) {
-                members[m] = j;
-                memberExp[m++] = Math.exp(d[j]);
-            } else if (b < stop) {
-                lowestBefore = Math.min(lowestBefore, Math.exp(d[j]));
-            } else {
-                highestAfter = Math.max(highestAfter, Math.exp(d[j]));
-            }
+        if (next < buckets) {
+            for (int j = lastOf[next]; j >= 0; j = previousIn[j]) highestAfter = Math.max(highestAfter, Math.exp(d[j]));
         }
         sortBySamplingOrder(members, memberExp, m);
         // ties, or near ties, with the buckets on either side or between neighbours go to the sort
@@ -189,13 +193,13 @@ final class BucketedWalk {
     }
 
     private void fit(int v, int buckets, int blocks) {
-        if (bucketOf.length < v) {
-            bucketOf = new int[v];
+        if (previousIn.length < v) {
+            previousIn = new int[v];
             approximate = new double[v];
         }
         if (mass.length < buckets) {
             mass = new double[buckets];
-            count = new int[buckets];
+            lastOf = new int[buckets];
         }
         if (blockMass.length < blocks) blockMass = new double[blocks];
     }
