@@ -259,7 +259,8 @@ final class CpuRows {
             int r1 = (int) ((long) rows * (part + 1) / parts);
             double[] gwAcc = gw == null ? null : gwPart[part];
             if (VectorApi.ENABLED) {
-                LaneRmsNorm.backward(gs, go, xs, xo, ws, wo, rs, rstd.offset(), gxs, gxo, c, r0, r1, gwAcc, scratch(OrderedSums.ROWS * c));
+                float[] terms = scratch(OrderedSums.ROWS * c);
+                LaneRmsNorm.backward(gs, go, xs, xo, ws, wo, rs, rstd.offset(), gxs, gxo, c, r0, r1, gwAcc, terms);
             } else {
                 rmsNormBackwardRows(gs, go, xs, xo, ws, wo, rs, rstd.offset(), gxs, gxo, c, r0, r1, gwAcc);
             }
