@@ -69,16 +69,17 @@ class LinearWeightGradTest {
         float[] xs = normal(21, rows * in);
         float[] ws = normal(23, out * in);
         float[] rs = normal(29, rows * out);
-        long transposed = backwardPeak(xs, rs, Tensor.of(ws, out, in), true, rows, out);
-        long plain = backwardPeak(xs, rs, Tensor.of(ws, in, out), false, rows, out);
+        long transposed = backwardPeak(xs, ws, rs, true, rows, in, out);
+        long plain = backwardPeak(xs, ws, rs, false, rows, in, out);
         assertEquals(plain, transposed, "bytes above the start at the peak of the backward of x W^T and of x V");
     }
 
-    private static long backwardPeak(float[] xs, float[] rs, Tensor weight, boolean linear, int rows, int out) {
+    /** Bytes of live storage at the peak of the backward above its start: x W^T (linear) or x V. */
+    private static long backwardPeak(float[] xs, float[] ws, float[] rs, boolean linear, int rows, int in, int out) {
         Backend cpu = Device.CPU.backend();
         try (Scope scope = Scope.open()) {
-            Tensor x = Tensor.of(xs, 2, rows / 2, xs.length / rows);
-            Tensor w = weight.requiresGrad(true);
+            Tensor x = Tensor.of(xs, 2, rows / 2, in);
+            Tensor w = (linear ? Tensor.of(ws, out, in) : Tensor.of(ws, in, out)).requiresGrad(true);
             Tensor y = linear ? Functional.linear(x, w, null) : x.matmul(w);
             Tensor loss = y.mul(Tensor.of(rs, 2, rows / 2, out)).sum();
             long start = cpu.memoryStats().bytesInUse();
