@@ -18,27 +18,30 @@ import org.racro4j.core.Tensor;
  *     for pc over K in steps of KC
  *       pack B[pc:pc+KC, jc:jc+NC] into NR-wide panels          (all threads)
  *       for each (row block ic of MC rows, run of B panels)      (one task each, spread over the threads)
- *         pack alpha A[ic:ic+MC, pc:pc+KC] into MR-high panels   A block  MC x KC  (192 KB, in L2)
+ *         A[ic:ic+MC, pc:pc+KC] in place (alpha = 1) or packed    A block  MC x KC  (192 KB, in L2)
  *         for jr over the B panels of the run                    B panel  KC x NR  (64 KB, L1/L2)
  *           for ir over the A panels                             A panel  MR x KC  (16 KB)
  *             C[ir tile, jr tile] (+)= A panel x B panel         micro-kernel, CpuGemmKernel: MR x NR = 8 x 32
  * </pre>
  *
- * Packing makes every operand layout look the same to the micro-kernel: a transposed A or B is handled by
- * reading it in the transposed order while packing (no extra full copy), and edge panels are zero-padded so
- * any M, N and K work. alpha is folded into the packed A; beta is applied by the first K block's stores only
- * (beta == 0 never reads C).
+ * Packing makes every operand layout look the same to the micro-kernel: a transposed B is handled by reading it in
+ * the transposed order while packing (no extra full copy), and edge panels are zero-padded so any M, N and K work.
+ * A is read in place, in either layout, wherever alpha is 1: the kernel broadcasts A's elements one at a time, so
+ * its layout costs nothing there, and packing it cost more than it saved (see {@link #packsA}). Where alpha is not 1
+ * it is folded into a packed A, except in the narrow products that read A in place anyway; beta is applied by the
+ * first K block's stores only (beta == 0 never reads C). The products, their order and so the bits are the same
+ * on every path.
  *
  * <p>Blocking, for the Zen 5 dev box (L1d 48 KB, L2 1 MB per core, L3 32 MB shared), chosen by measurement:
  * single-threaded 2048^3 ran at 188 / 202 / 215 GFLOP/s with (KC, MC) = (256, 192) / (384, 192) / (512, 96),
  * 1024^3 at 192 / 201 / 204. The textbook choice KC = 256 keeps the B panel in L1; KC = 512 lets it spill to
  * L2 (the kernel needs only 16 B/cycle of B, well within L2 bandwidth) but halves the passes over C and the
- * fork-join barriers. MC = 96 keeps the packed A block at 192 KB of L2. NC = 2048 bounds the packed B (4 MB,
+ * fork-join barriers. MC = 96 keeps an A block at 192 KB of L2. NC = 2048 bounds the packed B (4 MB,
  * in L3) and with it the per-thread scratch.
  *
  * <p>Small problems, where a packed panel would serve too few tiles for packing to pay (packing is a scalar
  * copy, about as costly per element as 32 FMAs): with few rows a row-major B is read in place; with few
- * columns A (and a row-major B) are read in place, so batched attention shapes are not packed at all; with few
+ * columns a row-major B is read in place, so batched attention shapes are not packed at all; with few
  * rows and a transposed B (a linear layer x W^T at decode) a dot-product kernel runs along the contiguous K.
  * The thresholds below say what was measured.
  *
@@ -87,9 +90,9 @@ final class CpuMatmul {
      */
     static final int DIRECT_B_MAX_M = 128;
     /**
-     * Up to this many columns A (and a row-major B) are read in place: an A panel then serves at most four
-     * B panels, too few to repay packing. Measured: M = K = 1024, N = 64 / 128: 160-220 / 200-260 GFLOP/s in
-     * place vs 100-150 / 40-90 packed; batched attention 64 x [48x48]x[48x64]: 160-225 vs 70-120.
+     * Up to this many columns a row-major B, and A whatever alpha is, are read in place: an A panel then serves at
+     * most four B panels, too few to repay packing. Measured: M = K = 1024, N = 64 / 128: 160-220 / 200-260 GFLOP/s
+     * in place vs 100-150 / 40-90 packed; batched attention 64 x [48x48]x[48x64]: 160-225 vs 70-120.
      */
     static final int DIRECT_MAX_N = 128;
     /**
@@ -203,7 +206,7 @@ final class CpuMatmul {
         // never run past a row of B and the kernel never reads rows of A that do not exist.
         PackedB packed = bFloats != null && bCol == 1 ? PackedB.lookup(bFloats, bOff, bRow, k, n) : null;
         boolean directB = packed == null && bCol == 1 && (m <= DIRECT_B_MAX_M || n <= DIRECT_MAX_N) && bFloats != null;
-        boolean directA = n <= DIRECT_MAX_N;
+        boolean directA = !packsA(n, alpha);
 
         // Row blocks: at most MC rows, a multiple of MR, and (when there is enough M) a multiple of the thread
         // count so the tasks come out even.
@@ -273,6 +276,20 @@ final class CpuMatmul {
                 else body.run(0, tasks);
             }
         }
+    }
+
+    /**
+     * Whether the tile path packs A: only to fold an alpha other than 1 into it, in products wider than DIRECT_MAX_N.
+     * Packing A into MR-high panels was the textbook step for every product, but the kernel reads A one broadcast at
+     * a time, from eight rows whose runs along K stay in L1 or L2 either way, and the packing pass cost more than it
+     * saved. Measured on a Zen 4 (one thread, GFLOP/s packed vs in place, each the median of 7 rounds alternated in
+     * one JVM): 256^3 96.7 vs 103.0, 1024^3 93.5 vs 95.3, x W^T at M K N = 1024 x 768 x 256 90.7 vs 99.8, a weight
+     * gradient g^T x at 768 x 1024 x 256 81.1 vs 96.2, the same at 1024 x 1024 x 256 (a 4 KB stride along K) 88.1 vs 95.5;
+     * on two threads 256^3 133 vs 177 and the weight gradient 149 vs 166; and no shape tried was slower. A training
+     * step of the larger report model took 4.6% less time on two threads.
+     */
+    static boolean packsA(int n, float alpha) {
+        return alpha != 1f && n > DIRECT_MAX_N;
     }
 
     /**

@@ -372,4 +372,44 @@ class CpuMatmulTest {
         }
         check("dL/db", b.grad().toFloatArray(), reference(aT, w, null, 1, k, batch * m, n, 1, 0), batch * m, 0);
     }
+
+    @Test
+    void tilePathsGiveTheFusedChainsBits() {
+        // The tile kernel's element (i, j) is one chain of fused multiply-adds along K from 0, per K block, and the
+        // blocks are added in order; with alpha = 1 that holds whether A is read in place or packed, in either layout
+        // (so the choice is free to follow speed), and a packed A carries alpha as the float products alpha * a.
+        // Sizes keep these products off the row and dot kernels (M > 8 with K < 256, or a row-major B with M > 4).
+        Random r = new Random(29);
+        int kc = CpuMatmul.KC;
+        int[][] shapes = {{9, 250, 129}, {37, 17, 300}, {130, kc + 3, 131}, {70, 2 * kc + 1, 33}, {17, 250, 100}};
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2];
+            for (int layout = 0; layout < 4; layout++) {
+                for (float alpha : new float[] {1f, 0.3f}) {
+                    if (alpha != 1f && !CpuMatmul.packsA(n, alpha)) continue;   // alpha applied to the tile: not a chain
+                    try (Scope sc = Scope.open()) {
+                        Tensor a = operand(r, 1, m, k, (layout & 1) != 0);
+                        Tensor b = operand(r, 1, k, n, (layout & 2) != 0);
+                        Tensor out = Tensor.of(random(r, m * n), 1, m, n);
+                        CpuBackend.INSTANCE.matmul(a, b, out, alpha, 0f);
+                        float[] av = a.toFloatArray(), bv = b.toFloatArray(), got = out.toFloatArray();
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                float sum = 0f;
+                                for (int p0 = 0; p0 < k; p0 += kc) {
+                                    float chain = 0f;
+                                    for (int p = p0; p < Math.min(k, p0 + kc); p++) chain = Math.fma(alpha * av[i * k + p], bv[p * n + j], chain);
+                                    sum = p0 == 0 ? chain : sum + chain;
+                                }
+                                if (Float.floatToIntBits(sum) != Float.floatToIntBits(got[i * n + j])) {
+                                    fail("layout " + layout + " alpha " + alpha + " " + dims(1, m, k, n) + " at (" + i + ", " + j + "): "
+                                            + got[i * n + j] + " where the chain gives " + sum);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
