@@ -281,7 +281,7 @@ final class CpuMatmul {
     /**
      * Whether the tile path packs A: only to fold an alpha other than 1 into it, in products wider than DIRECT_MAX_N.
      * Packing A into MR-high panels was the textbook step for every product, but the kernel reads A one broadcast at
-     * a time, from eight rows whose runs along K stay in L1 or L2 either way, and the packing pass cost more than it
+     * a time, from an MR x KC block that stays in L1 or L2 in either layout, and the packing pass cost more than it
      * saved. Measured on a Zen 4 (one thread, GFLOP/s packed vs in place, each the median of 7 rounds alternated in
      * one JVM): 256^3 96.7 vs 103.0, 1024^3 93.5 vs 95.3, x W^T at M K N = 1024 x 768 x 256 90.7 vs 99.8, a weight
      * gradient g^T x at 768 x 1024 x 256 81.1 vs 96.2, the same at 1024 x 1024 x 256 (a 4 KB stride along K) 88.1 vs 95.5;
