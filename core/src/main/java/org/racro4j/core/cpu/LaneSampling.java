@@ -71,9 +71,9 @@ final class LaneSampling {
 
     /**
      * out[j] = e^max(x[j], APPROXIMATE_EXP_LOW) for j in [0, n), within a relative 2^-48 of the exact value for x at
-     * most 0 (LaneSamplingTest finds it within 2^-49 of Math.exp, itself within an ulp): x = k ln 2 + r with |r| at most ln(2) / 2, e^r by its Taylor
-     * polynomial of degree 12 (the remainder is below 2^-51 there), times 2^k built from exponent bits. Not Math.exp's
-     * bits, which cost a call per element: a third of sampling a 2048-token row.
+     * most 0 (LaneSamplingTest finds it within 2^-49 of Math.exp, itself within an ulp): x = k ln 2 + r with |r| at most
+     * ln(2) / 2, e^r by its Taylor polynomial of degree 12 (the remainder is below 2^-51 there), times 2^k built from
+     * exponent bits. Not Math.exp's bits, which cost a call per element: a third of sampling a 2048-token row.
      */
     static void approximateExp(double[] x, int n, double[] out) {
         int nv = D.loopBound(n);

@@ -398,7 +398,9 @@ class CpuMatmulTest {
                                 float sum = 0f;
                                 for (int p0 = 0; p0 < k; p0 += kc) {
                                     float chain = 0f;
-                                    for (int p = p0; p < Math.min(k, p0 + kc); p++) chain = Math.fma(alpha * av[i * k + p], bv[p * n + j], chain);
+                                    for (int p = p0; p < Math.min(k, p0 + kc); p++) {
+                                        chain = Math.fma(alpha * av[i * k + p], bv[p * n + j], chain);
+                                    }
                                     sum = p0 == 0 ? chain : sum + chain;
                                 }
                                 if (Float.floatToIntBits(sum) != Float.floatToIntBits(got[i * n + j])) {
