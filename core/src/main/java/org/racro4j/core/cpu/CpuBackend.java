@@ -59,7 +59,10 @@ public final class CpuBackend implements Backend, DecodeAttentionKernel, PackedO
         return s;
     }
 
-    /** Packed for the tile kernel in vector mode; counted in memory use like a storage while it is open. */
+    /**
+     * Packed for the tile kernel in vector mode, into an array of the storage pool; counted in memory use and in
+     * allocations like a storage while it is open.
+     */
     @Override
     public AutoCloseable pack(Tensor b) {
         if (b.dtype() != DType.F32 || b.dim() != 2 || b.stride(1) != 1 || !b.device().equals(Device.CPU)) {
@@ -67,7 +70,8 @@ public final class CpuBackend implements Backend, DecodeAttentionKernel, PackedO
                     + Shapes.str(b.shape()) + " strides " + Arrays.toString(b.strides()) + " on " + b.device());
         }
         if (!VectorApi.ENABLED) return () -> {};   // the plain loops read B as it is
-        PackedB.Handle handle = PackedB.register(Floats.read(b), b.offset(), b.stride(0), b.size(0), b.size(1));
+        PackedB.Handle handle = PackedB.register(Floats.read(b), b.offset(), b.stride(0), b.size(0), b.size(1), pool);
+        allocations.incrementAndGet();   // its panels came from the pool, as a storage's array: fresh unless reused
         long bytes = handle.bytes();
         peak.accumulateAndGet(inUse.addAndGet(bytes), Math::max);
         return () -> {

@@ -501,9 +501,9 @@ final class CpuMatmul {
         return b instanceof short[] h ? h[i] : ((ShortBuffer) b).get(i);
     }
 
-    /** The kb x nb row-major block at b[bo] as {@link #packB} lays it out, all its panels, at dst[at]. */
-    static void packRowMajorB(float[] b, int bo, int bRow, int kb, int nb, float[] dst, int at) {
-        packB(b, bo, bRow, 1, kb, nb, 0, ceilDiv(nb, NR), dst, at);
+    /** The kb x nb row-major block at b[bo] as {@link #packB} lays it out, its panels [p0, p1), at dst[at]. */
+    static void packRowMajorB(float[] b, int bo, int bRow, int kb, int nb, int p0, int p1, float[] dst, int at) {
+        packB(b, bo, bRow, 1, kb, nb, p0, p1, dst, at);
     }
 
     private static void packB(float[] b, int bo, int bRow, int bCol, int kb, int nb, int p0, int p1, float[] dst, int at) {
