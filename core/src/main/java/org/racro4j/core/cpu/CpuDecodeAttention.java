@@ -10,13 +10,13 @@ import org.racro4j.core.Tensor;
  * tensor, and the scratch rows are the calling thread's: a decode step of a small model was a dozen ops and their
  * allocations here, in a step whose arithmetic takes microseconds.
  *
- * <p>In vector mode the dot products take their keys in blocks of one key per lane, two blocks at a time
- * ({@link LaneAttention#keyBlockDots}). A cache that stores each head's keys transposed ([D, C] storage viewed as
- * [C, D]: stride 1 along the keys, as models' CPU caches do) holds them so already: its full blocks are read in place,
- * and only the keys past them (with the last full block when it has no pair) are copied, into padded blocks. From a
- * cache in row-major order the full blocks are first copied transposed into the scratch
+ * <p>A score is the chain of fused multiply-adds {@link #dot} defines, on every path. In vector mode the
+ * dot products take their keys in blocks of one key per lane ({@link LaneAttention#keyBlockDots}). A cache that stores
+ * each head's keys transposed ([D, C] storage viewed as [C, D]: stride 1 along the keys, as models' CPU caches do)
+ * holds them so already: its full blocks are read in place, and only the keys past them are copied, into a padded
+ * block. From a cache in row-major order the full blocks are first copied transposed into the scratch
  * ({@link LaneAttention#transposeKeys}), once for the query heads that share them, and the keys past them go through
- * the per-key kernel. Query heads then go through the values two at a time ({@link LaneAttention#weightedSumPair}).
+ * the per-key loop. Query heads then go through the values two at a time ({@link LaneAttention#weightedSumPair}).
  * Every path gives the same bits.
  *
  * <p>Where the rows come in groups that share a prefix ({@link SharedPrefix}: a prompt's samples, forked from one
@@ -31,23 +31,20 @@ final class CpuDecodeAttention {
     /**
      * Per thread, for one (row, KV head): the scores of each of its query heads, a row of C (and a block more, which a
      * padded block writes) per head; each head's max; the heads' output accumulators [perKv x D]; and in vector
-     * mode the dot kernel's lanes, the keys in {@link LaneAttention#transposeKeys}' blocks (at least two blocks), and a
-     * block's double sums.
+     * mode the keys in {@link LaneAttention#transposeKeys}' blocks (at least one block).
      */
     private static final class Scratch {
         float[] scores = new float[0];
         float[] max = new float[0];
         float[] acc = new float[0];
         float[] keys = new float[0];
-        final float[] lanes = VectorApi.ENABLED ? new float[LaneAttention.LANES_SCRATCH] : null;
-        final double[] sums = VectorApi.ENABLED ? new double[LaneAttention.KEY_BLOCK] : null;
 
         Scratch fit(int heads, int scoreRow, int c, int d) {
             if (scores.length < heads * scoreRow) scores = new float[heads * scoreRow];
             if (max.length < heads) max = new float[heads];
             if (acc.length < heads * d) acc = new float[heads * d];
             int block = VectorApi.ENABLED ? LaneAttention.KEY_BLOCK : 0;
-            if (keys.length < Math.max(c, 2 * block) * d && VectorApi.ENABLED) keys = new float[Math.max(c, 2 * block) * d];
+            if (keys.length < Math.max(c, block) * d && VectorApi.ENABLED) keys = new float[Math.max(c, block) * d];
             return this;
         }
     }
@@ -207,9 +204,9 @@ final class CpuDecodeAttention {
             int block = VectorApi.ENABLED ? LaneAttention.KEY_BLOCK : 0;
             int blocks = VectorApi.ENABLED ? len / block : 0;
             int blocked = blocks * block;
-            // Transposed keys: full blocks are read in place, in pairs (LaneAttention.keyBlockDots), and the keys past
-            // them are copied into padded scratch blocks, with the last full block when it would be left without a pair.
-            int inPlace = keysInBlocks ? blocks - (blocks % 2 == 1 && len > blocked ? 1 : 0) : 0;
+            // Transposed keys: full blocks are read in place (LaneAttention.keyBlockDots), and the keys past them are
+            // copied into a padded scratch block.
+            int inPlace = keysInBlocks ? blocks : 0;
             int sharedBlocks = keysInBlocks ? Math.min(inPlace, Math.min(sharedLength, len) / Math.max(1, block)) : 0;
             int copied = len - inPlace * block;
             if (keysInBlocks && copied > 0) LaneAttention.copyBlocks(ks, kb + inPlace * block, elementStride, copied, d, scratch.keys);
@@ -218,16 +215,14 @@ final class CpuDecodeAttention {
                 int qb = q.offset() + row * q.stride(0) + (kvHead * perKv + i) * q.stride(1);
                 int at = i * scoreRow;
                 if (keysInBlocks) {   // the copied blocks' padding scores land in the row's spare block and are not read
-                    LaneAttention.keyBlockDots(qs, qb, ks, kbShared, block, elementStride, sharedBlocks, d, scores, at, scratch.sums);
+                    LaneAttention.keyBlockDots(qs, qb, ks, kbShared, block, elementStride, sharedBlocks, d, scores, at);
                     LaneAttention.keyBlockDots(qs, qb, ks, kb + sharedBlocks * block, block, elementStride, inPlace - sharedBlocks, d, scores,
-                            at + sharedBlocks * block, scratch.sums);
+                            at + sharedBlocks * block);
                     int copiedBlocks = (copied + block - 1) / block;
-                    LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, copiedBlocks, d, scores, at + inPlace * block,
-                            scratch.sums);
+                    LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, copiedBlocks, d, scores, at + inPlace * block);
                 } else if (VectorApi.ENABLED) {
-                    LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, blocks, d, scores, at, scratch.sums);
-                    LaneAttention.dots(qs, qb, ks, kb + blocked * keyStride, keyStride, len - blocked, d, scores, at + blocked,
-                            scratch.lanes);
+                    LaneAttention.keyBlockDots(qs, qb, scratch.keys, 0, d * block, block, blocks, d, scores, at);
+                    LaneAttention.dots(qs, qb, ks, kb + blocked * keyStride, keyStride, len - blocked, d, scores, at + blocked);
                 } else {
                     for (int s = 0; s < len; s++) scores[at + s] = dot(qs, qb, ks, kb + s * keyStride, elementStride, d);
                 }
@@ -257,22 +252,14 @@ final class CpuDecodeAttention {
     }
 
     /**
-     * a[ao ...] . b[bo ...] over n floats, b's at stride bStride, in four float partial sums (independent chains the
-     * CPU overlaps).
+     * q . k over d floats, k's at stride kStride: the chain of fused multiply-adds along d, from 0, in order. The one
+     * definition of a decode score, which every path gives (the scalar loops of plain mode too):
+     * the order a matrix product's tile kernel takes along its K, so a decode step's scores are the products a
+     * prefill's attention forms for the same query and key.
      */
-    private static float dot(float[] a, int ao, float[] b, int bo, int bStride, int n) {
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[ao + i] * b[bo + i * bStride];
-            s1 += a[ao + i + 1] * b[bo + (i + 1) * bStride];
-            s2 += a[ao + i + 2] * b[bo + (i + 2) * bStride];
-            s3 += a[ao + i + 3] * b[bo + (i + 3) * bStride];
-        }
-        for (; i < n; i++) s0 += a[ao + i] * b[bo + i * bStride];
-        return (s0 + s1) + (s2 + s3);
+    static float dot(float[] q, int q0, float[] k, int k0, int kStride, int d) {
+        float sum = 0f;
+        for (int j = 0; j < d; j++) sum = Math.fma(q[q0 + j], k[k0 + j * kStride], sum);
+        return sum;
     }
 }

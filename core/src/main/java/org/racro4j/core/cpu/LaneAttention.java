@@ -1,6 +1,5 @@
 package org.racro4j.core.cpu;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -10,30 +9,17 @@ import jdk.incubator.vector.VectorSpecies;
 final class LaneAttention {
     private static final VectorSpecies<Float> F = CpuGemmKernel.F;
     private static final int L = F.length();
-    /** Doubles of the preferred shape: half as many lanes as F, so a float vector widens into two of them. */
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /** Floats of scratch {@link #dots} needs: four vectors. */
-    static final int LANES_SCRATCH = 4 * L;
     /** Keys in one block of {@link #transposeKeys}: one per lane. */
     static final int KEY_BLOCK = L;
 
     private LaneAttention() {}
 
     /**
-     * scores[at + s] = q . key s for s in [0, n), the keys at k[k0 + s * kStride ...], d floats each: four keys per
-     * {@link CpuGemmKernel#dot1x4} (the query loaded once for four keys), the last group padded with repeats of its
-     * last key. {@code lanes} holds {@link #LANES_SCRATCH} floats.
+     * scores[at + s] = q . key s for s in [0, n), the keys at k[k0 + s * kStride ...], d floats each, each the
+     * chain {@link CpuDecodeAttention#dot} defines (the keys past the full blocks of a cache in row-major order).
      */
-    static void dots(float[] q, int q0, float[] k, int k0, int kStride, int n, int d, float[] scores, int at, float[] lanes) {
-        for (int s = 0; s < n; s += 4) {
-            int last = n - 1;
-            int b0 = k0 + s * kStride;
-            int b1 = k0 + Math.min(s + 1, last) * kStride;
-            int b2 = k0 + Math.min(s + 2, last) * kStride;
-            int b3 = k0 + Math.min(s + 3, last) * kStride;
-            CpuGemmKernel.dot1x4(d, q, q0, k, b0, b1, b2, b3, lanes);
-            for (int i = 0; i < 4 && s + i < n; i++) scores[at + s + i] = lanes[i];
-        }
+    static void dots(float[] q, int q0, float[] k, int k0, int kStride, int n, int d, float[] scores, int at) {
+        for (int s = 0; s < n; s++) scores[at + s] = CpuDecodeAttention.dot(q, q0, k, k0 + s * kStride, 1, d);
     }
 
     /**
@@ -195,69 +181,55 @@ final class LaneAttention {
      * scores[at + s] = q . key s for {@code blocks * KEY_BLOCK} keys held one key per lane: element j of key
      * blk * KEY_BLOCK + i at kt[k0 + blk * blockStep + j * elementStride + i], which is {@link #transposeKeys}' scratch
      * (blockStep d * KEY_BLOCK, elementStride KEY_BLOCK) or a KV cache that stores each head's keys transposed
-     * (blockStep KEY_BLOCK, elementStride the capacity). The same bits as {@link #dots}, one key per lane instead of
-     * one vector per key. {@link CpuGemmKernel#dot1x4} keeps a vector of partial sums per key, lane l accumulating
-     * q[p + l] k[p + l] over p = 0, L, 2L, ... by fused multiply-adds, then adds its lanes left to right in double
-     * ({@link Lanes#sum}), rounds that to float, and adds the last d % L products in float. Here, for each l in turn,
-     * lane s of a vector accumulates key s's lane-l partial sum with the same fused multiply-adds in the same order,
-     * and is added to key s's double sum: the same operations on the same values, with no horizontal sum (which cost
-     * more than the products at head dim 32). {@code sums} holds KEY_BLOCK doubles.
+     * (blockStep KEY_BLOCK, elementStride the capacity). Lane i of a vector runs key i's chain of
+     * {@link CpuDecodeAttention#dot}: one
+     * load and one fused multiply-add per element for a whole block, no horizontal sum. Four blocks go through d
+     * together, four independent chains for the CPU to overlap: one chain waits on each multiply-add's latency.
      */
     static void keyBlockDots(float[] q, int q0, float[] kt, int k0, int blockStep, int elementStride, int blocks, int d,
-                             float[] scores, int at, double[] sums) {
-        int kv = F.loopBound(d);
+                             float[] scores, int at) {
         int blk = 0;
-        // Two blocks at a time: each block's double sums are two chains of L dependent adds, and two blocks give the
-        // CPU four chains to overlap.
-        for (; blk + 1 < blocks; blk += 2) {
-            int base = k0 + blk * blockStep;
-            int next = base + blockStep;
-            DoubleVector low = DoubleVector.zero(D);
-            DoubleVector high = DoubleVector.zero(D);
-            DoubleVector nextLow = DoubleVector.zero(D);
-            DoubleVector nextHigh = DoubleVector.zero(D);
-            for (int l = 0; l < L; l++) {
-                FloatVector partial = FloatVector.zero(F);
-                FloatVector nextPartial = FloatVector.zero(F);
-                for (int p = 0; p < kv; p += L) {
-                    FloatVector qs = FloatVector.broadcast(F, q[q0 + p + l]);
-                    partial = qs.fma(FloatVector.fromArray(F, kt, base + (p + l) * elementStride), partial);
-                    nextPartial = qs.fma(FloatVector.fromArray(F, kt, next + (p + l) * elementStride), nextPartial);
-                }
-                low = low.add(partial.convertShape(VectorOperators.F2D, D, 0));
-                high = high.add(partial.convertShape(VectorOperators.F2D, D, 1));
-                nextLow = nextLow.add(nextPartial.convertShape(VectorOperators.F2D, D, 0));
-                nextHigh = nextHigh.add(nextPartial.convertShape(VectorOperators.F2D, D, 1));
+        for (; blk + 3 < blocks; blk += 4) {
+            int b0 = k0 + blk * blockStep;
+            int b1 = b0 + blockStep;
+            int b2 = b1 + blockStep;
+            int b3 = b2 + blockStep;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
+            for (int j = 0; j < d; j++) {
+                FloatVector qj = FloatVector.broadcast(F, q[q0 + j]);
+                int e = j * elementStride;
+                s0 = qj.fma(FloatVector.fromArray(F, kt, b0 + e), s0);
+                s1 = qj.fma(FloatVector.fromArray(F, kt, b1 + e), s1);
+                s2 = qj.fma(FloatVector.fromArray(F, kt, b2 + e), s2);
+                s3 = qj.fma(FloatVector.fromArray(F, kt, b3 + e), s3);
             }
-            blockScores(low, high, q, q0, kt, base, elementStride, kv, d, scores, at + blk * KEY_BLOCK, sums);
-            blockScores(nextLow, nextHigh, q, q0, kt, next, elementStride, kv, d, scores, at + (blk + 1) * KEY_BLOCK, sums);
+            int o = at + blk * KEY_BLOCK;
+            s0.intoArray(scores, o);
+            s1.intoArray(scores, o + KEY_BLOCK);
+            s2.intoArray(scores, o + 2 * KEY_BLOCK);
+            s3.intoArray(scores, o + 3 * KEY_BLOCK);
+        }
+        for (; blk + 1 < blocks; blk += 2) {
+            int b0 = k0 + blk * blockStep;
+            int b1 = b0 + blockStep;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            for (int j = 0; j < d; j++) {
+                FloatVector qj = FloatVector.broadcast(F, q[q0 + j]);
+                s0 = qj.fma(FloatVector.fromArray(F, kt, b0 + j * elementStride), s0);
+                s1 = qj.fma(FloatVector.fromArray(F, kt, b1 + j * elementStride), s1);
+            }
+            s0.intoArray(scores, at + blk * KEY_BLOCK);
+            s1.intoArray(scores, at + (blk + 1) * KEY_BLOCK);
         }
         if (blk < blocks) {
-            int base = k0 + blk * blockStep;
-            DoubleVector low = DoubleVector.zero(D);
-            DoubleVector high = DoubleVector.zero(D);
-            for (int l = 0; l < L; l++) {
-                FloatVector partial = FloatVector.zero(F);
-                for (int p = 0; p < kv; p += L) {
-                    FloatVector keys = FloatVector.fromArray(F, kt, base + (p + l) * elementStride);
-                    partial = FloatVector.broadcast(F, q[q0 + p + l]).fma(keys, partial);
-                }
-                low = low.add(partial.convertShape(VectorOperators.F2D, D, 0));
-                high = high.add(partial.convertShape(VectorOperators.F2D, D, 1));
-            }
-            blockScores(low, high, q, q0, kt, base, elementStride, kv, d, scores, at + blk * KEY_BLOCK, sums);
-        }
-    }
-
-    /** A block's scores from its double sums (keys 0..L/2-1 in low, the rest in high) and the last d % L products. */
-    private static void blockScores(DoubleVector low, DoubleVector high, float[] q, int q0, float[] kt, int base, int elementStride,
-                                    int kv, int d, float[] scores, int s0, double[] sums) {
-        low.intoArray(sums, 0);
-        high.intoArray(sums, D.length());
-        for (int key = 0; key < KEY_BLOCK; key++) {
-            float dot = (float) sums[key];
-            for (int p = kv; p < d; p++) dot += q[q0 + p] * kt[base + p * elementStride + key];
-            scores[s0 + key] = dot;
+            int b0 = k0 + blk * blockStep;
+            FloatVector s0 = FloatVector.zero(F);
+            for (int j = 0; j < d; j++) s0 = FloatVector.broadcast(F, q[q0 + j]).fma(FloatVector.fromArray(F, kt, b0 + j * elementStride), s0);
+            s0.intoArray(scores, at + blk * KEY_BLOCK);
         }
     }
 }

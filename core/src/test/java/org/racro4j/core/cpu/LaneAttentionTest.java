@@ -13,11 +13,12 @@ import org.racro4j.core.SharedPrefix;
 import org.racro4j.core.Tensor;
 
 /**
- * Decode attention's vector kernels against the loops they replace, bit for bit. The dot products must give the same
- * bits for every key (a step's scores may not depend on whether a key fell in a full block of transposed keys, read
- * from the scratch or from a cache that stores keys transposed, in a padded block copied from there, or went through the per-key
- * kernel), on head dims that are and are not multiples of the vector length, keys at an awkward stride, and values that
- * make the order of additions show: wide magnitude ranges, signed zeros, subnormals, infinities and NaNs. The scaling
+ * Decode attention's vector kernels against the loops they replace, bit for bit. Every dot product must be the chain
+ * of fused multiply-adds along the head dim that the test writes out (a step's scores may not depend on whether a key
+ * fell in a full block of transposed keys, read from the scratch or from a cache that stores keys transposed, in a
+ * padded block copied from there, or went through the per-key loop), on head dims that are and are not multiples of
+ * the vector length, keys at an awkward stride, and values that make the order of additions show: wide magnitude
+ * ranges, signed zeros, subnormals, infinities and NaNs. The scaling
  * and masking, and the weighted sum of the values, against their scalar loops on the same kinds of values.
  */
 class LaneAttentionTest {
@@ -27,7 +28,7 @@ class LaneAttentionTest {
         int block = LaneAttention.KEY_BLOCK;
         for (int d : new int[] {1, 3, 16, 17, 31, 32, 33, 48, 64, 100, 128}) {
             for (int kind = 0; kind < 5; kind++) {
-                int blocks = 1 + rnd.nextInt(4);
+                int blocks = 1 + rnd.nextInt(7);   // the kernel takes four blocks, then two, then one
                 int n = blocks * block;
                 int stride = d + rnd.nextInt(5);
                 int k0 = rnd.nextInt(7);
@@ -37,13 +38,20 @@ class LaneAttentionTest {
                 for (int i = 0; i < k.length; i++) k[i] = value(kind, rnd);
                 for (int i = 0; i < q.length; i++) q[i] = value(kind, rnd);
 
-                float[] perKey = new float[n + 3];
-                LaneAttention.dots(q, q0, k, k0, stride, n, d, perKey, 3, new float[LaneAttention.LANES_SCRATCH]);
+                float[] chain = new float[n + 3];
+                for (int s = 0; s < n; s++) {
+                    float sum = 0f;
+                    for (int j = 0; j < d; j++) sum = Math.fma(q[q0 + j], k[k0 + s * stride + j], sum);
+                    chain[3 + s] = sum;
+                }
+                float[] perKey = new float[n + 1];
+                LaneAttention.dots(q, q0, k, k0, stride, n, d, perKey, 1);
+                assertSameBits(chain, 3, perKey, 1, n, "d " + d + ", kind " + kind + ", per key");
                 float[] kt = new float[n * d];
                 LaneAttention.transposeKeys(k, k0, stride, blocks, d, kt);
                 float[] blocked = new float[n];
-                LaneAttention.keyBlockDots(q, q0, kt, 0, d * block, block, blocks, d, blocked, 0, new double[block]);
-                assertSameBits(perKey, 3, blocked, 0, n, "d " + d + ", kind " + kind + ", scratch blocks");
+                LaneAttention.keyBlockDots(q, q0, kt, 0, d * block, block, blocks, d, blocked, 0);
+                assertSameBits(chain, 3, blocked, 0, n, "d " + d + ", kind " + kind + ", scratch blocks");
 
                 // The same keys in a cache that stores them transposed (capacity above n, at an offset): some full
                 // blocks read in place, then up to two blocks' worth copied into padded blocks.
@@ -54,12 +62,12 @@ class LaneAttentionTest {
                 int full = rnd.nextInt(blocks);
                 int copied = 1 + rnd.nextInt(Math.min(n - full * block, 2 * block - 1));
                 float[] inPlace = new float[5 + (full + 2) * block];
-                LaneAttention.keyBlockDots(q, q0, cache, c0, block, capacity, full, d, inPlace, 5, new double[block]);
+                LaneAttention.keyBlockDots(q, q0, cache, c0, block, capacity, full, d, inPlace, 5);
                 float[] padded = new float[2 * block * d];
                 LaneAttention.copyBlocks(cache, c0 + full * block, capacity, copied, d, padded);
                 int copiedBlocks = (copied + block - 1) / block;
-                LaneAttention.keyBlockDots(q, q0, padded, 0, d * block, block, copiedBlocks, d, inPlace, 5 + full * block, new double[block]);
-                assertSameBits(perKey, 3, inPlace, 5, full * block + copied, "d " + d + ", kind " + kind + ", transposed cache, " + full
+                LaneAttention.keyBlockDots(q, q0, padded, 0, d * block, block, copiedBlocks, d, inPlace, 5 + full * block);
+                assertSameBits(chain, 3, inPlace, 5, full * block + copied, "d " + d + ", kind " + kind + ", transposed cache, " + full
                         + " blocks in place and " + copied + " keys copied");
             }
         }

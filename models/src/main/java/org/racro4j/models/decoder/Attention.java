@@ -51,10 +51,12 @@ public final class Attention extends Module {
         ks = Functional.rope(ks, cos, sin);
         if (cache != null) {
             Tensor[] kv = cache.append(layer, ks, vs);
-            if (t == 1 && cache.keysTransposed() && !qs.requiresGrad()) {
+            if (t == 1 && KvCache.keysTransposed(kv[0].dtype(), kv[0].device(), headDim) && !qs.requiresGrad()) {
                 // One new token per row: the decode kernel reads transposed keys in place, where the products below
-                // would need a row-major copy of every key so far (continuous batching steps this way). The kernel
-                // records no backward, so a forward that autograd records takes the products.
+                // would need a row-major copy of every key so far (continuous batching steps this way). A cache in
+                // row-major order on such a device goes through the kernel too, so that both layouts give the bits of
+                // device-cursor steps. The kernel records no backward, so a forward that autograd records takes the
+                // products.
                 int[] lengths = new int[b];
                 java.util.Arrays.fill(lengths, kv[0].size(2));
                 Tensor out = Functional.decodeAttention(qs, kv[0], kv[1], Tensor.ofInts(lengths, b).to(x.device()), keyMask, Float.NaN,
