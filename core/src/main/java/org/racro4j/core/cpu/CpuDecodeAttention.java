@@ -253,9 +253,9 @@ final class CpuDecodeAttention {
 
     /**
      * q . k over d floats, k's at stride kStride: the chain of fused multiply-adds along d, from 0, in order. The one
-     * definition of a decode score, which every path gives (the scalar loops of plain mode too):
-     * the order a matrix product's tile kernel takes along its K, so a decode step's scores are the products a
-     * prefill's attention forms for the same query and key.
+     * definition of a decode score, which every path gives, the plain loops too. It is the order the tile kernel of a
+     * matrix product takes along K, so a decode step's scores have the bits of a prefill's q k^T for the same query and
+     * key.
      */
     static float dot(float[] q, int q0, float[] k, int k0, int kStride, int d) {
         float sum = 0f;

@@ -182,9 +182,9 @@ final class LaneAttention {
      * blk * KEY_BLOCK + i at kt[k0 + blk * blockStep + j * elementStride + i], which is {@link #transposeKeys}' scratch
      * (blockStep d * KEY_BLOCK, elementStride KEY_BLOCK) or a KV cache that stores each head's keys transposed
      * (blockStep KEY_BLOCK, elementStride the capacity). Lane i of a vector runs key i's chain of
-     * {@link CpuDecodeAttention#dot}: one
-     * load and one fused multiply-add per element for a whole block, no horizontal sum. Four blocks go through d
-     * together, four independent chains for the CPU to overlap: one chain waits on each multiply-add's latency.
+     * {@link CpuDecodeAttention#dot}: one load and one fused multiply-add per element for a whole block, no horizontal
+     * sum. Four blocks go through d together, four independent chains for the CPU to overlap: one chain alone waits on
+     * each multiply-add's latency.
      */
     static void keyBlockDots(float[] q, int q0, float[] kt, int k0, int blockStep, int elementStride, int blocks, int d,
                              float[] scores, int at) {

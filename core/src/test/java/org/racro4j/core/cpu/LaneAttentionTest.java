@@ -73,6 +73,31 @@ class LaneAttentionTest {
         }
     }
 
+    /**
+     * A decode score has the bits of a prefill's q k^T (the tile kernel's chain along K), for query rows enough to take
+     * the tile path and head dims below, at and above the vector length.
+     */
+    @Test
+    void aScoreHasThePrefillProductsBits() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        for (int d : new int[] {7, 16, 32, 64, 100}) {
+            int rows = 16;
+            int keys = 1 + rnd.nextInt(90);
+            float[] q = new float[rows * d];
+            float[] k = new float[keys * d];
+            for (int i = 0; i < q.length; i++) q[i] = value(1, rnd);
+            for (int i = 0; i < k.length; i++) k[i] = value(1, rnd);
+            float[] product = Tensor.of(q, rows, d).matmul(Tensor.of(k, keys, d).t()).toFloatArray();
+            for (int r = 0; r < rows; r++) {
+                float[] score = {CpuDecodeAttention.dot(q, r * d, k, 0, 1, d)};
+                assertSameBits(product, r * keys, score, 0, 1, "d " + d + ", row " + r + ", key 0");
+                float[] scores = new float[keys];
+                LaneAttention.dots(q, r * d, k, 0, d, keys, d, scores, 0);
+                assertSameBits(product, r * keys, scores, 0, keys, "d " + d + ", row " + r);
+            }
+        }
+    }
+
     /** The vector loop gives Math.max's result and the same scores as the scalar loop, with and without a mask. */
     @Test
     void scaleMaskMaxMatchesTheScalarLoop() {
