@@ -66,6 +66,37 @@ public final class TransposedWeights implements AutoCloseable {
         return new TransposedWeights(weights);
     }
 
+    /** The copies open on the calling thread (the innermost), or null. */
+    public static TransposedWeights current() {
+        return ACTIVE.get();
+    }
+
+    /**
+     * Makes these copies the calling thread's too until the returned handle closes: for a thread that runs part of the
+     * opener's work (a row part of a decode step, {@code CausalLM.decodeStep}). The copies stay the opener's to close.
+     */
+    public Borrowed borrow() {
+        if (closed) throw new IllegalStateException("TransposedWeights: the copies are closed");
+        Borrowed b = new Borrowed(ACTIVE.get());
+        ACTIVE.set(this);
+        return b;
+    }
+
+    /** A thread's use of copies another thread opened ({@link #borrow}); closing it restores what the thread had. */
+    public static final class Borrowed implements AutoCloseable {
+        private final TransposedWeights saved;
+
+        private Borrowed(TransposedWeights saved) {
+            this.saved = saved;
+        }
+
+        @Override
+        public void close() {
+            if (saved == null) ACTIVE.remove();
+            else ACTIVE.set(saved);
+        }
+    }
+
     /** The calling thread's row-major copy of w, or null (none open, or autograd on: gradients must reach w itself). */
     public static Tensor lookup(Tensor w) {
         TransposedWeights active = ACTIVE.get();

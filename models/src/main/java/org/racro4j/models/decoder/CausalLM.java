@@ -4,15 +4,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.racro4j.core.Autograd;
 import org.racro4j.core.DType;
 import org.racro4j.core.Device;
 import org.racro4j.core.Functional;
+import org.racro4j.core.Scope;
 import org.racro4j.core.Tensor;
 import org.racro4j.core.TransposedWeights;
+import org.racro4j.core.cpu.Parallel;
 import org.racro4j.core.io.Safetensors;
 import org.racro4j.core.nn.Linear;
 import org.racro4j.core.nn.Module;
@@ -167,14 +171,55 @@ public final class CausalLM extends Module {
      * The caller advances the cache's host length ({@link KvCache#advance}) by 1 per step.
      */
     public Tensor decodeStep(Tensor ids, KvCache cache) {
-        int b = ids.size(0);
+        return decodeStep(ids, cache, DecodeRowParts.of(this, cache, ids.size(0)));
+    }
+
+    /** The step with its rows in parts at these bounds ({@link DecodeRowParts}), or whole (null). */
+    Tensor decodeStep(Tensor ids, KvCache cache, int[] parts) {
         cache.markKeyAtCursor();
         cache.growDeviceLengths();
         Tensor pos = cache.devicePosition();
-        Tensor h = body.forwardDecode(embed(ids), rope.cosAt(pos), rope.sinAt(pos), cache);
-        Tensor out = logits(h.reshape(b, -1));
+        Tensor cos = rope.cosAt(pos);
+        Tensor sin = rope.sinAt(pos);
+        Tensor out = parts == null ? decodeRows(ids, cos, sin, cache) : decodeInParts(ids, cos, sin, cache, parts);
         cache.advanceDevicePosition();
         return out;
+    }
+
+    private Tensor decodeRows(Tensor ids, Tensor cos, Tensor sin, KvCache cache) {
+        Tensor h = body.forwardDecode(embed(ids), cos, sin, cache);
+        return logits(h.reshape(ids.size(0), -1));
+    }
+
+    /**
+     * The step's rows in parts, one per thread (Parallel.parts; each part's kernels then run serially), on row views of
+     * the cache; every part reads the caller's row-major weight copies with autograd off, as the caller does.
+     */
+    private Tensor decodeInParts(Tensor ids, Tensor cos, Tensor sin, KvCache cache, int[] bounds) {
+        if (!readsRowMajorCopies()) throw new IllegalStateException("decodeStep: row parts need the weights' row-major copies open");
+        TransposedWeights copies = TransposedWeights.current();
+        Tensor[] logits = new Tensor[bounds.length - 1];
+        try {
+            Parallel.parts(logits.length, i -> logits[i] = Scope.unscoped(() -> {
+                int from = bounds[i];
+                int n = bounds[i + 1] - from;
+                try (Autograd.Mode off = Autograd.noGrad(); TransposedWeights.Borrowed w = copies.borrow();
+                     KvCache rows = cache.rows(from, n); Scope s = Scope.open()) {
+                    return s.keep(decodeRows(ids.narrow(0, from, n), cos, sin, rows));
+                }
+            }));
+            return Tensor.cat(Arrays.asList(logits), 0);
+        } finally {
+            for (Tensor t : logits) if (t != null) t.close();
+        }
+    }
+
+    /**
+     * Whether this thread's products read row-major copies of this model's weights ({@link #transposedWeights} open,
+     * autograd off).
+     */
+    boolean readsRowMajorCopies() {
+        return TransposedWeights.lookup(lmHead != null ? lmHead.weight() : body.embedding().weight()) != null;
     }
 
     /**

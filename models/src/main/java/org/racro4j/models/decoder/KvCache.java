@@ -139,6 +139,40 @@ public final class KvCache implements AutoCloseable {
         return sharedPrefix == null || activeRows % sharedPrefix.rows() != 0 ? null : sharedPrefix;
     }
 
+    /**
+     * Rows [from, from + n) of this cache as a cache of their own, over the same memory: a decode step split into row
+     * parts runs each part's layers on its own view ({@link CausalLM#decodeStep}). The view writes its rows' keys and
+     * values at the device position and reads their lengths; the cursor's own moves (marking the key, growing the
+     * lengths, advancing the position) stay with the whole cache, once per step. Needs the device cursor started and
+     * every row active; where rows share a prefix, the view must hold whole groups. Closing the view frees only its
+     * views of the tensors.
+     */
+    KvCache rows(int from, int n) {
+        requireCursor();
+        if (activeRows != batch) throw new IllegalStateException("rows: " + activeRows + " of " + batch + " rows are active");
+        if (from < 0 || n < 1 || from + n > batch) {
+            throw new IllegalArgumentException("rows: rows [" + from + ", " + (from + n) + ") of a cache of " + batch);
+        }
+        SharedPrefix shared = sharedPrefix();
+        if (shared != null && (from % shared.rows() != 0 || n % shared.rows() != 0)) {
+            throw new IllegalArgumentException("rows: rows [" + from + ", " + (from + n) + ") split a group of " + shared.rows());
+        }
+        return Scope.unscoped(() -> {
+            Tensor[] k = new Tensor[keys.length];
+            Tensor[] v = new Tensor[values.length];
+            for (int l = 0; l < keys.length; l++) {
+                k[l] = keys[l].narrow(0, from, n);
+                v[l] = values[l].narrow(0, from, n);
+            }
+            KvCache view = new KvCache(k, v, keyMask.narrow(0, from, n), length);
+            view.positionOffset = positionOffset;
+            view.sharedPrefix = shared;
+            view.position = position.narrow(0, 0, 1);
+            view.lengths = lengths.narrow(0, from, n);
+            return view;
+        });
+    }
+
     public int length() {
         return length;
     }
