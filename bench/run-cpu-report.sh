@@ -168,8 +168,11 @@ else
   # only after about 150 calls (a harness calling it in a loop: 13.7 ms at call 10, 3.5 at 40, 2.4 at 160); with 10
   # warm-up runs the report measured it at 0.6x PyTorch, in the steady state it is 1.3x.
   ROLL=(--batch 8 --prompt-len 32 --new-tokens 32 --warmup 60 --repeats 10)
-  # GRPO's groups: 8 prompts of 64 tokens, 8 samples each; racro4j also times its own plain path on the same batch
-  ROLL_GROUP=(--batch 64 --group 8 --prompt-len 64 --new-tokens 32 --warmup 3 --repeats 5)
+  # GRPO's groups: 8 prompts of 64 tokens, 8 samples each; racro4j also times its own plain path on the same batch.
+  # Warm-up: the small model's group generation on two threads settles only after about 15 runs (one JVM, run after
+  # run: 1499, 102, 99, 96, 107, 66, 70, 58, 47, 50, 42 ms, and 33-45 ms in most runs from the 17th, with spikes to
+  # 90 ms that the VM gives any run), the larger one's after about 4.
+  ROLL_GROUP=(--batch 64 --group 8 --prompt-len 64 --new-tokens 32 --warmup 20 --repeats 5)
   # rollouts of spread lengths: 64 sequences of 8 to 64 new tokens, 16 in flight; useful tokens/s (each sequence's own)
   ROLL_SPREAD=(--batch 16 --prompt-len 32 --new-tokens 64 --stop-spread 8:64 --warmup 3 --repeats 5)
   SCALING=()
