@@ -57,4 +57,29 @@ class DecodeAllocationTest {
         }
         assertTrue(TextGeneration.deviceCursor(model), "the CPU decodes at the cache's cursor, with fixed shapes");
     }
+
+    /** The same with groups of 8 and decode steps in row parts, on the engine's threads. */
+    @Test
+    void aWarmGenerateInRowPartsAllocatesNothingAndLeavesNothing() {
+        List<int[]> prompts = new ArrayList<>();
+        for (int r = 0; r < 5; r++) {
+            int[] p = new int[4 + 5 * r];
+            for (int i = 0; i < p.length; i++) p[i] = 2 + (r * 11 + i * 7) % (CONFIG.vocabSize() - 2);
+            prompts.add(p);
+        }
+        SamplingConfig cfg = new SamplingConfig(40, 1f, 0, 1f, 8, Set.of());
+        System.setProperty("racro4j.decode.rowParts", "2");
+        try {
+            for (int warmUp = 0; warmUp < 2; warmUp++) TextGeneration.generate(model, null, prompts, cfg, 8);
+            MemoryStats before = Device.CPU.backend().memoryStats();
+            List<Generated> out = TextGeneration.generate(model, null, prompts, cfg, 8);
+            MemoryStats after = Device.CPU.backend().memoryStats();
+            assertEquals(40, out.size());
+            assertEquals(40, out.get(39).tokens().length, "every row ran all 39 decode steps");
+            assertEquals(before.allocations(), after.allocations(), "storages allocated by a warm generate in row parts");
+            assertEquals(before.liveStorages(), after.liveStorages(), "storages left alive by generate in row parts");
+        } finally {
+            System.clearProperty("racro4j.decode.rowParts");
+        }
+    }
 }
