@@ -160,10 +160,12 @@ else
   SHAPES=("--layers 2 --dim 128 --heads 4 --kv-heads 2 --vocab 512" "--layers 4 --dim 256 --heads 8 --kv-heads 2 --vocab 2048")
   TRAIN_SEQ=(64 128)
   # Warm-up in steps, the same for both sides: the JVM compiles its hot loops during the first seconds, so the small
-  # model (about 20 ms a step) gets 50 untimed steps; 3 left racro4j at 33 ms against 21-23 ms after 20 or more.
-  # The larger one (100-150 ms a step) gets 40: one run's steps 2-18 took 128-179 ms and steps 19-59 98-132 ms
-  # (2 threads), so 10 warm-up steps timed the compiler's work as much as the step's.
-  TRAIN_TIMING=("--warmup 50 --steps 50" "--warmup 40 --steps 20")
+  # model (about 16-20 ms a step) gets 200 untimed steps: the medians of its steps 0-49, 50-99, 100-149, 150-199 and
+  # from there on took 27-30, 18-19, 17.3-17.6, 17.1-17.8 and 16.2-17.4 ms (two threads, two runs; the C2 compiler
+  # threads still took 13% of a 16 s run's CPU samples), and 50 warm-up steps measured 18.0-19.4 ms where 300 measured
+  # 12.1-16.5. The larger one (100-200 ms a step) gets 40: one run's steps 2-18 took 128-179 ms and steps 19-59
+  # 98-132 ms (2 threads), so 10 warm-up steps timed the compiler's work as much as the step's.
+  TRAIN_TIMING=("--warmup 200 --steps 50" "--warmup 40 --steps 20")
   # A run takes 0.03-0.4 s: warm the JIT, the same for every side. The small model's prefill reaches its steady 2.0 ms
   # only after about 150 calls (a harness calling it in a loop: 13.7 ms at call 10, 3.5 at 40, 2.4 at 160); with 10
   # warm-up runs the report measured it at 0.6x PyTorch, in the steady state it is 1.3x.
