@@ -38,12 +38,7 @@ class DecodeAllocationTest {
 
     @Test
     void aWarmGenerateAllocatesNothingAndLeavesNothing() {
-        List<int[]> prompts = new ArrayList<>();
-        for (int r = 0; r < 5; r++) {
-            int[] p = new int[7 + 3 * r];
-            for (int i = 0; i < p.length; i++) p[i] = 2 + (r * 13 + i * 5) % (CONFIG.vocabSize() - 2);
-            prompts.add(p);
-        }
+        List<int[]> prompts = prompts(7, 3, 13, 5);
         for (SamplingConfig cfg : new SamplingConfig[] {
                 new SamplingConfig(48, 1f, 0, 1f, 5, Set.of()), new SamplingConfig(48, 0.7f, 9, 0.9f, 6, Set.of()),
                 SamplingConfig.greedy(48, Set.of())}) {
@@ -61,12 +56,7 @@ class DecodeAllocationTest {
     /** The same with groups of 8 and decode steps in row parts, on the engine's threads. */
     @Test
     void aWarmGenerateInRowPartsAllocatesNothingAndLeavesNothing() {
-        List<int[]> prompts = new ArrayList<>();
-        for (int r = 0; r < 5; r++) {
-            int[] p = new int[4 + 5 * r];
-            for (int i = 0; i < p.length; i++) p[i] = 2 + (r * 11 + i * 7) % (CONFIG.vocabSize() - 2);
-            prompts.add(p);
-        }
+        List<int[]> prompts = prompts(4, 5, 11, 7);
         SamplingConfig cfg = new SamplingConfig(40, 1f, 0, 1f, 8, Set.of());
         System.setProperty("racro4j.decode.rowParts", "2");
         try {
@@ -81,5 +71,16 @@ class DecodeAllocationTest {
         } finally {
             System.clearProperty("racro4j.decode.rowParts");
         }
+    }
+
+    /** Five prompts of length, length + growth, ...: token i of prompt r is 2 + (r a + i b) mod (vocab - 2). */
+    private static List<int[]> prompts(int length, int growth, int a, int b) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int r = 0; r < 5; r++) {
+            int[] p = new int[length + growth * r];
+            for (int i = 0; i < p.length; i++) p[i] = 2 + (r * a + i * b) % (CONFIG.vocabSize() - 2);
+            prompts.add(p);
+        }
+        return prompts;
     }
 }
