@@ -30,7 +30,7 @@ final class DecodeRowParts {
     /**
      * Largest linear weights (bytes) for which parts run unasked. Each part reads all of them, so weights that do not
      * stay in the caches would be streamed from memory once per thread. Measured on the 2-core VM, groups of 8 x 8 rows,
-     * two threads, the whole group generation with parts against without (alternated in one JVM): 1.6 MB of weights
+     * two threads, the whole group generation with parts against without (alternated in one JVM): 1.8 MB of weights
      * 0.80 of the time, 14 MB 0.93-0.96, 52 MB 0.97, 76 MB 0.96; nothing larger was measured.
      */
     static final long MAX_WEIGHT_BYTES = 64L << 20;
