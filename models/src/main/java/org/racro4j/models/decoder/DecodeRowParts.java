@@ -44,8 +44,8 @@ final class DecodeRowParts {
         if ("false".equalsIgnoreCase(asked) || !model.device().isCpu() || !model.readsRowMajorCopies()) return null;
         int parts;
         if (asked.isEmpty()) {
-            if (model.linearWeightBytes() > MAX_WEIGHT_BYTES) return null;
             parts = Math.min(Parallel.threads(), rows / MIN_ROWS);
+            if (parts < 2 || model.linearWeightBytes() > MAX_WEIGHT_BYTES) return null;
         } else {
             try {
                 parts = Integer.parseInt(asked);
